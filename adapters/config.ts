@@ -1,0 +1,158 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+/** The local stack's settings: where it keeps its files and which ports it binds. */
+export interface StackConfig {
+  /** Data, pid files and logs of the services the stack starts. @defaultValue `~/.local/share/event-pipeline` (`EVP_DATA_DIR`) */
+  readonly dataDir: string;
+  /** Downloaded jars and archives. @defaultValue `~/.cache/event-pipeline` (`EVP_CACHE_DIR`) */
+  readonly cacheDir: string;
+  /** Kafka's client port on 127.0.0.1. @defaultValue 9092 (`EVP_KAFKA_PORT`) */
+  readonly kafkaPort: number;
+  /** Kafka's KRaft controller port on 127.0.0.1. @defaultValue 9093 (`EVP_KAFKA_CONTROLLER_PORT`) */
+  readonly kafkaControllerPort: number;
+  /** Kafka's JVM heap, as `-Xmx`. @defaultValue `512m` (`EVP_KAFKA_HEAP`) */
+  readonly kafkaHeap: string;
+  /** Apicurio Registry's HTTP port on 127.0.0.1. @defaultValue 8081 (`EVP_REGISTRY_PORT`) */
+  readonly registryPort: number;
+  /** Apicurio's management port (health, metrics). @defaultValue 8082 (`EVP_REGISTRY_MANAGEMENT_PORT`) */
+  readonly registryManagementPort: number;
+  /** Apicurio Registry's JVM heap, as `-Xmx`. @defaultValue `512m` (`EVP_REGISTRY_HEAP`) */
+  readonly registryHeap: string;
+  /** A JDK (21 or newer) for the registry; searched for when unset. (`EVP_REGISTRY_JAVA_HOME`) */
+  readonly registryJavaHome: string | undefined;
+  /** A JDK for Kafka; `java` on the PATH when unset. (`JAVA_HOME`) */
+  readonly javaHome: string | undefined;
+  /** The PostgreSQL port probed on 127.0.0.1, and the embedded server's port when none answers. @defaultValue 5432 (`EVP_POSTGRES_PORT`) */
+  readonly postgresPort: number;
+  /** How long `stack up` waits for each service to answer, in ms. @defaultValue 90000 (`EVP_STACK_TIMEOUT_MS`) */
+  readonly readyTimeoutMs: number;
+}
+
+export interface Config {
+  /** Kafka bootstrap brokers; the local stack's when unset. (`KAFKA_BROKERS`, comma-separated host:port) */
+  readonly kafkaBrokers: readonly string[] | undefined;
+  /** Confluent-API schema registry base URL; the local stack's when unset. (`SCHEMA_REGISTRY_URL`) */
+  readonly schemaRegistryUrl: string | undefined;
+  /** PostgreSQL connection string; the local server or an embedded one when unset. (`DATABASE_URL`) */
+  readonly databaseUrl: string | undefined;
+  /** Topics are `<topicPrefix>.<entity>`. @defaultValue `events` (`TOPIC_PREFIX`) */
+  readonly topicPrefix: string;
+  /** The Events API's port. @defaultValue 3000 (`API_PORT`) */
+  readonly apiPort: number;
+  /** pino level. @defaultValue `info` (`LOG_LEVEL`) */
+  readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  readonly stack: StackConfig;
+}
+
+const port = (example: number) =>
+  z.coerce
+    .number({ error: `must be a port number, e.g. ${example}` })
+    .int(`must be a whole port number, e.g. ${example}`)
+    .min(1, `must be 1..65535, e.g. ${example}`)
+    .max(65535, `must be 1..65535, e.g. ${example}`)
+    .default(example);
+
+const heap = z
+  .string()
+  .regex(/^\d+[kmg]$/i, 'must be a JVM heap size such as 512m or 1g')
+  .default('512m');
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const envSchema = z.object({
+  KAFKA_BROKERS: optionalText.pipe(
+    z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((broker) => broker.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'each broker must be host:port, e.g. 127.0.0.1:9092')).min(1))
+      .optional(),
+  ),
+  SCHEMA_REGISTRY_URL: optionalText.pipe(z.url({ error: 'must be a URL, e.g. http://127.0.0.1:8081/apis/ccompat/v7' }).optional()),
+  DATABASE_URL: optionalText.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL, e.g. postgres://postgres@127.0.0.1:5432/event_pipeline')
+      .optional(),
+  ),
+  TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*$/, 'must be letters, digits, _ - and dots, e.g. events')
+    .default('events'),
+  API_PORT: port(3000),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  EVP_DATA_DIR: optionalText,
+  EVP_CACHE_DIR: optionalText,
+  EVP_KAFKA_PORT: port(9092),
+  EVP_KAFKA_CONTROLLER_PORT: port(9093),
+  EVP_KAFKA_HEAP: heap,
+  EVP_REGISTRY_PORT: port(8081),
+  EVP_REGISTRY_MANAGEMENT_PORT: port(8082),
+  EVP_REGISTRY_HEAP: heap,
+  EVP_REGISTRY_JAVA_HOME: optionalText,
+  JAVA_HOME: optionalText,
+  EVP_POSTGRES_PORT: port(5432),
+  EVP_STACK_TIMEOUT_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds, e.g. 90000' })
+    .int()
+    .min(1000, 'must be at least 1000 ms')
+    .default(90_000),
+});
+
+/**
+ * Reads the environment once, validates it once and returns a frozen Config. Every problem is
+ * reported at once, each naming its variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const variable = issue.path[0] === undefined ? '(environment)' : String(issue.path[0]);
+      return `${variable}=${JSON.stringify(env[variable] ?? '')}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`, { problems });
+  }
+  const e = parsed.data;
+  const home = os.homedir();
+  return deepFreeze({
+    kafkaBrokers: e.KAFKA_BROKERS,
+    schemaRegistryUrl: e.SCHEMA_REGISTRY_URL?.replace(/\/+$/, ''),
+    databaseUrl: e.DATABASE_URL,
+    topicPrefix: e.TOPIC_PREFIX,
+    apiPort: e.API_PORT,
+    logLevel: e.LOG_LEVEL,
+    stack: {
+      dataDir: path.resolve(e.EVP_DATA_DIR ?? path.join(home, '.local', 'share', 'event-pipeline')),
+      cacheDir: path.resolve(e.EVP_CACHE_DIR ?? path.join(home, '.cache', 'event-pipeline')),
+      kafkaPort: e.EVP_KAFKA_PORT,
+      kafkaControllerPort: e.EVP_KAFKA_CONTROLLER_PORT,
+      kafkaHeap: e.EVP_KAFKA_HEAP,
+      registryPort: e.EVP_REGISTRY_PORT,
+      registryManagementPort: e.EVP_REGISTRY_MANAGEMENT_PORT,
+      registryHeap: e.EVP_REGISTRY_HEAP,
+      registryJavaHome: e.EVP_REGISTRY_JAVA_HOME,
+      javaHome: e.JAVA_HOME,
+      postgresPort: e.EVP_POSTGRES_PORT,
+      readyTimeoutMs: e.EVP_STACK_TIMEOUT_MS,
+    },
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { PipelineError, coerceError } from '../adapters/errors.js';
+import { stackCommand } from './stack.js';
+import { startCommand } from './start.js';
+
+const program = new Command('evp')
+  .description('event-pipeline: typed events on Kafka, materialized into PostgreSQL, streamed to destinations')
+  .showHelpAfterError()
+  .exitOverride()
+  .addCommand(stackCommand())
+  .addCommand(startCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (thrown) {
+  if (thrown instanceof CommanderError) {
+    process.exitCode = thrown.exitCode;
+  } else {
+    const error = coerceError(thrown);
+    const code = error instanceof PipelineError ? ` [${error.code}]` : '';
+    process.stderr.write(`evp: error${code}: ${error.message}\n`);
+    if (process.env['LOG_LEVEL'] === 'debug' && error.stack) process.stderr.write(`${error.stack}\n`);
+    process.exitCode = 1;
+  }
+}

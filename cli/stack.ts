@@ -1,0 +1,70 @@
+import { Command, Option } from 'commander';
+import { loadConfig } from '../adapters/config.js';
+import { createLogger } from '../adapters/logger.js';
+import { stackDown, stackStatus, stackUp, type ServiceStatus } from '../stack/index.js';
+
+/** `evp stack up | down | status`. */
+export function stackCommand(): Command {
+  const stack = new Command('stack').description('start, stop and inspect the local Kafka, schema registry and PostgreSQL');
+
+  stack
+    .command('up')
+    .description('start what is not running (reusing what is) and wait until each service answers')
+    .addOption(
+      new Option('--registry-storage <kind>', 'memory: empty at each start; sql: schemas kept in PostgreSQL')
+        .choices(['memory', 'sql'])
+        .default('memory'),
+    )
+    .option('--json', 'print the services as JSON')
+    .action(async (options: { registryStorage: 'memory' | 'sql'; json?: boolean }) => {
+      const config = loadConfig();
+      const result = await stackUp(config, createLogger(config.logLevel, { service: 'stack' }), {
+        registryStorage: options.registryStorage,
+      });
+      printServices(result.services, options.json === true);
+    });
+
+  stack
+    .command('down')
+    .description('stop the processes `stack up` started (never those it found running)')
+    .action(async () => {
+      const config = loadConfig();
+      const stopped = await stackDown(config, createLogger(config.logLevel, { service: 'stack' }));
+      process.stdout.write(stopped.length > 0 ? `stopped: ${stopped.join(', ')}\n` : 'nothing of ours was running\n');
+    });
+
+  stack
+    .command('status')
+    .description('show each service: endpoint, state, and whether the stack started it')
+    .option('--json', 'print the services as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const config = loadConfig();
+      const services = await stackStatus(config, createLogger(config.logLevel, { service: 'stack' }));
+      printServices(services, options.json === true);
+      if (services.some((service) => service.state !== 'up')) process.exitCode = 3;
+    });
+
+  return stack;
+}
+
+const originText = { env: 'given by environment', stack: 'started by evp stack', external: 'already running, reused' } as const;
+
+export function printServices(services: readonly ServiceStatus[], json: boolean): void {
+  if (json) {
+    const byName = Object.fromEntries(services.map(({ name, started: _started, ...rest }) => [name, rest]));
+    process.stdout.write(`${JSON.stringify(byName, null, 2)}\n`);
+    return;
+  }
+  for (const service of services) {
+    const pid = service.pid === undefined ? '' : ` pid ${service.pid}`;
+    const details = service.details
+      ? ` ${Object.entries(service.details)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}`
+      : '';
+    process.stdout.write(
+      `${service.name.padEnd(9)} ${service.state.padEnd(5)} ${service.endpoint}  (${originText[service.origin]}${pid}${details})\n`,
+    );
+    if (service.logFile) process.stdout.write(`${''.padEnd(16)}log: ${service.logFile}\n`);
+  }
+}

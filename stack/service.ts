@@ -1,0 +1,33 @@
+import type { Logger } from '../adapters/logger.js';
+import type { Config } from '../adapters/config.js';
+import type { StackPaths } from './paths.js';
+
+export type ServiceName = 'kafka' | 'registry' | 'postgres';
+
+/**
+ * Where a running service came from:
+ * - `env`: given by its environment variable, used as is, never started or stopped by us;
+ * - `stack`: started by `evp stack up` (a pid file records it; `down` stops it);
+ * - `external`: already answering on the port when the stack looked, reused, left alone by `down`.
+ */
+export type ServiceOrigin = 'env' | 'stack' | 'external';
+
+export interface ServiceStatus {
+  readonly name: ServiceName;
+  /** What clients connect to: host:port for Kafka, the ccompat base URL, a postgres:// URL. */
+  readonly endpoint: string;
+  readonly state: 'up' | 'down';
+  readonly origin: ServiceOrigin;
+  readonly pid?: number;
+  readonly logFile?: string;
+  /** True when this call started the process (false when it reused one). */
+  readonly started?: boolean;
+  /** Service-specific facts, e.g. the registry's storage kind. */
+  readonly details?: Readonly<Record<string, string>>;
+}
+
+export interface ServiceContext {
+  readonly config: Config;
+  readonly paths: StackPaths;
+  readonly logger: Logger;
+}

@@ -1,0 +1,20 @@
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { versions } from '../../stack/versions.js';
+
+const compose = fs.readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8');
+const images = [...compose.matchAll(/image:\s*(\S+)/g)].map((match) => match[1]);
+
+describe('docker-compose.yml', () => {
+  it('runs the versions the local stack runs', () => {
+    expect(images).toEqual([
+      `apache/kafka:${versions.kafka}`,
+      `apicurio/apicurio-registry:${versions.apicurio}`,
+      `postgres:${versions.postgresImage}`,
+    ]);
+  });
+
+  it('publishes the local stack ports on loopback', () => {
+    for (const port of ['127.0.0.1:9092:9092', '127.0.0.1:8081:8080', '127.0.0.1:5432:5432']) expect(compose).toContain(port);
+  });
+});
