@@ -16,7 +16,12 @@ export function startCommand(): Command {
     printServices(result.services, false);
     process.stdout.write('\nevent-pipeline stack is running. Press Ctrl-C to stop what this command started.\n');
     await new Promise<void>((resolve) => {
-      const stop = () => resolve();
+      // Signal listeners alone do not keep Node's event loop alive.
+      const keepAlive = setInterval(() => undefined, 60_000);
+      const stop = () => {
+        clearInterval(keepAlive);
+        resolve();
+      };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
