@@ -30,6 +30,36 @@ describe('event catalogue', () => {
     for (const action of ['created', 'updated', 'unchanged', 'deleted']) expect(catalogue[`pim.sku.${action}`]?.entity).toBe('pim.sku');
   });
 
+  it('holds the billing platform types the issue names', () => {
+    const billing = [
+      ...['created', 'updated', 'activated', 'paused', 'resumed', 'canceled', 'past_due', 'trialing'].map((a) => `subscription.${a}`),
+      ...['created', 'updated', 'billed', 'paid', 'completed', 'canceled', 'past_due', 'payment_failed'].map((a) => `transaction.${a}`),
+      ...['customer', 'address', 'business', 'price', 'product', 'discount', 'adjustment', 'payout'].map((entity) => `${entity}.created`),
+    ];
+    expect(billing.filter((type) => !catalogue[type])).toEqual([]);
+  });
+
+  it('holds the IoT platform events as sim.* and endpoint.* types with their source and severity', () => {
+    const iot = {
+      'sim.location_updated': ['network', 'info'],
+      'sim.gprs_location_updated': ['network', 'info'],
+      'sim.location_purged': ['network', 'info'],
+      'sim.pdp_context_created': ['network', 'info'],
+      'sim.pdp_context_deleted': ['network', 'info'],
+      'sim.activated': ['api', 'info'],
+      'sim.suspended': ['api', 'info'],
+      'sim.registered': ['api', 'info'],
+      'endpoint.blocked': ['policy', 'warn'],
+      'endpoint.offline': ['network', 'warn'],
+      'endpoint.data_quota_threshold_reached': ['policy', 'warn'],
+      'endpoint.data_quota_exhausted': ['policy', 'warn'],
+      'endpoint.sms_quota_exhausted': ['policy', 'warn'],
+      'iot.organization.blocked': ['policy', 'warn'],
+      'iot.user.authentication_failed': ['api', 'warn'],
+    };
+    for (const [type, [source, severity]] of Object.entries(iot)) expect(catalogue[type], type).toMatchObject({ source, severity });
+  });
+
   it('gives every type an entity with a schema, a description, a severity and a source', () => {
     for (const [type, entry] of Object.entries(catalogue)) {
       expect(entities[entry.entity], type).toBeDefined();
@@ -70,7 +100,11 @@ describe('event schemas', () => {
 /** A valid value for every field of a record: the first enum symbol, empty maps, sample strings. */
 function sampleRecord(record: AvroRecord): Record<string, unknown> {
   const fromType = (type: unknown): unknown => {
-    if (Array.isArray(type)) return fromType(type.find((member) => member !== 'null'));
+    if (Array.isArray(type)) {
+      const member: unknown = type.find((candidate) => candidate !== 'null');
+      // A reference to a named type defined elsewhere in the record: null is always valid here.
+      return typeof member === 'string' && member.includes('.') ? null : fromType(member);
+    }
     if (type === 'string') return 'text';
     if (type === 'long' || type === 'int') return 7;
     if (type === 'double' || type === 'float') return 1.5;
