@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../adapters/project-root.js';
 import type { AvroRecord } from '../core/avro.js';
 import type { EventSeverity, EventSource } from '../core/event-schema.js';
 
@@ -15,9 +15,7 @@ export interface CatalogueEntry {
 
 /** The folder holding catalogue.json and entities/, from the source or the compiled tree. */
 export function schemasDir(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const root = path.basename(path.dirname(here)) === 'dist' ? path.resolve(here, '..', '..') : path.resolve(here, '..');
-  return path.join(root, 'schemas');
+  return path.join(projectRoot(), 'schemas');
 }
 
 export function readCatalogue(dir = schemasDir()): Record<string, CatalogueEntry> {

@@ -4,10 +4,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { StackError, stackErrorCodes } from '../adapters/errors.js';
-import { readDaemon, startDaemon, stopDaemon, tailFile } from './daemon.js';
+import { readDaemon, startDaemon, stopDaemon } from './daemon.js';
 import { createClusterId, renderLog4jProperties, renderServerProperties } from './kafka-config.js';
-import { isPortOpen, waitUntil } from './net.js';
+import { isPortOpen } from './net.js';
 import { mavenDir } from './paths.js';
+import { exitedReason, waitReady } from './ready.js';
 import type { ServiceContext, ServiceStatus } from './service.js';
 import { fetchOnce, findJava, mavenWork, requireMaven, runMaven } from './tools.js';
 import { javaRequirements, versions } from './versions.js';
@@ -56,13 +57,13 @@ export async function kafkaUp(ctx: ServiceContext): Promise<ServiceStatus> {
   const { config, paths, logger } = ctx;
   const given = config.kafkaBrokers;
   if (given) {
-    await waitReady(ctx, given, `KAFKA_BROKERS=${given.join(',')}`, () => undefined);
+    await waitKafka(ctx, given, `KAFKA_BROKERS=${given.join(',')}`);
     return { name: 'kafka', endpoint: given.join(','), origin: 'env', state: 'up' };
   }
   const endpoint = localEndpoint(ctx);
   const running = readDaemon(paths.kafkaPid);
   if (running) {
-    await waitReady(ctx, [endpoint], paths.kafkaLog, () => undefined);
+    await waitKafka(ctx, [endpoint], paths.kafkaLog);
     return { name: 'kafka', endpoint, origin: 'stack', state: 'up', pid: running.pid, logFile: paths.kafkaLog, started: false };
   }
   if (await isPortOpen('127.0.0.1', config.stack.kafkaPort)) {
@@ -115,9 +116,7 @@ export async function kafkaUp(ctx: ServiceContext): Promise<ServiceStatus> {
     marker: paths.kafkaProperties,
   });
   logger.info({ pid: record.pid, endpoint }, 'kafka starting');
-  await waitReady(ctx, [endpoint], paths.kafkaLog, () =>
-    readDaemon(paths.kafkaPid) ? undefined : `the Kafka process exited (last lines of ${paths.kafkaOut}:\n${tailFile(paths.kafkaOut)}\n)`,
-  );
+  await waitKafka(ctx, [endpoint], paths.kafkaLog, exitedReason(paths.kafkaPid, paths.kafkaOut, 'Kafka'));
   return { name: 'kafka', endpoint, origin: 'stack', state: 'up', pid: record.pid, logFile: paths.kafkaLog, started: true };
 }
 
@@ -141,20 +140,19 @@ async function fetchKafka(ctx: ServiceContext): Promise<string> {
   return path.join(ctx.paths.kafkaHome, 'libs');
 }
 
-async function waitReady(
+function waitKafka(
   ctx: ServiceContext,
   brokers: readonly string[],
   readLog: string,
-  abortReason: () => string | undefined,
+  abortReason?: () => string | undefined,
 ): Promise<void> {
-  const result = await waitUntil(() => probeKafka(brokers), { timeoutMs: ctx.config.stack.readyTimeoutMs, intervalMs: 300, abortReason });
-  if (!result.ok) {
-    throw new StackError(
-      stackErrorCodes.notReady,
-      `Kafka at ${brokers.join(',')} did not answer a metadata request (kafkajs admin describeCluster): ${result.reason}. Read ${readLog}.`,
-      { retriable: true, cause: result.lastError },
-    );
-  }
+  return waitReady(() => probeKafka(brokers), {
+    timeoutMs: ctx.config.stack.readyTimeoutMs,
+    intervalMs: 300,
+    failure: `Kafka at ${brokers.join(',')} did not answer a metadata request (kafkajs admin describeCluster)`,
+    readLog,
+    ...(abortReason ? { abortReason } : {}),
+  });
 }
 
 export function portTaken(service: string, port: number, variable: string): StackError {

@@ -1,14 +1,11 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { StackConfig } from '../adapters/config.js';
+import { projectRoot } from '../adapters/project-root.js';
 import { versions } from './versions.js';
 
-/** Where the committed Maven poms live: stack/maven, found from the compiled or source file. */
+/** Where the committed Maven poms live (also when running from dist/). */
 export function mavenDir(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  // Compiled code runs from dist/stack; the poms stay in the source tree's stack/maven.
-  const root = path.basename(path.dirname(here)) === 'dist' ? path.resolve(here, '..', '..') : path.resolve(here, '..');
-  return path.join(root, 'stack', 'maven');
+  return path.join(projectRoot(), 'stack', 'maven');
 }
 
 export interface StackPaths {

@@ -6,8 +6,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { StackError, stackErrorCodes } from '../adapters/errors.js';
-import { readDaemon, startDaemon, stopDaemon, tailFile } from './daemon.js';
-import { isPortOpen, waitUntil } from './net.js';
+import { readDaemon, startDaemon, stopDaemon } from './daemon.js';
+import { isPortOpen } from './net.js';
+import { exitedReason, waitReady } from './ready.js';
 import type { ServiceContext, ServiceStatus } from './service.js';
 
 const run = promisify(execFile);
@@ -110,7 +111,7 @@ export async function postgresUp(ctx: ServiceContext): Promise<PostgresUp> {
   const { config, paths, logger } = ctx;
   const timeoutMs = config.stack.readyTimeoutMs;
   if (config.databaseUrl) {
-    await waitReady(config.databaseUrl, timeoutMs, 'the server at DATABASE_URL', () => undefined);
+    await waitPostgres(config.databaseUrl, timeoutMs, 'the server at DATABASE_URL');
     return { name: 'postgres', endpoint: redact(config.databaseUrl), url: config.databaseUrl, origin: 'env', state: 'up' };
   }
   const running = readDaemon(paths.postgresPid);
@@ -190,11 +191,7 @@ async function startEmbedded(ctx: ServiceContext): Promise<PostgresUp> {
   });
   logger.info({ pid: record.pid, dataDir }, 'embedded postgresql starting');
   const url = localUrl(ctx, embeddedPassword);
-  await waitReady(url, config.stack.readyTimeoutMs, paths.postgresOut, () =>
-    readDaemon(paths.postgresPid)
-      ? undefined
-      : `the PostgreSQL process exited (last lines of ${paths.postgresOut}:\n${tailFile(paths.postgresOut)}\n)`,
-  );
+  await waitPostgres(url, config.stack.readyTimeoutMs, paths.postgresOut, exitedReason(paths.postgresPid, paths.postgresOut, 'PostgreSQL'));
   const dbUrl = await ensureDatabase(url, pipelineDatabase);
   return {
     name: 'postgres',
@@ -223,15 +220,14 @@ async function answers(url: string): Promise<boolean> {
   return probePostgres(url).catch(() => false);
 }
 
-async function waitReady(url: string, timeoutMs: number, readLog: string, abortReason: () => string | undefined): Promise<void> {
-  const result = await waitUntil(() => probePostgres(url), { timeoutMs, intervalMs: 200, abortReason });
-  if (!result.ok) {
-    throw new StackError(
-      stackErrorCodes.notReady,
-      `PostgreSQL at ${redact(url)} did not answer \`select 1\`: ${result.reason}. Read ${readLog}.`,
-      { retriable: true, cause: result.lastError },
-    );
-  }
+function waitPostgres(url: string, timeoutMs: number, readLog: string, abortReason?: () => string | undefined): Promise<void> {
+  return waitReady(() => probePostgres(url), {
+    timeoutMs,
+    intervalMs: 200,
+    failure: `PostgreSQL at ${redact(url)} did not answer \`select 1\``,
+    readLog,
+    ...(abortReason ? { abortReason } : {}),
+  });
 }
 
 /** The URL without its password, for logs and status output. */

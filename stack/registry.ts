@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { StackError, stackErrorCodes } from '../adapters/errors.js';
-import { readDaemon, startDaemon, stopDaemon, tailFile } from './daemon.js';
+import { readDaemon, startDaemon, stopDaemon } from './daemon.js';
 import { portTaken } from './kafka.js';
-import { isPortOpen, waitUntil } from './net.js';
+import { isPortOpen } from './net.js';
 import { mavenDir } from './paths.js';
 import { ensureDatabase, toJdbc } from './postgres.js';
+import { exitedReason, waitReady } from './ready.js';
 import type { ServiceContext, ServiceStatus } from './service.js';
 import { fetchOnce, findJava, mavenWork, requireMaven, runMaven } from './tools.js';
 import { javaRequirements, versions } from './versions.js';
@@ -67,13 +67,13 @@ export async function registryUp(ctx: ServiceContext, options: RegistryUpOptions
   const { config, paths, logger } = ctx;
   const given = config.schemaRegistryUrl;
   if (given) {
-    await waitReady(ctx, given, `SCHEMA_REGISTRY_URL=${given}`, () => undefined);
+    await waitRegistry(ctx, given, `SCHEMA_REGISTRY_URL=${given}`);
     return { name: 'registry', endpoint: given, origin: 'env', state: 'up' };
   }
   const endpoint = localUrl(ctx);
   const running = readDaemon(paths.registryPid);
   if (running && !(options.storage === 'sql' && running.meta['storage'] !== 'sql')) {
-    await waitReady(ctx, endpoint, paths.registryOut, () => undefined);
+    await waitRegistry(ctx, endpoint, paths.registryOut);
     return {
       name: 'registry',
       endpoint,
@@ -152,11 +152,7 @@ export async function registryUp(ctx: ServiceContext, options: RegistryUpOptions
     meta: { storage: options.storage, java: String(java.major) },
   });
   logger.info({ pid: record.pid, endpoint, storage: options.storage }, 'schema registry starting');
-  await waitReady(ctx, endpoint, paths.registryOut, () =>
-    readDaemon(paths.registryPid)
-      ? undefined
-      : `the registry process exited (last lines of ${paths.registryOut}:\n${tailFile(paths.registryOut)}\n)`,
-  );
+  await waitRegistry(ctx, endpoint, paths.registryOut, exitedReason(paths.registryPid, paths.registryOut, 'registry'));
   return {
     name: 'registry',
     endpoint,
@@ -186,17 +182,12 @@ async function fetchRegistry(ctx: ServiceContext): Promise<string> {
   return ctx.paths.registryApp;
 }
 
-async function waitReady(ctx: ServiceContext, baseUrl: string, readLog: string, abortReason: () => string | undefined): Promise<void> {
-  const result = await waitUntil(() => probeRegistry(baseUrl), {
+function waitRegistry(ctx: ServiceContext, baseUrl: string, readLog: string, abortReason?: () => string | undefined): Promise<void> {
+  return waitReady(() => probeRegistry(baseUrl), {
     timeoutMs: ctx.config.stack.readyTimeoutMs,
     intervalMs: 300,
-    abortReason,
+    failure: `The schema registry did not answer GET ${baseUrl}/subjects`,
+    readLog,
+    ...(abortReason ? { abortReason } : {}),
   });
-  if (!result.ok) {
-    throw new StackError(
-      stackErrorCodes.notReady,
-      `The schema registry did not answer GET ${baseUrl}/subjects: ${result.reason}. Read ${readLog}.`,
-      { retriable: true, cause: result.lastError },
-    );
-  }
 }

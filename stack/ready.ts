@@ -1,0 +1,34 @@
+import { StackError, stackErrorCodes } from '../adapters/errors.js';
+import { readDaemon, tailFile } from './daemon.js';
+import { waitUntil } from './net.js';
+
+export interface ReadyOptions {
+  timeoutMs: number;
+  intervalMs: number;
+  /** What was probed, for the error: "Kafka at 127.0.0.1:9092 did not answer …". */
+  failure: string;
+  /** The log file the error tells the reader to open. */
+  readLog: string;
+  /** Stop waiting early with this reason (e.g. the process died). */
+  abortReason?: () => string | undefined;
+}
+
+/** Polls `probe` until it answers; otherwise throws EVP_STACK_NOT_READY naming the probe and log. */
+export async function waitReady(probe: () => Promise<boolean>, options: ReadyOptions): Promise<void> {
+  const result = await waitUntil(probe, {
+    timeoutMs: options.timeoutMs,
+    intervalMs: options.intervalMs,
+    ...(options.abortReason ? { abortReason: options.abortReason } : {}),
+  });
+  if (!result.ok) {
+    throw new StackError(stackErrorCodes.notReady, `${options.failure}: ${result.reason}. Read ${options.readLog}.`, {
+      retriable: true,
+      cause: result.lastError,
+    });
+  }
+}
+
+/** An abort reason for `waitReady`: set once the process recorded in `pidFile` has exited. */
+export function exitedReason(pidFile: string, logFile: string, label: string): () => string | undefined {
+  return () => (readDaemon(pidFile) ? undefined : `the ${label} process exited (last lines of ${logFile}:\n${tailFile(logFile)}\n)`);
+}
