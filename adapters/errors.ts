@@ -43,8 +43,61 @@ export const stackErrorCodes = {
   locked: 'EVP_STACK_LOCKED',
 } as const;
 
+/** The schema registry could not be reached, or refused or failed a request. */
+export class RegistryError extends PipelineError {}
+
+export const registryErrorCodes = {
+  unreachable: 'EVP_REGISTRY_UNREACHABLE',
+  requestFailed: 'EVP_REGISTRY_REQUEST_FAILED',
+  incompatible: 'EVP_SCHEMA_INCOMPATIBLE',
+  notRegistered: 'EVP_SCHEMA_NOT_REGISTERED',
+  unknownSchemaId: 'EVP_SCHEMA_ID_UNKNOWN',
+} as const;
+
+/** An event a producer handed over cannot be sent as it is. Never retriable: fix the event. */
+export class EventError extends PipelineError {}
+
+export const eventErrorCodes = {
+  typeUnknown: 'EVP_EVENT_TYPE_UNKNOWN',
+  invalid: 'EVP_EVENT_INVALID',
+  tooLarge: 'EVP_EVENT_TOO_LARGE',
+} as const;
+
+/** Publishing failed after the event was accepted: the broker, the topic or the publisher's state. */
+export class PublishError extends PipelineError {}
+
+export const publishErrorCodes = {
+  topicMissing: 'EVP_TOPIC_MISSING',
+  notAcknowledged: 'EVP_PUBLISH_NOT_ACKNOWLEDGED',
+  bufferFull: 'EVP_PUBLISH_BUFFER_FULL',
+  closed: 'EVP_PUBLISHER_CLOSED',
+} as const;
+
+/** A Kafka admin operation (topics) failed. */
+export class KafkaAdminError extends PipelineError {}
+
+export const kafkaAdminErrorCodes = {
+  unreachable: 'EVP_KAFKA_UNREACHABLE',
+  topicConflict: 'EVP_TOPIC_CONFLICT',
+} as const;
+
+/** A command-line input (a flag, a file, a line of a file) cannot be used. */
+export class InputError extends PipelineError {
+  constructor(message: string, context: ErrorContext = {}) {
+    super('EVP_INPUT_INVALID', message, { ...context, retriable: false });
+  }
+}
+
 /** Every code this module can produce, for the documentation check. */
-export const allErrorCodes: readonly string[] = ['EVP_CONFIG_INVALID', ...Object.values(stackErrorCodes)];
+export const allErrorCodes: readonly string[] = [
+  'EVP_CONFIG_INVALID',
+  'EVP_INPUT_INVALID',
+  ...Object.values(stackErrorCodes),
+  ...Object.values(registryErrorCodes),
+  ...Object.values(eventErrorCodes),
+  ...Object.values(publishErrorCodes),
+  ...Object.values(kafkaAdminErrorCodes),
+];
 
 /** Normalises anything thrown into an Error (catch variables are `unknown`). */
 export function coerceError(thrown: unknown): Error {

@@ -1,14 +1,22 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { PipelineError, coerceError } from '../adapters/errors.js';
+import { produceCommand } from './produce.js';
+import { schemasCommand } from './schemas.js';
 import { stackCommand } from './stack.js';
 import { startCommand } from './start.js';
+import { tailCommand } from './tail.js';
+import { topicsCommand } from './topics.js';
 
 const program = new Command('evp')
   .description('event-pipeline: typed events on Kafka, materialized into PostgreSQL, streamed to destinations')
   .showHelpAfterError()
   .exitOverride()
   .addCommand(stackCommand())
+  .addCommand(topicsCommand())
+  .addCommand(schemasCommand())
+  .addCommand(produceCommand())
+  .addCommand(tailCommand())
   .addCommand(startCommand());
 
 try {

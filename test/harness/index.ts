@@ -26,6 +26,8 @@ export interface TestContext {
   /** A subject name unique to this file: `<topicPrefix>.<name>-value`. */
   subject(name: string): string;
   createRegistry(): SchemaRegistry;
+  /** The environment a command or a `loadConfig` call sees for this file: the stack's endpoints and this file's topic prefix. */
+  readonly env: Record<string, string>;
   /** A pool whose search_path is a schema of this file's own, dropped after the file. */
   createTestDatabase(): Promise<{ pool: pg.Pool; schema: string }>;
 }
@@ -49,6 +51,10 @@ export function useTestContext(name: string): TestContext {
   afterAll(async () => {
     // Clients first (in reverse order of creation), then the resources they used.
     for (const cleanup of cleanups.reverse()) await cleanup();
+    // Topics made by code under test (`ensureTopics`, a publisher's) carry the prefix too.
+    const client = await getAdmin();
+    const left = (await client.listTopics()).filter((topic) => topic.startsWith(`${topicPrefix}.`));
+    if (left.length > 0) await client.deleteTopics({ topics: left }).catch(() => undefined);
     await admin?.disconnect();
   });
 
@@ -76,6 +82,13 @@ export function useTestContext(name: string): TestContext {
       await consumer.connect();
       cleanups.push(() => consumer.disconnect());
       return consumer;
+    },
+    env: {
+      KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
+      SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
+      DATABASE_URL: endpoints.databaseUrl,
+      TOPIC_PREFIX: topicPrefix,
+      LOG_LEVEL: 'warn',
     },
     subject: (subjectName) => `${topicPrefix}.${subjectName}-value`,
     createRegistry: () => new SchemaRegistry({ host: endpoints.schemaRegistryUrl }),

@@ -1,0 +1,230 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { nextAttempt, type RetrySchedule } from '../core/retry.js';
+import { RegistryError, coerceError, registryErrorCodes } from './errors.js';
+
+/**
+ * A client of the Confluent Schema Registry API (Apicurio serves it under /apis/ccompat/v7), with
+ * just the calls the pipeline makes. Connection failures, 5xx and 429 are retried with backoff;
+ * after the budget the error names the registry's URL.
+ */
+export interface RegistryClientOptions {
+  /** The API base, e.g. http://127.0.0.1:8081/apis/ccompat/v7. */
+  readonly url: string;
+  /** @defaultValue 5 retries from 200 ms, at most 3 s apart */
+  readonly retry?: RetrySchedule;
+  /** Per request, in ms. @defaultValue 10000 */
+  readonly requestTimeoutMs?: number;
+  readonly fetchImpl?: typeof fetch;
+}
+
+export interface RegisteredSchema {
+  readonly id: number;
+  readonly version: number;
+  readonly schema: string;
+}
+
+/** Why the registry found a schema incompatible; `pointer` is a JSON pointer into the new schema. */
+export interface IncompatibilityCause {
+  readonly description: string;
+  readonly pointer?: string | undefined;
+}
+
+export interface CompatibilityResult {
+  readonly compatible: boolean;
+  readonly causes: readonly IncompatibilityCause[];
+}
+
+export interface RegistryClient {
+  readonly url: string;
+  /** The id and version under which `subject` already holds exactly this schema, if it does. */
+  lookup(subject: string, schema: string): Promise<RegisteredSchema | undefined>;
+  /** Registers (or finds) the schema under `subject`; a schema the subject's rule refuses throws EVP_SCHEMA_INCOMPATIBLE. */
+  register(subject: string, schema: string): Promise<{ id: number }>;
+  latest(subject: string): Promise<RegisteredSchema | undefined>;
+  schemaById(id: number): Promise<string>;
+  /** The subject's own compatibility level, or undefined when it follows the global one. */
+  subjectCompatibility(subject: string): Promise<string | undefined>;
+  globalCompatibility(): Promise<string>;
+  setCompatibility(subject: string, level: string): Promise<void>;
+  /** Asks the registry, without registering, whether `schema` may follow the subject's latest version. */
+  checkCompatibility(subject: string, schema: string): Promise<CompatibilityResult>;
+}
+
+const contentType = 'application/vnd.schemaregistry.v1+json';
+const defaultRetry: RetrySchedule = { retries: 5, initialDelayMs: 200, maxDelayMs: 3_000 };
+
+interface Answer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export function createRegistryClient(options: RegistryClientOptions): RegistryClient {
+  const base = options.url.replace(/\/+$/, '');
+  const retry = options.retry ?? defaultRetry;
+  const timeoutMs = options.requestTimeoutMs ?? 10_000;
+  const fetchImpl = options.fetchImpl ?? fetch;
+
+  async function request(method: string, path: string, body?: unknown, root = base): Promise<Answer> {
+    const url = `${root}${path}`;
+    let lastCause: unknown;
+    for (let attempt = 1; ; attempt++) {
+      let retriable: boolean;
+      try {
+        const response = await fetchImpl(url, {
+          method,
+          headers: { accept: `${contentType}, application/json`, ...(body === undefined ? {} : { 'content-type': contentType }) },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        const text = await response.text();
+        const parsed: unknown = text === '' ? undefined : safeJson(text);
+        if (response.status < 500 && response.status !== 429) return { status: response.status, body: parsed };
+        lastCause = new Error(`HTTP ${response.status}: ${text.slice(0, 300)}`);
+        retriable = true;
+      } catch (thrown) {
+        lastCause = thrown;
+        retriable = true;
+      }
+      const decision = nextAttempt(attempt, retriable, retry);
+      if (!decision.retry) {
+        const cause = coerceError(lastCause);
+        const reason = describeCause(cause);
+        throw new RegistryError(
+          registryErrorCodes.unreachable,
+          `Schema registry at ${base} is unreachable (${reason}) after ${attempt} attempts; start it with \`npx evp stack up\` or set SCHEMA_REGISTRY_URL`,
+          { cause, retriable: true, url: base },
+        );
+      }
+      await sleep(decision.delayMs);
+    }
+  }
+
+  const failed = (what: string, answer: Answer): RegistryError =>
+    new RegistryError(
+      registryErrorCodes.requestFailed,
+      `Schema registry at ${base} refused to ${what}: HTTP ${answer.status} ${errorMessage(answer.body)}`,
+      {
+        status: answer.status,
+        url: base,
+      },
+    );
+
+  const subjectPath = (subject: string) => `/subjects/${encodeURIComponent(subject)}`;
+
+  return {
+    url: base,
+
+    async lookup(subject, schema) {
+      const answer = await request('POST', subjectPath(subject), { schema });
+      if (answer.status === 404) return undefined;
+      if (answer.status !== 200) throw failed(`look up a schema of ${subject}`, answer);
+      return answer.body as RegisteredSchema;
+    },
+
+    async register(subject, schema) {
+      const answer = await request('POST', `${subjectPath(subject)}/versions`, { schema });
+      if (answer.status === 409) {
+        throw new RegistryError(
+          registryErrorCodes.incompatible,
+          `Schema registry refused the new schema of ${subject}: ${errorMessage(answer.body)}`,
+          {
+            subject,
+            url: base,
+          },
+        );
+      }
+      if (answer.status !== 200) throw failed(`register a schema under ${subject}`, answer);
+      return { id: (answer.body as { id: number }).id };
+    },
+
+    async latest(subject) {
+      const answer = await request('GET', `${subjectPath(subject)}/versions/latest`);
+      if (answer.status === 404) return undefined;
+      if (answer.status !== 200) throw failed(`read the latest version of ${subject}`, answer);
+      return answer.body as RegisteredSchema;
+    },
+
+    async schemaById(id) {
+      const answer = await request('GET', `/schemas/ids/${id}`);
+      if (answer.status === 404) {
+        throw new RegistryError(registryErrorCodes.unknownSchemaId, `Schema id ${id} is not in the schema registry at ${base}`, {
+          schemaId: id,
+          url: base,
+        });
+      }
+      if (answer.status !== 200) throw failed(`return schema id ${id}`, answer);
+      return (answer.body as { schema: string }).schema;
+    },
+
+    async subjectCompatibility(subject) {
+      const answer = await request('GET', `/config/${encodeURIComponent(subject)}`);
+      if (answer.status === 404) return undefined;
+      if (answer.status !== 200) throw failed(`read the compatibility of ${subject}`, answer);
+      return readLevel(answer.body);
+    },
+
+    async globalCompatibility() {
+      const answer = await request('GET', '/config');
+      if (answer.status !== 200) throw failed('read the global compatibility', answer);
+      return readLevel(answer.body) ?? 'BACKWARD';
+    },
+
+    async setCompatibility(subject, level) {
+      const answer = await request('PUT', `/config/${encodeURIComponent(subject)}`, { compatibility: level });
+      if (answer.status !== 200) throw failed(`set the compatibility of ${subject} to ${level}`, answer);
+    },
+
+    async checkCompatibility(subject, schema) {
+      const answer = await request('POST', `/compatibility${subjectPath(subject)}/versions/latest?verbose=true`, { schema });
+      if (answer.status !== 200) throw failed(`check a schema of ${subject}`, answer);
+      const result = answer.body as { is_compatible: boolean; messages?: string[] };
+      if (result.is_compatible) return { compatible: true, causes: [] };
+      const messages = result.messages ?? [];
+      if (messages.length > 0) return { compatible: false, causes: messages.map((description) => ({ description })) };
+      return { compatible: false, causes: await apicurioCauses(subject, schema) };
+    },
+  };
+
+  /**
+   * Apicurio's ccompat API answers "not compatible" without saying why; its native API does, as a
+   * dry-run registration whose rule violation lists each cause with a JSON pointer into the new
+   * schema. Subjects of the ccompat API are artifacts of the group "default".
+   */
+  async function apicurioCauses(subject: string, schema: string): Promise<IncompatibilityCause[]> {
+    const native = base.replace(/\/apis\/ccompat\/v\d+$/, '/apis/registry/v3');
+    if (native === base) return [];
+    const answer = await request(
+      'POST',
+      `/groups/default/artifacts/${encodeURIComponent(subject)}/versions?dryRun=true`,
+      { content: { content: schema, contentType: 'application/json' } },
+      native,
+    );
+    const causes = (answer.body as { causes?: { description: string; context?: string }[] } | undefined)?.causes ?? [];
+    return causes.map((cause) => ({ description: cause.description, pointer: cause.context }));
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function readLevel(body: unknown): string | undefined {
+  const value = body as { compatibilityLevel?: string; compatibility?: string } | undefined;
+  return value?.compatibilityLevel ?? value?.compatibility;
+}
+
+function errorMessage(body: unknown): string {
+  if (typeof body === 'object' && body !== null && 'message' in body) return String(body.message);
+  return typeof body === 'string' ? body.slice(0, 300) : JSON.stringify(body);
+}
+
+function describeCause(error: Error): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code) return cause.code;
+  if (error.name === 'TimeoutError') return 'request timed out';
+  return error.message;
+}

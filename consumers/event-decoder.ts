@@ -1,0 +1,54 @@
+import avro from 'avsc';
+import { decodeWireFormat } from '../core/wire-format.js';
+import type { RegistryClient } from '../adapters/registry.js';
+
+/**
+ * Decodes a record value in the Confluent wire format with the writer's schema, fetched from the
+ * registry by the id in the value and cached (one registry call per schema id, ever). Returns a
+ * reason instead of throwing for bytes that can never decode, so a caller can dead-letter them;
+ * registry failures throw (they are retriable).
+ */
+export type DecodeResult = { ok: true; schemaId: number; event: Record<string, unknown> } | { ok: false; reason: string };
+
+export interface EventDecoder {
+  decode(value: Buffer | null): Promise<DecodeResult>;
+}
+
+export function createEventDecoder(registry: RegistryClient): EventDecoder {
+  const types = new Map<number, Promise<avro.Type>>();
+  const writerType = (id: number): Promise<avro.Type> => {
+    let type = types.get(id);
+    if (!type) {
+      type = registry.schemaById(id).then((schema) => avro.Type.forSchema(JSON.parse(schema) as avro.Schema));
+      types.set(id, type);
+      type.catch(() => types.delete(id));
+    }
+    return type;
+  };
+
+  return {
+    async decode(value) {
+      const framed = decodeWireFormat(value);
+      if (!framed.ok) return framed;
+      const type = await writerType(framed.schemaId);
+      try {
+        const decoded = type.fromBuffer(framed.body) as Record<string, unknown>;
+        return { ok: true, schemaId: framed.schemaId, event: plain(decoded) };
+      } catch (error) {
+        return { ok: false, reason: `the body does not decode with schema id ${framed.schemaId}: ${(error as Error).message}` };
+      }
+    },
+  };
+}
+
+/** avsc returns records as class instances; callers want plain objects (bytes as base64). */
+function plain(value: Record<string, unknown>): Record<string, unknown> {
+  return copy(value) as Record<string, unknown>;
+}
+
+function copy(value: unknown): unknown {
+  if (Buffer.isBuffer(value)) return value.toString('base64');
+  if (Array.isArray(value)) return value.map(copy);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, copy(item)]));
+  return value;
+}

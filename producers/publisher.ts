@@ -1,0 +1,276 @@
+import kafkajs, { type Admin, type Kafka, type Producer } from 'kafkajs';
+import type { Config } from '../adapters/config.js';
+import { resolveEndpoints } from '../adapters/endpoints.js';
+import { ConfigError, EventError, coerceError, PublishError, eventErrorCodes, publishErrorCodes } from '../adapters/errors.js';
+import { createKafka } from '../adapters/kafka.js';
+import { createLogger } from '../adapters/logger.js';
+import { createRegistryClient } from '../adapters/registry.js';
+import type { EventInput } from '../core/build-event.js';
+import { readCatalogue } from '../schemas/catalogue.js';
+import { readEventSchemas } from '../schemas/event-schemas.js';
+import { createEventEncoder } from './event-encoder.js';
+import { publisherDefaults, type PublisherOptions } from './options.js';
+import { createSendBuffer, type BufferedRecord } from './send-buffer.js';
+import type { Publisher, PublishResult } from './types.js';
+
+/**
+ * The typed publisher. `publish` resolves only after the broker acknowledged the event with
+ * acks=all through kafkajs's idempotent producer; until then the event sits in a bounded buffer
+ * (see send-buffer.ts). The partition is computed here with Kafka's default partitioner (murmur2
+ * of the entity id, as the Java client does), so one entity's events always land on one partition
+ * in publish order, and each result carries its exact offset.
+ */
+interface TopicInfo {
+  readonly partitions: number;
+  readonly maxMessageBytes: number;
+}
+
+// kafkajs is CommonJS: only some of its exports are visible as named ESM imports.
+const { CompressionCodecs, CompressionTypes, ConfigResourceTypes, Partitioners } = kafkajs;
+
+const compressionTypes = {
+  none: CompressionTypes.None,
+  gzip: CompressionTypes.GZIP,
+  snappy: CompressionTypes.Snappy,
+  lz4: CompressionTypes.LZ4,
+  zstd: CompressionTypes.ZSTD,
+} as const;
+
+export function createPublisher(config: Config, options: PublisherOptions): Publisher {
+  if (!/^[A-Za-z0-9._-]+$/.test(options.service)) {
+    throw new ConfigError(`service ${JSON.stringify(options.service)} must be letters, digits, . _ -: it names the source of every event`);
+  }
+  const settings = { ...publisherDefaults, ...options };
+  const compression = compressionTypes[settings.compression];
+  if (compression === undefined || (compression !== CompressionTypes.None && !(compression in CompressionCodecs))) {
+    throw new ConfigError(
+      `compression ${JSON.stringify(settings.compression)} has no codec: use gzip or none, or add the codec to kafkajs's CompressionCodecs first`,
+    );
+  }
+  const endpoints = resolveEndpoints(config);
+  const logger = (options.logger ?? createLogger(config.logLevel)).child({ service: options.service });
+  const kafka: Kafka =
+    options.kafka ?? createKafka({ brokers: endpoints.kafkaBrokers, clientId: `evp-publisher-${options.service}`, logger });
+  const registry = options.registry ?? createRegistryClient({ url: endpoints.schemaRegistryUrl });
+  const encoder = createEventEncoder({
+    catalogue: readCatalogue(),
+    schemas: readEventSchemas(),
+    registry,
+    topicPrefix: config.topicPrefix,
+    service: options.service,
+    autoRegister: settings.autoRegister,
+  });
+  const partitioner = Partitioners.DefaultPartitioner();
+
+  let clients: Promise<{ producer: Producer; admin: Admin }> | undefined;
+  let replaceProducer = false;
+  const connect = (): Promise<{ producer: Producer; admin: Admin }> => {
+    clients ??= (async () => {
+      const producer = newProducer();
+      const admin = kafka.admin();
+      await Promise.all([producer.connect(), admin.connect()]);
+      return { producer, admin };
+    })();
+    clients.catch(() => (clients = undefined));
+    return clients;
+  };
+  const newProducer = () =>
+    kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: settings.retry,
+      // Every record carries its partition already (computed above); this only silences kafkajs's notice.
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+
+  const topicInfos = new Map<string, Promise<TopicInfo>>();
+  const topicInfo = (topic: string): Promise<TopicInfo> => {
+    let info = topicInfos.get(topic);
+    if (!info) {
+      info = readTopicInfo(topic);
+      topicInfos.set(topic, info);
+      info.catch(() => topicInfos.delete(topic));
+    }
+    return info;
+  };
+  async function readTopicInfo(topic: string): Promise<TopicInfo> {
+    const { admin } = await connect();
+    if (!(await admin.listTopics()).includes(topic)) {
+      throw new PublishError(publishErrorCodes.topicMissing, `Topic ${topic} does not exist; run \`npx evp topics ensure\``, { topic });
+    }
+    const [metadata, described] = await Promise.all([
+      admin.fetchTopicMetadata({ topics: [topic] }),
+      admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }],
+      }),
+    ]);
+    const maxMessageBytes = Number(
+      described.resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue ?? 1048588,
+    );
+    return { partitions: metadata.topics[0]?.partitions.length ?? 0, maxMessageBytes };
+  }
+
+  const buffer = createSendBuffer({
+    lingerMs: settings.lingerMs,
+    batchMaxEvents: settings.batchMaxEvents,
+    batchMaxBytes: settings.batchMaxBytes,
+    maxBytes: settings.bufferMaxBytes,
+    timeoutMs: settings.bufferTimeoutMs,
+    send: sendRecords,
+  });
+
+  async function sendRecords(records: readonly BufferedRecord[]): Promise<string[]> {
+    let { producer } = await connect();
+    if (replaceProducer) {
+      // After a request failed past its retries the idempotent sequence may be broken: start a new producer id.
+      const current = await connect();
+      await current.producer.disconnect().catch(() => undefined);
+      current.producer = newProducer();
+      await current.producer.connect();
+      producer = current.producer;
+      replaceProducer = false;
+    }
+    const byTopic = new Map<string, BufferedRecord[]>();
+    for (const record of records) byTopic.set(record.topic, [...(byTopic.get(record.topic) ?? []), record]);
+    let metadata;
+    try {
+      metadata = await producer.sendBatch({
+        acks: -1,
+        timeout: settings.ackTimeoutMs,
+        compression,
+        topicMessages: [...byTopic].map(([topic, topicRecords]) => ({
+          topic,
+          messages: topicRecords.map((r) => ({
+            key: r.key,
+            value: r.value,
+            headers: r.headers,
+            partition: r.partition,
+            timestamp: r.timestamp,
+          })),
+        })),
+      });
+    } catch (error) {
+      replaceProducer = true;
+      throw error;
+    }
+    // Within one request the records of a partition are appended in order from its base offset.
+    const next = new Map(metadata.map((m) => [`${m.topicName}:${m.partition}`, BigInt(m.baseOffset ?? m.offset ?? '-1')]));
+    return records.map((record) => {
+      const slot = `${record.topic}:${record.partition}`;
+      const offset = next.get(slot) ?? -1n;
+      next.set(slot, offset + 1n);
+      return offset.toString();
+    });
+  }
+
+  const pending = new Set<Promise<unknown>>();
+  let closed = false;
+  const track = <T>(promise: Promise<T>): Promise<T> => {
+    pending.add(promise);
+    void promise.then(
+      () => pending.delete(promise),
+      () => pending.delete(promise),
+    );
+    return promise;
+  };
+
+  async function send(prepared: ReturnType<typeof encoder.prepare>): Promise<PublishResult> {
+    const encoded = await encoder.encode(prepared);
+    const info = await topicInfo(prepared.topic);
+    if (encoded.size > info.maxMessageBytes) {
+      throw new EventError(
+        eventErrorCodes.tooLarge,
+        `${prepared.event.type} event ${prepared.event.id} is ${encoded.size} bytes encoded, above ${prepared.topic}'s max.message.bytes of ${info.maxMessageBytes}; nothing was sent`,
+        { eventType: prepared.event.type, size: encoded.size, limit: info.maxMessageBytes },
+      );
+    }
+    const partitionMetadata = Array.from({ length: info.partitions }, (_, partitionId) => ({
+      partitionId,
+      leader: 0,
+      partitionErrorCode: 0,
+      replicas: [0],
+      isr: [0],
+    }));
+    const partition = partitioner({ topic: prepared.topic, partitionMetadata, message: { key: encoded.key, value: null } });
+    const offset = await buffer.add({
+      topic: prepared.topic,
+      partition,
+      key: encoded.key,
+      value: encoded.value,
+      headers: encoded.headers,
+      timestamp: String(Math.floor(prepared.event.occurred_at / 1000)),
+      size: encoded.size,
+    });
+    return { eventId: prepared.event.id, topic: prepared.topic, partition, offset };
+  }
+
+  /** Until every publish made so far has settled (some may still be encoding when this starts). */
+  const settlePending = async () => {
+    await buffer.drain();
+    while (pending.size > 0) await Promise.allSettled([...pending]);
+  };
+
+  const refuseWhenClosed = () => {
+    if (closed) throw new PublishError(publishErrorCodes.closed, 'The publisher is closed; create a new one', {});
+  };
+
+  const publishUntyped = (type: string, event: EventInput): Promise<PublishResult> => {
+    try {
+      refuseWhenClosed();
+      return track(send(encoder.prepare(type, event)));
+    } catch (error) {
+      return Promise.reject(coerceError(error));
+    }
+  };
+
+  return {
+    publish: (type, event) => publishUntyped(type, event as unknown as EventInput),
+    publishUntyped,
+
+    async publishBatch(events) {
+      refuseWhenClosed();
+      const prepared = [];
+      const problems: string[] = [];
+      for (const [index, { type, ...event }] of events.entries()) {
+        try {
+          prepared.push(encoder.prepare(type, event as unknown as EventInput));
+        } catch (error) {
+          if (!(error instanceof EventError)) throw error;
+          problems.push(`[${index}] ${error.message.replaceAll('\n', '\n  ')}`);
+        }
+      }
+      if (problems.length > 0) {
+        throw new EventError(
+          eventErrorCodes.invalid,
+          `${problems.length} of ${events.length} events are invalid; none was sent:\n${problems.join('\n')}`,
+          {
+            problems,
+          },
+        );
+      }
+      return track(Promise.all(prepared.map((event) => send(event))));
+    },
+
+    async flush() {
+      buffer.hurry(true);
+      try {
+        await settlePending();
+      } finally {
+        if (!closed) buffer.hurry(false);
+      }
+    },
+
+    async close() {
+      closed = true;
+      buffer.hurry(true);
+      await settlePending();
+      if (clients) {
+        const { producer, admin } = await clients.catch(() => ({ producer: undefined, admin: undefined }));
+        await Promise.all([producer?.disconnect(), admin?.disconnect()]);
+      }
+      logger.debug('publisher closed');
+    },
+  };
+}
