@@ -78,7 +78,6 @@ export class KafkaAdminError extends PipelineError {}
 
 export const kafkaAdminErrorCodes = {
   unreachable: 'EVP_KAFKA_UNREACHABLE',
-  topicConflict: 'EVP_TOPIC_CONFLICT',
 } as const;
 
 /** A command-line input (a flag, a file, a line of a file) cannot be used. */

@@ -64,15 +64,15 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   const timeoutMs = options.requestTimeoutMs ?? 10_000;
   const fetchImpl = options.fetchImpl ?? fetch;
 
-  async function request(method: string, path: string, body?: unknown, root = base): Promise<Answer> {
-    const url = `${root}${path}`;
+  async function request(method: string, path: string, body?: unknown, api = { root: base, type: contentType }): Promise<Answer> {
+    const url = `${api.root}${path}`;
     let lastCause: unknown;
     for (let attempt = 1; ; attempt++) {
       let retriable: boolean;
       try {
         const response = await fetchImpl(url, {
           method,
-          headers: { accept: `${contentType}, application/json`, ...(body === undefined ? {} : { 'content-type': contentType }) },
+          headers: { accept: `${api.type}, application/json`, ...(body === undefined ? {} : { 'content-type': api.type }) },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
           signal: AbortSignal.timeout(timeoutMs),
         });
@@ -197,7 +197,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       'POST',
       `/groups/default/artifacts/${encodeURIComponent(subject)}/versions?dryRun=true`,
       { content: { content: schema, contentType: 'application/json' } },
-      native,
+      { root: native, type: 'application/json' },
     );
     const causes = (answer.body as { causes?: { description: string; context?: string }[] } | undefined)?.causes ?? [];
     return causes.map((cause) => ({ description: cause.description, pointer: cause.context }));

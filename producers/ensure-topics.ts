@@ -1,5 +1,6 @@
 import kafkajs, { type Admin } from 'kafkajs';
 import { deadLetterTopic, entityTopic } from '../core/topics.js';
+import { ConfigError } from '../adapters/errors.js';
 
 /**
  * `evp topics ensure`: one topic per entity (`<prefix>.<entity>`, keyed by entity id) and the
@@ -50,7 +51,9 @@ export async function ensureTopics(
   const brokers = (await admin.describeCluster()).brokers.length;
   const replicationFactor = settings.replicationFactor ?? Math.min(3, brokers);
   if (replicationFactor > brokers) {
-    throw new RangeError(`replication factor ${replicationFactor} is more than the cluster's ${brokers} broker(s)`);
+    throw new ConfigError(
+      `replication factor ${replicationFactor} is more than the cluster's ${brokers} broker(s); give --replication-factor ${brokers} or less`,
+    );
   }
   const minInsync = String(replicationFactor >= 3 ? 2 : 1);
   const managed = (retentionMs: number) => ({

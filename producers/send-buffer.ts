@@ -116,7 +116,11 @@ export function createSendBuffer(options: SendBufferOptions): SendBuffer {
     // While a request is in flight, what arrives waits for it: the pump picks it up next.
   };
 
-  const waitForRoom = async (size: number): Promise<void> => {
+  /**
+   * Takes `size` bytes of the buffer, waiting for room. The check and the taking happen in the
+   * same synchronous step, so publishes started together cannot all see the same free room.
+   */
+  const reserve = async (size: number): Promise<void> => {
     const deadline = Date.now() + options.timeoutMs;
     // One record always fits an empty buffer, however large.
     while (bytes > 0 && bytes + size > options.maxBytes) {
@@ -135,6 +139,8 @@ export function createSendBuffer(options: SendBufferOptions): SendBuffer {
       ]);
       controller.abort();
     }
+    bytes += size;
+    queuedBytes += size;
   };
 
   return {
@@ -143,9 +149,7 @@ export function createSendBuffer(options: SendBufferOptions): SendBuffer {
     },
 
     async add(record) {
-      await waitForRoom(record.size);
-      bytes += record.size;
-      queuedBytes += record.size;
+      await reserve(record.size);
       return new Promise<string>((resolve, reject) => {
         queue.push({ record, resolve, reject });
         schedule();

@@ -131,8 +131,10 @@ describe('publisher', () => {
       occurred_at: occurredAt,
       severity: 'warn',
     });
-    const records = await readRecords([result.topic], 1, 'wire');
-    const { message } = records.find((r) => r.partition === result.partition && r.message.offset === result.offset) ?? records[0];
+    await wire.close();
+    const [record] = await readRecords([result.topic], 1, 'wire');
+    expect(record).toMatchObject({ partition: result.partition, message: { offset: result.offset } });
+    const { message } = record as { message: KafkaMessage };
     const value = message.value as Buffer;
     expect(value.readUInt8(0)).toBe(0);
     const schemaId = value.readInt32BE(1);

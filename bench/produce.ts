@@ -1,0 +1,323 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import readline from 'node:readline';
+import type { Admin } from 'kafkajs';
+import { loadConfig } from '../adapters/config.js';
+import type { Logger } from '../adapters/logger.js';
+import { entityTopic } from '../core/topics.js';
+import { ensureTopics } from '../producers/ensure-topics.js';
+import { createPublisher } from '../producers/publisher.js';
+import { benchEntity, benchEventType, benchService, buildPayload, type Payload } from './payload.js';
+
+/**
+ * The produce scenario: N events of a fixed size, acks=all, each run to a fresh topic of its own,
+ * through the SDK (`createPublisher`) and through Kafka's own ProducerPerformance, with gzip and
+ * without compression. Only measures; nothing here asserts on time.
+ */
+export type Compression = 'gzip' | 'none';
+
+export interface ProduceOptions {
+  readonly events: number;
+  /** Distinct entity ids (Kafka keys). */
+  readonly keys: number;
+  readonly partitions: number;
+  /** Un-acknowledged SDK publishes kept in flight. */
+  readonly window: number;
+  readonly targetValueBytes: number;
+  readonly compressions: readonly Compression[];
+  /** `bench.<random>`: every topic the scenario creates starts with it. */
+  readonly topicPrefix: string;
+  /** The environment the SDK's config is loaded from (endpoints of the stack). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly brokers: readonly string[];
+  readonly admin: Admin;
+  readonly logger: Logger;
+  /** ProducerPerformance's launcher, or why it cannot run. */
+  readonly producerPerformance: { readonly java: string; readonly libs: string } | { readonly unavailable: string };
+  /** The broker's log.dirs when it is the local stack's: the bytes each topic takes on disk are read from it. */
+  readonly kafkaDataDir: string | undefined;
+  /** Called with each ProducerPerformance process, so an interrupted run can stop it. */
+  readonly onChild?: (child: ChildProcess | undefined) => void;
+}
+
+export interface LatencyMs {
+  readonly avg: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+export interface ScenarioResult {
+  readonly scenario: string;
+  readonly client: 'sdk' | 'producer-perf';
+  readonly compression: Compression;
+  readonly topic: string;
+  readonly events: number;
+  readonly valueBytes: number;
+  readonly elapsedMs: number | null;
+  readonly eventsPerSec: number | null;
+  /** Avro value payload only, MB = 10^6 bytes. */
+  readonly mbPerSec: number | null;
+  readonly latencyMs: LatencyMs | null;
+  /** Bytes of the topic's log segments on the broker's disk afterwards (local stack only). */
+  readonly logBytes: number | null;
+  readonly error: string | null;
+  readonly raw?: string;
+}
+
+export interface ProduceReport {
+  readonly scenario: 'produce';
+  readonly events: number;
+  readonly partitions: number;
+  readonly keys: number;
+  readonly window: number;
+  readonly record: { readonly valueBytes: number; readonly keyBytes: number; readonly headerBytes: number; readonly headerCount: number };
+  readonly results: readonly ScenarioResult[];
+}
+
+export async function runProduce(options: ProduceOptions): Promise<ProduceReport> {
+  const payload = await buildPayload(options.targetValueBytes, options.keys);
+  process.stderr.write(
+    `bench: produce ${options.events} × ${benchEventType}, value ${payload.valueBytes} B (+ key ${payload.keyBytes} B, ` +
+      `${payload.headerCount} CloudEvents headers ${payload.headerBytes} B in the SDK), ${options.keys} keys, ` +
+      `${options.partitions} partitions, acks=all\n`,
+  );
+  const results: ScenarioResult[] = [];
+  for (const compression of options.compressions) {
+    results.push(await runSdk(options, payload, compression));
+    results.push(await runProducerPerformance(options, payload, compression));
+  }
+  return {
+    scenario: 'produce',
+    events: options.events,
+    partitions: options.partitions,
+    keys: options.keys,
+    window: options.window,
+    record: {
+      valueBytes: payload.valueBytes,
+      keyBytes: payload.keyBytes,
+      headerBytes: payload.headerBytes,
+      headerCount: payload.headerCount,
+    },
+    results,
+  };
+}
+
+/** A fresh `<prefix>.invoice` topic (and its dead-letter sibling) with the pipeline's own settings. */
+async function freshTopic(options: ProduceOptions, prefix: string): Promise<string> {
+  await ensureTopics(options.admin, prefix, [benchEntity], {
+    partitions: options.partitions,
+    retentionMs: 3_600_000,
+    deadLetterRetentionMs: 3_600_000,
+  });
+  return entityTopic(prefix, benchEntity);
+}
+
+async function runSdk(options: ProduceOptions, payload: Payload, compression: Compression): Promise<ScenarioResult> {
+  const scenario = `sdk ${compression}`;
+  const prefix = `${options.topicPrefix}.sdk-${compression}`;
+  const topic = await freshTopic(options, prefix);
+  const config = loadConfig({ ...options.env, TOPIC_PREFIX: prefix });
+  const publisher = createPublisher(config, { service: benchService, autoRegister: true, compression, logger: options.logger });
+  const base = { scenario, client: 'sdk', compression, topic, events: options.events, valueBytes: payload.valueBytes } as const;
+  try {
+    // Untimed: connects the producer and admin, reads the topic's metadata, registers the schema.
+    await publisher.publish(benchEventType, payload.event(0));
+
+    const n = options.events;
+    const latencies = new Float64Array(n);
+    let inFlight = 0;
+    let acked = 0;
+    let failure: unknown;
+    let lastAck = 0;
+    let wake: (() => void) | undefined;
+    const progress = startProgress(scenario, n, () => acked);
+    const started = performance.now();
+    for (let i = 0; i < n && failure === undefined; i++) {
+      while (inFlight >= options.window) await new Promise<void>((resolve) => (wake = resolve));
+      inFlight++;
+      const sentAt = performance.now();
+      void publisher
+        .publish(benchEventType, payload.event(i))
+        .then(
+          () => {
+            lastAck = performance.now();
+            latencies[acked++] = lastAck - sentAt;
+          },
+          (error: unknown) => {
+            failure ??= error;
+          },
+        )
+        .finally(() => {
+          inFlight--;
+          const resume = wake;
+          wake = undefined;
+          resume?.();
+        });
+    }
+    while (inFlight > 0) await new Promise<void>((resolve) => (wake = resolve));
+    progress.stop();
+    if (failure !== undefined) {
+      return { ...empty(base), error: `${acked} of ${n} acknowledged; first failure: ${(failure as Error).message}` };
+    }
+    const elapsedMs = lastAck - started;
+    const eventsPerSec = (n / elapsedMs) * 1000;
+    return {
+      ...base,
+      elapsedMs,
+      eventsPerSec,
+      mbPerSec: (eventsPerSec * payload.valueBytes) / 1e6,
+      latencyMs: latencyStats(latencies),
+      logBytes: topicLogBytes(options.kafkaDataDir, topic, options.partitions),
+      error: null,
+    };
+  } catch (error) {
+    return { ...empty(base), error: (error as Error).message };
+  } finally {
+    await publisher.close().catch(() => undefined);
+  }
+}
+
+/** The summary line ProducerPerformance prints last. */
+const summaryLine =
+  /^(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th\.$/;
+
+async function runProducerPerformance(options: ProduceOptions, payload: Payload, compression: Compression): Promise<ScenarioResult> {
+  const scenario = `ProducerPerformance ${compression}`;
+  const prefix = `${options.topicPrefix}.perf-${compression}`;
+  const base = {
+    scenario,
+    client: 'producer-perf',
+    compression,
+    topic: entityTopic(prefix, benchEntity),
+    events: options.events,
+    valueBytes: payload.valueBytes,
+  } as const;
+  const launcher = options.producerPerformance;
+  if ('unavailable' in launcher) return { ...empty(base), error: launcher.unavailable };
+  const topic = await freshTopic(options, prefix);
+
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'evp-bench-'));
+  try {
+    const log4j = path.join(work, 'log4j.properties');
+    fs.writeFileSync(
+      log4j,
+      [
+        'log4j.rootLogger=WARN, stderr',
+        'log4j.appender.stderr=org.apache.log4j.ConsoleAppender',
+        'log4j.appender.stderr.Target=System.err',
+        'log4j.appender.stderr.layout=org.apache.log4j.PatternLayout',
+        'log4j.appender.stderr.layout.ConversionPattern=[%d] %p %m (%c)%n',
+        '',
+      ].join('\n'),
+    );
+    const args = [
+      // What kafka-producer-perf-test.sh gives it; an English locale keeps the decimal point a point.
+      '-Xmx512M',
+      '-Duser.language=en',
+      '-Duser.country=US',
+      `-Dlog4j.configuration=file:${log4j}`,
+      '-cp',
+      path.join(launcher.libs, '*'),
+      'org.apache.kafka.tools.ProducerPerformance',
+      '--topic',
+      topic,
+      '--num-records',
+      String(options.events),
+      '--record-size',
+      String(payload.valueBytes),
+      '--throughput',
+      '-1',
+      '--producer-props',
+      `bootstrap.servers=${options.brokers.join(',')}`,
+      'acks=all',
+      `compression.type=${compression}`,
+      'enable.idempotence=true',
+      `client.id=evp-bench-perf-${compression}`,
+    ];
+    const child = spawn(launcher.java, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    options.onChild?.(child);
+    let summary: RegExpExecArray | undefined;
+    let summaryText = '';
+    const errors: string[] = [];
+    const stdout = readline.createInterface({ input: child.stdout });
+    stdout.on('line', (line) => {
+      const match = summaryLine.exec(line.trim());
+      if (match) {
+        summary = match;
+        summaryText = line.trim();
+      } else if (line.trim() !== '') process.stderr.write(`  ${scenario}: ${line.trim()}\n`);
+    });
+    readline.createInterface({ input: child.stderr }).on('line', (line) => {
+      errors.push(line);
+      process.stderr.write(`  ${scenario} (stderr): ${line}\n`);
+    });
+    const exit = await new Promise<number | string>((resolve) => {
+      child.on('error', (error) => resolve(error.message));
+      child.on('close', (code, signal) => resolve(code ?? signal ?? 'unknown'));
+    });
+    options.onChild?.(undefined);
+    if (exit !== 0 || !summary) {
+      return {
+        ...empty({ ...base, topic }),
+        error: `ProducerPerformance exited with ${exit}: ${errors.slice(-5).join(' | ') || 'no summary line'}`,
+      };
+    }
+    const [, records, recordsPerSec, , avg, max, p50, p95, p99] = summary.map(Number);
+    const eventsPerSec = recordsPerSec as number;
+    return {
+      ...base,
+      topic,
+      events: records as number,
+      elapsedMs: ((records as number) / eventsPerSec) * 1000,
+      eventsPerSec,
+      // ProducerPerformance's own MB/sec is MiB of record size; recomputed here in 10^6 bytes.
+      mbPerSec: (eventsPerSec * payload.valueBytes) / 1e6,
+      latencyMs: { avg: avg as number, p50: p50 as number, p95: p95 as number, p99: p99 as number, max: max as number },
+      logBytes: topicLogBytes(options.kafkaDataDir, topic, options.partitions),
+      error: null,
+      raw: summaryText,
+    };
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function empty<T extends object>(base: T) {
+  return { ...base, elapsedMs: null, eventsPerSec: null, mbPerSec: null, latencyMs: null, logBytes: null };
+}
+
+/** Nearest-rank percentiles, in ms. */
+function latencyStats(latencies: Float64Array): LatencyMs {
+  const sorted = Float64Array.from(latencies).sort();
+  const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? 0;
+  let sum = 0;
+  for (const value of sorted) sum += value;
+  return { avg: sum / sorted.length, p50: rank(0.5), p95: rank(0.95), p99: rank(0.99), max: sorted[sorted.length - 1] ?? 0 };
+}
+
+function topicLogBytes(dataDir: string | undefined, topic: string, partitions: number): number | null {
+  if (!dataDir) return null;
+  let bytes = 0;
+  for (let p = 0; p < partitions; p++) {
+    const dir = path.join(dataDir, `${topic}-${p}`);
+    if (!fs.existsSync(dir)) return null;
+    for (const file of fs.readdirSync(dir)) if (file.endsWith('.log')) bytes += fs.statSync(path.join(dir, file)).size;
+  }
+  return bytes;
+}
+
+/** A line on stderr every 5 s while a scenario runs. */
+function startProgress(scenario: string, total: number, done: () => number): { stop(): void } {
+  const started = performance.now();
+  const timer = setInterval(() => {
+    const seconds = (performance.now() - started) / 1000;
+    process.stderr.write(`  ${scenario}: ${done()}/${total} acknowledged, ${Math.round(done() / seconds)} events/s so far\n`);
+  }, 5_000);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}

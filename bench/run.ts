@@ -1,0 +1,182 @@
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Admin } from 'kafkajs';
+import { loadConfig } from '../adapters/config.js';
+import { createKafka } from '../adapters/kafka.js';
+import { createLogger } from '../adapters/logger.js';
+import { stackDown, stackUp, versions, type ServiceName } from '../stack/index.js';
+import { stackPaths } from '../stack/paths.js';
+import { findJava } from '../stack/tools.js';
+import { javaRequirements } from '../stack/versions.js';
+import { runProduce, type ProduceOptions, type ProduceReport, type ScenarioResult } from './produce.js';
+
+/**
+ * `npm run bench`: brings the local stack up (or reuses it), runs the produce scenario, prints a
+ * table, writes bench/results/latest.json, deletes its topics and stops only what it started.
+ * A measurement, not a test: nothing here fails on a slow figure.
+ */
+const resultsFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
+
+function positiveInt(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text.trim() === '') return fallback;
+  const value = Number(text.replaceAll('_', ''));
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name}=${JSON.stringify(text)} must be a whole number of at least 1`);
+  return value;
+}
+
+async function main(): Promise<void> {
+  const events = positiveInt('BENCH_EVENTS', 200_000);
+  const window = positiveInt('BENCH_WINDOW', 4_000);
+  const config = loadConfig(process.env);
+  const logger = createLogger(config.logLevel, { service: 'bench' });
+  const topicPrefix = `bench.${randomBytes(4).toString('hex')}`;
+
+  let started: readonly ServiceName[] = [];
+  let registryUrl: string | undefined;
+  let admin: Admin | undefined;
+  let child: ChildProcess | undefined;
+  let cleaning: Promise<void> | undefined;
+  const cleanup = (): Promise<void> =>
+    (cleaning ??= (async () => {
+      if (child && child.exitCode === null) child.kill('SIGTERM');
+      if (admin) {
+        const topics = (await admin.listTopics().catch(() => [])).filter((topic) => topic.startsWith(`${topicPrefix}.`));
+        if (topics.length > 0)
+          await admin.deleteTopics({ topics }).catch((error: unknown) => logger.warn({ err: error }, 'deleting bench topics failed'));
+        await admin.disconnect().catch(() => undefined);
+      }
+      if (registryUrl)
+        await deleteSubjects(registryUrl, `${topicPrefix}.`).catch((error: unknown) =>
+          logger.warn({ err: error }, 'deleting bench subjects failed'),
+        );
+      if (started.length > 0) await stackDown(config, logger, { only: started });
+    })());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`bench: ${signal}, cleaning up (again to quit at once)\n`);
+      process.once(signal, () => process.exit(130));
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+
+  try {
+    const up = await stackUp(config, logger);
+    started = up.started;
+    registryUrl = up.endpoints.schemaRegistryUrl;
+    const kafka = up.services.find((service) => service.name === 'kafka');
+    const paths = stackPaths(config.stack);
+
+    const libs = path.join(paths.kafkaHome, 'libs');
+    const toolsJar = path.join(libs, `kafka-tools-${versions.kafka}.jar`);
+    let producerPerformance: ProduceOptions['producerPerformance'];
+    if (!fs.existsSync(toolsJar)) {
+      producerPerformance = {
+        unavailable: `${toolsJar} is missing (the stack fetches it when it starts Kafka itself; run \`npx evp stack up\` without KAFKA_BROKERS once)`,
+      };
+    } else {
+      producerPerformance = await findJava({
+        homes: [config.stack.javaHome],
+        minMajor: javaRequirements.kafka,
+        purpose: 'ProducerPerformance',
+      }).then(
+        (java) => ({ java: java.bin, libs }),
+        (error: unknown) => ({ unavailable: (error as Error).message }),
+      );
+    }
+
+    admin = createKafka({ brokers: up.endpoints.kafkaBrokers, clientId: 'evp-bench', logger }).admin();
+    await admin.connect();
+    const report = await runProduce({
+      events,
+      keys: 10_000,
+      partitions: 6,
+      window,
+      targetValueBytes: 1_000,
+      compressions: ['gzip', 'none'],
+      topicPrefix,
+      env: { ...process.env, KAFKA_BROKERS: up.endpoints.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: up.endpoints.schemaRegistryUrl },
+      brokers: up.endpoints.kafkaBrokers,
+      admin,
+      logger,
+      producerPerformance,
+      kafkaDataDir: kafka?.origin === 'stack' ? paths.kafkaData : undefined,
+      onChild: (process) => (child = process),
+    });
+
+    process.stdout.write(`\n${renderTable(report)}\n`);
+    fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
+    const document = {
+      generatedAt: new Date().toISOString(),
+      environment: {
+        node: process.version,
+        platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? null,
+        kafka: versions.kafka,
+        kafkaOrigin: kafka?.origin ?? null,
+        brokers: up.endpoints.kafkaBrokers,
+      },
+      produce: report,
+    };
+    fs.writeFileSync(resultsFile, `${JSON.stringify(document, null, 2)}\n`);
+    process.stdout.write(`\nwritten ${path.relative(process.cwd(), resultsFile)}\n`);
+  } finally {
+    await cleanup();
+  }
+}
+
+/** The subjects the SDK registered (autoRegister) under the bench's topics: soft-deleted, then for good. */
+async function deleteSubjects(registryUrl: string, prefix: string): Promise<void> {
+  const response = await fetch(`${registryUrl}/subjects`);
+  if (!response.ok) throw new Error(`GET ${registryUrl}/subjects answered ${response.status}`);
+  const subjects = ((await response.json()) as string[]).filter((subject) => subject.startsWith(prefix));
+  for (const subject of subjects) {
+    const url = `${registryUrl}/subjects/${encodeURIComponent(subject)}`;
+    for (const target of [url, `${url}?permanent=true`]) {
+      const deleted = await fetch(target, { method: 'DELETE' });
+      await deleted.body?.cancel();
+      if (!deleted.ok) throw new Error(`DELETE ${target} answered ${deleted.status}`);
+    }
+  }
+}
+
+function renderTable(report: ProduceReport): string {
+  const rows = report.results.map((result) => [
+    result.scenario,
+    result.eventsPerSec === null ? 'failed' : Math.round(result.eventsPerSec).toLocaleString('en-US'),
+    result.mbPerSec === null ? '-' : result.mbPerSec.toFixed(2),
+    result.latencyMs === null ? '-' : formatMs(result.latencyMs.p50),
+    result.latencyMs === null ? '-' : formatMs(result.latencyMs.p99),
+  ]);
+  const header = ['scenario', 'events/s', 'MB/s', 'p50 ms', 'p99 ms'];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join(' | ');
+  const notes = [
+    `${report.events.toLocaleString('en-US')} events per scenario, value ${report.record.valueBytes} B (MB = 10^6 B of values), ` +
+      `${report.partitions} partitions, ${report.keys.toLocaleString('en-US')} keys, acks=all, idempotent; SDK window ${report.window} publishes in flight`,
+    ...report.results.filter((result) => result.logBytes !== null).map((result) => `${result.scenario}: ${onDisk(result)}`),
+    ...report.results.filter((result) => result.error !== null).map((result) => `${result.scenario}: ${result.error ?? ''}`),
+  ];
+  return [line(header), widths.map((width) => '-'.repeat(width)).join('-+-'), ...rows.map(line), '', ...notes].join('\n');
+}
+
+function formatMs(ms: number): string {
+  return Number.isInteger(ms) ? String(ms) : ms.toFixed(1);
+}
+
+function onDisk(result: ScenarioResult): string {
+  const bytes = result.logBytes ?? 0;
+  const values = result.events * result.valueBytes;
+  return `${(bytes / 1e6).toFixed(1)} MB on the broker's disk (${((bytes / values) * 100).toFixed(0)}% of the value bytes)`;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
