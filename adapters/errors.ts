@@ -73,10 +73,10 @@ export const publishErrorCodes = {
   closed: 'EVP_PUBLISHER_CLOSED',
 } as const;
 
-/** A Kafka admin operation (topics) failed. */
-export class KafkaAdminError extends PipelineError {}
+/** Kafka could not be reached by a command or a client. */
+export class KafkaError extends PipelineError {}
 
-export const kafkaAdminErrorCodes = {
+export const kafkaErrorCodes = {
   unreachable: 'EVP_KAFKA_UNREACHABLE',
 } as const;
 
@@ -95,7 +95,7 @@ export const allErrorCodes: readonly string[] = [
   ...Object.values(registryErrorCodes),
   ...Object.values(eventErrorCodes),
   ...Object.values(publishErrorCodes),
-  ...Object.values(kafkaAdminErrorCodes),
+  ...Object.values(kafkaErrorCodes),
 ];
 
 /** Normalises anything thrown into an Error (catch variables are `unknown`). */

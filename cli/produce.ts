@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import readline from 'node:readline';
 import { Command, Option } from 'commander';
 import { InputError, PipelineError, coerceError } from '../adapters/errors.js';
+import { createKafka } from '../adapters/kafka.js';
 import type { EventInput } from '../core/build-event.js';
 import { eventSeverities, eventSources } from '../core/event-schema.js';
 import { createPublisher } from '../producers/publisher.js';
@@ -45,13 +46,20 @@ export function produceCommand(): Command {
     .option('--service <name>', 'the publishing service, in ce_source', 'evp-cli')
     .option('--auto-register', 'register a schema the registry lacks (development)')
     .action(async (type: string | undefined, options: ProduceOptions) => {
-      const { config, logger } = commandContext('produce');
+      const { config, endpoints, logger } = commandContext('produce');
       if (options.file !== undefined && type !== undefined)
         throw new InputError('give either an event type with flags or --file, not both');
       if (options.file === undefined && type === undefined)
         throw new InputError('give an event type (evp produce invoice.paid --org … --data …) or --file events.ndjson');
       const single = options.file === undefined ? singleEvent(options) : undefined;
-      const publisher = createPublisher(config, { service: options.service, autoRegister: options.autoRegister === true, logger });
+      // A short connection budget: at a terminal, an unreachable broker should be said within seconds.
+      const kafka = createKafka({
+        brokers: endpoints.kafkaBrokers,
+        clientId: `evp-produce-${options.service}`,
+        logger,
+        retry: { retries: 3 },
+      });
+      const publisher = createPublisher(config, { service: options.service, autoRegister: options.autoRegister === true, logger, kafka });
       try {
         if (single) printResult(await publisher.publishUntyped(type as string, single));
         else await produceFile(publisher, options.file as string);

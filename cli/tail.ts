@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
-import { InputError, KafkaAdminError, kafkaAdminErrorCodes } from '../adapters/errors.js';
+import { InputError, KafkaError, kafkaErrorCodes } from '../adapters/errors.js';
 import { createKafka } from '../adapters/kafka.js';
 import { createRegistryClient } from '../adapters/registry.js';
 import { eventToJson } from '../core/event-json.js';
@@ -32,8 +32,8 @@ export function tailCommand(): Command {
       try {
         await admin.connect();
       } catch (error) {
-        throw new KafkaAdminError(
-          kafkaAdminErrorCodes.unreachable,
+        throw new KafkaError(
+          kafkaErrorCodes.unreachable,
           `Kafka at ${endpoints.kafkaBrokers.join(',')} is unreachable; start it with \`npx evp stack up\``,
           {
             cause: error,

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { createKafka } from '../adapters/kafka.js';
-import { KafkaAdminError, kafkaAdminErrorCodes } from '../adapters/errors.js';
+import { KafkaError, kafkaErrorCodes } from '../adapters/errors.js';
 import { InputError } from '../adapters/errors.js';
 import { defaultTopicSettings, ensureTopics } from '../producers/ensure-topics.js';
 import { readEventSchemas } from '../schemas/event-schemas.js';
@@ -40,8 +40,8 @@ export function topicsCommand(): Command {
         try {
           await admin.connect();
         } catch (error) {
-          throw new KafkaAdminError(
-            kafkaAdminErrorCodes.unreachable,
+          throw new KafkaError(
+            kafkaErrorCodes.unreachable,
             `Kafka at ${endpoints.kafkaBrokers.join(',')} is unreachable; start it with \`npx evp stack up\` or set KAFKA_BROKERS`,
             { cause: error, retriable: true },
           );

@@ -1,7 +1,16 @@
 import kafkajs, { type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { Config } from '../adapters/config.js';
 import { resolveEndpoints } from '../adapters/endpoints.js';
-import { ConfigError, EventError, coerceError, PublishError, eventErrorCodes, publishErrorCodes } from '../adapters/errors.js';
+import {
+  ConfigError,
+  EventError,
+  KafkaError,
+  coerceError,
+  kafkaErrorCodes,
+  PublishError,
+  eventErrorCodes,
+  publishErrorCodes,
+} from '../adapters/errors.js';
 import { createKafka } from '../adapters/kafka.js';
 import { createLogger } from '../adapters/logger.js';
 import { createRegistryClient } from '../adapters/registry.js';
@@ -68,7 +77,16 @@ export function createPublisher(config: Config, options: PublisherOptions): Publ
     clients ??= (async () => {
       const producer = newProducer();
       const admin = kafka.admin();
-      await Promise.all([producer.connect(), admin.connect()]);
+      try {
+        await Promise.all([producer.connect(), admin.connect()]);
+      } catch (error) {
+        await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+        throw new KafkaError(
+          kafkaErrorCodes.unreachable,
+          `Kafka at ${endpoints.kafkaBrokers.join(',')} is unreachable (${coerceError(error).message}); start it with \`npx evp stack up\` or set KAFKA_BROKERS`,
+          { cause: error, retriable: true },
+        );
+      }
       return { producer, admin };
     })();
     clients.catch(() => (clients = undefined));

@@ -13,10 +13,10 @@ const run = promisify(execFile);
 const root = projectRoot();
 
 /** Runs `evp` from the source tree with this file's environment; never throws, returns the exit code. */
-async function evp(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function evpWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(path.join(root, 'node_modules', '.bin', 'tsx'), [path.join(root, 'cli', 'evp.ts'), ...args], {
-      env: { ...process.env, ...ctx.env },
+      env: { ...process.env, ...ctx.env, ...env },
       timeout: 60_000,
     });
     return { code: 0, stdout, stderr };
@@ -25,6 +25,8 @@ async function evp(...args: string[]): Promise<{ code: number; stdout: string; s
     return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
   }
 }
+
+const evp = (...args: string[]) => evpWith({}, ...args);
 
 describe('evp topics, schemas, produce and tail', () => {
   it('sets up topics and schemas, produces from flags and from a file with bad lines, and tails the events', async () => {
@@ -100,6 +102,16 @@ describe('evp topics, schemas, produce and tail', () => {
     expect(badJson.stderr).toContain('--data is not valid JSON');
     const badRetention = await evp('topics', 'ensure', '--retention', 'soon');
     expect(badRetention.stderr).toContain('--retention must be a duration such as 7d');
+    const noKafka = await evpWith(
+      { KAFKA_BROKERS: '127.0.0.1:1' },
+      'produce',
+      'invoice.paid',
+      '--org',
+      'o',
+      '--data',
+      JSON.stringify(sampleData('invoice', 'inv_k')),
+    );
+    expect(noKafka.stderr).toContain('evp: error [EVP_KAFKA_UNREACHABLE]: Kafka at 127.0.0.1:1 is unreachable');
     const badPattern = await evp('tail', '--type', 'Invoice!');
     expect(badPattern.stderr).toContain('--type Invoice!: a pattern is');
   });
