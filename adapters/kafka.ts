@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { KafkaError, coerceError, kafkaErrorCodes } from './errors.js';
 import type { Logger } from './logger.js';
 
 export interface KafkaClientOptions {
@@ -35,4 +36,21 @@ export function createKafka(options: KafkaClientOptions): Kafka {
         else kafkaLogger.trace(bound, message);
       },
   });
+}
+
+/** Connects kafkajs clients (admin, producer, consumer); when Kafka cannot be reached, says so naming the brokers. */
+export async function connectKafka(
+  brokers: readonly string[],
+  ...clients: { connect(): Promise<void>; disconnect(): Promise<void> }[]
+): Promise<void> {
+  try {
+    await Promise.all(clients.map((client) => client.connect()));
+  } catch (error) {
+    await Promise.allSettled(clients.map((client) => client.disconnect()));
+    throw new KafkaError(
+      kafkaErrorCodes.unreachable,
+      `Kafka at ${brokers.join(',')} is unreachable (${coerceError(error).message}); start it with \`npx evp stack up\` or set KAFKA_BROKERS`,
+      { cause: error, retriable: true },
+    );
+  }
 }

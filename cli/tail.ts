@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
-import { InputError, KafkaError, kafkaErrorCodes } from '../adapters/errors.js';
-import { createKafka } from '../adapters/kafka.js';
+import { InputError } from '../adapters/errors.js';
+import { connectKafka, createKafka } from '../adapters/kafka.js';
 import { createRegistryClient } from '../adapters/registry.js';
 import { eventToJson } from '../core/event-json.js';
 import { isValidPattern, matchesAny } from '../core/event-types.js';
@@ -29,18 +29,7 @@ export function tailCommand(): Command {
       const kafka = createKafka({ brokers: endpoints.kafkaBrokers, clientId: 'evp-tail', logger, retry: { retries: 3 } });
       const decoder = createEventDecoder(createRegistryClient({ url: endpoints.schemaRegistryUrl }));
       const admin = kafka.admin();
-      try {
-        await admin.connect();
-      } catch (error) {
-        throw new KafkaError(
-          kafkaErrorCodes.unreachable,
-          `Kafka at ${endpoints.kafkaBrokers.join(',')} is unreachable; start it with \`npx evp stack up\``,
-          {
-            cause: error,
-            retriable: true,
-          },
-        );
-      }
+      await connectKafka(endpoints.kafkaBrokers, admin);
       const topics = (await admin.listTopics()).filter((topic) => {
         const entity = topicEntity(config.topicPrefix, topic);
         return (

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
-import { createKafka } from '../adapters/kafka.js';
-import { KafkaError, kafkaErrorCodes } from '../adapters/errors.js';
+import { connectKafka, createKafka } from '../adapters/kafka.js';
 import { InputError } from '../adapters/errors.js';
 import { defaultTopicSettings, ensureTopics } from '../producers/ensure-topics.js';
 import { readEventSchemas } from '../schemas/event-schemas.js';
@@ -37,15 +36,7 @@ export function topicsCommand(): Command {
       }) => {
         const { config, endpoints, logger } = commandContext('topics');
         const admin = createKafka({ brokers: endpoints.kafkaBrokers, clientId: 'evp-topics', logger, retry: { retries: 3 } }).admin();
-        try {
-          await admin.connect();
-        } catch (error) {
-          throw new KafkaError(
-            kafkaErrorCodes.unreachable,
-            `Kafka at ${endpoints.kafkaBrokers.join(',')} is unreachable; start it with \`npx evp stack up\` or set KAFKA_BROKERS`,
-            { cause: error, retriable: true },
-          );
-        }
+        await connectKafka(endpoints.kafkaBrokers, admin);
         try {
           const outcomes = await ensureTopics(admin, config.topicPrefix, readEventSchemas().keys(), {
             partitions: options.partitions,

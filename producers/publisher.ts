@@ -1,17 +1,8 @@
 import kafkajs, { type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { Config } from '../adapters/config.js';
 import { resolveEndpoints } from '../adapters/endpoints.js';
-import {
-  ConfigError,
-  EventError,
-  KafkaError,
-  coerceError,
-  kafkaErrorCodes,
-  PublishError,
-  eventErrorCodes,
-  publishErrorCodes,
-} from '../adapters/errors.js';
-import { createKafka } from '../adapters/kafka.js';
+import { ConfigError, EventError, coerceError, PublishError, eventErrorCodes, publishErrorCodes } from '../adapters/errors.js';
+import { connectKafka, createKafka } from '../adapters/kafka.js';
 import { createLogger } from '../adapters/logger.js';
 import { createRegistryClient } from '../adapters/registry.js';
 import type { EventInput } from '../core/build-event.js';
@@ -77,16 +68,7 @@ export function createPublisher(config: Config, options: PublisherOptions): Publ
     clients ??= (async () => {
       const producer = newProducer();
       const admin = kafka.admin();
-      try {
-        await Promise.all([producer.connect(), admin.connect()]);
-      } catch (error) {
-        await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
-        throw new KafkaError(
-          kafkaErrorCodes.unreachable,
-          `Kafka at ${endpoints.kafkaBrokers.join(',')} is unreachable (${coerceError(error).message}); start it with \`npx evp stack up\` or set KAFKA_BROKERS`,
-          { cause: error, retriable: true },
-        );
-      }
+      await connectKafka(endpoints.kafkaBrokers, producer, admin);
       return { producer, admin };
     })();
     clients.catch(() => (clients = undefined));
@@ -140,18 +122,21 @@ export function createPublisher(config: Config, options: PublisherOptions): Publ
   });
 
   async function sendRecords(records: readonly BufferedRecord[]): Promise<string[]> {
-    let { producer } = await connect();
+    const current = await connect();
     if (replaceProducer) {
       // After a request failed past its retries the idempotent sequence may be broken: start a new producer id.
-      const current = await connect();
       await current.producer.disconnect().catch(() => undefined);
       current.producer = newProducer();
-      await current.producer.connect();
-      producer = current.producer;
+      await connectKafka(endpoints.kafkaBrokers, current.producer);
       replaceProducer = false;
     }
+    const { producer } = current;
     const byTopic = new Map<string, BufferedRecord[]>();
-    for (const record of records) byTopic.set(record.topic, [...(byTopic.get(record.topic) ?? []), record]);
+    for (const record of records) {
+      const topicRecords = byTopic.get(record.topic);
+      if (topicRecords) topicRecords.push(record);
+      else byTopic.set(record.topic, [record]);
+    }
     let metadata;
     try {
       metadata = await producer.sendBatch({

@@ -7,6 +7,7 @@ import { StackError, stackErrorCodes } from '../adapters/errors.js';
 import { readDaemon, startDaemon, stopDaemon } from './daemon.js';
 import { createClusterId, renderLog4jProperties, renderServerProperties } from './kafka-config.js';
 import { isPortOpen } from './net.js';
+import { localKafkaBroker } from '../adapters/endpoints.js';
 import { mavenDir } from './paths.js';
 import { exitedReason, waitReady } from './ready.js';
 import type { ServiceContext, ServiceStatus } from './service.js';
@@ -37,16 +38,12 @@ export async function probeKafka(brokers: readonly string[], timeoutMs = 3000): 
   }
 }
 
-function localEndpoint(ctx: ServiceContext): string {
-  return `127.0.0.1:${ctx.config.stack.kafkaPort}`;
-}
-
 export async function kafkaStatus(ctx: ServiceContext): Promise<ServiceStatus> {
   const given = ctx.config.kafkaBrokers;
   if (given) {
     return { name: 'kafka', endpoint: given.join(','), origin: 'env', state: (await probeKafka(given)) ? 'up' : 'down' };
   }
-  const endpoint = localEndpoint(ctx);
+  const endpoint = localKafkaBroker(ctx.config.stack);
   const record = readDaemon(ctx.paths.kafkaPid);
   const up = await probeKafka([endpoint]);
   if (record) return { name: 'kafka', endpoint, origin: 'stack', state: up ? 'up' : 'down', pid: record.pid, logFile: ctx.paths.kafkaLog };
@@ -60,7 +57,7 @@ export async function kafkaUp(ctx: ServiceContext): Promise<ServiceStatus> {
     await waitKafka(ctx, given, `KAFKA_BROKERS=${given.join(',')}`);
     return { name: 'kafka', endpoint: given.join(','), origin: 'env', state: 'up' };
   }
-  const endpoint = localEndpoint(ctx);
+  const endpoint = localKafkaBroker(ctx.config.stack);
   const running = readDaemon(paths.kafkaPid);
   if (running) {
     await waitKafka(ctx, [endpoint], paths.kafkaLog);

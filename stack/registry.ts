@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { localRegistryUrl } from '../adapters/endpoints.js';
 import { readDaemon, startDaemon, stopDaemon } from './daemon.js';
 import { portTaken } from './kafka.js';
 import { isPortOpen } from './net.js';
@@ -33,14 +34,10 @@ export async function probeRegistry(baseUrl: string, timeoutMs = 3000): Promise<
   }
 }
 
-function localUrl(ctx: ServiceContext): string {
-  return `http://127.0.0.1:${ctx.config.stack.registryPort}/apis/ccompat/v7`;
-}
-
 export async function registryStatus(ctx: ServiceContext): Promise<ServiceStatus> {
   const given = ctx.config.schemaRegistryUrl;
   if (given) return { name: 'registry', endpoint: given, origin: 'env', state: (await probeRegistry(given)) ? 'up' : 'down' };
-  const endpoint = localUrl(ctx);
+  const endpoint = localRegistryUrl(ctx.config.stack);
   const record = readDaemon(ctx.paths.registryPid);
   const up = await probeRegistry(endpoint);
   if (record) {
@@ -70,7 +67,7 @@ export async function registryUp(ctx: ServiceContext, options: RegistryUpOptions
     await waitRegistry(ctx, given, `SCHEMA_REGISTRY_URL=${given}`);
     return { name: 'registry', endpoint: given, origin: 'env', state: 'up' };
   }
-  const endpoint = localUrl(ctx);
+  const endpoint = localRegistryUrl(ctx.config.stack);
   const running = readDaemon(paths.registryPid);
   if (running && !(options.storage === 'sql' && running.meta['storage'] !== 'sql')) {
     await waitRegistry(ctx, endpoint, paths.registryOut);
