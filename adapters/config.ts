@@ -31,6 +31,20 @@ export interface StackConfig {
   readonly readyTimeoutMs: number;
 }
 
+/** `evp materializer`'s settings. */
+export interface MaterializerConfig {
+  /** Its consumer group; instances in one group share the partitions. @defaultValue `<TOPIC_PREFIX>.materializer` (`MATERIALIZER_GROUP`) */
+  readonly groupId: string;
+  /** Port of `/healthz` and `/metrics`; 0 picks a free one. @defaultValue 3001 (`MATERIALIZER_PORT`) */
+  readonly port: number;
+  /** Most events written in one transaction. @defaultValue 2000 (`MATERIALIZER_BATCH_SIZE`) */
+  readonly batchSize: number;
+  /** How long a fetch may wait for more records before a batch is handed over, in ms. @defaultValue 100 (`MATERIALIZER_LINGER_MS`) */
+  readonly lingerMs: number;
+  /** Partitions written concurrently, each on its own connection. @defaultValue 3 (`MATERIALIZER_CONCURRENCY`) */
+  readonly concurrency: number;
+}
+
 export interface Config {
   /** Kafka bootstrap brokers; the local stack's when unset. (`KAFKA_BROKERS`, comma-separated host:port) */
   readonly kafkaBrokers: readonly string[] | undefined;
@@ -38,6 +52,11 @@ export interface Config {
   readonly schemaRegistryUrl: string | undefined;
   /** PostgreSQL connection string; the local server or an embedded one when unset. (`DATABASE_URL`) */
   readonly databaseUrl: string | undefined;
+  /** The PostgreSQL schema holding the pipeline's tables (created when missing). @defaultValue `public` (`DATABASE_SCHEMA`) */
+  readonly databaseSchema: string;
+  /** Events older than this many days leave the event log (entity state stays); 0 keeps every event. @defaultValue 90 (`EVENT_RETENTION_DAYS`) */
+  readonly eventRetentionDays: number;
+  readonly materializer: MaterializerConfig;
   /** Topics are `<topicPrefix>.<entity>`. @defaultValue `events` (`TOPIC_PREFIX`) */
   readonly topicPrefix: string;
   /** The Events API's port. @defaultValue 3000 (`API_PORT`) */
@@ -66,6 +85,14 @@ const optionalText = z
   .transform((value) => (value === '' ? undefined : value))
   .optional();
 
+const wholeNumber = (example: number, min: number, max: number) =>
+  z.coerce
+    .number({ error: `must be a whole number, e.g. ${example}` })
+    .int(`must be a whole number, e.g. ${example}`)
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`)
+    .default(example);
+
 const envSchema = z.object({
   KAFKA_BROKERS: optionalText.pipe(
     z
@@ -90,6 +117,21 @@ const envSchema = z.object({
     .string()
     .regex(/^[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*$/, 'must be letters, digits, _ - and dots, e.g. events')
     .default('events'),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (letters, digits, _), e.g. public')
+    .default('public'),
+  EVENT_RETENTION_DAYS: wholeNumber(90, 0, 36_500),
+  MATERIALIZER_GROUP: optionalText,
+  MATERIALIZER_PORT: z.coerce
+    .number({ error: 'must be a port number (0 for any free one), e.g. 3001' })
+    .int('must be a whole port number, e.g. 3001')
+    .min(0, 'must be 0..65535, e.g. 3001')
+    .max(65535, 'must be 0..65535, e.g. 3001')
+    .default(3001),
+  MATERIALIZER_BATCH_SIZE: wholeNumber(2000, 1, 100_000),
+  MATERIALIZER_LINGER_MS: wholeNumber(100, 0, 60_000),
+  MATERIALIZER_CONCURRENCY: wholeNumber(3, 1, 64),
   API_PORT: port(3000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   EVP_DATA_DIR: optionalText,
@@ -129,6 +171,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     kafkaBrokers: e.KAFKA_BROKERS,
     schemaRegistryUrl: e.SCHEMA_REGISTRY_URL?.replace(/\/+$/, ''),
     databaseUrl: e.DATABASE_URL,
+    databaseSchema: e.DATABASE_SCHEMA,
+    eventRetentionDays: e.EVENT_RETENTION_DAYS,
+    materializer: {
+      groupId: e.MATERIALIZER_GROUP ?? `${e.TOPIC_PREFIX}.materializer`,
+      port: e.MATERIALIZER_PORT,
+      batchSize: e.MATERIALIZER_BATCH_SIZE,
+      lingerMs: e.MATERIALIZER_LINGER_MS,
+      concurrency: e.MATERIALIZER_CONCURRENCY,
+    },
     topicPrefix: e.TOPIC_PREFIX,
     apiPort: e.API_PORT,
     logLevel: e.LOG_LEVEL,

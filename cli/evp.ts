@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { PipelineError, coerceError } from '../adapters/errors.js';
+import { materializerCommand } from './materializer.js';
 import { produceCommand } from './produce.js';
 import { schemasCommand } from './schemas.js';
 import { stackCommand } from './stack.js';
@@ -17,6 +18,7 @@ const program = new Command('evp')
   .addCommand(schemasCommand())
   .addCommand(produceCommand())
   .addCommand(tailCommand())
+  .addCommand(materializerCommand())
   .addCommand(startCommand());
 
 try {

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../adapters/config.js';
 import { createLogger } from '../adapters/logger.js';
 import { stackDown, stackUp } from '../stack/index.js';
+import { untilSignal } from './signals.js';
 import { printServices } from './stack.js';
 
 /**
@@ -15,16 +16,7 @@ export function startCommand(): Command {
     const result = await stackUp(config, logger, { registryStorage: 'sql' });
     printServices(result.services, false);
     process.stdout.write('\nevent-pipeline stack is running. Press Ctrl-C to stop what this command started.\n');
-    await new Promise<void>((resolve) => {
-      // Signal listeners alone do not keep Node's event loop alive.
-      const keepAlive = setInterval(() => undefined, 60_000);
-      const stop = () => {
-        clearInterval(keepAlive);
-        resolve();
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    await untilSignal(logger);
     logger.info({ services: result.started }, 'stopping');
     await stackDown(config, logger, { only: result.started });
   });

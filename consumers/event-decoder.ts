@@ -1,14 +1,18 @@
 import avro from 'avsc';
 import { decodeWireFormat } from '../core/wire-format.js';
+import { RegistryError, registryErrorCodes } from '../adapters/errors.js';
 import type { RegistryClient } from '../adapters/registry.js';
 
 /**
  * Decodes a record value in the Confluent wire format with the writer's schema, fetched from the
  * registry by the id in the value and cached (one registry call per schema id, ever). Returns a
- * reason instead of throwing for bytes that can never decode, so a caller can dead-letter them;
+ * reason instead of throwing for bytes that can never decode (not the wire format, a schema id the
+ * registry does not know, a body the schema cannot read), so a caller can dead-letter them; other
  * registry failures throw (they are retriable).
  */
-export type DecodeResult = { ok: true; schemaId: number; event: Record<string, unknown> } | { ok: false; reason: string };
+export type UndecodableCode = 'wire_format' | 'unknown_schema' | 'undecodable';
+export type DecodeResult =
+  { ok: true; schemaId: number; event: Record<string, unknown> } | { ok: false; code: UndecodableCode; reason: string };
 
 export interface EventDecoder {
   decode(value: Buffer | null): Promise<DecodeResult>;
@@ -29,13 +33,24 @@ export function createEventDecoder(registry: RegistryClient): EventDecoder {
   return {
     async decode(value) {
       const framed = decodeWireFormat(value);
-      if (!framed.ok) return framed;
-      const type = await writerType(framed.schemaId);
+      if (!framed.ok) return { ok: false, code: 'wire_format', reason: framed.reason };
+      let type: avro.Type;
+      try {
+        type = await writerType(framed.schemaId);
+      } catch (error) {
+        if (error instanceof RegistryError && error.code === registryErrorCodes.unknownSchemaId)
+          return { ok: false, code: 'unknown_schema', reason: error.message };
+        throw error;
+      }
       try {
         const decoded = type.fromBuffer(framed.body) as Record<string, unknown>;
         return { ok: true, schemaId: framed.schemaId, event: plain(decoded) };
       } catch (error) {
-        return { ok: false, reason: `the body does not decode with schema id ${framed.schemaId}: ${(error as Error).message}` };
+        return {
+          ok: false,
+          code: 'undecodable',
+          reason: `the body does not decode with schema id ${framed.schemaId}: ${(error as Error).message}`,
+        };
       }
     },
   };

@@ -1,4 +1,4 @@
-export { stackDown, stackStatus, stackUp } from './stack.js';
+export { databaseUrl, stackDown, stackStatus, stackUp } from './stack.js';
 export type { StackDownOptions, StackEndpoints, StackUp, StackUpOptions } from './stack.js';
 export type { ServiceName, ServiceOrigin, ServiceStatus } from './service.js';
 export type { RegistryStorage } from './registry.js';

@@ -92,9 +92,13 @@ export async function kafkaUp(ctx: ServiceContext): Promise<ServiceStatus> {
         timeout: 60_000,
       },
     ).catch((error: unknown) => {
-      throw new StackError(stackErrorCodes.startFailed, `Formatting Kafka storage in ${paths.kafkaData} failed; read ${paths.kafkaLog}`, {
-        cause: error,
-      });
+      const output = error as { stderr?: string; stdout?: string; message?: string };
+      const said = `${output.stderr ?? ''}\n${output.stdout ?? ''}`.trim().split('\n').slice(-5).join('\n  ') || output.message;
+      throw new StackError(
+        stackErrorCodes.startFailed,
+        `Formatting Kafka storage in ${paths.kafkaData} failed; read ${paths.kafkaLog}. The storage tool said:\n  ${said}`,
+        { cause: error },
+      );
     });
   }
   const record = startDaemon({

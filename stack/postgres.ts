@@ -83,6 +83,17 @@ export function embeddedDataDir(ctx: ServiceContext): string {
   return path.join(os.tmpdir(), `event-pipeline-postgres-${tag}`);
 }
 
+/**
+ * The pipeline database's URL as services connect to it: `DATABASE_URL` when set, else the
+ * embedded server the stack started, else the local server (creating the database if needed).
+ * Does not start anything: `evp stack up` (or `npm start`) does.
+ */
+export async function pipelineDatabaseUrl(ctx: ServiceContext): Promise<string> {
+  if (ctx.config.databaseUrl) return ctx.config.databaseUrl;
+  const password = readDaemon(ctx.paths.postgresPid) ? embeddedPassword : undefined;
+  return ensureDatabase(localUrl(ctx, password), pipelineDatabase);
+}
+
 export async function postgresStatus(ctx: ServiceContext): Promise<ServiceStatus> {
   const given = ctx.config.databaseUrl;
   if (given) return { name: 'postgres', endpoint: redact(given), origin: 'env', state: (await answers(given)) ? 'up' : 'down' };

@@ -3,7 +3,7 @@ import type { Logger } from '../adapters/logger.js';
 import { kafkaDown, kafkaStatus, kafkaUp } from './kafka.js';
 import { withLock } from './lock.js';
 import { stackPaths } from './paths.js';
-import { postgresDown, postgresStatus, postgresUp } from './postgres.js';
+import { pipelineDatabaseUrl, postgresDown, postgresStatus, postgresUp } from './postgres.js';
 import { registryDown, registryStatus, registryUp, type RegistryStorage } from './registry.js';
 import type { ServiceContext, ServiceName, ServiceStatus } from './service.js';
 
@@ -79,4 +79,9 @@ export async function stackDown(config: Config, logger: Logger, options: StackDo
 export async function stackStatus(config: Config, logger: Logger): Promise<ServiceStatus[]> {
   const ctx = context(config, logger);
   return Promise.all([kafkaStatus(ctx), registryStatus(ctx), postgresStatus(ctx)]);
+}
+
+/** The pipeline database's URL for a service to connect to (see `pipelineDatabaseUrl`). */
+export function databaseUrl(config: Config, logger: Logger): Promise<string> {
+  return pipelineDatabaseUrl(context(config, logger));
 }

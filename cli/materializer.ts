@@ -1,0 +1,48 @@
+import { Command } from 'commander';
+import { InputError } from '../adapters/errors.js';
+import { startMaterializer } from '../consumers/materializer/index.js';
+import { databaseUrl } from '../stack/index.js';
+import { commandContext } from './context.js';
+import { untilSignal } from './signals.js';
+
+/** `evp materializer`: runs until SIGTERM/SIGINT, then finishes its batches and leaves the group. */
+export function materializerCommand(): Command {
+  return new Command('materializer')
+    .description('write every event exactly once into PostgreSQL (event log, entity state, history)')
+    .option('--reset-to <when>', 'replay the topics from `earliest` or from a time (RFC 3339), then keep consuming', parseResetTo)
+    .option('--port <port>', 'port of /healthz and /metrics (default MATERIALIZER_PORT, 3001; 0 picks a free one)', parsePort)
+    .action(async (options: { resetTo?: 'earliest' | Date; port?: number }) => {
+      const { config, endpoints, logger } = commandContext('materializer');
+      const materializer = await startMaterializer({
+        kafkaBrokers: endpoints.kafkaBrokers,
+        schemaRegistryUrl: endpoints.schemaRegistryUrl,
+        databaseUrl: await databaseUrl(config, logger),
+        databaseSchema: config.databaseSchema,
+        topicPrefix: config.topicPrefix,
+        groupId: config.materializer.groupId,
+        logger,
+        port: options.port ?? config.materializer.port,
+        batchSize: config.materializer.batchSize,
+        lingerMs: config.materializer.lingerMs,
+        concurrency: config.materializer.concurrency,
+        retentionDays: config.eventRetentionDays,
+        resetTo: options.resetTo,
+      });
+      await untilSignal(logger);
+      await materializer.stop();
+    });
+}
+
+export function parseResetTo(value: string): 'earliest' | Date {
+  if (value === 'earliest') return value;
+  const time = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(time))
+    throw new InputError(`--reset-to must be "earliest" or a time such as 2026-11-01T00:00:00Z, got ${JSON.stringify(value)}`);
+  return new Date(time);
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InputError(`--port must be 0..65535, got ${JSON.stringify(value)}`);
+  return port;
+}
