@@ -28,7 +28,7 @@ export interface TestContext {
   createRegistry(): SchemaRegistry;
   /** The environment a command or a `loadConfig` call sees for this file: the stack's endpoints and this file's topic prefix. */
   readonly env: Record<string, string>;
-  /** A pool whose search_path is a schema of this file's own, dropped after the file. */
+  /** A pool whose search_path is a schema of this file's own (a new one each call), dropped after the file. */
   createTestDatabase(): Promise<{ pool: pg.Pool; schema: string }>;
 }
 
@@ -39,6 +39,7 @@ export function useTestContext(name: string): TestContext {
   const topicPrefix = `t.${id}`;
   const cleanups: (() => Promise<unknown>)[] = [];
   let admin: Admin | undefined;
+  let schemas = 0;
 
   const getAdmin = async (): Promise<Admin> => {
     if (!admin) {
@@ -93,7 +94,7 @@ export function useTestContext(name: string): TestContext {
     subject: (subjectName) => `${topicPrefix}.${subjectName}-value`,
     createRegistry: () => new SchemaRegistry({ host: endpoints.schemaRegistryUrl }),
     async createTestDatabase() {
-      const schema = `t_${id}`;
+      const schema = schemas++ === 0 ? `t_${id}` : `t_${id}_${schemas}`;
       const setup = new pg.Client({ connectionString: endpoints.databaseUrl });
       await setup.connect();
       await setup.query(`create schema ${pg.escapeIdentifier(schema)}`);

@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../adapters/project-root.js';
+import type { Publisher } from '../../producers/types.js';
+import { useTestContext } from '../harness/index.js';
+import {
+  countEvents,
+  duplicateEvents,
+  planWorkload,
+  prepareEntities,
+  publishPlanned,
+  readEntities,
+  testPublisher,
+  waitFor,
+} from '../harness/materializer.js';
+import { normalise } from '../harness/samples.js';
+
+const ctx = useTestContext('crash');
+const entities = ['invoice', 'customer'];
+const children: ChildProcess[] = [];
+let publisher: Publisher;
+
+beforeAll(async () => {
+  await prepareEntities(ctx, entities, 6);
+  publisher = testPublisher(ctx);
+});
+
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await publisher.close();
+});
+
+/**
+ * `evp materializer` as its own process, the way it runs in production. Node itself with tsx's
+ * loader, not the tsx command: that one runs Node as a child, which a SIGKILL would orphan.
+ */
+function spawnMaterializer(schema: string): { child: ChildProcess; output: () => string } {
+  const root = projectRoot();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'cli', 'evp.ts'), 'materializer', '--port', '0'], {
+    cwd: root,
+    env: { ...process.env, ...ctx.env, DATABASE_SCHEMA: schema, MATERIALIZER_GROUP: ctx.groupId('crash'), MATERIALIZER_BATCH_SIZE: '300' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
+  return { child, output: () => output };
+}
+
+describe('materializer: crash safety', () => {
+  it('killed with SIGKILL at random points seven times and restarted, it ends with every event once and the right state', async () => {
+    const { pool, schema } = await ctx.createTestDatabase();
+    const total = 40_000;
+    const { events, expected } = planWorkload(total, entities, 10, 'org_crash');
+    const publishing = publishPlanned(publisher, events, 'org_crash');
+
+    // Seven kills: some while it writes (once it has made progress, a random moment later), some
+    // at a random moment after start (start-up, migrations, joining the group, the first batch).
+    let kills = 0;
+    while (kills < 7) {
+      const before = await countEvents(pool).catch(() => 0);
+      const { child, output } = spawnMaterializer(schema);
+      const exited = once(child, 'exit');
+      if (kills % 2 === 0) {
+        const progressed = await waitFor(
+          () => countEvents(pool).catch(() => before),
+          (n) => n > before || child.exitCode !== null,
+          90_000,
+          `progress after kill ${kills}`,
+        );
+        if (progressed === total) throw new Error(`all events were written before kill ${kills + 1}; the workload is too small`);
+        await sleep(Math.random() * 400);
+      } else {
+        await sleep(500 + Math.random() * 2500);
+      }
+      if (child.exitCode !== null) throw new Error(`the materializer exited by itself:\n${output()}`);
+      child.kill('SIGKILL');
+      await exited;
+      kills++;
+    }
+    await publishing;
+
+    const { child, output } = spawnMaterializer(schema);
+    await waitFor(
+      () => countEvents(pool),
+      (n) => n >= total,
+      180_000,
+      'all events after the last restart',
+    );
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code, output()).toBe(0);
+
+    expect(await countEvents(pool)).toBe(total);
+    expect(await duplicateEvents(pool)).toBe(0);
+    const state = await readEntities(pool);
+    expect(state.size).toBe(expected.size);
+    for (const [key, want] of expected) {
+      const got = state.get(key);
+      expect(got?.lastEventId, key).toBe(want.lastEventId);
+      expect(got?.deleted, key).toBe(want.deleted);
+      expect(got?.version, key).toBe(want.version);
+      expect(got?.data, key).toEqual(normalise(key.split('/')[1] as string, 'data', want.data));
+    }
+    // Every partition's stored position is its end: nothing left behind, nothing beyond.
+    const { rows } = await pool.query<{ next: string }>('select sum(next_offset)::text as next from consumer_offsets');
+    expect(Number(rows[0]?.next)).toBe(total);
+  }, 600_000);
+});
