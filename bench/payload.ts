@@ -36,6 +36,24 @@ export interface Payload {
 /** A pool of distinct paddings, cycled through; built before any timing starts. */
 const notesPool = 1024;
 
+/**
+ * An event encoded as the publisher's own encoder makes it (key, value, headers), with a registry
+ * that hands out id 1: the wire format's 4-byte id makes the size independent of the real id.
+ */
+export function encodeForSizing(type: string, event: object): ReturnType<ReturnType<typeof createEventEncoder>['encode']> {
+  encoder ??= createEventEncoder({
+    catalogue: readCatalogue(),
+    schemas: readEventSchemas(),
+    registry: { url: 'memory:', register: () => Promise.resolve({ id: 1 }) } as unknown as RegistryClient,
+    topicPrefix: 'bench',
+    service: benchService,
+    autoRegister: true,
+  });
+  return encoder.encode(encoder.prepare(type, event as never));
+}
+
+let encoder: ReturnType<typeof createEventEncoder> | undefined;
+
 export async function buildPayload(targetValueBytes: number, keys: number): Promise<Payload> {
   const idWidth = String(Math.max(0, keys - 1)).length;
   const entityIds = Array.from({ length: keys }, (_, i) => `inv_${String(i).padStart(idWidth, '0')}`);
@@ -46,19 +64,7 @@ export async function buildPayload(targetValueBytes: number, keys: number): Prom
     previous_attributes: { status: 'approved', sent_at: null, updated_at: '2026-10-31T09:00:00.000Z' },
   });
 
-  // The publisher's own encoder, with a registry that hands out id 1: the wire format's 4-byte id
-  // makes the size independent of the real id.
-  const registry = { url: 'memory:', register: () => Promise.resolve({ id: 1 }) } as unknown as RegistryClient;
-  const encoder = createEventEncoder({
-    catalogue: readCatalogue(),
-    schemas: readEventSchemas(),
-    registry,
-    topicPrefix: 'bench',
-    service: benchService,
-    autoRegister: true,
-  });
-  const encode = (event: PublishEvent<typeof benchEventType>) =>
-    encoder.encode(encoder.prepare(benchEventType, event as unknown as Parameters<typeof encoder.prepare>[1]));
+  const encode = (event: PublishEvent<typeof benchEventType>) => encodeForSizing(benchEventType, event);
   const sizeWith = async (notes: string) => (await encode(eventFor(entityIds[0] ?? 'inv_0', notes))).value.length;
 
   // The notes' length prefix is a varint, so step to the smallest padding reaching the target.

@@ -8,17 +8,22 @@ import type { Admin } from 'kafkajs';
 import { loadConfig } from '../adapters/config.js';
 import { createKafka } from '../adapters/kafka.js';
 import { createLogger } from '../adapters/logger.js';
-import { stackDown, stackUp, versions, type ServiceName } from '../stack/index.js';
+import { databaseUrl, stackDown, stackUp, versions, type ServiceName } from '../stack/index.js';
 import { stackPaths } from '../stack/paths.js';
 import { findJava } from '../stack/tools.js';
 import { javaRequirements } from '../stack/versions.js';
+import { runMaterialize, type MaterializeReport } from './materialize.js';
 import { runProduce, type ProduceOptions, type ProduceReport, type ScenarioResult } from './produce.js';
 
 /**
- * `npm run bench`: brings the local stack up (or reuses it), runs the produce scenario, prints a
- * table, writes bench/results/latest.json, deletes its topics and stops only what it started.
- * A measurement, not a test: nothing here fails on a slow figure.
+ * `npm run bench [scenario…]`: brings the local stack up (or reuses it), runs the scenarios named
+ * (all when none is: produce, then materialize), prints a table each, writes
+ * bench/results/latest.json, deletes its topics, subjects and schemas and stops only what it
+ * started. A measurement, not a test: nothing here fails on a slow figure.
  */
+const scenarios = ['produce', 'materialize'] as const;
+type Scenario = (typeof scenarios)[number];
+
 const resultsFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
 
 function positiveInt(name: string, fallback: number): number {
@@ -29,9 +34,19 @@ function positiveInt(name: string, fallback: number): number {
   return value;
 }
 
+function selectedScenarios(args: readonly string[]): Scenario[] {
+  const names = args.filter((arg) => arg !== '--');
+  const unknown = names.filter((name) => !(scenarios as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}; choose from ${scenarios.join(', ')} (none runs all)`);
+  return scenarios.filter((scenario) => names.length === 0 || names.includes(scenario));
+}
+
 async function main(): Promise<void> {
+  const selected = selectedScenarios(process.argv.slice(2));
   const events = positiveInt('BENCH_EVENTS', 200_000);
   const window = positiveInt('BENCH_WINDOW', 4_000);
+  const materializeEvents = positiveInt('BENCH_MATERIALIZE_EVENTS', events);
+  const naiveEvents = positiveInt('BENCH_NAIVE_EVENTS', Math.min(20_000, materializeEvents));
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel, { service: 'bench' });
   const topicPrefix = `bench.${randomBytes(4).toString('hex')}`;
@@ -40,10 +55,12 @@ async function main(): Promise<void> {
   let registryUrl: string | undefined;
   let admin: Admin | undefined;
   let child: ChildProcess | undefined;
+  let stopMaterialize: (() => Promise<void>) | undefined;
   let cleaning: Promise<void> | undefined;
   const cleanup = (): Promise<void> =>
     (cleaning ??= (async () => {
       if (child && child.exitCode === null) child.kill('SIGTERM');
+      await stopMaterialize?.();
       if (admin) {
         const topics = (await admin.listTopics().catch(() => [])).filter((topic) => topic.startsWith(`${topicPrefix}.`));
         if (topics.length > 0)
@@ -70,45 +87,75 @@ async function main(): Promise<void> {
     registryUrl = up.endpoints.schemaRegistryUrl;
     const kafka = up.services.find((service) => service.name === 'kafka');
     const paths = stackPaths(config.stack);
-
-    const libs = path.join(paths.kafkaHome, 'libs');
-    const toolsJar = path.join(libs, `kafka-tools-${versions.kafka}.jar`);
-    let producerPerformance: ProduceOptions['producerPerformance'];
-    if (!fs.existsSync(toolsJar)) {
-      producerPerformance = {
-        unavailable: `${toolsJar} is missing (the stack fetches it when it starts Kafka itself; run \`npx evp stack up\` without KAFKA_BROKERS once)`,
-      };
-    } else {
-      producerPerformance = await findJava({
-        homes: [config.stack.javaHome],
-        minMajor: javaRequirements.kafka,
-        purpose: 'ProducerPerformance',
-      }).then(
-        (java) => ({ java: java.bin, libs }),
-        (error: unknown) => ({ unavailable: (error as Error).message }),
-      );
-    }
-
     admin = createKafka({ brokers: up.endpoints.kafkaBrokers, clientId: 'evp-bench', logger }).admin();
     await admin.connect();
-    const report = await runProduce({
-      events,
-      keys: 10_000,
-      partitions: 6,
-      window,
-      targetValueBytes: 1_000,
-      compressions: ['gzip', 'none'],
-      topicPrefix,
-      env: { ...process.env, KAFKA_BROKERS: up.endpoints.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: up.endpoints.schemaRegistryUrl },
-      brokers: up.endpoints.kafkaBrokers,
-      admin,
-      logger,
-      producerPerformance,
-      kafkaDataDir: kafka?.origin === 'stack' ? paths.kafkaData : undefined,
-      onChild: (process) => (child = process),
-    });
+    const env = { ...process.env, KAFKA_BROKERS: up.endpoints.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: up.endpoints.schemaRegistryUrl };
 
-    process.stdout.write(`\n${renderTable(report)}\n`);
+    let produce: ProduceReport | undefined;
+    if (selected.includes('produce')) {
+      const libs = path.join(paths.kafkaHome, 'libs');
+      const toolsJar = path.join(libs, `kafka-tools-${versions.kafka}.jar`);
+      let producerPerformance: ProduceOptions['producerPerformance'];
+      if (!fs.existsSync(toolsJar)) {
+        producerPerformance = {
+          unavailable: `${toolsJar} is missing (the stack fetches it when it starts Kafka itself; run \`npx evp stack up\` without KAFKA_BROKERS once)`,
+        };
+      } else {
+        producerPerformance = await findJava({
+          homes: [config.stack.javaHome],
+          minMajor: javaRequirements.kafka,
+          purpose: 'ProducerPerformance',
+        }).then(
+          (java) => ({ java: java.bin, libs }),
+          (error: unknown) => ({ unavailable: (error as Error).message }),
+        );
+      }
+      produce = await runProduce({
+        events,
+        keys: 10_000,
+        partitions: 6,
+        window,
+        targetValueBytes: 1_000,
+        compressions: ['gzip', 'none'],
+        topicPrefix,
+        env,
+        brokers: up.endpoints.kafkaBrokers,
+        admin,
+        logger,
+        producerPerformance,
+        kafkaDataDir: kafka?.origin === 'stack' ? paths.kafkaData : undefined,
+        onChild: (process) => (child = process),
+      });
+      process.stdout.write(`\n${renderTable(produce)}\n`);
+    }
+
+    let materialize: MaterializeReport | undefined;
+    if (selected.includes('materialize')) {
+      materialize = await runMaterialize({
+        events: materializeEvents,
+        naiveEvents,
+        keys: 10_000,
+        partitions: 6,
+        targetValueBytes: 1_000,
+        topicPrefix: `${topicPrefix}.materialize`,
+        schema: topicPrefix.replace('.', '_'),
+        env,
+        brokers: up.endpoints.kafkaBrokers,
+        schemaRegistryUrl: up.endpoints.schemaRegistryUrl,
+        databaseUrl: await databaseUrl(config, logger),
+        admin,
+        logger,
+        materializer: {
+          batchSize: config.materializer.batchSize,
+          lingerMs: config.materializer.lingerMs,
+          concurrency: config.materializer.concurrency,
+          retentionDays: config.eventRetentionDays,
+        },
+        onCleanup: (stop) => (stopMaterialize = stop),
+      });
+      process.stdout.write(`\n${renderMaterializeTable(materialize)}\n`);
+    }
+
     fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
     const document = {
       generatedAt: new Date().toISOString(),
@@ -121,7 +168,8 @@ async function main(): Promise<void> {
         kafkaOrigin: kafka?.origin ?? null,
         brokers: up.endpoints.kafkaBrokers,
       },
-      produce: report,
+      ...(produce ? { produce } : {}),
+      ...(materialize ? { materialize } : {}),
     };
     fs.writeFileSync(resultsFile, `${JSON.stringify(document, null, 2)}\n`);
     process.stdout.write(`\nwritten ${path.relative(process.cwd(), resultsFile)}\n`);
@@ -130,7 +178,7 @@ async function main(): Promise<void> {
   }
 }
 
-/** The subjects the SDK registered (autoRegister) under the bench's topics: soft-deleted, then for good. */
+/** The subjects registered under the bench's topics (by the SDK's autoRegister or `registerSchemas`): soft-deleted, then for good. */
 async function deleteSubjects(registryUrl: string, prefix: string): Promise<void> {
   const response = await fetch(`${registryUrl}/subjects`);
   if (!response.ok) throw new Error(`GET ${registryUrl}/subjects answered ${response.status}`);
@@ -161,6 +209,57 @@ function renderTable(report: ProduceReport): string {
     `${report.events.toLocaleString('en-US')} events per scenario, value ${report.record.valueBytes} B (MB = 10^6 B of values), ` +
       `${report.partitions} partitions, ${report.keys.toLocaleString('en-US')} keys, acks=all, idempotent; SDK window ${report.window} publishes in flight`,
     ...report.results.filter((result) => result.logBytes !== null).map((result) => `${result.scenario}: ${onDisk(result)}`),
+    ...report.results.filter((result) => result.error !== null).map((result) => `${result.scenario}: ${result.error ?? ''}`),
+  ];
+  return [line(header), widths.map((width) => '-'.repeat(width)).join('-+-'), ...rows.map(line), '', ...notes].join('\n');
+}
+
+function renderMaterializeTable(report: MaterializeReport): string {
+  const figure = (value: number | null, digits = 0) =>
+    value === null ? '-' : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const rows = report.results.map((result) => [
+    result.scenario,
+    result.events.toLocaleString('en-US'),
+    result.eventsPerSec === null ? 'failed' : figure(result.eventsPerSec),
+    result.elapsedMs === null ? '-' : figure(result.elapsedMs / 1000, 1),
+    result.startupMs === null ? '-' : figure(result.startupMs / 1000, 1),
+    figure(result.eventsPerSecAfterStartup),
+  ]);
+  const header = ['scenario', 'events', 'events/s', 'elapsed s', 'start-up s', 'events/s after start-up'];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join(' | ');
+  const [materializer, ceiling, naive] = report.results;
+  const details = (materializer?.details ?? {}) as Record<string, unknown>;
+  const number = (key: string) => (typeof details[key] === 'number' ? details[key] : undefined);
+  const polls = details['countQueryMs'] as { avg: number; max: number } | null | undefined;
+  const anomalies = ['skipped', 'duplicates', 'expired', 'deadLetters', 'deadLetterRows']
+    .filter((key) => (number(key) ?? 0) > 0)
+    .map((key) => `${key} ${number(key)}`);
+  const stored = number('storedEvents');
+  if (stored !== undefined && stored !== report.events) anomalies.push(`events holds ${stored} rows`);
+  const distinct = number('distinctIds');
+  if (distinct !== undefined && stored !== undefined && distinct !== stored) anomalies.push(`${stored - distinct} duplicate ids`);
+  const values = Object.entries(report.valueBytes)
+    .map(([type, bytes]) => `${type} ${bytes} B`)
+    .join(', ');
+  const { batchSize, lingerMs, concurrency, retentionDays } = report.materializer;
+  const notes = [
+    `${report.events.toLocaleString('en-US')} events pre-filled through the SDK (gzip, untimed: ${figure(report.publish.elapsedMs / 1000, 1)} s) ` +
+      `into ${report.topics.length} topics of ${report.partitions} partitions, entities in turn, ${report.keys.toLocaleString('en-US')} ids each ` +
+      `(first event of an id created, the rest updated); values ${values}`,
+    `materializer: startMaterializer() in-process, batch ${batchSize}, linger ${lingerMs} ms, concurrency ${concurrency}, retention ${retentionDays} d; ` +
+      `timed from its start until select count(*) from events = N (polled every 100 ms` +
+      (polls ? `, ${figure(polls.avg, 1)} ms avg / ${figure(polls.max, 1)} ms max per count)` : ')') +
+      (number('batches') !== undefined
+        ? `; ${number('batches')} transactions, ${figure(number('eventsPerBatch') ?? null)} events and ${figure(number('batchMsAvg') ?? null)} ms each on average`
+        : '') +
+      (anomalies.length > 0 ? `; NOTE ${anomalies.join(', ')}` : ''),
+    `ceiling: the same ${ceiling?.events.toLocaleString('en-US') ?? '-'} rows read back from events, then one COPY (copyRows) into a logged table ` +
+      `LIKE events (no primary key, no indexes, not partitioned); only the COPY is timed`,
+    `floor: the first ${naive?.events.toLocaleString('en-US') ?? '-'} of ${report.events.toLocaleString('en-US')} events (sample), kafkajs eachMessage, ` +
+      `decode + one autocommitted INSERT … ON CONFLICT DO NOTHING per event on 1 connection, into a migrated events table (indexes, day partitions); ` +
+      `events only, no entity state or positions`,
     ...report.results.filter((result) => result.error !== null).map((result) => `${result.scenario}: ${result.error ?? ''}`),
   ];
   return [line(header), widths.map((width) => '-'.repeat(width)).join('-+-'), ...rows.map(line), '', ...notes].join('\n');
