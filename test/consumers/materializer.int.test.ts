@@ -75,7 +75,7 @@ describe('materializer', () => {
     expect(sample[0]?.topic.startsWith(ctx.topicPrefix)).toBe(true);
     const { rows: partitions } = await pool.query<{ n: number }>('select count(distinct kafka_partition)::int as n from events');
     expect(partitions[0]?.n).toBe(6);
-  });
+  }, 300_000); // publishing and materialising 50,000 events shares 2 cores with the other test files
 
   it('keeps one row per event id, never moves state backwards, and keeps a deleted entity with its last data', async () => {
     const { pool, schema } = await ctx.createTestDatabase();
