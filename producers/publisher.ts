@@ -203,7 +203,9 @@ export function createPublisher(config: Config, options: PublisherOptions): Publ
       key: encoded.key,
       value: encoded.value,
       headers: encoded.headers,
-      timestamp: String(Math.floor(prepared.event.occurred_at / 1000)),
+      // When it was published, not occurred_at: topic retention counts from this time, so an event
+      // backfilled with an old occurred_at must not be deleted on arrival (ce_time carries occurred_at).
+      timestamp: String(Date.now()),
       size: encoded.size,
     });
     return { eventId: prepared.event.id, topic: prepared.topic, partition, offset };
