@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { runner } from 'node-pg-migrate';
 import type pg from 'pg';
-import { projectRoot } from '../../adapters/project-root.js';
-import type { Logger } from '../../adapters/logger.js';
+import type { Logger } from './logger.js';
+import { projectRoot } from './project-root.js';
 
-/** The store's migrations: plain SQL files, applied in name order. */
-export const migrationsDir = path.join(projectRoot(), 'consumers', 'materializer', 'migrations');
+/** The store's migrations (event log, entity state, offsets, dead letters, API keys): plain SQL files, applied in name order. */
+export const migrationsDir = path.join(projectRoot(), 'migrations');
 
 /**
  * Applies pending migrations to `schema` (created when missing) with node-pg-migrate. Its advisory

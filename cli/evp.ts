@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { PipelineError, coerceError } from '../adapters/errors.js';
+import { apiCommand } from './api.js';
+import { keysCommand } from './keys.js';
 import { materializerCommand } from './materializer.js';
 import { produceCommand } from './produce.js';
 import { schemasCommand } from './schemas.js';
@@ -19,6 +21,8 @@ const program = new Command('evp')
   .addCommand(produceCommand())
   .addCommand(tailCommand())
   .addCommand(materializerCommand())
+  .addCommand(apiCommand())
+  .addCommand(keysCommand())
   .addCommand(startCommand());
 
 try {

@@ -41,7 +41,7 @@ export function parseResetTo(value: string): 'earliest' | Date {
   return new Date(time);
 }
 
-function parsePort(value: string): number {
+export function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InputError(`--port must be 0..65535, got ${JSON.stringify(value)}`);
   return port;

@@ -20,3 +20,17 @@ const patternSyntax = /^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?)$/;
 export function isValidPattern(pattern: string): boolean {
   return patternSyntax.test(pattern);
 }
+
+/**
+ * The catalogue types that `patterns` select, in catalogue order, or the first pattern that is
+ * malformed or selects nothing (so a typo is an error, not an empty result).
+ */
+export function expandPatterns(
+  patterns: readonly string[],
+  types: readonly string[],
+): { readonly types: readonly string[] } | { readonly unknown: string } {
+  for (const pattern of patterns) {
+    if (!isValidPattern(pattern) || !types.some((type) => matchesEventType(pattern, type))) return { unknown: pattern };
+  }
+  return { types: types.filter((type) => matchesAny(patterns, type)) };
+}

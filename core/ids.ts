@@ -76,3 +76,13 @@ export function eventIdTime(id: string): number {
   const hex = id.slice(eventIdPrefix.length).replaceAll('-', '').slice(0, 12);
   return parseInt(hex, 16);
 }
+
+/**
+ * The smallest event id that can have been made at `ms` (ms since the epoch, whole): every id
+ * made at or after `ms` sorts at or above it, every id made before sorts below. Time filters on
+ * events become id ranges this way, which the primary key and the day partitions serve.
+ */
+export function eventIdFloor(ms: number): string {
+  const time = Math.max(0, Math.min(ms, 0xffffffffffff)).toString(16).padStart(12, '0');
+  return `${eventIdPrefix}${time.slice(0, 8)}-${time.slice(8)}-`;
+}

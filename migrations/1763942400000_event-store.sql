@@ -24,6 +24,10 @@ CREATE TABLE events (
   topic text NOT NULL,
   kafka_partition integer NOT NULL,
   kafka_offset bigint NOT NULL,
+  -- The transaction that wrote the row. Rows become visible in commit order, not id order (ids
+  -- are made by producers), so the live tail follows (tx_id, id) and reads only below the oldest
+  -- transaction still running: nothing can later appear behind its position.
+  tx_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
   PRIMARY KEY (id)
 ) PARTITION BY RANGE (id);
 
@@ -35,6 +39,8 @@ CREATE INDEX events_organization_id_idx ON events (organization_id, id DESC);
 CREATE INDEX events_organization_type_id_idx ON events (organization_id, type, id DESC);
 -- One entity's history, in order.
 CREATE INDEX events_entity_idx ON events (organization_id, entity_type, entity_id, id);
+-- The live tail of one organization, in the order rows were committed (see tx_id).
+CREATE INDEX events_organization_tx_idx ON events (organization_id, tx_id, id);
 -- Everything one API request caused.
 CREATE INDEX events_request_id_idx ON events (organization_id, request_id) WHERE request_id IS NOT NULL;
 

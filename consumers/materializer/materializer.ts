@@ -14,7 +14,7 @@ import { createEventDecoder, type EventDecoder } from '../event-decoder.js';
 import { createPauseGate, type PauseGate } from '../pause-gate.js';
 import { deadLetterHeaders, ensureDeadLetterTopic } from './dead-letters.js';
 import { createMaterializerMetrics, type MaterializerMetrics } from './metrics.js';
-import { migrate } from './migrate.js';
+import { migrate } from '../../adapters/migrate.js';
 import { positionId, readPositions, resetPositions } from './offsets.js';
 import { materializerDefaults, type MaterializerOptions } from './options.js';
 import { createPartitionManager, dayOf, retentionCutoffDay, type PartitionManager } from './partitions.js';

@@ -1,0 +1,96 @@
+import type { AddressInfo } from 'node:net';
+import { createPool } from '../adapters/database.js';
+import { migrate } from '../adapters/migrate.js';
+import { createRegistryClient } from '../adapters/registry.js';
+import { readCatalogue } from '../schemas/catalogue.js';
+import { buildApi } from './app.js';
+import { createAuthenticator } from './auth.js';
+import type { ApiContext, ApiInstance } from './context.js';
+import { createApiMetrics } from './metrics.js';
+import { apiDefaults, type ApiOptions } from './options.js';
+import { queryOf } from './sql/query.js';
+import { createFeeds } from './stream/org-feed.js';
+
+export interface Api {
+  readonly port: number;
+  readonly app: ApiInstance;
+  /** Stops accepting requests, ends live tails, and closes the database pool. */
+  stop(): Promise<void>;
+}
+
+/** Builds the API over a pool and a registry client; `listen` false leaves it for inject(). */
+export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance; close: () => Promise<void> }> {
+  const { logger } = options;
+  const pool = createPool({
+    url: options.databaseUrl,
+    schema: options.databaseSchema,
+    max: options.poolSize ?? apiDefaults.poolSize,
+    applicationName: 'evp-api',
+    logger,
+  });
+  const query = queryOf(pool);
+  const stream = { ...apiDefaults.stream, ...options.stream };
+  const feeds = createFeeds({ query, logger, pollMs: stream.pollMs });
+  const entries = readCatalogue();
+  const context: ApiContext = {
+    query,
+    catalogue: {
+      entries,
+      types: Object.keys(entries),
+      entities: new Set(Object.values(entries).map((entry) => entry.entity)),
+    },
+    registry: createRegistryClient({ url: options.schemaRegistryUrl }),
+    topicPrefix: options.topicPrefix,
+    auth: createAuthenticator({ query, cacheMs: options.keyCacheMs ?? apiDefaults.keyCacheMs }),
+    feeds,
+    metrics: createApiMetrics(() => feeds.size),
+    stream,
+  };
+  const app = await buildApi({ context, logger, checkDatabase: async () => void (await pool.query('select 1')) });
+  return {
+    app,
+    close: async () => {
+      feeds.close();
+      await app.close();
+      await pool.end();
+    },
+  };
+}
+
+/**
+ * Starts `evp api`: applies pending migrations (so keys can be created before any event is
+ * stored), then listens.
+ */
+export async function startApi(options: ApiOptions): Promise<Api> {
+  const { logger } = options;
+  const migrator = createPool({ url: options.databaseUrl, schema: options.databaseSchema, max: 1, applicationName: 'evp-api', logger });
+  try {
+    const client = await migrator.connect();
+    try {
+      await migrate(client, options.databaseSchema, logger);
+    } finally {
+      client.release();
+    }
+  } finally {
+    await migrator.end();
+  }
+  const { app, close } = await createApi(options);
+  try {
+    await app.listen({ port: options.port, host: options.host ?? apiDefaults.host });
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const port = (app.server.address() as AddressInfo).port;
+  logger.info({ port, docs: `http://127.0.0.1:${port}/docs` }, 'events API listening');
+  return {
+    port,
+    app,
+    async stop() {
+      // Live tails never end on their own: close them so the server can.
+      app.server.closeAllConnections();
+      await close();
+      logger.info('events API stopped');
+    },
+  };
+}

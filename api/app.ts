@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { Logger } from '../adapters/logger.js';
+import type { ApiContext, ApiInstance } from './context.js';
+import { ApiError, handleError } from './errors.js';
+import { entityRoutes } from './routes/entities.js';
+import { eventTypeRoutes } from './routes/event-types.js';
+import { eventRoutes } from './routes/events.js';
+import { streamRoutes } from './routes/stream.js';
+
+export interface BuildApiOptions {
+  readonly context: ApiContext;
+  readonly logger: Logger;
+  /** Whether the store answers; /healthz reports it. */
+  readonly checkDatabase: () => Promise<void>;
+}
+
+/**
+ * Builds the Events API without listening (tests inject requests; cli/api.ts listens). Under
+ * /api/v1 every request needs a Bearer key, checked before its parameters, and is scoped to the
+ * key's organization. /openapi.json, /docs, /healthz and /metrics are open.
+ */
+export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
+  const { context } = options;
+  const app = Fastify({
+    // pino's Logger is a FastifyBaseLogger; saying so keeps the instance type the routes expect.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+    loggerInstance: options.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    genReqId: () => `req_${randomBytes(12).toString('base64url')}`,
+    requestIdHeader: false,
+    // The schemas decide: unknown parameters are errors (not silently dropped), a single value
+    // becomes a one-item list where a list is expected, defaults fill in.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'event-pipeline Events API',
+        version: '1.0.0',
+        description:
+          'List, retrieve and follow the events of your organization, the catalogue of event types, and the state and history of each entity. Authenticate with `Authorization: Bearer <key>` (`evp keys create --org <org>`). Errors are `{ "error": { "type", "code", "message", "param" } }`.',
+      },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: evp_sk_…' } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    const error = new ApiError(
+      404,
+      'invalid_request_error',
+      'resource_missing',
+      `Unrecognized request URL (${request.method} ${request.url.split('?')[0]}); see /docs.`,
+    );
+    void reply.code(404).send(error.toJSON());
+  });
+  app.decorateRequest('organizationId', '');
+
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('request-id', request.id);
+    if (!request.url.startsWith('/api/v1/')) return;
+    request.organizationId = (await context.auth.authenticate(request)).organizationId;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.routeOptions.url === '/api/v1/events/stream') return;
+    context.metrics.requestSeconds.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  eventRoutes(app, context);
+  streamRoutes(app, context);
+  eventTypeRoutes(app, context);
+  entityRoutes(app, context);
+
+  app.get('/openapi.json', { schema: { hide: true } }, (_request, reply) => reply.send(app.swagger()));
+  app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
+    try {
+      await options.checkDatabase();
+      return { ok: true, database: 'up' };
+    } catch {
+      return reply.code(503).send({ ok: false, database: 'unreachable' });
+    }
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    return reply.type(context.metrics.registry.contentType).send(await context.metrics.registry.metrics());
+  });
+  return app;
+}

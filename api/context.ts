@@ -1,0 +1,45 @@
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { RegistryClient } from '../adapters/registry.js';
+import type { CatalogueEntry } from '../schemas/catalogue.js';
+import type { Authenticator } from './auth.js';
+import type { FilterCatalogue } from './event-filter.js';
+import type { ApiMetrics } from './metrics.js';
+import type { Query } from './sql/query.js';
+import type { Feeds } from './stream/org-feed.js';
+
+/** What the routes share: built once by buildApi, passed to each route plugin. */
+export interface ApiContext {
+  readonly query: Query;
+  readonly catalogue: FilterCatalogue & { readonly entries: Readonly<Record<string, CatalogueEntry>> };
+  readonly registry: Pick<RegistryClient, 'latest'>;
+  readonly topicPrefix: string;
+  readonly auth: Authenticator;
+  readonly feeds: Feeds;
+  readonly metrics: ApiMetrics;
+  readonly stream: StreamSettings;
+}
+
+export interface StreamSettings {
+  /** Bytes a live-tail client may leave unread before it is dropped. @defaultValue 1 MiB */
+  readonly maxBufferBytes: number;
+  /** Heartbeat comment interval. @defaultValue 15 s */
+  readonly heartbeatMs: number;
+  /** How often the store is polled for new events per organization with clients. @defaultValue 250 ms */
+  readonly pollMs: number;
+}
+
+export type ApiInstance = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The organization of the request's API key (set by the auth hook under /api/v1). */
+    organizationId: string;
+  }
+}

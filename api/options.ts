@@ -1,0 +1,28 @@
+import type { Logger } from '../adapters/logger.js';
+import type { StreamSettings } from './context.js';
+
+export interface ApiOptions {
+  readonly databaseUrl: string;
+  /** The schema holding the pipeline's tables. @defaultValue public */
+  readonly databaseSchema: string;
+  readonly schemaRegistryUrl: string;
+  /** Names the entity topics, hence the registry subjects of the catalogue's schemas. */
+  readonly topicPrefix: string;
+  readonly logger: Logger;
+  /** Listening port; 0 picks a free one. @defaultValue 3000 (`API_PORT`) */
+  readonly port: number;
+  /** Listening address. @defaultValue 0.0.0.0 */
+  readonly host?: string;
+  /** Database connections. @defaultValue 10 */
+  readonly poolSize?: number;
+  /** How long a checked API key is trusted before the database is asked again. @defaultValue 5 s */
+  readonly keyCacheMs?: number;
+  readonly stream?: Partial<StreamSettings>;
+}
+
+export const apiDefaults = {
+  host: '0.0.0.0',
+  poolSize: 10,
+  keyCacheMs: 5_000,
+  stream: { maxBufferBytes: 1024 * 1024, heartbeatMs: 15_000, pollMs: 250 } satisfies StreamSettings,
+} as const;

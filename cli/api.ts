@@ -1,0 +1,26 @@
+import { Command } from 'commander';
+import { startApi } from '../api/index.js';
+import { databaseUrl } from '../stack/index.js';
+import { commandContext } from './context.js';
+import { parsePort } from './materializer.js';
+import { untilSignal } from './signals.js';
+
+/** `evp api`: serves the Events API until SIGTERM/SIGINT. */
+export function apiCommand(): Command {
+  return new Command('api')
+    .description('serve the Events API: events, live tail, event types, entities (docs at /docs)')
+    .option('--port <port>', 'listening port (default API_PORT, 3000; 0 picks a free one)', parsePort)
+    .action(async (options: { port?: number }) => {
+      const { config, endpoints, logger } = commandContext('api');
+      const api = await startApi({
+        databaseUrl: await databaseUrl(config, logger),
+        databaseSchema: config.databaseSchema,
+        schemaRegistryUrl: endpoints.schemaRegistryUrl,
+        topicPrefix: config.topicPrefix,
+        logger,
+        port: options.port ?? config.apiPort,
+      });
+      await untilSignal(logger);
+      await api.stop();
+    });
+}
