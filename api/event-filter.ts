@@ -101,7 +101,9 @@ export function parseCreatedRange(query: ListEventsQuery): IdRange {
 }
 
 /** Milliseconds since the epoch, with the fraction beyond the millisecond kept. */
-function parseRfc3339(param: string, text: string): number {
+function parseRfc3339(param: string, given: string): number {
+  // An unencoded + in a query string arrives as a space.
+  const text = given.replace(/ (\d{2}:\d{2})$/, '+$1');
   const match = /^(.*?:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.exec(text);
   const seconds = match ? Date.parse(`${match[1]}${match[3]}`) : Number.NaN;
   if (!match || Number.isNaN(seconds) || !validCalendar(text)) {
