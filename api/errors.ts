@@ -28,7 +28,7 @@ export class ApiError extends Error {
 }
 
 export function invalidParameter(param: string, message: string, code = 'parameter_invalid'): ApiError {
-  return new ApiError(400, 'invalid_request_error', code, message, param);
+  return new ApiError(400, 'invalid_request_error', code, message, param === '' ? undefined : param);
 }
 
 export function resourceMissing(message: string, param?: string): ApiError {
@@ -74,7 +74,7 @@ export function validationError(errors: readonly AjvError[]): ApiError {
   }
   const name = param === '' ? 'the request' : param;
   if (error.keyword === 'minimum' || error.keyword === 'maximum') {
-    return invalidParameter(param, `${name} must be ${String(error.message)}.`, 'parameter_out_of_range');
+    return invalidParameter(param, `${name} ${String(error.message)}.`, 'parameter_out_of_range');
   }
   if (error.keyword === 'type' && error.params['type'] === 'integer') {
     return invalidParameter(param, `${name} must be a whole number.`, 'parameter_invalid_integer');

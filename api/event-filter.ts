@@ -62,7 +62,8 @@ export function parseEventFilter(query: ListEventsQuery | StreamQuery, catalogue
   if (sources) filter.sources = sources;
   if (query.request_id !== undefined) filter.requestId = query.request_id;
   if (query.q !== undefined) {
-    if ([...query.q].some((char) => char.charCodeAt(0) < 0x20)) throw invalidParameter('q', 'q must not contain control characters.');
+    if ([...query.q].some((char) => char.charCodeAt(0) < 0x20 || (char.charCodeAt(0) >= 0x7f && char.charCodeAt(0) <= 0x9f)))
+      throw invalidParameter('q', 'q must not contain control characters.');
     filter.q = query.q.toLowerCase();
   }
   return filter;
@@ -88,11 +89,12 @@ export function parseCreatedRange(query: ListEventsQuery): IdRange {
   for (const param of timeParams) {
     const text = query[param];
     if (text === undefined) continue;
-    const ms = parseRfc3339(param, text);
-    if (param === 'created[gte]') from = Math.max(from ?? -Infinity, Math.ceil(ms));
-    if (param === 'created[gt]') from = Math.max(from ?? -Infinity, Math.floor(ms) + 1);
-    if (param === 'created[lte]') to = Math.min(to ?? Infinity, Math.floor(ms) + 1);
-    if (param === 'created[lt]') to = Math.min(to ?? Infinity, Math.ceil(ms));
+    const { ms, finer } = parseRfc3339(param, text);
+    const ceil = finer ? ms + 1 : ms;
+    if (param === 'created[gte]') from = Math.max(from ?? -Infinity, ceil);
+    if (param === 'created[gt]') from = Math.max(from ?? -Infinity, ms + 1);
+    if (param === 'created[lte]') to = Math.min(to ?? Infinity, ms + 1);
+    if (param === 'created[lt]') to = Math.min(to ?? Infinity, ceil);
   }
   return {
     ...(from === undefined ? {} : { from: eventIdFloor(from) }),
@@ -100,21 +102,23 @@ export function parseCreatedRange(query: ListEventsQuery): IdRange {
   };
 }
 
-/** Milliseconds since the epoch, with the fraction beyond the millisecond kept. */
-function parseRfc3339(param: string, given: string): number {
+/**
+ * The whole milliseconds since the epoch, and whether the text is finer than that (a fraction
+ * beyond the third digit that is not zero). Kept apart: added together as a float, digits past
+ * the seventh would be lost at today's magnitudes.
+ */
+function parseRfc3339(param: string, given: string): { ms: number; finer: boolean } {
   // An unencoded + in a query string arrives as a space.
   const text = given.replace(/ (\d{2}:\d{2})$/, '+$1');
-  const match = /^(.*?:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.exec(text);
-  const seconds = match ? Date.parse(`${match[1]}${match[3]}`) : Number.NaN;
-  if (!match || Number.isNaN(seconds) || !validCalendar(text)) {
-    throw invalidParameter(param, `${param} must be an RFC 3339 time such as 2026-11-24T10:30:00Z; got ${JSON.stringify(text)}.`);
-  }
-  return seconds + Number(`0${match[2] ?? ''}`) * 1000;
-}
-
-/** Date.parse accepts 2026-02-31 (rolling it over); a real calendar date does not. */
-function validCalendar(text: string): boolean {
-  const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  const match = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$/.exec(text);
+  const problem = () =>
+    invalidParameter(param, `${param} must be an RFC 3339 time such as 2026-11-24T10:30:00Z; got ${JSON.stringify(given)}.`);
+  if (!match) throw problem();
+  const [, year, month, day, hour, minute, second, fraction = '', zone] = match as unknown as string[];
+  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  const validDate = date.getUTCFullYear() === Number(year) && date.getUTCMonth() === Number(month) - 1 && date.getUTCDate() === Number(day);
+  if (!validDate || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59) throw problem();
+  const seconds = Date.parse(`${year}-${month}-${day}T${hour}:${minute}:${second}${zone}`);
+  if (Number.isNaN(seconds)) throw problem();
+  return { ms: seconds + Number(fraction.slice(0, 3).padEnd(3, '0')), finer: /[1-9]/.test(fraction.slice(3)) };
 }

@@ -30,14 +30,14 @@ type Stream = Awaited<ReturnType<typeof openStream>>;
 const received = (stream: Stream) => stream.events().map((message) => message.id as string);
 const untilReceived = (stream: Stream, count: number) =>
   waitFor(
-    async () => received(stream).length,
+    () => Promise.resolve(received(stream).length),
     (n) => n >= count,
     60_000,
     `${count} events on the stream`,
   );
 const connected = (stream: Stream) =>
   waitFor(
-    async () => stream.messages.length,
+    () => Promise.resolve(stream.messages.length),
     (n) => n > 0,
     10_000,
     'the stream to open',
@@ -54,7 +54,7 @@ describe('GET /api/v1/events/stream', () => {
     await untilReceived(first, 40);
     // Heartbeats arrive as comments between events.
     await waitFor(
-      async () => first.messages.filter((message) => message.comment === 'heartbeat').length,
+      () => Promise.resolve(first.messages.filter((message) => message.comment === 'heartbeat').length),
       (n) => n > 0,
       10_000,
       'a heartbeat',

@@ -46,7 +46,7 @@ describe('evp keys and evp api', () => {
     let output = '';
     api.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const port = await waitFor(
-      async () => /"port":(\d+)/.exec(output)?.[1],
+      () => Promise.resolve(/"port":(\d+)/.exec(output)?.[1]),
       (found) => found !== undefined,
       60_000,
       'evp api to listen',

@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError, invalidParameter, resourceMissing, unauthorized, validationError } from '../../api/errors.js';
+
+// The errors below are what ajv 8 (Fastify's validator, with the options in api/app.ts) reports for
+// the Events API's query schemas, copied from its output.
+const eventIdPattern = '^evt_[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$';
+
+describe('validationError', () => {
+  it('names an unknown parameter', () => {
+    const error = validationError([
+      {
+        instancePath: '',
+        keyword: 'additionalProperties',
+        params: { additionalProperty: 'colour' },
+        message: 'must NOT have additional properties',
+      },
+    ]);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error.statusCode).toBe(400);
+    expect(error.toJSON()).toEqual({
+      error: { type: 'invalid_request_error', code: 'parameter_unknown', message: 'Received unknown parameter: colour.', param: 'colour' },
+    });
+  });
+
+  it('names limit when it is below the minimum or above the maximum', () => {
+    const below = validationError([
+      { instancePath: '/limit', keyword: 'minimum', params: { comparison: '>=', limit: 1 }, message: 'must be >= 1' },
+    ]);
+    const above = validationError([
+      { instancePath: '/limit', keyword: 'maximum', params: { comparison: '<=', limit: 100 }, message: 'must be <= 100' },
+    ]);
+    for (const error of [below, above]) {
+      expect([error.statusCode, error.type, error.code, error.param]).toEqual([
+        400,
+        'invalid_request_error',
+        'parameter_out_of_range',
+        'limit',
+      ]);
+    }
+    expect(below.message).toContain('>= 1');
+    expect(above.message).toContain('<= 100');
+  });
+
+  it('words an out-of-range limit without repeating "must be"', () => {
+    const error = validationError([
+      { instancePath: '/limit', keyword: 'minimum', params: { comparison: '>=', limit: 1 }, message: 'must be >= 1' },
+    ]);
+    expect(error.message).not.toContain('must be must be');
+  });
+
+  it('says a parameter must be a whole number when an integer is expected', () => {
+    const error = validationError([{ instancePath: '/limit', keyword: 'type', params: { type: 'integer' }, message: 'must be integer' }]);
+    expect(error.toJSON()).toEqual({
+      error: { type: 'invalid_request_error', code: 'parameter_invalid_integer', message: 'limit must be a whole number.', param: 'limit' },
+    });
+  });
+
+  it('says what an event id cursor looks like when starting_after does not match the pattern', () => {
+    const error = validationError([
+      {
+        instancePath: '/starting_after',
+        keyword: 'pattern',
+        params: { pattern: eventIdPattern },
+        message: `must match pattern "${eventIdPattern}"`,
+      },
+    ]);
+    expect(error.param).toBe('starting_after');
+    expect(error.code).toBe('parameter_invalid');
+    expect(error.message).toBe('starting_after must be an event id such as evt_01935b2e-8f3a-7c1d-9e4b-2a6f0c8d1e3b.');
+  });
+
+  it('names a created[…] bound and says it must be an RFC 3339 time', () => {
+    const error = validationError([
+      { instancePath: '/created[gte]', keyword: 'pattern', params: { pattern: '^\\d{4}…$' }, message: 'must match pattern "^\\d{4}…$"' },
+    ]);
+    expect(error.param).toBe('created[gte]');
+    expect(error.message).toBe('created[gte] must be an RFC 3339 time such as 2026-11-24T10:30:00Z.');
+  });
+
+  it('unescapes ~1 and ~0 in the instance path, in that order', () => {
+    const error = validationError([{ instancePath: '/a~1b~0c~01', keyword: 'pattern', params: {}, message: 'must match pattern "x"' }]);
+    expect(error.param).toBe('a/b~c~1');
+    expect(error.message).toBe('a/b~c~1 must match pattern "x".');
+  });
+
+  it('names the parameter, not the item, when an item of a list is invalid', () => {
+    const error = validationError([
+      { instancePath: '/type/0', keyword: 'minLength', params: { limit: 1 }, message: 'must NOT have fewer than 1 characters' },
+    ]);
+    expect(error.toJSON()).toEqual({
+      error: { type: 'invalid_request_error', code: 'parameter_invalid_empty', message: 'type must not be empty.', param: 'type' },
+    });
+  });
+
+  it('names a missing required parameter', () => {
+    const error = validationError([
+      { instancePath: '', keyword: 'required', params: { missingProperty: 'name' }, message: "must have required property 'name'" },
+    ]);
+    expect([error.param, error.code, error.message]).toEqual(['name', 'parameter_missing', 'Missing required parameter: name.']);
+  });
+
+  it("falls back to the validator's words for other failures", () => {
+    const error = validationError([
+      { instancePath: '/type', keyword: 'maxItems', params: { limit: 50 }, message: 'must NOT have more than 50 items' },
+    ]);
+    expect([error.param, error.code, error.message]).toEqual(['type', 'parameter_invalid', 'type must NOT have more than 50 items.']);
+  });
+
+  it('reads only the first error', () => {
+    const error = validationError([
+      { instancePath: '/limit', keyword: 'type', params: { type: 'integer' }, message: 'must be integer' },
+      { instancePath: '', keyword: 'additionalProperties', params: { additionalProperty: 'colour' }, message: 'x' },
+    ]);
+    expect(error.param).toBe('limit');
+  });
+
+  it('answers a bare 400 without a param when there is no error to read', () => {
+    expect(validationError([]).toJSON()).toEqual({
+      error: { type: 'invalid_request_error', code: 'parameter_invalid', message: 'The request is invalid.' },
+    });
+  });
+});
+
+describe('ApiError.toJSON', () => {
+  it('has the shape { error: { type, code, message, param } }', () => {
+    const error = new ApiError(400, 'invalid_request_error', 'parameter_invalid', 'limit is wrong.', 'limit');
+    expect(error.toJSON()).toStrictEqual({
+      error: { type: 'invalid_request_error', code: 'parameter_invalid', message: 'limit is wrong.', param: 'limit' },
+    });
+  });
+
+  it('omits param when there is none', () => {
+    const body = new ApiError(500, 'api_error', 'internal_error', 'Something went wrong.').toJSON();
+    expect(body).toStrictEqual({ error: { type: 'api_error', code: 'internal_error', message: 'Something went wrong.' } });
+    expect(Object.keys(body.error)).not.toContain('param');
+  });
+
+  it('is what JSON.stringify sends: no stack, no status code', () => {
+    const error = new ApiError(404, 'invalid_request_error', 'resource_missing', 'No such event.');
+    expect(JSON.parse(JSON.stringify(error))).toStrictEqual({
+      error: { type: 'invalid_request_error', code: 'resource_missing', message: 'No such event.' },
+    });
+  });
+});
+
+describe('error helpers', () => {
+  it('make errors with the status, type and code of their kind', () => {
+    const invalid = invalidParameter('q', 'q is wrong.');
+    expect([invalid.statusCode, invalid.type, invalid.code, invalid.param]).toEqual([
+      400,
+      'invalid_request_error',
+      'parameter_invalid',
+      'q',
+    ]);
+    const missing = resourceMissing('No such event.', 'id');
+    expect([missing.statusCode, missing.type, missing.code, missing.param]).toEqual([
+      404,
+      'invalid_request_error',
+      'resource_missing',
+      'id',
+    ]);
+    const denied = unauthorized('api_key_invalid', 'The API key is not valid.');
+    expect([denied.statusCode, denied.type, denied.code, denied.param]).toEqual([
+      401,
+      'authentication_error',
+      'api_key_invalid',
+      undefined,
+    ]);
+  });
+});
