@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { Logger } from '../adapters/logger.js';
 import type { ApiContext, ApiInstance } from './context.js';
 import { ApiError, handleError } from './errors.js';
@@ -29,7 +29,8 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
     // pino's Logger is a FastifyBaseLogger; saying so keeps the instance type the routes expect.
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     loggerInstance: options.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // One line per request would double the log volume of a busy API; /metrics has the counts.
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => `req_${randomBytes(12).toString('base64url')}`,
     requestIdHeader: false,
     // The schemas decide: unknown parameters are errors (not silently dropped), a single value

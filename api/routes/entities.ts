@@ -84,8 +84,11 @@ export function entityRoutes(app: ApiInstance, ctx: ApiContext): void {
         const param = startingAfter !== undefined ? 'starting_after' : 'ending_before';
         throw invalidParameter(param, `${param} must be an event of ${entityType} ${entityId}.`, 'cursor_unknown');
       }
+      // No events: either no such entity, or retention dropped its events and kept its state.
       if (page.rows.length === 0 && startingAfter === undefined && endingBefore === undefined) {
-        throw resourceMissing(`No such ${entityType}: ${entityId}.`, 'entity_id');
+        if ((await getEntity(ctx.query, request.organizationId, entityType, entityId)) === undefined) {
+          throw resourceMissing(`No such ${entityType}: ${entityId}.`, 'entity_id');
+        }
       }
       return {
         object: 'list' as const,
