@@ -12,16 +12,17 @@ import { databaseUrl, stackDown, stackUp, versions, type ServiceName } from '../
 import { stackPaths } from '../stack/paths.js';
 import { findJava } from '../stack/tools.js';
 import { javaRequirements } from '../stack/versions.js';
+import { runApiBench, type ApiReport } from './api.js';
 import { runMaterialize, type MaterializeReport } from './materialize.js';
 import { runProduce, type ProduceOptions, type ProduceReport, type ScenarioResult } from './produce.js';
 
 /**
  * `npm run bench [scenario…]`: brings the local stack up (or reuses it), runs the scenarios named
- * (all when none is: produce, then materialize), prints a table each, writes
+ * (all when none is: produce, materialize, then api), prints a table each, writes
  * bench/results/latest.json, deletes its topics, subjects and schemas and stops only what it
  * started. A measurement, not a test: nothing here fails on a slow figure.
  */
-const scenarios = ['produce', 'materialize'] as const;
+const scenarios = ['produce', 'materialize', 'api'] as const;
 type Scenario = (typeof scenarios)[number];
 
 const resultsFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
@@ -31,6 +32,14 @@ function positiveInt(name: string, fallback: number): number {
   if (text === undefined || text.trim() === '') return fallback;
   const value = Number(text.replaceAll('_', ''));
   if (!Number.isInteger(value) || value < 1) throw new Error(`${name}=${JSON.stringify(text)} must be a whole number of at least 1`);
+  return value;
+}
+
+function nonNegativeInt(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text.trim() === '') return fallback;
+  const value = Number(text.replaceAll('_', ''));
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name}=${JSON.stringify(text)} must be a whole number of at least 0`);
   return value;
 }
 
@@ -47,6 +56,10 @@ async function main(): Promise<void> {
   const window = positiveInt('BENCH_WINDOW', 4_000);
   const materializeEvents = positiveInt('BENCH_MATERIALIZE_EVENTS', events);
   const naiveEvents = positiveInt('BENCH_NAIVE_EVENTS', Math.min(20_000, materializeEvents));
+  const apiEvents = positiveInt('BENCH_API_EVENTS', 1_000_000);
+  const apiSeconds = positiveInt('BENCH_API_SECONDS', 10);
+  const apiConnections = positiveInt('BENCH_API_CONNECTIONS', 10);
+  const apiEmptyPartitions = nonNegativeInt('BENCH_API_EMPTY_PARTITIONS', 0);
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel, { service: 'bench' });
   const topicPrefix = `bench.${randomBytes(4).toString('hex')}`;
@@ -56,11 +69,13 @@ async function main(): Promise<void> {
   let admin: Admin | undefined;
   let child: ChildProcess | undefined;
   let stopMaterialize: (() => Promise<void>) | undefined;
+  let stopApiBench: (() => Promise<void>) | undefined;
   let cleaning: Promise<void> | undefined;
   const cleanup = (): Promise<void> =>
     (cleaning ??= (async () => {
       if (child && child.exitCode === null) child.kill('SIGTERM');
       await stopMaterialize?.();
+      await stopApiBench?.();
       if (admin) {
         const topics = (await admin.listTopics().catch(() => [])).filter((topic) => topic.startsWith(`${topicPrefix}.`));
         if (topics.length > 0)
@@ -156,6 +171,23 @@ async function main(): Promise<void> {
       process.stdout.write(`\n${renderMaterializeTable(materialize)}\n`);
     }
 
+    let api: ApiReport | undefined;
+    if (selected.includes('api')) {
+      api = await runApiBench({
+        events: apiEvents,
+        seconds: apiSeconds,
+        connections: apiConnections,
+        emptyPartitions: apiEmptyPartitions,
+        schema: `${topicPrefix.replace('.', '_')}_api`,
+        databaseUrl: await databaseUrl(config, logger),
+        schemaRegistryUrl: up.endpoints.schemaRegistryUrl,
+        topicPrefix: `${topicPrefix}.api`,
+        logger,
+        onCleanup: (stop) => (stopApiBench = stop),
+      });
+      process.stdout.write(`\n${renderApiTable(api)}\n`);
+    }
+
     fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
     const document = {
       generatedAt: new Date().toISOString(),
@@ -170,6 +202,7 @@ async function main(): Promise<void> {
       },
       ...(produce ? { produce } : {}),
       ...(materialize ? { materialize } : {}),
+      ...(api ? { api } : {}),
     };
     fs.writeFileSync(resultsFile, `${JSON.stringify(document, null, 2)}\n`);
     process.stdout.write(`\nwritten ${path.relative(process.cwd(), resultsFile)}\n`);
@@ -260,6 +293,64 @@ function renderMaterializeTable(report: MaterializeReport): string {
     `floor: the first ${naive?.events.toLocaleString('en-US') ?? '-'} of ${report.events.toLocaleString('en-US')} events (sample), kafkajs eachMessage, ` +
       `decode + one autocommitted INSERT … ON CONFLICT DO NOTHING per event on 1 connection, into a migrated events table (indexes, day partitions); ` +
       `events only, no entity state or positions`,
+    ...report.results.filter((result) => result.error !== null).map((result) => `${result.scenario}: ${result.error ?? ''}`),
+  ];
+  return [line(header), widths.map((width) => '-'.repeat(width)).join('-+-'), ...rows.map(line), '', ...notes].join('\n');
+}
+
+function renderApiTable(report: ApiReport): string {
+  const figure = (value: number | null | undefined, digits = 0) =>
+    value === null || value === undefined
+      ? '-'
+      : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const rows = report.results.map((result) => [
+    result.scenario,
+    result.api ? figure(result.api.requestsPerSec) : 'failed',
+    figure(result.api?.latencyMs?.p50, 2),
+    figure(result.api?.latencyMs?.p99, 2),
+    result.postgres ? figure(result.postgres.queriesPerSec) : 'failed',
+    figure(result.postgres?.latencyMs?.p50, 2),
+    figure(result.postgres?.latencyMs?.p99, 2),
+  ]);
+  const header = ['scenario', 'API req/s', 'API p50 ms', 'API p99 ms', 'PostgreSQL q/s', 'PG p50 ms', 'PG p99 ms'];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join(' | ');
+  const { dataset } = report;
+  const organizations = Object.entries(dataset.organizations)
+    .map(([organization, n]) => `${organization} ${n.toLocaleString('en-US')}`)
+    .join(', ');
+  const notes = [
+    `${report.events.toLocaleString('en-US')} events copied straight into events (untimed: ${figure(report.load.elapsedMs / 1000, 1)} s, ` +
+      `then VACUUM ANALYZE ${figure(report.load.vacuumAnalyzeMs / 1000, 1)} s), ids spread over ${dataset.days.length} days ` +
+      `(${dataset.days[0] ?? ''} to ${dataset.days.at(-1) ?? ''}; ${dataset.partitions} day partitions in all), ${Object.keys(dataset.types).length} types, data ${dataset.avgDataBytes} B on average, ` +
+      `${figure(dataset.tableBytes / 1e6)} MB with indexes; ${organizations}; PostgreSQL ${report.postgresVersion}`,
+    `each page: GET with the org_bench key, ${report.connections} autocannon connections in this process against the API started in it ` +
+      `(startApi, pool of ${report.apiPoolSize}), then the same SQL (listEvents, captured) in a loop on ${report.connections} pg connections; ` +
+      `${report.seconds} s each after ${report.warmupSeconds} s of untimed warm-up; p50/p99 of every response or query`,
+    ...report.results.map((result) => {
+      const detail =
+        result.scenario === 'filtered page'
+          ? `, ${dataset.filteredRows.toLocaleString('en-US')} matching rows`
+          : result.scenario === 'deep cursor page'
+            ? `, ${dataset.cursorDepth.toLocaleString('en-US')} org_bench events newer than the cursor`
+            : '';
+      const page = result.page
+        ? `${result.page.rows} rows, has_more ${result.page.hasMore}${result.page.sameAsSql ? '' : ', NOTE: not the rows the SQL returns'}`
+        : '-';
+      const plan =
+        result.planExecutionMs === null
+          ? ''
+          : `; EXPLAIN ANALYZE: planning ${figure(result.planPlanningMs, 2)} ms, execution ${figure(result.planExecutionMs, 2)} ms`;
+      return `${result.scenario}: ${result.path} (${page}${detail})${plan}`;
+    }),
+    ...report.results
+      .filter((result) => (result.api?.non2xx ?? 0) > 0 || (result.api?.errors ?? 0) > 0 || (result.postgres?.errors ?? 0) > 0)
+      .map(
+        (result) =>
+          `WARNING ${result.scenario}: ${result.api?.non2xx ?? 0} non-2xx responses ${JSON.stringify(result.api?.statusCodes ?? {})}, ` +
+          `${result.api?.errors ?? 0} connection errors, ${result.postgres?.errors ?? 0} failed queries`,
+      ),
     ...report.results.filter((result) => result.error !== null).map((result) => `${result.scenario}: ${result.error ?? ''}`),
   ];
   return [line(header), widths.map((width) => '-'.repeat(width)).join('-+-'), ...rows.map(line), '', ...notes].join('\n');
