@@ -47,6 +47,8 @@ export function createSseWriter(sink: SseSink, options: SseWriterOptions): SseWr
   }, options.heartbeatMs);
   heartbeat.unref();
   sink.once('close', () => finish('client'));
+  // Gone before we started listening: its 'close' has been and will not come again.
+  if (sink.destroyed) queueMicrotask(() => finish('client'));
 
   const end = (reason: 'too_slow' | 'server', code: string, message: string) => {
     if (closed) return;

@@ -228,3 +228,16 @@ describe('createSseWriter', () => {
     });
   });
 });
+
+describe('createSseWriter on a client already gone', () => {
+  it('closes at once when the response was destroyed before the writer listened', async () => {
+    const sink = new FakeSink();
+    sink.destroyed = true;
+    const onClose = vi.fn<SseWriterOptions['onClose']>();
+    const writer = createSseWriter(sink, { maxBufferBytes, heartbeatMs, onClose });
+    await Promise.resolve();
+    expect(onClose).toHaveBeenCalledExactlyOnceWith('client');
+    expect(writer.closed).toBe(true);
+    expect(writer.send('evt_1', '{}')).toBe(false);
+  });
+});
