@@ -61,6 +61,11 @@ export interface Config {
   readonly topicPrefix: string;
   /** The Events API's port. @defaultValue 3000 (`API_PORT`) */
   readonly apiPort: number;
+  /**
+   * Hosts webhooks may reach over plain http or at internal addresses (loopback, private,
+   * link-local). @defaultValue none (`DESTINATION_ALLOWED_HOSTS`, comma-separated)
+   */
+  readonly destinationAllowedHosts: readonly string[];
   /** pino level. @defaultValue `info` (`LOG_LEVEL`) */
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   readonly stack: StackConfig;
@@ -133,6 +138,17 @@ const envSchema = z.object({
   MATERIALIZER_LINGER_MS: wholeNumber(100, 0, 60_000),
   MATERIALIZER_CONCURRENCY: wholeNumber(3, 1, 64),
   API_PORT: port(3000),
+  DESTINATION_ALLOWED_HOSTS: optionalText.pipe(
+    z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((host) => host.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .optional(),
+  ),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   EVP_DATA_DIR: optionalText,
   EVP_CACHE_DIR: optionalText,
@@ -182,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     topicPrefix: e.TOPIC_PREFIX,
     apiPort: e.API_PORT,
+    destinationAllowedHosts: e.DESTINATION_ALLOWED_HOSTS ?? [],
     logLevel: e.LOG_LEVEL,
     stack: {
       dataDir: path.resolve(e.EVP_DATA_DIR ?? path.join(home, '.local', 'share', 'event-pipeline')),

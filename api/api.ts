@@ -45,6 +45,7 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
     feeds,
     metrics: createApiMetrics(() => feeds.size),
     stream,
+    allowedHosts: new Set((options.allowedHosts ?? []).map((host) => host.toLowerCase())),
   };
   const app = await buildApi({ context, logger, checkDatabase: async () => void (await pool.query('select 1')) });
   return {

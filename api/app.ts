@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { Logger } from '../adapters/logger.js';
 import type { ApiContext, ApiInstance } from './context.js';
 import { ApiError, handleError } from './errors.js';
+import { destinationRoutes } from './routes/destinations.js';
 import { entityRoutes } from './routes/entities.js';
 import { eventTypeRoutes } from './routes/event-types.js';
 import { eventRoutes } from './routes/events.js';
@@ -82,6 +83,7 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
   streamRoutes(app, context);
   eventTypeRoutes(app, context);
   entityRoutes(app, context);
+  destinationRoutes(app, context);
 
   app.get('/openapi.json', { schema: { hide: true } }, (_request, reply) => reply.send(app.swagger()));
   app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {

@@ -18,6 +18,8 @@ export interface ApiContext {
   readonly feeds: Feeds;
   readonly metrics: ApiMetrics;
   readonly stream: StreamSettings;
+  /** Hosts webhooks may reach over http or at internal addresses (DESTINATION_ALLOWED_HOSTS). */
+  readonly allowedHosts: ReadonlySet<string>;
 }
 
 export interface StreamSettings {

@@ -48,8 +48,8 @@ interface AjvError {
 
 /** What people are told a parameter must look like, where the schema's own words would be cryptic. */
 const expectations: Record<string, string> = {
-  starting_after: 'an event id such as evt_01935b2e-8f3a-7c1d-9e4b-2a6f0c8d1e3b',
-  ending_before: 'an event id such as evt_01935b2e-8f3a-7c1d-9e4b-2a6f0c8d1e3b',
+  starting_after: 'the id of an item of a previous page (evt_… for events, dst_… for destinations)',
+  ending_before: 'the id of an item of a previous page (evt_… for events, dst_… for destinations)',
   id: 'an event id such as evt_01935b2e-8f3a-7c1d-9e4b-2a6f0c8d1e3b',
   'created[gte]': 'an RFC 3339 time such as 2026-11-24T10:30:00Z',
   'created[gt]': 'an RFC 3339 time such as 2026-11-24T10:30:00Z',
@@ -61,15 +61,20 @@ const expectations: Record<string, string> = {
 export function validationError(errors: readonly AjvError[]): ApiError {
   const error = errors[0];
   if (error === undefined) return new ApiError(400, 'invalid_request_error', 'parameter_invalid', 'The request is invalid.');
+  // Nested fields (a body's webhook.url) are named with dots; a list is named, not its item.
+  const param = error.instancePath
+    .split('/')
+    .slice(1)
+    .filter((segment) => !/^\d+$/.test(segment))
+    .map((segment) => decodeURIComponent(segment).replaceAll('~1', '/').replaceAll('~0', '~'))
+    .join('.');
+  const within = (name: string) => (param === '' ? name : `${param}.${name}`);
   if (error.keyword === 'additionalProperties') {
-    const param = String(error.params['additionalProperty']);
-    return invalidParameter(param, `Received unknown parameter: ${param}.`, 'parameter_unknown');
+    const unknown = within(String(error.params['additionalProperty']));
+    return invalidParameter(unknown, `Received unknown parameter: ${unknown}.`, 'parameter_unknown');
   }
-  const param = decodeURIComponent(error.instancePath.split('/')[1] ?? '')
-    .replaceAll('~1', '/')
-    .replaceAll('~0', '~');
   if (error.keyword === 'required') {
-    const missing = String(error.params['missingProperty']);
+    const missing = within(String(error.params['missingProperty']));
     return invalidParameter(missing, `Missing required parameter: ${missing}.`, 'parameter_missing');
   }
   const name = param === '' ? 'the request' : param;

@@ -18,6 +18,8 @@ export interface ApiOptions {
   /** How long a checked API key is trusted before the database is asked again. @defaultValue 5 s */
   readonly keyCacheMs?: number;
   readonly stream?: Partial<StreamSettings>;
+  /** Hosts webhooks may reach over http or at internal addresses. @defaultValue none (`DESTINATION_ALLOWED_HOSTS`) */
+  readonly allowedHosts?: readonly string[];
 }
 
 export const apiDefaults = {

@@ -19,6 +19,7 @@ export function apiCommand(): Command {
         topicPrefix: config.topicPrefix,
         logger,
         port: options.port ?? config.apiPort,
+        allowedHosts: config.destinationAllowedHosts,
       });
       await untilSignal(logger);
       await api.stop();

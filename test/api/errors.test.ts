@@ -55,7 +55,7 @@ describe('validationError', () => {
     });
   });
 
-  it('says what an event id cursor looks like when starting_after does not match the pattern', () => {
+  it('says what a cursor looks like when starting_after does not match the pattern', () => {
     const error = validationError([
       {
         instancePath: '/starting_after',
@@ -66,7 +66,7 @@ describe('validationError', () => {
     ]);
     expect(error.param).toBe('starting_after');
     expect(error.code).toBe('parameter_invalid');
-    expect(error.message).toBe('starting_after must be an event id such as evt_01935b2e-8f3a-7c1d-9e4b-2a6f0c8d1e3b.');
+    expect(error.message).toBe('starting_after must be the id of an item of a previous page (evt_… for events, dst_… for destinations).');
   });
 
   it('names a created[…] bound and says it must be an RFC 3339 time', () => {

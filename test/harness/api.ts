@@ -19,6 +19,7 @@ export async function startTestApi(ctx: TestContext, schema: string, overrides: 
     host: '127.0.0.1',
     keyCacheMs: 0,
     stream: { heartbeatMs: 300, pollMs: 100 },
+    allowedHosts: ['127.0.0.1'],
     ...overrides,
   });
   return { ...api, url: `http://127.0.0.1:${api.port}`, stop: () => api.stop() };

@@ -1,0 +1,128 @@
+import { Type, type Static } from 'typebox';
+import { eventSeverities } from '../core/event-schema.js';
+
+/** Request and response schemas of /api/v1/destinations (see schemas.ts for the events'). */
+
+const Webhook = Type.Object(
+  {
+    url: Type.String({ minLength: 1, maxLength: 2000, description: 'https URL (http only for DESTINATION_ALLOWED_HOSTS).' }),
+    headers: Type.Optional(
+      Type.Record(Type.String(), Type.String({ maxLength: 2000 }), { description: 'Extra headers sent with every delivery.' }),
+    ),
+    timeout_ms: Type.Optional(
+      Type.Integer({ minimum: 1000, maximum: 60_000, description: 'A 2xx must arrive within this. Default 15,000.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const Kafka = Type.Object(
+  {
+    brokers: Type.Array(Type.String({ minLength: 1, maxLength: 300 }), {
+      minItems: 1,
+      maxItems: 20,
+      description: 'Bootstrap brokers, host:port.',
+    }),
+    topic: Type.String({ minLength: 1, maxLength: 249 }),
+  },
+  { additionalProperties: false },
+);
+
+const File = Type.Object(
+  { directory: Type.String({ minLength: 1, maxLength: 1000, description: 'Absolute directory of the rotated NDJSON files.' }) },
+  { additionalProperties: false },
+);
+
+const subscription = {
+  description: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+  active: Type.Optional(Type.Boolean()),
+  event_types: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
+    minItems: 1,
+    maxItems: 200,
+    description: 'Types and patterns subscribed to: `invoice.paid`, `invoice.*`, `*`.',
+  }),
+  severities: Type.Optional(Type.Union([Type.Array(Type.String({ enum: [...eventSeverities] }), { minItems: 1 }), Type.Null()])),
+  entity_types: Type.Optional(Type.Union([Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { minItems: 1 }), Type.Null()])),
+  ordering: Type.Optional(
+    Type.String({
+      enum: ['none', 'per_entity'],
+      description: "`per_entity` holds an entity's later events until its earlier one is settled.",
+    }),
+  ),
+};
+
+export const CreateDestination = Type.Object(
+  {
+    type: Type.String({ enum: ['webhook', 'kafka', 'file'] }),
+    ...subscription,
+    webhook: Type.Optional(Webhook),
+    kafka: Type.Optional(Kafka),
+    file: Type.Optional(File),
+  },
+  { additionalProperties: false },
+);
+export type CreateDestination = Static<typeof CreateDestination>;
+
+export const UpdateDestination = Type.Object(
+  {
+    ...subscription,
+    event_types: Type.Optional(subscription.event_types),
+    webhook: Type.Optional(Type.Partial(Webhook)),
+    kafka: Type.Optional(Type.Partial(Kafka)),
+    file: Type.Optional(Type.Partial(File)),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateDestination = Static<typeof UpdateDestination>;
+
+const AnyObject = Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true });
+
+export const Destination = Type.Object({
+  id: Type.String({ description: '`dst_` + a UUIDv7.' }),
+  object: Type.Literal('destination'),
+  type: Type.String(),
+  description: Type.Union([Type.String(), Type.Null()]),
+  active: Type.Boolean(),
+  event_types: Type.Array(Type.String()),
+  severities: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  entity_types: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  ordering: Type.String(),
+  webhook: Type.Optional(AnyObject),
+  kafka: Type.Optional(AnyObject),
+  file: Type.Optional(AnyObject),
+  secret: Type.Optional(Type.String({ description: 'The signing secret (whsec_…): only in the answers that create or rotate it.' })),
+  previous_secret_expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  disabled_reason: Type.Union([Type.String(), Type.Null()]),
+  disabled_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' }),
+});
+export type DestinationObject = Static<typeof Destination>;
+
+export const DestinationId = Type.Object({ id: Type.String({ pattern: '^dst_[0-9a-f-]{36}$', description: 'A destination id (dst_…).' }) });
+
+export const RotateSecret = Type.Object(
+  {
+    grace_period_hours: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 168, description: 'How long the old secret stays valid. Default 24.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const destinationIdPattern = '^dst_[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$';
+
+export const DestinationPageQuery = Type.Object(
+  {
+    limit: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'How many destinations to return, 1 to 100.' }),
+    ),
+    starting_after: Type.Optional(
+      Type.String({ pattern: destinationIdPattern, description: 'Cursor: the destinations after (older than) this one.' }),
+    ),
+    ending_before: Type.Optional(
+      Type.String({ pattern: destinationIdPattern, description: 'Cursor: the destinations before (newer than) this one.' }),
+    ),
+  },
+  { additionalProperties: false },
+);

@@ -1,0 +1,255 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import {
+  checkFileSettings,
+  checkKafkaSettings,
+  checkSubscription,
+  checkWebhookHeaders,
+  checkWebhookUrl,
+  createDestinationId,
+  type DestinationProblem,
+  type DestinationType,
+} from '../../core/destination-rules.js';
+import { createWebhookSecret } from '../../core/webhook-signature.js';
+import type { ApiContext, ApiInstance } from '../context.js';
+import {
+  CreateDestination,
+  Destination,
+  DestinationId,
+  DestinationPageQuery,
+  RotateSecret,
+  UpdateDestination,
+  type DestinationObject,
+} from '../destination-schemas.js';
+import { invalidParameter, resourceMissing } from '../errors.js';
+import { NoQuery, errorResponses, listOf } from '../schemas.js';
+import {
+  deleteDestination,
+  getDestination,
+  insertDestination,
+  listDestinations,
+  rotateDestinationSecret,
+  updateDestination,
+  type DestinationFields,
+  type DestinationRow,
+} from '../sql/destinations.js';
+import { Type } from 'typebox';
+
+const defaultGraceHours = 24;
+
+export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
+  const tags = ['destinations'];
+  const missing = (id: string) => resourceMissing(`No such destination: ${id}.`, 'id');
+
+  /** The settings of `type` checked against every rule; the first problem is the 400. */
+  const checked = async (type: DestinationType, fields: DestinationFields): Promise<void> => {
+    const problems: DestinationProblem[] = checkSubscription(fields, ctx.catalogue);
+    if (type === 'webhook') {
+      const webhook = fields.settings as { url: string; headers?: Record<string, string> };
+      problems.push(...checkWebhookHeaders(webhook.headers), ...checkWebhookUrl(webhook.url, await resolve(webhook.url), ctx.allowedHosts));
+    }
+    if (type === 'kafka') problems.push(...checkKafkaSettings(fields.settings as { brokers: string[]; topic: string }));
+    if (type === 'file') problems.push(...checkFileSettings(fields.settings as { directory: string }));
+    const problem = problems[0];
+    if (problem) throw invalidParameter(problem.field, `${problem.message}.`);
+  };
+
+  const resolve = async (url: string): Promise<string[]> => {
+    let host: string;
+    try {
+      host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    } catch {
+      return [];
+    }
+    if (isIP(host) || ctx.allowedHosts.has(host.toLowerCase())) return [];
+    try {
+      return (await lookup(host, { all: true })).map((entry) => entry.address);
+    } catch {
+      throw invalidParameter('webhook.url', `The host ${host} does not resolve; check the URL.`);
+    }
+  };
+
+  app.post(
+    '/api/v1/destinations',
+    {
+      schema: {
+        summary: 'Create a destination',
+        description:
+          "A webhook, Kafka topic or file directory that receives the organization's events of the subscribed types. A webhook's signing secret is in this answer only.",
+        tags,
+        body: CreateDestination,
+        response: { 201: Destination, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const type = body.type as DestinationType;
+      for (const other of ['webhook', 'kafka', 'file'] as const) {
+        if (other !== type && body[other] !== undefined)
+          throw invalidParameter(other, `${other} settings do not apply to a ${type} destination.`);
+      }
+      const settings = body[type];
+      if (settings === undefined) throw invalidParameter(type, `A ${type} destination needs its ${type} settings.`, 'parameter_missing');
+      const fields: DestinationFields = {
+        description: body.description ?? null,
+        active: body.active ?? true,
+        event_types: body.event_types,
+        severities: body.severities ?? null,
+        entity_types: body.entity_types ?? null,
+        ordering: (body.ordering ?? 'none') as DestinationFields['ordering'],
+        settings: settings,
+      };
+      await checked(type, fields);
+      const secret = type === 'webhook' ? createWebhookSecret() : null;
+      const row = await insertDestination(ctx.query, {
+        ...fields,
+        id: createDestinationId(),
+        organization_id: request.organizationId,
+        type,
+        secret,
+      });
+      return reply.code(201).send({ ...toDestinationObject(row), ...(secret ? { secret } : {}) });
+    },
+  );
+
+  app.get(
+    '/api/v1/destinations',
+    {
+      schema: {
+        summary: 'List destinations',
+        tags,
+        querystring: DestinationPageQuery,
+        response: { 200: listOf(Destination, 'A page of destinations, newest first.'), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { limit = 20, starting_after: startingAfter, ending_before: endingBefore } = request.query;
+      if (startingAfter !== undefined && endingBefore !== undefined)
+        throw invalidParameter('ending_before', 'Use starting_after or ending_before, not both.');
+      const { rows, hasMore } = await listDestinations(ctx.query, request.organizationId, limit, { startingAfter, endingBefore });
+      return { object: 'list' as const, url: '/api/v1/destinations', has_more: hasMore, data: rows.map(toDestinationObject) };
+    },
+  );
+
+  app.get(
+    '/api/v1/destinations/:id',
+    {
+      schema: {
+        summary: 'Retrieve a destination',
+        tags,
+        params: DestinationId,
+        querystring: NoQuery,
+        response: { 200: Destination, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const row = await getDestination(ctx.query, request.organizationId, request.params.id);
+      if (row === undefined) throw missing(request.params.id);
+      return toDestinationObject(row);
+    },
+  );
+
+  app.patch(
+    '/api/v1/destinations/:id',
+    {
+      schema: {
+        summary: 'Update a destination',
+        description:
+          "Changes the given fields; the type's settings are merged field by field. `active: true` re-enables a disabled destination.",
+        tags,
+        params: DestinationId,
+        body: UpdateDestination,
+        response: { 200: Destination, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const row = await getDestination(ctx.query, request.organizationId, request.params.id);
+      if (row === undefined) throw missing(request.params.id);
+      const body = request.body;
+      for (const other of ['webhook', 'kafka', 'file'] as const) {
+        if (other !== row.type && body[other] !== undefined)
+          throw invalidParameter(other, `${other} settings do not apply to a ${row.type} destination.`);
+      }
+      const fields: DestinationFields = {
+        description: body.description === undefined ? row.description : body.description,
+        active: body.active ?? row.active,
+        event_types: body.event_types ?? row.event_types,
+        severities: body.severities === undefined ? row.severities : body.severities,
+        entity_types: body.entity_types === undefined ? row.entity_types : body.entity_types,
+        ordering: (body.ordering ?? row.ordering) as DestinationFields['ordering'],
+        settings: { ...row.settings, ...(body[row.type] as Record<string, unknown> | undefined) },
+      };
+      await checked(row.type, fields);
+      const updated = await updateDestination(ctx.query, request.organizationId, row.id, fields);
+      if (updated === undefined) throw missing(request.params.id);
+      return toDestinationObject(updated);
+    },
+  );
+
+  app.delete(
+    '/api/v1/destinations/:id',
+    {
+      schema: {
+        summary: 'Delete a destination',
+        tags,
+        params: DestinationId,
+        querystring: NoQuery,
+        response: {
+          200: Type.Object({ id: Type.String(), object: Type.Literal('destination'), deleted: Type.Literal(true) }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      if (!(await deleteDestination(ctx.query, request.organizationId, request.params.id))) throw missing(request.params.id);
+      return { id: request.params.id, object: 'destination' as const, deleted: true as const };
+    },
+  );
+
+  app.post(
+    '/api/v1/destinations/:id/rotate-secret',
+    {
+      schema: {
+        summary: "Rotate a webhook's signing secret",
+        description:
+          'A new secret, returned in this answer only. The old one stays valid for the grace period: deliveries carry both signatures until it ends.',
+        tags,
+        params: DestinationId,
+        body: Type.Optional(RotateSecret),
+        response: { 200: Destination, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const row = await getDestination(ctx.query, request.organizationId, request.params.id);
+      if (row === undefined) throw missing(request.params.id);
+      if (row.type !== 'webhook')
+        throw invalidParameter('id', `Only webhook destinations have a signing secret; ${row.id} is a ${row.type} destination.`);
+      const secret = createWebhookSecret();
+      const graceMs = (request.body?.grace_period_hours ?? defaultGraceHours) * 3_600_000;
+      const rotated = await rotateDestinationSecret(ctx.query, request.organizationId, row.id, secret, graceMs);
+      if (rotated === undefined) throw missing(request.params.id);
+      return { ...toDestinationObject(rotated), secret };
+    },
+  );
+}
+
+/** A destination as the API serves it: never its secrets (they are in the create and rotate answers only). */
+export function toDestinationObject(row: DestinationRow): DestinationObject {
+  return {
+    id: row.id,
+    object: 'destination',
+    type: row.type,
+    description: row.description,
+    active: row.active,
+    event_types: row.event_types,
+    severities: row.severities,
+    entity_types: row.entity_types,
+    ordering: row.ordering,
+    [row.type]: row.settings,
+    previous_secret_expires_at: row.previous_secret_expires_at?.toISOString() ?? null,
+    disabled_reason: row.disabled_reason,
+    disabled_at: row.disabled_at?.toISOString() ?? null,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}

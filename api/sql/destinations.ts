@@ -1,0 +1,134 @@
+import type { Query } from './query.js';
+
+export interface DestinationRow {
+  readonly id: string;
+  readonly organization_id: string;
+  readonly type: 'webhook' | 'kafka' | 'file';
+  readonly description: string | null;
+  readonly active: boolean;
+  readonly event_types: string[];
+  readonly severities: string[] | null;
+  readonly entity_types: string[] | null;
+  readonly ordering: 'none' | 'per_entity';
+  readonly settings: Record<string, unknown>;
+  readonly secret: string | null;
+  readonly previous_secret_expires_at: Date | null;
+  readonly disabled_reason: string | null;
+  readonly disabled_at: Date | null;
+  readonly created_at: Date;
+  readonly updated_at: Date;
+}
+
+export type DestinationFields = Pick<
+  DestinationRow,
+  'description' | 'active' | 'event_types' | 'severities' | 'entity_types' | 'ordering' | 'settings'
+>;
+
+const columns = `id, organization_id, type, description, active, event_types, severities, entity_types, ordering, settings,
+  secret, previous_secret_expires_at, disabled_reason, disabled_at, created_at, updated_at`;
+
+/** Stores a new destination (with its signing secret, for webhooks). */
+export async function insertDestination(
+  query: Query,
+  row: DestinationFields & Pick<DestinationRow, 'id' | 'organization_id' | 'type' | 'secret'>,
+): Promise<DestinationRow> {
+  const { rows } = await query<DestinationRow>(
+    `insert into destinations (id, organization_id, type, description, active, event_types, severities, entity_types, ordering, settings, secret)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning ${columns}`,
+    [
+      row.id,
+      row.organization_id,
+      row.type,
+      row.description,
+      row.active,
+      row.event_types,
+      row.severities,
+      row.entity_types,
+      row.ordering,
+      row.settings,
+      row.secret,
+    ],
+  );
+  return rows[0] as DestinationRow;
+}
+
+/** One page of the organization's destinations, newest first (ids are time-ordered), by keyset. */
+export async function listDestinations(
+  query: Query,
+  organizationId: string,
+  limit: number,
+  cursor: { startingAfter?: string | undefined; endingBefore?: string | undefined },
+): Promise<{ rows: DestinationRow[]; hasMore: boolean }> {
+  const backwards = cursor.endingBefore !== undefined;
+  const bound = cursor.startingAfter ?? cursor.endingBefore;
+  const { rows } = await query<DestinationRow>(
+    `select ${columns} from destinations
+      where organization_id = $1 and deleted_at is null ${bound === undefined ? '' : `and id ${backwards ? '>' : '<'} $3`}
+      order by id ${backwards ? 'asc' : 'desc'} limit $2`,
+    bound === undefined ? [organizationId, limit + 1] : [organizationId, limit + 1, bound],
+  );
+  const page = rows.slice(0, limit);
+  return { rows: backwards ? page.reverse() : page, hasMore: rows.length > limit };
+}
+
+export async function getDestination(query: Query, organizationId: string, id: string): Promise<DestinationRow | undefined> {
+  const { rows } = await query<DestinationRow>(
+    `select ${columns} from destinations where id = $1 and organization_id = $2 and deleted_at is null`,
+    [id, organizationId],
+  );
+  return rows[0];
+}
+
+/** Replaces the given fields; a re-activated destination forgets why it was disabled. */
+export async function updateDestination(
+  query: Query,
+  organizationId: string,
+  id: string,
+  fields: DestinationFields,
+): Promise<DestinationRow | undefined> {
+  const { rows } = await query<DestinationRow>(
+    `update destinations set description = $3, active = $4, event_types = $5, severities = $6, entity_types = $7, ordering = $8,
+            settings = $9, updated_at = now(),
+            disabled_reason = case when $4 then null else disabled_reason end,
+            disabled_at = case when $4 then null else disabled_at end
+      where id = $1 and organization_id = $2 and deleted_at is null returning ${columns}`,
+    [
+      id,
+      organizationId,
+      fields.description,
+      fields.active,
+      fields.event_types,
+      fields.severities,
+      fields.entity_types,
+      fields.ordering,
+      fields.settings,
+    ],
+  );
+  return rows[0];
+}
+
+/** Deletes softly: deliveries already recorded keep their destination. */
+export async function deleteDestination(query: Query, organizationId: string, id: string): Promise<boolean> {
+  const { rowCount } = await query(
+    'update destinations set deleted_at = now(), active = false where id = $1 and organization_id = $2 and deleted_at is null',
+    [id, organizationId],
+  );
+  return rowCount === 1;
+}
+
+/** A new signing secret; the old one stays valid (both signatures are sent) for `graceMs`. */
+export async function rotateDestinationSecret(
+  query: Query,
+  organizationId: string,
+  id: string,
+  secret: string,
+  graceMs: number,
+): Promise<DestinationRow | undefined> {
+  const { rows } = await query<DestinationRow>(
+    `update destinations set previous_secret = secret, previous_secret_expires_at = now() + make_interval(secs => $4::double precision / 1000),
+            secret = $3, updated_at = now()
+      where id = $1 and organization_id = $2 and type = 'webhook' and deleted_at is null returning ${columns}`,
+    [id, organizationId, secret, graceMs],
+  );
+  return rows[0];
+}

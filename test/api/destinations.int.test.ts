@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getJson } from '../harness/api.js';
+import { useTestContext } from '../harness/index.js';
+import { startApiStack } from './setup.js';
+
+const ctx = useTestContext('api_destinations');
+let stack: Awaited<ReturnType<typeof startApiStack>>;
+let key: string;
+
+beforeAll(async () => {
+  stack = await startApiStack(ctx);
+  key = await stack.key('org_dst');
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function call<T = Record<string, unknown>>(
+  method: string,
+  path: string,
+  body?: unknown,
+  apiKey = key,
+): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${stack.api.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+const webhook = (overrides: Record<string, unknown> = {}) => ({
+  type: 'webhook',
+  description: 'billing receiver',
+  event_types: ['invoice.*', 'customer.created'],
+  webhook: { url: 'http://127.0.0.1:9/hooks', headers: { 'x-team': 'billing' }, timeout_ms: 5000 },
+  ...overrides,
+});
+
+describe('/api/v1/destinations', () => {
+  it('creates a webhook with a whsec_ secret shown once, then reads, lists, updates and deletes it', async () => {
+    const created = await call<Record<string, unknown>>('POST', '/api/v1/destinations', webhook());
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      object: 'destination',
+      type: 'webhook',
+      active: true,
+      ordering: 'none',
+      event_types: ['invoice.*', 'customer.created'],
+      webhook: { url: 'http://127.0.0.1:9/hooks', headers: { 'x-team': 'billing' }, timeout_ms: 5000 },
+    });
+    expect(created.body['id']).toMatch(/^dst_/);
+    expect(created.body['secret']).toMatch(/^whsec_/);
+    const id = created.body['id'] as string;
+
+    const read = await call<Record<string, unknown>>('GET', `/api/v1/destinations/${id}`);
+    expect(read.status).toBe(200);
+    expect(read.body['secret']).toBeUndefined();
+    expect(JSON.stringify(read.body)).not.toContain(created.body['secret'] as string);
+
+    const second = await call<Record<string, unknown>>('POST', '/api/v1/destinations', {
+      type: 'kafka',
+      event_types: ['*'],
+      severities: ['critical'],
+      kafka: { brokers: ['127.0.0.1:9092'], topic: 'customer.events' },
+    });
+    expect(second.status).toBe(201);
+    expect(second.body['secret']).toBeUndefined();
+    const listed = await call<{ data: { id: string }[]; has_more: boolean }>('GET', '/api/v1/destinations?limit=1');
+    expect(listed.body.data.map((destination) => destination.id)).toEqual([second.body['id']]);
+    expect(listed.body.has_more).toBe(true);
+    const next = await call<{ data: { id: string }[]; has_more: boolean }>(
+      'GET',
+      `/api/v1/destinations?limit=1&starting_after=${second.body['id'] as string}`,
+    );
+    expect(next.body.data.map((destination) => destination.id)).toEqual([id]);
+
+    const patched = await call<Record<string, unknown>>('PATCH', `/api/v1/destinations/${id}`, {
+      active: false,
+      ordering: 'per_entity',
+      webhook: { timeout_ms: 10000 },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({
+      active: false,
+      ordering: 'per_entity',
+      webhook: { url: 'http://127.0.0.1:9/hooks', timeout_ms: 10000 },
+    });
+
+    const rotated = await call<Record<string, unknown>>('POST', `/api/v1/destinations/${id}/rotate-secret`, { grace_period_hours: 1 });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body['secret']).toMatch(/^whsec_/);
+    expect(rotated.body['secret']).not.toBe(created.body['secret']);
+    expect(rotated.body['previous_secret_expires_at']).not.toBeNull();
+
+    const deleted = await call('DELETE', `/api/v1/destinations/${id}`);
+    expect(deleted).toEqual({ status: 200, body: { id, object: 'destination', deleted: true } });
+    expect((await call('GET', `/api/v1/destinations/${id}`)).status).toBe(404);
+    // Another organization never sees it.
+    const other = await stack.key('org_dst_other');
+    expect((await call('GET', `/api/v1/destinations/${second.body['id'] as string}`, undefined, other)).status).toBe(404);
+    expect((await getJson<{ data: unknown[] }>(`${stack.api.url}/api/v1/destinations`, other)).body.data).toEqual([]);
+  });
+
+  it.each([
+    [{ webhook: { url: 'not a url' } }, 'webhook.url'],
+    [{ webhook: { url: 'ftp://127.0.0.1/x' } }, 'webhook.url'],
+    [{ webhook: { url: 'http://example.com/hook' } }, 'webhook.url'],
+    [{ webhook: { url: 'https://10.0.0.5/hook' } }, 'webhook.url'],
+    [{ webhook: { url: 'https://169.254.169.254/latest/meta-data' } }, 'webhook.url'],
+    [{ webhook: { url: 'https://[::1]/hook' } }, 'webhook.url'],
+    [{ webhook: { url: 'https://user:pass@127.0.0.1/hook' } }, 'webhook.url'],
+    [{ webhook: { url: 'https://127.0.0.1/hook', headers: { 'webhook-signature': 'x' } } }, 'webhook.headers.webhook-signature'],
+    [{ webhook: { url: 'https://127.0.0.1/hook', timeout_ms: 10 } }, 'webhook.timeout_ms'],
+    [{ webhook: undefined }, 'webhook'],
+    [{ event_types: ['invoice.refunded_twice'] }, 'event_types'],
+    [{ event_types: [] }, 'event_types'],
+    [{ entity_types: ['spaceship'] }, 'entity_types'],
+    [{ severities: ['loud'] }, 'severities'],
+    [{ ordering: 'sometimes' }, 'ordering'],
+    [{ colour: 'red' }, 'colour'],
+    [{ type: 'carrier-pigeon' }, 'type'],
+    [{ kafka: { brokers: ['x:1'], topic: 't' } }, 'kafka'],
+  ])('answers %j with a 400 naming %s', async (overrides, param) => {
+    const answer = await call('POST', '/api/v1/destinations', webhook(overrides));
+    expect(answer.status, JSON.stringify(answer.body)).toBe(400);
+    expect(answer.body).toMatchObject({ error: { type: 'invalid_request_error', param } });
+  });
+
+  it('checks kafka and file settings, naming the field', async () => {
+    const kafka = await call('POST', '/api/v1/destinations', {
+      type: 'kafka',
+      event_types: ['*'],
+      kafka: { brokers: ['no-port'], topic: 'ok' },
+    });
+    expect(kafka.body).toMatchObject({ error: { param: 'kafka.brokers' } });
+    const topic = await call('POST', '/api/v1/destinations', {
+      type: 'kafka',
+      event_types: ['*'],
+      kafka: { brokers: ['h:9092'], topic: 'bad topic' },
+    });
+    expect(topic.body).toMatchObject({ error: { param: 'kafka.topic' } });
+    const noTopic = await call('POST', '/api/v1/destinations', { type: 'kafka', event_types: ['*'], kafka: { brokers: ['h:9092'] } });
+    expect(noTopic.body).toMatchObject({ error: { param: 'kafka.topic', code: 'parameter_missing' } });
+    const file = await call('POST', '/api/v1/destinations', { type: 'file', event_types: ['*'], file: { directory: '../etc' } });
+    expect(file.body).toMatchObject({ error: { param: 'file.directory' } });
+    const good = await call('POST', '/api/v1/destinations', { type: 'file', event_types: ['sim.*'], file: { directory: '/tmp/evp-out' } });
+    expect(good.status).toBe(201);
+  });
+});
