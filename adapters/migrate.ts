@@ -34,3 +34,13 @@ export async function migrate(client: pg.ClientBase, schema: string, logger: Log
   if (names.length > 0) logger.info({ migrations: names, schema }, 'database migrations applied');
   return names;
 }
+
+/** migrate() on a connection of `pool`, released afterwards. */
+export async function migratePool(pool: pg.Pool, schema: string, logger: Logger): Promise<string[]> {
+  const client = await pool.connect();
+  try {
+    return await migrate(client, schema, logger);
+  } finally {
+    client.release();
+  }
+}

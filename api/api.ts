@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { createPool } from '../adapters/database.js';
-import { migrate } from '../adapters/migrate.js';
+import { migratePool } from '../adapters/migrate.js';
 import { createRegistryClient } from '../adapters/registry.js';
 import { readCatalogue } from '../schemas/catalogue.js';
 import { buildApi } from './app.js';
@@ -66,12 +66,7 @@ export async function startApi(options: ApiOptions): Promise<Api> {
   const { logger } = options;
   const migrator = createPool({ url: options.databaseUrl, schema: options.databaseSchema, max: 1, applicationName: 'evp-api', logger });
   try {
-    const client = await migrator.connect();
-    try {
-      await migrate(client, options.databaseSchema, logger);
-    } finally {
-      client.release();
-    }
+    await migratePool(migrator, options.databaseSchema, logger);
   } finally {
     await migrator.end();
   }

@@ -36,13 +36,14 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
       if (!match) throw unauthorized('api_key_invalid', 'The Authorization header must be `Bearer <key>`.');
       const key = match[1] as string;
       if (!isApiKeyShaped(key)) throw unauthorized('api_key_invalid', 'Invalid API key.');
-      const hash = hashApiKey(key).toString('base64');
+      const hash = hashApiKey(key);
+      const cacheKey = hash.toString('base64');
       const now = Date.now();
-      let entry = cache.get(hash);
+      let entry = cache.get(cacheKey);
       if (entry === undefined || entry.until < now) {
-        entry = { identity: await findApiKey(options.query, hashApiKey(key)), until: now + options.cacheMs };
+        entry = { identity: await findApiKey(options.query, hash), until: now + options.cacheMs };
         if (cache.size > 10_000) cache.clear();
-        cache.set(hash, entry);
+        cache.set(cacheKey, entry);
       }
       if (entry.identity === undefined) throw unauthorized('api_key_invalid', 'Invalid API key (unknown or revoked).');
       const identity = entry.identity;

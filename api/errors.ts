@@ -31,6 +31,16 @@ export function invalidParameter(param: string, message: string, code = 'paramet
   return new ApiError(400, 'invalid_request_error', code, message, param === '' ? undefined : param);
 }
 
+/** A page is read after one cursor or before one, never between two. */
+export function refuseTwoCursors(query: {
+  readonly starting_after?: string | undefined;
+  readonly ending_before?: string | undefined;
+}): void {
+  if (query.starting_after !== undefined && query.ending_before !== undefined) {
+    throw invalidParameter('ending_before', 'Use starting_after or ending_before, not both.');
+  }
+}
+
 export function resourceMissing(message: string, param?: string): ApiError {
   return new ApiError(404, 'invalid_request_error', 'resource_missing', message, param);
 }

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { createPool } from '../adapters/database.js';
 import { InputError } from '../adapters/errors.js';
-import { migrate } from '../adapters/migrate.js';
+import { migratePool } from '../adapters/migrate.js';
 import { createApiKeyRow, listApiKeys, revokeApiKey, type ApiKeyRow } from '../api/sql/api-keys.js';
 import { queryOf, type Query } from '../api/sql/query.js';
 import { createApiKey } from '../core/api-keys.js';
@@ -96,12 +96,7 @@ async function withStore(work: (query: Query) => Promise<void>): Promise<void> {
     logger,
   });
   try {
-    const client = await pool.connect();
-    try {
-      await migrate(client, config.databaseSchema, logger);
-    } finally {
-      client.release();
-    }
+    await migratePool(pool, config.databaseSchema, logger);
     await work(queryOf(pool));
   } finally {
     await pool.end();

@@ -21,7 +21,7 @@ import {
   UpdateDestination,
   type DestinationObject,
 } from '../destination-schemas.js';
-import { invalidParameter, resourceMissing } from '../errors.js';
+import { invalidParameter, refuseTwoCursors, resourceMissing } from '../errors.js';
 import { NoQuery, errorResponses, listOf } from '../schemas.js';
 import {
   deleteDestination,
@@ -124,8 +124,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
     },
     async (request) => {
       const { limit = 20, starting_after: startingAfter, ending_before: endingBefore } = request.query;
-      if (startingAfter !== undefined && endingBefore !== undefined)
-        throw invalidParameter('ending_before', 'Use starting_after or ending_before, not both.');
+      refuseTwoCursors(request.query);
       const { rows, hasMore } = await listDestinations(ctx.query, request.organizationId, limit, { startingAfter, endingBefore });
       return { object: 'list' as const, url: '/api/v1/destinations', has_more: hasMore, data: rows.map(toDestinationObject) };
     },

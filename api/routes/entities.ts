@@ -1,5 +1,5 @@
 import type { ApiContext, ApiInstance } from '../context.js';
-import { invalidParameter, resourceMissing } from '../errors.js';
+import { invalidParameter, refuseTwoCursors, resourceMissing } from '../errors.js';
 import { changesOf, toEventObject } from '../event-object.js';
 import { Entity, EntityParams, HistoryItem, PageQuery, errorResponses, listOf, NoQuery } from '../schemas.js';
 import { getEntity } from '../sql/get-entity.js';
@@ -69,9 +69,7 @@ export function entityRoutes(app: ApiInstance, ctx: ApiContext): void {
       const { entity_type: entityType, entity_id: entityId } = request.params;
       checkType(entityType);
       const { limit = 20, starting_after: startingAfter, ending_before: endingBefore } = request.query;
-      if (startingAfter !== undefined && endingBefore !== undefined) {
-        throw invalidParameter('ending_before', 'Use starting_after or ending_before, not both.');
-      }
+      refuseTwoCursors(request.query);
       const page = await listEntityHistory(ctx.query, {
         organizationId: request.organizationId,
         entityType,

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { ApiContext, ApiInstance } from '../context.js';
-import { invalidParameter, resourceMissing } from '../errors.js';
+import { refuseTwoCursors, resourceMissing } from '../errors.js';
 import { parseCreatedRange, parseEventFilter } from '../event-filter.js';
 import { toEventObject } from '../event-object.js';
 import { EventId, Event, ListEventsQuery, NoQuery, errorResponses, listOf } from '../schemas.js';
@@ -22,9 +22,7 @@ export function eventRoutes(app: ApiInstance, ctx: ApiContext): void {
     },
     async (request) => {
       const query = request.query;
-      if (query.starting_after !== undefined && query.ending_before !== undefined) {
-        throw invalidParameter('ending_before', 'Use starting_after or ending_before, not both.');
-      }
+      refuseTwoCursors(query);
       const { rows, hasMore } = await listEvents(ctx.query, {
         organizationId: request.organizationId,
         filter: parseEventFilter(query, ctx.catalogue),

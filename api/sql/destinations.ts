@@ -1,4 +1,4 @@
-import type { Query } from './query.js';
+import { pageOf, type Query } from './query.js';
 
 export interface DestinationRow {
   readonly id: string;
@@ -67,8 +67,7 @@ export async function listDestinations(
       order by id ${backwards ? 'asc' : 'desc'} limit $2`,
     bound === undefined ? [organizationId, limit + 1] : [organizationId, limit + 1, bound],
   );
-  const page = rows.slice(0, limit);
-  return { rows: backwards ? page.reverse() : page, hasMore: rows.length > limit };
+  return pageOf(rows, limit, backwards);
 }
 
 export async function getDestination(query: Query, organizationId: string, id: string): Promise<DestinationRow | undefined> {

@@ -1,5 +1,5 @@
 import { eventColumns, type EventRow } from '../event-object.js';
-import { createParams, type Query } from './query.js';
+import { createParams, pageOf, type Query } from './query.js';
 
 export interface ListEntityHistoryInput {
   readonly organizationId: string;
@@ -40,7 +40,5 @@ export async function listEntityHistory(
       limit ${params.add(input.limit + 1)}`,
     params.values,
   );
-  const hasMore = rows.length > input.limit;
-  const page = rows.slice(0, input.limit);
-  return { rows: backwards ? page.reverse() : page, hasMore };
+  return pageOf(rows, input.limit, backwards);
 }

@@ -2,7 +2,7 @@ import { identifyingFields, searchSeparator, type EventFilter } from '../../core
 import { eventColumns, type EventRow } from '../event-object.js';
 import { eventIdFloor } from '../../core/ids.js';
 import type { IdRange } from '../event-filter.js';
-import { createParams, type Query } from './query.js';
+import { createParams, pageOf, type Query } from './query.js';
 
 export interface ListEventsInput {
   readonly organizationId: string;
@@ -43,9 +43,7 @@ export async function listEvents(query: Query, input: ListEventsInput, now = Dat
     rows.push(...found);
     if (rows.length >= want) break;
   }
-  const hasMore = rows.length > input.limit;
-  const page = rows.slice(0, input.limit);
-  return { rows: backwards ? page.reverse() : page, hasMore };
+  return pageOf(rows, input.limit, backwards);
 }
 
 export interface PagingWindow {

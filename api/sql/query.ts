@@ -18,3 +18,12 @@ export function createParams(): { readonly values: unknown[]; readonly add: (val
     },
   };
 }
+
+/**
+ * A page from rows read `limit + 1` at a time in paging order: the extra row only says there is
+ * more. Rows read backwards (ending_before) are put back in list order.
+ */
+export function pageOf<R>(rows: readonly R[], limit: number, backwards: boolean): { rows: R[]; hasMore: boolean } {
+  const page = rows.slice(0, limit);
+  return { rows: backwards ? page.reverse() : page, hasMore: rows.length > limit };
+}

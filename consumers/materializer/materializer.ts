@@ -14,7 +14,7 @@ import { createEventDecoder, type EventDecoder } from '../event-decoder.js';
 import { createPauseGate, type PauseGate } from '../pause-gate.js';
 import { deadLetterHeaders, ensureDeadLetterTopic } from './dead-letters.js';
 import { createMaterializerMetrics, type MaterializerMetrics } from './metrics.js';
-import { migrate } from '../../adapters/migrate.js';
+import { migratePool } from '../../adapters/migrate.js';
 import { positionId, readPositions, resetPositions } from './offsets.js';
 import { materializerDefaults, type MaterializerOptions } from './options.js';
 import { createPartitionManager, dayOf, retentionCutoffDay, type PartitionManager } from './partitions.js';
@@ -59,14 +59,7 @@ export async function startMaterializer(options: MaterializerOptions): Promise<M
   metrics.databaseUp.set(1);
 
   try {
-    await untilReachable(logger, 'PostgreSQL', async () => {
-      const client = await pool.connect();
-      try {
-        await migrate(client, settings.databaseSchema, logger);
-      } finally {
-        client.release();
-      }
-    });
+    await untilReachable(logger, 'PostgreSQL', async () => void (await migratePool(pool, settings.databaseSchema, logger)));
     await untilReachable(logger, 'PostgreSQL', () => maintainPartitions(partitions, settings.retentionDays, logger));
     await connectKafka(settings.kafkaBrokers, admin, producer);
     await ensureDeadLetterTopic(admin, dlqTopic);
