@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Partitioners, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
+import { Partitioners, type Admin, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
 import type pg from 'pg';
 import { createPool, isConnectionError, isTransientConflict } from '../../adapters/database.js';
 import { RegistryError } from '../../adapters/errors.js';
@@ -8,14 +8,15 @@ import type { Logger } from '../../adapters/logger.js';
 import { startOpsServer, type OpsServer } from '../../adapters/ops-server.js';
 import { createRegistryClient } from '../../adapters/registry.js';
 import { nextAttempt } from '../../core/retry.js';
-import { deadLetterTopic, entityTopic } from '../../core/topics.js';
+import { deadLetterTopic } from '../../core/topics.js';
 import { readCatalogue } from '../../schemas/catalogue.js';
 import { createEventDecoder, type EventDecoder } from '../event-decoder.js';
 import { createPauseGate, type PauseGate } from '../pause-gate.js';
 import { deadLetterHeaders, ensureDeadLetterTopic } from './dead-letters.js';
 import { createMaterializerMetrics, type MaterializerMetrics } from './metrics.js';
 import { migratePool } from '../../adapters/migrate.js';
-import { positionId, readPositions, resetPositions } from './offsets.js';
+import { resetPositions } from '../offsets.js';
+import { lagOf, logStartOffset, startGroupConsumer, untilReachable, untilTopics, type GroupConsumer } from '../group-consumer.js';
 import { materializerDefaults, type MaterializerOptions } from './options.js';
 import { createPartitionManager, dayOf, retentionCutoffDay, type PartitionManager } from './partitions.js';
 import { deadLetter, envelopeProblems, toEventRow, type DeadLetterCode, type RawRecord } from './records.js';
@@ -50,12 +51,9 @@ export async function startMaterializer(options: MaterializerOptions): Promise<M
   const entities = new Set(Object.values(readCatalogue()).map((entry) => entry.entity));
   const dlqTopic = deadLetterTopic(topicPrefix);
   let topics: string[] = [];
-  let consumer: Consumer | undefined;
   let stopping = false;
-  let consuming = false;
-  const timers: NodeJS.Timeout[] = [];
 
-  const metrics = createMaterializerMetrics(async () => lagOf(admin, pool, groupId, topics));
+  const metrics = createMaterializerMetrics(async () => lagOf(admin, pool, groupId, group?.topics ?? topics));
   metrics.databaseUp.set(1);
 
   try {
@@ -70,10 +68,11 @@ export async function startMaterializer(options: MaterializerOptions): Promise<M
     throw error;
   }
 
+  let group: GroupConsumer | undefined;
   const gate = createPauseGate({
     logger,
-    pause: () => consumer?.pause(topics.map((topic) => ({ topic }))),
-    resume: () => consumer?.resume(topics.map((topic) => ({ topic }))),
+    pause: () => group?.pause(),
+    resume: () => group?.resume(),
     onChange: (paused) => metrics.databaseUp.set(paused ? 0 : 1),
   });
 
@@ -87,70 +86,38 @@ export async function startMaterializer(options: MaterializerOptions): Promise<M
     metrics,
     gate,
     dlqTopic,
-    seek: (topic, partition, offset) => consumer?.seek({ topic, partition, offset }),
+    seek: (topic, partition, offset) => group?.seek(topic, partition, offset),
   });
 
-  const run = async (): Promise<void> => {
-    const next = kafka.consumer({
+  try {
+    group = await startGroupConsumer({
+      kafka,
+      admin,
+      pool,
+      brokers: settings.kafkaBrokers,
       groupId,
-      sessionTimeout: settings.sessionTimeoutMs,
-      heartbeatInterval: Math.max(500, Math.floor(settings.sessionTimeoutMs / 10)),
-      maxWaitTimeInMs: settings.lingerMs,
-      minBytes: settings.lingerMs > 0 ? 256 * 1024 : 1,
-      maxBytesPerPartition: 4 * 1024 * 1024,
-      maxBytes: 16 * 1024 * 1024,
+      topicPrefix,
+      entities,
+      topics,
+      logger,
+      sessionTimeoutMs: settings.sessionTimeoutMs,
+      lingerMs: settings.lingerMs,
+      concurrency: settings.concurrency,
+      topicRefreshMs: settings.topicRefreshMs,
+      eachBatch: handler,
     });
-    consumer = next; // before it joins: pausing and seeking act on this one from the first batch
-    next.on(next.events.GROUP_JOIN, ({ payload }) => {
-      consuming = true;
-      void seekToStored(next, pool, admin, groupId, payload.memberAssignment, logger);
-    });
-    next.on(next.events.CRASH, ({ payload }) => {
-      consuming = false;
-      if (payload.restart || stopping) return;
-      logger.error({ err: payload.error }, 'the consumer stopped on an error it cannot retry; restarting it in 5 s');
-      timers.push(setTimeout(() => void restart(), 5_000));
-    });
-    await connectKafka(settings.kafkaBrokers, next);
-    await next.subscribe({ topics, fromBeginning: true });
-    await next.run({ eachBatchAutoResolve: false, partitionsConsumedConcurrently: settings.concurrency, eachBatch: handler });
-    logger.info({ topics: topics.length, groupId }, 'materializer consuming');
-  };
+  } catch (error) {
+    await Promise.allSettled([admin.disconnect(), producer.disconnect(), pool.end()]);
+    throw error;
+  }
+  const consumer = group;
 
-  const restart = async (): Promise<void> => {
-    if (stopping) return;
-    await consumer?.disconnect().catch(() => undefined);
-    consumer = undefined;
-    await run().catch((error: unknown) => {
-      logger.error({ err: error }, 'restarting the consumer failed; trying again in 5 s');
-      timers.push(setTimeout(() => void restart(), 5_000));
-    });
-  };
-
-  await run();
-
-  // New entity topics join the subscription (kafkajs cannot add topics to a running consumer).
-  timers.push(
-    setInterval(() => {
-      void listEntityTopics(admin, topicPrefix, entities)
-        .then(async (found) => {
-          const added = found.filter((topic) => !topics.includes(topic));
-          if (added.length === 0 || stopping) return;
-          logger.info({ added }, 'new entity topics; resubscribing');
-          topics = found;
-          await restart();
-        })
-        .catch((error: unknown) => logger.warn({ err: error }, 'listing topics failed'));
-    }, settings.topicRefreshMs),
-  );
-  timers.push(
-    setInterval(
-      () =>
-        void maintainPartitions(partitions, settings.retentionDays, logger).catch((error: unknown) =>
-          logger.warn({ err: error }, 'retention run failed'),
-        ),
-      settings.retentionIntervalMs,
-    ),
+  const retention = setInterval(
+    () =>
+      void maintainPartitions(partitions, settings.retentionDays, logger).catch((error: unknown) =>
+        logger.warn({ err: error }, 'retention run failed'),
+      ),
+    settings.retentionIntervalMs,
   );
 
   let ops: OpsServer;
@@ -160,11 +127,11 @@ export async function startMaterializer(options: MaterializerOptions): Promise<M
       registry: metrics.registry,
       logger,
       health: () => ({
-        ok: consuming && !gate.paused,
-        consuming,
+        ok: consumer.consuming && !gate.paused,
+        consuming: consumer.consuming,
         database: gate.paused ? 'paused' : 'up',
         ...(gate.reason ? { reason: gate.reason } : {}),
-        topics: topics.length,
+        topics: consumer.topics.length,
         groupId,
       }),
     });
@@ -176,9 +143,9 @@ export async function startMaterializer(options: MaterializerOptions): Promise<M
   logger.info({ port: ops.port }, 'materializer health and metrics listening');
 
   async function shutdown(): Promise<void> {
-    for (const timer of timers) clearTimeout(timer);
+    clearInterval(retention);
     gate.close();
-    await consumer?.disconnect().catch((error: unknown) => logger.warn({ err: error }, 'leaving the group failed'));
+    await consumer.stop();
     await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
     await pool.end().catch(() => undefined);
   }
@@ -334,73 +301,6 @@ async function decodeAll(
   return items;
 }
 
-async function logStartOffset(admin: Admin, topic: string, partition: number): Promise<bigint> {
-  const offsets = await admin.fetchTopicOffsets(topic);
-  const found = offsets.find((entry) => entry.partition === partition);
-  return BigInt(found?.low ?? '0');
-}
-
-/**
- * On assignment, start each partition where PostgreSQL says, and one with no stored position at
- * the log's start: Kafka's committed offsets (kept for tools) may be ahead of a store that was
- * reset or rebuilt. The in-transaction check stays the real guard: this only saves a fetch.
- */
-async function seekToStored(
-  consumer: Consumer,
-  pool: pg.Pool,
-  admin: Admin,
-  groupId: string,
-  assignment: Record<string, number[]>,
-  logger: Logger,
-): Promise<void> {
-  try {
-    const positions = await readPositions(pool, groupId);
-    for (const [topic, partitions] of Object.entries(assignment)) {
-      const missing = partitions.filter((partition) => !positions.has(positionId(topic, partition)));
-      const starts = missing.length > 0 ? await admin.fetchTopicOffsets(topic) : [];
-      for (const partition of partitions) {
-        const offset =
-          positions.get(positionId(topic, partition))?.toString() ?? starts.find((entry) => entry.partition === partition)?.low;
-        if (offset !== undefined) consumer.seek({ topic, partition, offset });
-      }
-    }
-  } catch (error) {
-    logger.warn({ err: error }, 'reading stored positions on assignment failed; batches are checked against them when written');
-  }
-}
-
-async function listEntityTopics(admin: Admin, prefix: string, entities: ReadonlySet<string>): Promise<string[]> {
-  const existing = new Set(await admin.listTopics());
-  return [...entities]
-    .map((entity) => entityTopic(prefix, entity))
-    .filter((topic) => existing.has(topic))
-    .sort();
-}
-
-async function untilTopics(admin: Admin, prefix: string, entities: ReadonlySet<string>, logger: Logger): Promise<string[]> {
-  for (let announced = false; ; announced = true) {
-    const found = await listEntityTopics(admin, prefix, entities);
-    if (found.length > 0) return found;
-    if (!announced) logger.info({ prefix }, 'no entity topics yet; waiting for `evp topics ensure` or a publisher');
-    await sleep(2_000);
-  }
-}
-
-async function untilReachable(logger: Logger, what: string, work: () => Promise<void>): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await work();
-      return;
-    } catch (error) {
-      if (!isConnectionError(error)) throw error;
-      const decision = nextAttempt(attempt, true, { retries: Number.POSITIVE_INFINITY, initialDelayMs: 500, maxDelayMs: 10_000 });
-      const delayMs = decision.retry ? decision.delayMs : 10_000;
-      logger.warn({ err: error, attempt, retryInMs: delayMs }, `${what} is unreachable; waiting for it`);
-      await sleep(delayMs);
-    }
-  }
-}
-
 /** Creates the partitions of yesterday, today and tomorrow, and drops the ones past retention. */
 async function maintainPartitions(partitions: PartitionManager, retentionDays: number, logger: Logger): Promise<void> {
   const today = dayOf(Date.now());
@@ -426,16 +326,4 @@ async function reset(admin: Admin, pool: pg.Pool, groupId: string, topics: reado
     { groupId, to: to === 'earliest' ? to : to.toISOString(), partitions: positions.length },
     'stored positions reset; replaying',
   );
-}
-
-async function lagOf(admin: Admin, pool: pg.Pool, groupId: string, topics: readonly string[]) {
-  const positions = await readPositions(pool, groupId);
-  const result: { topic: string; partition: number; lag: number }[] = [];
-  for (const topic of topics) {
-    for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
-      const position = positions.get(positionId(topic, partition)) ?? BigInt(low);
-      result.push({ topic, partition, lag: Number(BigInt(high) - position) });
-    }
-  }
-  return result;
 }

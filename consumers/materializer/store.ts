@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { copyRows, type CopyValue } from '../../adapters/copy.js';
 import { isDataError } from '../../adapters/database.js';
-import { lockPosition, planOffsets, storePosition, type PartitionKey } from './offsets.js';
+import { lockPosition, planOffsets, storePosition, type PartitionKey } from '../offsets.js';
 import { dayOf } from './partitions.js';
 import { deadLetter, type DeadLetter, type EventRow, type RawRecord } from './records.js';
 

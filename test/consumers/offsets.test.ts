@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { planOffsets, positionId } from '../../consumers/materializer/offsets.js';
+import { planOffsets, positionId } from '../../consumers/offsets.js';
 
 /** A logStart that must not be asked. */
 const unused = () => vi.fn<() => Promise<bigint>>(() => Promise.reject(new Error('logStart should not be called')));

@@ -1,0 +1,206 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type pg from 'pg';
+import { isConnectionError } from '../adapters/database.js';
+import { connectKafka } from '../adapters/kafka.js';
+import type { Logger } from '../adapters/logger.js';
+import { nextAttempt } from '../core/retry.js';
+import { entityTopic } from '../core/topics.js';
+import { positionId, readPositions } from './offsets.js';
+
+/**
+ * The consumer loop the materializer and the streamer share: a kafkajs group member over the
+ * entity topics whose positions live in PostgreSQL (offsets.ts). On assignment it seeks to the
+ * stored positions; it restarts itself after a crash kafkajs will not retry, and resubscribes
+ * when new entity topics appear (kafkajs cannot add topics to a running consumer).
+ */
+export interface GroupConsumer {
+  /** True while a member of the group. */
+  readonly consuming: boolean;
+  readonly topics: readonly string[];
+  pause(): void;
+  resume(): void;
+  seek(topic: string, partition: number, offset: string): void;
+  /** Finishes the batches in flight and leaves the group. */
+  stop(): Promise<void>;
+}
+
+export interface GroupConsumerOptions {
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly pool: pg.Pool;
+  readonly brokers: readonly string[];
+  readonly groupId: string;
+  readonly topicPrefix: string;
+  readonly entities: ReadonlySet<string>;
+  readonly topics: readonly string[];
+  readonly logger: Logger;
+  readonly sessionTimeoutMs: number;
+  /** How long a fetch waits for more records, in ms. */
+  readonly lingerMs: number;
+  readonly concurrency: number;
+  readonly topicRefreshMs: number;
+  readonly eachBatch: (payload: EachBatchPayload) => Promise<void>;
+}
+
+export async function startGroupConsumer(options: GroupConsumerOptions): Promise<GroupConsumer> {
+  const { kafka, admin, pool, groupId, logger } = options;
+  let topics = [...options.topics];
+  let consumer: Consumer | undefined;
+  let consuming = false;
+  let stopping = false;
+  const timers: NodeJS.Timeout[] = [];
+
+  const run = async (): Promise<void> => {
+    const next = kafka.consumer({
+      groupId,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 10)),
+      maxWaitTimeInMs: options.lingerMs,
+      minBytes: options.lingerMs > 0 ? 256 * 1024 : 1,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxBytes: 16 * 1024 * 1024,
+    });
+    consumer = next; // before it joins: pausing and seeking act on this one from the first batch
+    next.on(next.events.GROUP_JOIN, ({ payload }) => {
+      consuming = true;
+      void seekToStored(next, pool, admin, groupId, payload.memberAssignment, logger);
+    });
+    next.on(next.events.CRASH, ({ payload }) => {
+      consuming = false;
+      if (payload.restart || stopping) return;
+      logger.error({ err: payload.error }, 'the consumer stopped on an error it cannot retry; restarting it in 5 s');
+      timers.push(setTimeout(() => void restart(), 5_000));
+    });
+    await connectKafka(options.brokers, next);
+    await next.subscribe({ topics, fromBeginning: true });
+    await next.run({ eachBatchAutoResolve: false, partitionsConsumedConcurrently: options.concurrency, eachBatch: options.eachBatch });
+    logger.info({ topics: topics.length, groupId }, 'consuming');
+  };
+
+  const restart = async (): Promise<void> => {
+    if (stopping) return;
+    await consumer?.disconnect().catch(() => undefined);
+    consumer = undefined;
+    await run().catch((error: unknown) => {
+      logger.error({ err: error }, 'restarting the consumer failed; trying again in 5 s');
+      timers.push(setTimeout(() => void restart(), 5_000));
+    });
+  };
+
+  await run();
+
+  timers.push(
+    setInterval(() => {
+      void listEntityTopics(admin, options.topicPrefix, options.entities)
+        .then(async (found) => {
+          const added = found.filter((topic) => !topics.includes(topic));
+          if (added.length === 0 || stopping) return;
+          logger.info({ added }, 'new entity topics; resubscribing');
+          topics = found;
+          await restart();
+        })
+        .catch((error: unknown) => logger.warn({ err: error }, 'listing topics failed'));
+    }, options.topicRefreshMs),
+  );
+
+  return {
+    get consuming() {
+      return consuming;
+    },
+    get topics() {
+      return topics;
+    },
+    pause: () => consumer?.pause(topics.map((topic) => ({ topic }))),
+    resume: () => consumer?.resume(topics.map((topic) => ({ topic }))),
+    seek: (topic, partition, offset) => consumer?.seek({ topic, partition, offset }),
+    async stop() {
+      stopping = true;
+      for (const timer of timers) clearTimeout(timer);
+      await consumer?.disconnect().catch((error: unknown) => logger.warn({ err: error }, 'leaving the group failed'));
+      consuming = false;
+    },
+  };
+}
+
+/**
+ * On assignment, start each partition where PostgreSQL says, and one with no stored position at
+ * the log's start: Kafka's committed offsets (kept for tools) may be ahead of a store that was
+ * reset or rebuilt. The in-transaction check stays the real guard: this only saves a fetch.
+ */
+async function seekToStored(
+  consumer: Consumer,
+  pool: pg.Pool,
+  admin: Admin,
+  groupId: string,
+  assignment: Record<string, number[]>,
+  logger: Logger,
+): Promise<void> {
+  try {
+    const positions = await readPositions(pool, groupId);
+    for (const [topic, partitions] of Object.entries(assignment)) {
+      const missing = partitions.filter((partition) => !positions.has(positionId(topic, partition)));
+      const starts = missing.length > 0 ? await admin.fetchTopicOffsets(topic) : [];
+      for (const partition of partitions) {
+        const offset =
+          positions.get(positionId(topic, partition))?.toString() ?? starts.find((entry) => entry.partition === partition)?.low;
+        if (offset !== undefined) consumer.seek({ topic, partition, offset });
+      }
+    }
+  } catch (error) {
+    logger.warn({ err: error }, 'reading stored positions on assignment failed; batches are checked against them when written');
+  }
+}
+
+export async function listEntityTopics(admin: Admin, prefix: string, entities: ReadonlySet<string>): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  return [...entities]
+    .map((entity) => entityTopic(prefix, entity))
+    .filter((topic) => existing.has(topic))
+    .sort();
+}
+
+/** The entity topics under the prefix, waiting until at least one exists. */
+export async function untilTopics(admin: Admin, prefix: string, entities: ReadonlySet<string>, logger: Logger): Promise<string[]> {
+  for (let announced = false; ; announced = true) {
+    const found = await listEntityTopics(admin, prefix, entities);
+    if (found.length > 0) return found;
+    if (!announced) logger.info({ prefix }, 'no entity topics yet; waiting for `evp topics ensure` or a publisher');
+    await sleep(2_000);
+  }
+}
+
+/** Runs `work` until PostgreSQL (or whatever `what` names) answers, backing off; other errors throw. */
+export async function untilReachable(logger: Logger, what: string, work: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await work();
+      return;
+    } catch (error) {
+      if (!isConnectionError(error)) throw error;
+      const decision = nextAttempt(attempt, true, { retries: Number.POSITIVE_INFINITY, initialDelayMs: 500, maxDelayMs: 10_000 });
+      const delayMs = decision.retry ? decision.delayMs : 10_000;
+      logger.warn({ err: error, attempt, retryInMs: delayMs }, `${what} is unreachable; waiting for it`);
+      await sleep(delayMs);
+    }
+  }
+}
+
+export async function logStartOffset(admin: Admin, topic: string, partition: number): Promise<bigint> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  const found = offsets.find((entry) => entry.partition === partition);
+  return BigInt(found?.low ?? '0');
+}
+
+/** Records past the group's stored position, per partition. */
+export async function lagOf(admin: Admin, pool: pg.Pool, groupId: string, topics: readonly string[]) {
+  const positions = await readPositions(pool, groupId);
+  const result: { topic: string; partition: number; lag: number }[] = [];
+  for (const topic of topics) {
+    for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
+      const position = positions.get(positionId(topic, partition)) ?? BigInt(low);
+      result.push({ topic, partition, lag: Number(BigInt(high) - position) });
+    }
+  }
+  return result;
+}
