@@ -560,6 +560,59 @@ export interface CustomerPrevious {
   metadata?: null | Record<string, string>;
 }
 
+export type DestinationType = 'webhook' | 'kafka' | 'file';
+
+export type DestinationOrdering = 'none' | 'per_entity';
+
+/** A destination of the event pipeline (webhook, Kafka topic or file directory) as the Events API serves it, plus the webhook URL; never its signing secret. */
+export interface Destination {
+  /** destination id: dst_ + a UUIDv7 */
+  id: string;
+  /** always "destination" */
+  object: string;
+  /** where the events go */
+  type: DestinationType;
+  description?: null | string;
+  /** false while paused by the organization or disabled by the streamer */
+  active: boolean;
+  /** types and patterns subscribed to: invoice.paid, invoice.*, * */
+  event_types: string[];
+  /** only events of these severities; null for all */
+  severities?: null | string[];
+  /** only events of these entity types; null for all */
+  entity_types?: null | string[];
+  /** per_entity holds an entity's later events until its earlier one is settled */
+  ordering: DestinationOrdering;
+  /** the webhook URL, for operators; null for Kafka and file destinations */
+  url?: null | string;
+  /** why the streamer disabled it (410 Gone, or continuous failure); null while enabled */
+  disabled_reason?: null | string;
+  /** RFC 3339 timestamp */
+  disabled_at?: null | string;
+  /** RFC 3339 timestamp */
+  created_at: string;
+  /** RFC 3339 timestamp */
+  updated_at: string;
+}
+
+/** Values of Destination fields as they were before an update; only changed fields are set. */
+export interface DestinationPrevious {
+  id?: null | string;
+  object?: null | string;
+  type?: null | DestinationType;
+  description?: null | string;
+  active?: null | boolean;
+  event_types?: null | string[];
+  severities?: null | string[];
+  entity_types?: null | string[];
+  ordering?: null | DestinationOrdering;
+  url?: null | string;
+  disabled_reason?: null | string;
+  disabled_at?: null | string;
+  created_at?: null | string;
+  updated_at?: null | string;
+}
+
 export type DiscountStatus = 'active' | 'archived' | 'expired' | 'used';
 
 export type DiscountType = 'flat' | 'flat_per_seat' | 'percentage';
@@ -1447,6 +1500,8 @@ export interface EventTypes {
   'customer.deleted': { entity: 'customer'; data: Customer; previous: CustomerPrevious };
   'customer.imported': { entity: 'customer'; data: Customer; previous: CustomerPrevious };
   'customer.updated': { entity: 'customer'; data: Customer; previous: CustomerPrevious };
+  'destination.disabled': { entity: 'destination'; data: Destination; previous: DestinationPrevious };
+  'destination.enabled': { entity: 'destination'; data: Destination; previous: DestinationPrevious };
   'discount_group.created': { entity: 'discount_group'; data: DiscountGroup; previous: DiscountGroupPrevious };
   'discount_group.updated': { entity: 'discount_group'; data: DiscountGroup; previous: DiscountGroupPrevious };
   'discount.created': { entity: 'discount'; data: BillingDiscount; previous: BillingDiscountPrevious };
@@ -1574,6 +1629,7 @@ export const entityRecordNames = {
   'crm.contact': 'CrmContactEvent',
   'crm.deal': 'CrmDealEvent',
   'customer': 'CustomerEvent',
+  'destination': 'DestinationEvent',
   'discount': 'DiscountEvent',
   'discount_group': 'DiscountGroupEvent',
   'endpoint': 'EndpointEvent',

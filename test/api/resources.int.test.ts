@@ -104,7 +104,7 @@ describe('event types, docs and operations', () => {
   it('lists the catalogue with entity, description, defaults and the current schema version', async () => {
     const answer = await get<{ has_more: boolean; data: Record<string, unknown>[] }>('/api/v1/event-types');
     expect(answer.status).toBe(200);
-    expect(answer.body.data).toHaveLength(144);
+    expect(answer.body.data).toHaveLength(146);
     expect(answer.body.has_more).toBe(false);
     const paid = answer.body.data.find((type) => type['name'] === 'invoice.paid');
     expect(paid).toMatchObject({
