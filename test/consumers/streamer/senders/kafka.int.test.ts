@@ -1,0 +1,152 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import type { EachMessagePayload } from 'kafkajs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../../../adapters/logger.js';
+import { createKafkaSender } from '../../../../consumers/streamer/senders/kafka.js';
+import type { KafkaRequest } from '../../../../consumers/streamer/senders/types.js';
+import { useTestContext } from '../../../harness/index.js';
+
+const ctx = useTestContext('kafka_sender');
+const logger = createLogger('silent');
+const sender = createKafkaSender({ logger });
+
+afterAll(async () => {
+  await sender.close();
+});
+
+const messages: KafkaRequest['messages'] = [
+  {
+    key: 'cus_1',
+    value: '{"id":"evt_1","type":"customer.created"}',
+    headers: { 'evp-delivery-id': 'dlv_1', 'evp-event-type': 'customer.created' },
+  },
+  {
+    key: 'cus_2',
+    value: '{"id":"evt_2","type":"customer.created"}',
+    headers: { 'evp-delivery-id': 'dlv_2', 'evp-event-type': 'customer.created' },
+  },
+  {
+    key: 'cus_1',
+    value: '{"id":"evt_3","type":"customer.updated"}',
+    headers: { 'evp-delivery-id': 'dlv_3', 'evp-event-type': 'customer.updated' },
+  },
+];
+
+/** Reads `count` messages of a topic from the beginning, as key, value and string headers. */
+async function consume(topic: string, count: number): Promise<{ key: string; value: string; headers: Record<string, string> }[]> {
+  const consumer = await ctx.createConsumer(`read-${topic}`);
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const received: { key: string; value: string; headers: Record<string, string> }[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`only ${received.length} of ${count} messages arrived`)), 60_000);
+    void consumer.run({
+      eachMessage: ({ message }: EachMessagePayload) => {
+        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]));
+        received.push({ key: String(message.key), value: String(message.value), headers });
+        if (received.length === count) {
+          clearTimeout(timer);
+          resolve();
+        }
+        return Promise.resolve();
+      },
+    });
+  });
+  await consumer.stop();
+  return received;
+}
+
+describe('kafka sender', () => {
+  it('kafka sender writes messages with their keys, values and headers, in order', async () => {
+    const topic = await ctx.createTopic('deliveries');
+    const outcome = await sender.send({ brokers: ctx.endpoints.kafkaBrokers, topic, timeoutMs: 15_000, messages });
+
+    expect(outcome).toMatchObject({ result: { kind: 'response', status: 200 } });
+    expect(outcome.error).toBeUndefined();
+    expect(await consume(topic, messages.length)).toEqual(messages);
+    expect(sender.openProducers()).toBe(1);
+  });
+
+  it('kafka sender reuses one producer per broker list', async () => {
+    const topic = await ctx.createTopic('reuse');
+    const reversed = [...ctx.endpoints.kafkaBrokers].reverse();
+    for (const brokers of [ctx.endpoints.kafkaBrokers, reversed]) {
+      expect((await sender.send({ brokers, topic, timeoutMs: 15_000, messages })).result.kind).toBe('response');
+    }
+    expect(sender.openProducers()).toBe(1);
+  });
+
+  it('kafka sender reports a topic that does not exist without creating it', async () => {
+    const topic = `${ctx.topicPrefix}.missing`;
+    const outcome = await sender.send({ brokers: ctx.endpoints.kafkaBrokers, topic, timeoutMs: 15_000, messages });
+
+    expect(outcome.result).toEqual({ kind: 'error', code: 'UNKNOWN_TOPIC_OR_PARTITION' });
+    expect(outcome.error).toContain(`topic ${topic} does not exist`);
+    const admin = ctx.kafka.admin();
+    await admin.connect();
+    expect(await admin.listTopics()).not.toContain(topic);
+    await admin.disconnect();
+    // The failed producer was dropped; the next attempt connects again and succeeds.
+    const existing = await ctx.createTopic('after-failure');
+    expect((await sender.send({ brokers: ctx.endpoints.kafkaBrokers, topic: existing, timeoutMs: 15_000, messages })).result.kind).toBe(
+      'response',
+    );
+  });
+
+  it('kafka sender fails within the timeout when the brokers are unreachable', async () => {
+    const unreachable = createKafkaSender({ logger });
+    try {
+      const outcome = await unreachable.send({ brokers: ['127.0.0.1:1'], topic: 'anything', timeoutMs: 5_000, messages });
+
+      expect(outcome.result).toEqual({ kind: 'error', code: 'KafkaJSConnectionError' });
+      expect(outcome.error).toContain('Kafka at 127.0.0.1:1 is unreachable');
+      expect(outcome.error).toContain('ECONNREFUSED');
+      // The failed producer is dropped and disconnected.
+      await expect.poll(() => unreachable.openProducers(), { timeout: 5_000 }).toBe(0);
+    } finally {
+      await unreachable.close();
+    }
+  });
+
+  it('kafka sender times out on a broker that accepts connections and never answers', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const broker = `127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const stuck = createKafkaSender({ logger });
+    try {
+      const outcome = await stuck.send({ brokers: [broker], topic: 'anything', timeoutMs: 500, messages });
+
+      expect(outcome.result).toEqual({ kind: 'timeout' });
+      expect(outcome.error).toBe(`no acknowledgement from Kafka at ${broker} for topic anything within 500 ms`);
+    } finally {
+      // Hanging up lets kafkajs's pending connect fail, and the dropped producer disconnect.
+      silent.close();
+      for (const socket of sockets) socket.destroy();
+      await stuck.close();
+    }
+    await expect.poll(() => stuck.openProducers(), { timeout: 10_000 }).toBe(0);
+  });
+
+  it('kafka sender disconnects an idle producer, and every producer on close', async () => {
+    const topic = await ctx.createTopic('idle');
+    const idle = createKafkaSender({ logger, idleMs: 200 });
+    try {
+      expect((await idle.send({ brokers: ctx.endpoints.kafkaBrokers, topic, timeoutMs: 15_000, messages })).result.kind).toBe('response');
+      expect(idle.openProducers()).toBe(1);
+      await expect.poll(() => idle.openProducers(), { timeout: 5_000 }).toBe(0);
+
+      expect((await idle.send({ brokers: ctx.endpoints.kafkaBrokers, topic, timeoutMs: 15_000, messages })).result.kind).toBe('response');
+      expect(idle.openProducers()).toBe(1);
+    } finally {
+      await idle.close();
+    }
+    expect(idle.openProducers()).toBe(0);
+    expect((await idle.send({ brokers: ctx.endpoints.kafkaBrokers, topic, timeoutMs: 15_000, messages })).result).toEqual({
+      kind: 'error',
+      code: 'sender_closed',
+    });
+  });
+});

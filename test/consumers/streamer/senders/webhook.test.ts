@@ -1,0 +1,286 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { decodePrefix, createWebhookSender } from '../../../../consumers/streamer/senders/webhook.js';
+import type { WebhookRequest } from '../../../../consumers/streamer/senders/types.js';
+import { createWebhookSecret } from '../../../../core/webhook-signature.js';
+
+interface Received {
+  readonly headers: IncomingMessage['headers'];
+  readonly body: string;
+  readonly url: string;
+}
+
+interface Receiver {
+  readonly url: string;
+  readonly port: number;
+  readonly requests: Received[];
+  /** TCP connections accepted. */
+  connections: number;
+}
+
+const servers: (() => Promise<void>)[] = [];
+
+/** A real HTTP server on 127.0.0.1 that records what it receives, then answers with `respond`. */
+async function startReceiver(respond: (res: ServerResponse, received: Received) => void): Promise<Receiver> {
+  const receiver: Receiver = { url: '', port: 0, requests: [], connections: 0 };
+  const server = createServer((req, res) => {
+    res.on('error', () => undefined);
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const received = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), url: req.url ?? '' };
+      receiver.requests.push(received);
+      respond(res, received);
+    });
+  });
+  server.on('connection', (socket) => {
+    receiver.connections += 1;
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  servers.push(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return Object.assign(receiver, { url: `http://127.0.0.1:${port}/hooks`, port });
+}
+
+const sender = createWebhookSender({ allowedHosts: ['127.0.0.1'] });
+const secret = createWebhookSecret();
+
+function webhook(url: string, overrides: Partial<WebhookRequest> = {}): WebhookRequest {
+  return { url, headers: {}, timeoutMs: 5_000, secrets: [secret], id: 'msg_0001', body: '{"type":"invoice.paid"}', ...overrides };
+}
+
+afterEach(async () => {
+  vi.useRealTimers();
+  for (const close of servers.splice(0)) await close();
+});
+
+afterAll(async () => {
+  await sender.close();
+});
+
+describe('webhook sender', () => {
+  it('webhook sender posts a body that a Standard Webhooks receiver verifies', async () => {
+    const receiver = await startReceiver((res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'));
+    const outcome = await sender.send(webhook(receiver.url, { headers: { 'x-team': 'billing' } }));
+
+    expect(outcome).toMatchObject({ result: { kind: 'response', status: 200 }, statusCode: 200, responseBody: 'ok', error: undefined });
+    expect(outcome.durationMs).toBeGreaterThanOrEqual(0);
+    const [received] = receiver.requests;
+    expect(received?.body).toBe('{"type":"invoice.paid"}');
+    expect(received?.headers).toMatchObject({
+      'content-type': 'application/json',
+      'user-agent': 'event-pipeline-webhooks/1',
+      'webhook-id': 'msg_0001',
+      'x-team': 'billing',
+    });
+    expect(new Webhook(secret).verify(received?.body ?? '', received?.headers as Record<string, string>)).toEqual({ type: 'invoice.paid' });
+  });
+
+  it('webhook sender signs with every live secret, each verifiable on its own', async () => {
+    const receiver = await startReceiver((res) => res.writeHead(204).end());
+    const next = createWebhookSecret();
+    await sender.send(webhook(receiver.url, { secrets: [next, secret] }));
+
+    const received = receiver.requests[0] as Received;
+    expect(String(received.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    for (const key of [next, secret]) {
+      expect(new Webhook(key).verify(received.body, received.headers as Record<string, string>)).toEqual({ type: 'invoice.paid' });
+    }
+    expect(() => new Webhook(createWebhookSecret()).verify(received.body, received.headers as Record<string, string>)).toThrow();
+  });
+
+  it('webhook sender keeps the webhook-id across attempts and stamps each attempt with its own time', async () => {
+    const receiver = await startReceiver((res) => res.writeHead(200).end());
+    // Only Date is faked: undici's timers and the sockets run for real.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2030-01-01T00:00:00Z'));
+    await sender.send(webhook(receiver.url));
+    vi.setSystemTime(new Date('2030-01-01T00:05:00Z'));
+    await sender.send(webhook(receiver.url));
+
+    const [first, second] = receiver.requests as [Received, Received];
+    expect(first.headers['webhook-id']).toBe('msg_0001');
+    expect(second.headers['webhook-id']).toBe('msg_0001');
+    expect(first.headers['webhook-timestamp']).toBe(String(Date.parse('2030-01-01T00:00:00Z') / 1000));
+    expect(second.headers['webhook-timestamp']).toBe(String(Date.parse('2030-01-01T00:05:00Z') / 1000));
+    expect(first.headers['webhook-signature']).not.toBe(second.headers['webhook-signature']);
+  });
+
+  it('webhook sender reuses a kept-alive connection for the next attempt to the same origin', async () => {
+    const receiver = await startReceiver((res) => res.writeHead(200).end('ok'));
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      expect((await sender.send(webhook(receiver.url))).statusCode).toBe(200);
+      // undici frees the connection a tick after the body ends; a send in the same tick opens another.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(receiver.connections).toBe(1);
+  });
+
+  it.each([
+    [500, undefined, 'HTTP 500'],
+    [410, undefined, 'HTTP 410'],
+    [429, '120', 'HTTP 429'],
+    [503, 'Wed, 21 Oct 2037 07:28:00 GMT', 'HTTP 503'],
+  ])('webhook sender reports HTTP %i as a response with its Retry-After', async (status, retryAfter, error) => {
+    const receiver = await startReceiver((res) =>
+      res.writeHead(status, retryAfter === undefined ? {} : { 'retry-after': retryAfter }).end('nope'),
+    );
+    const outcome = await sender.send(webhook(receiver.url));
+
+    expect(outcome).toMatchObject({ result: { kind: 'response', status, retryAfter }, statusCode: status, responseBody: 'nope', error });
+  });
+
+  it('webhook sender does not follow a redirect', async () => {
+    const target = await startReceiver((res) => res.writeHead(200).end());
+    const receiver = await startReceiver((res) => res.writeHead(301, { location: target.url }).end());
+    const outcome = await sender.send(webhook(receiver.url));
+
+    expect(outcome).toMatchObject({ result: { kind: 'response', status: 301 }, statusCode: 301 });
+    expect(outcome.error).toContain(`redirects are not followed (301 to ${target.url})`);
+    expect(receiver.requests).toHaveLength(1);
+    expect(target.requests).toHaveLength(0);
+  });
+
+  it('webhook sender makes one request to a redirect loop', async () => {
+    const receiver = await startReceiver((res, received) => res.writeHead(302, { location: received.url }).end());
+    const outcome = await sender.send(webhook(receiver.url));
+
+    expect(outcome.result).toEqual({ kind: 'response', status: 302, retryAfter: undefined });
+    expect(receiver.requests).toHaveLength(1);
+  });
+
+  it('webhook sender times out on a server that never answers', async () => {
+    const receiver = await startReceiver(() => undefined);
+    const outcome = await sender.send(webhook(receiver.url, { timeoutMs: 300 }));
+
+    expect(outcome).toMatchObject({ result: { kind: 'timeout' }, error: 'no response within 300 ms' });
+    expect(outcome.statusCode).toBeUndefined();
+  });
+
+  it('webhook sender times out on a body that stalls after the headers', async () => {
+    const receiver = await startReceiver((res) => {
+      res.writeHead(200, { 'content-length': '1000' });
+      res.write('partial');
+    });
+    const outcome = await sender.send(webhook(receiver.url, { timeoutMs: 300 }));
+
+    expect(outcome.result).toEqual({ kind: 'timeout' });
+    expect(outcome.statusCode).toBe(200);
+    expect(outcome.error).toContain('within 300 ms');
+  });
+
+  it('webhook sender stops reading a 10 MB body and keeps its first 2 KB', async () => {
+    const receiver = await startReceiver((res) => res.writeHead(200).end(Buffer.alloc(10 * 1024 * 1024, 'a')));
+    const outcome = await sender.send(webhook(receiver.url));
+
+    expect(outcome.result).toMatchObject({ kind: 'response', status: 200 });
+    expect(Buffer.byteLength(outcome.responseBody ?? '')).toBe(2048);
+    // The sender still works after dropping that connection.
+    expect((await sender.send(webhook(receiver.url))).statusCode).toBe(200);
+  });
+
+  it('webhook sender turns invalid UTF-8 and NUL in a body into replacement characters', async () => {
+    const garbage = Buffer.concat([Buffer.from('ok '), Buffer.from([0xff, 0xfe, 0x00, 0xc3, 0x28]), Buffer.alloc(3000, 0xff)]);
+    const receiver = await startReceiver((res) => res.writeHead(500).end(garbage));
+    const outcome = await sender.send(webhook(receiver.url));
+
+    expect(outcome.statusCode).toBe(500);
+    expect(outcome.responseBody?.startsWith('ok \uFFFD\uFFFD\uFFFD\uFFFD(')).toBe(true);
+    expect(outcome.responseBody).not.toContain('\0');
+    expect(Buffer.byteLength(outcome.responseBody ?? '')).toBeLessThanOrEqual(2048);
+  });
+
+  it('webhook sender cuts the kept body on a character boundary', () => {
+    const text = `${'a'.repeat(2047)}é`;
+    expect(decodePrefix(Buffer.from(text), 2048)).toBe('a'.repeat(2047));
+    expect(decodePrefix(Buffer.from('€uro'), 2048)).toBe('€uro');
+    expect(decodePrefix(Buffer.alloc(0), 2048)).toBeUndefined();
+  });
+
+  it('webhook sender reports a refused connection with its code', async () => {
+    const receiver = await startReceiver(() => undefined);
+    for (const close of servers.splice(0)) await close();
+    const outcome = await sender.send(webhook(receiver.url));
+
+    expect(outcome.result).toEqual({ kind: 'error', code: 'ECONNREFUSED' });
+    expect(outcome.error).toContain(`http://127.0.0.1:${receiver.port}: nothing accepts connections there`);
+  });
+
+  it('webhook sender reports a server that hangs up without answering', async () => {
+    const server = createNetServer((socket) => socket.once('data', () => socket.destroy()));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push(() => new Promise((resolve) => server.close(() => resolve())));
+    const port = (server.address() as AddressInfo).port;
+    const outcome = await sender.send(webhook(`http://127.0.0.1:${port}/hooks`));
+
+    expect(outcome.result).toEqual({ kind: 'error', code: 'UND_ERR_SOCKET' });
+    expect(outcome.error).toContain('the server closed the connection');
+  });
+
+  it('webhook sender refuses an internal address that is not allowed, before connecting', async () => {
+    const receiver = await startReceiver((res) => res.writeHead(200).end());
+    const strict = createWebhookSender({ allowedHosts: [] });
+    try {
+      const outcome = await strict.send(webhook(`https://127.0.0.1:${receiver.port}/hooks`));
+      expect(outcome.result).toEqual({ kind: 'error', code: 'blocked_address' });
+      expect(outcome.error).toContain('127.0.0.1 is an internal address');
+      expect(outcome.error).toContain('DESTINATION_ALLOWED_HOSTS');
+      expect(receiver.connections).toBe(0);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('webhook sender refuses a host name that resolves to loopback when connecting', async () => {
+    const receiver = await startReceiver((res) => res.writeHead(200).end());
+    const strict = createWebhookSender({ allowedHosts: ['127.0.0.1'] });
+    try {
+      const outcome = await strict.send(webhook(`https://localhost:${receiver.port}/hooks`));
+      expect(outcome.result).toEqual({ kind: 'error', code: 'blocked_address' });
+      expect(outcome.error).toMatch(/^localhost resolves to (127\.0\.0\.1|::1), an internal address/);
+      expect(outcome.error).toContain('DESTINATION_ALLOWED_HOSTS');
+      expect(receiver.connections).toBe(0);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('webhook sender reaches an allowed host name whatever its case', async () => {
+    const receiver = await startReceiver((res) => res.writeHead(200).end());
+    const lenient = createWebhookSender({ allowedHosts: ['LocalHost'] });
+    try {
+      const outcome = await lenient.send(webhook(`http://localhost:${receiver.port}/hooks`));
+      expect(outcome.result).toMatchObject({ kind: 'response', status: 200 });
+    } finally {
+      await lenient.close();
+    }
+  });
+
+  it('webhook sender reports a secret it cannot sign with, without sending', async () => {
+    const receiver = await startReceiver((res) => res.writeHead(200).end());
+    const outcome = await sender.send(webhook(receiver.url, { secrets: ['not-a-secret'] }));
+
+    expect(outcome.result).toEqual({ kind: 'error', code: 'invalid_secret' });
+    expect(receiver.requests).toHaveLength(0);
+  });
+
+  it.each(['http://example.com/hooks', 'ftp://127.0.0.1/hooks', 'file:///etc/passwd'])(
+    'webhook sender refuses %s as insecure',
+    async (url) => {
+      const strict = createWebhookSender({ allowedHosts: [] });
+      try {
+        const outcome = await strict.send(webhook(url));
+        expect(outcome.result).toEqual({ kind: 'error', code: 'insecure_url' });
+        expect(outcome.error).toMatch(/must be https/);
+      } finally {
+        await strict.close();
+      }
+    },
+  );
+});
