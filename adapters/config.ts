@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { defaultDeliverySchedule } from '../core/delivery-schedule.js';
 import { ConfigError } from './errors.js';
 
 /** The local stack's settings: where it keeps its files and which ports it binds. */
@@ -45,6 +46,24 @@ export interface MaterializerConfig {
   readonly concurrency: number;
 }
 
+/** `evp streamer`'s settings. */
+export interface StreamerConfig {
+  /** Its consumer group; instances in one group share the partitions and the delivery work. @defaultValue `<TOPIC_PREFIX>.streamer` (`STREAMER_GROUP`) */
+  readonly groupId: string;
+  /** Port of `/healthz` and `/metrics`; 0 picks a free one. @defaultValue 3002 (`STREAMER_PORT`) */
+  readonly port: number;
+  /** Delay before each attempt, in ms, for destinations without their own. @defaultValue `0,5000,300000,1800000,7200000,18000000,36000000,36000000` (`STREAMER_RETRY_SCHEDULE_MS`) */
+  readonly retryScheduleMs: readonly number[];
+  /** Attempts in flight per destination, for destinations without their own limit. @defaultValue 10 (`STREAMER_MAX_CONCURRENCY`) */
+  readonly maxConcurrency: number;
+  /** How long an attempt may take, in ms (webhooks may set their own). @defaultValue 15000 (`STREAMER_TIMEOUT_MS`) */
+  readonly timeoutMs: number;
+  /** A destination whose every attempt failed for this many hours is disabled. @defaultValue 120 (`STREAMER_DISABLE_AFTER_HOURS`) */
+  readonly disableAfterHours: number;
+  /** Deliveries and their attempts are deleted this many days after they were recorded. @defaultValue 90 (`DELIVERY_RETENTION_DAYS`) */
+  readonly deliveryRetentionDays: number;
+}
+
 export interface Config {
   /** Kafka bootstrap brokers; the local stack's when unset. (`KAFKA_BROKERS`, comma-separated host:port) */
   readonly kafkaBrokers: readonly string[] | undefined;
@@ -57,6 +76,7 @@ export interface Config {
   /** Events older than this many days leave the event log (entity state stays); 0 keeps every event. @defaultValue 90 (`EVENT_RETENTION_DAYS`) */
   readonly eventRetentionDays: number;
   readonly materializer: MaterializerConfig;
+  readonly streamer: StreamerConfig;
   /** Topics are `<topicPrefix>.<entity>`. @defaultValue `events` (`TOPIC_PREFIX`) */
   readonly topicPrefix: string;
   /** The Events API's port. @defaultValue 3000 (`API_PORT`) */
@@ -137,6 +157,30 @@ const envSchema = z.object({
   MATERIALIZER_BATCH_SIZE: wholeNumber(2000, 1, 100_000),
   MATERIALIZER_LINGER_MS: wholeNumber(100, 0, 60_000),
   MATERIALIZER_CONCURRENCY: wholeNumber(3, 1, 64),
+  STREAMER_GROUP: optionalText,
+  STREAMER_PORT: z.coerce
+    .number({ error: 'must be a port number (0 for any free one), e.g. 3002' })
+    .int('must be a whole port number, e.g. 3002')
+    .min(0, 'must be 0..65535, e.g. 3002')
+    .max(65535, 'must be 0..65535, e.g. 3002')
+    .default(3002),
+  STREAMER_RETRY_SCHEDULE_MS: optionalText.pipe(
+    z
+      .string()
+      .regex(/^\d+(,\d+)*$/, 'must be delays in ms separated by commas, e.g. 0,5000,300000')
+      .transform((value) => value.split(',').map(Number))
+      .pipe(
+        z
+          .array(z.number().max(7 * 86_400_000, 'each delay must be at most 7 days'))
+          .min(1)
+          .max(20, 'at most 20 attempts'),
+      )
+      .optional(),
+  ),
+  STREAMER_MAX_CONCURRENCY: wholeNumber(10, 1, 100),
+  STREAMER_TIMEOUT_MS: wholeNumber(15_000, 1_000, 60_000),
+  STREAMER_DISABLE_AFTER_HOURS: wholeNumber(120, 1, 8_760),
+  DELIVERY_RETENTION_DAYS: wholeNumber(90, 1, 36_500),
   API_PORT: port(3000),
   DESTINATION_ALLOWED_HOSTS: optionalText.pipe(
     z
@@ -195,6 +239,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       batchSize: e.MATERIALIZER_BATCH_SIZE,
       lingerMs: e.MATERIALIZER_LINGER_MS,
       concurrency: e.MATERIALIZER_CONCURRENCY,
+    },
+    streamer: {
+      groupId: e.STREAMER_GROUP ?? `${e.TOPIC_PREFIX}.streamer`,
+      port: e.STREAMER_PORT,
+      retryScheduleMs: e.STREAMER_RETRY_SCHEDULE_MS ?? [...defaultDeliverySchedule],
+      maxConcurrency: e.STREAMER_MAX_CONCURRENCY,
+      timeoutMs: e.STREAMER_TIMEOUT_MS,
+      disableAfterHours: e.STREAMER_DISABLE_AFTER_HOURS,
+      deliveryRetentionDays: e.DELIVERY_RETENTION_DAYS,
     },
     topicPrefix: e.TOPIC_PREFIX,
     apiPort: e.API_PORT,

@@ -46,6 +46,7 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
     metrics: createApiMetrics(() => feeds.size),
     stream,
     allowedHosts: new Set((options.allowedHosts ?? []).map((host) => host.toLowerCase())),
+    eventRetentionDays: options.eventRetentionDays ?? 90,
   };
   const app = await buildApi({ context, logger, checkDatabase: async () => void (await pool.query('select 1')) });
   return {

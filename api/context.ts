@@ -20,6 +20,8 @@ export interface ApiContext {
   readonly stream: StreamSettings;
   /** Hosts webhooks may reach over http or at internal addresses (DESTINATION_ALLOWED_HOSTS). */
   readonly allowedHosts: ReadonlySet<string>;
+  /** Days the event log keeps an event (EVENT_RETENTION_DAYS; 0 keeps all): says whether a delivery's event is still there. */
+  readonly eventRetentionDays: number;
 }
 
 export interface StreamSettings {

@@ -12,6 +12,22 @@ const Webhook = Type.Object(
     timeout_ms: Type.Optional(
       Type.Integer({ minimum: 1000, maximum: 60_000, description: 'A 2xx must arrive within this. Default 15,000.' }),
     ),
+    batch: Type.Optional(
+      Type.Union([
+        Type.Object(
+          {
+            max_events: Type.Integer({ minimum: 1, maximum: 1000, description: 'Most events in one POST (a JSON array).' }),
+            max_wait_ms: Type.Integer({
+              minimum: 0,
+              maximum: 60_000,
+              description: 'How long the first event of a batch may wait for more before the batch is sent.',
+            }),
+          },
+          { additionalProperties: false, description: 'Batch mode: events are posted as JSON arrays, each signed as one message.' },
+        ),
+        Type.Null(),
+      ]),
+    ),
   },
   { additionalProperties: false },
 );
@@ -29,12 +45,17 @@ const Kafka = Type.Object(
 );
 
 const File = Type.Object(
-  { directory: Type.String({ minLength: 1, maxLength: 1000, description: 'Absolute directory of the rotated NDJSON files.' }) },
+  {
+    directory: Type.String({ minLength: 1, maxLength: 1000, description: 'Absolute directory of the rotated NDJSON files.' }),
+    rotate_bytes: Type.Optional(
+      Type.Integer({ minimum: 1024, maximum: 1024 ** 3, description: 'A new file is started past this size. Default 64 MiB.' }),
+    ),
+  },
   { additionalProperties: false },
 );
 
 const subscription = {
-  description: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+  description: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 500 })])),
   active: Type.Optional(Type.Boolean()),
   event_types: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
     minItems: 1,
@@ -48,6 +69,28 @@ const subscription = {
       enum: ['none', 'per_entity'],
       description: "`per_entity` holds an entity's later events until its earlier one is settled.",
     }),
+  ),
+  max_concurrency: Type.Optional(
+    Type.Union([
+      Type.Integer({ minimum: 1, maximum: 100, description: 'Most attempts in flight at once to this destination. Default 10.' }),
+      Type.Null(),
+    ]),
+  ),
+  rate_limit_per_second: Type.Optional(
+    Type.Union([
+      Type.Integer({ minimum: 1, maximum: 10_000, description: 'Most attempts started per second. Default: no limit.' }),
+      Type.Null(),
+    ]),
+  ),
+  retry_schedule_ms: Type.Optional(
+    Type.Union([
+      Type.Null(),
+      Type.Array(Type.Integer({ minimum: 0, maximum: 7 * 86_400_000 }), {
+        minItems: 1,
+        maxItems: 20,
+        description: "Delay before each attempt, in ms (the first is usually 0). Default: the deployment's schedule.",
+      }),
+    ]),
   ),
 };
 
@@ -87,6 +130,9 @@ export const Destination = Type.Object({
   severities: Type.Union([Type.Array(Type.String()), Type.Null()]),
   entity_types: Type.Union([Type.Array(Type.String()), Type.Null()]),
   ordering: Type.String(),
+  max_concurrency: Type.Union([Type.Integer(), Type.Null()]),
+  rate_limit_per_second: Type.Union([Type.Integer(), Type.Null()]),
+  retry_schedule_ms: Type.Union([Type.Array(Type.Integer()), Type.Null()]),
   webhook: Type.Optional(AnyObject),
   kafka: Type.Optional(AnyObject),
   file: Type.Optional(AnyObject),
@@ -94,6 +140,7 @@ export const Destination = Type.Object({
   previous_secret_expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   disabled_reason: Type.Union([Type.String(), Type.Null()]),
   disabled_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  failing_since: Type.Union([Type.String({ format: 'date-time', description: 'Every attempt since this time failed.' }), Type.Null()]),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
 });

@@ -58,9 +58,9 @@ interface AjvError {
 
 /** What people are told a parameter must look like, where the schema's own words would be cryptic. */
 const expectations: Record<string, string> = {
-  starting_after: 'the id of an item of a previous page (evt_… for events, dst_… for destinations)',
-  ending_before: 'the id of an item of a previous page (evt_… for events, dst_… for destinations)',
-  id: 'an event id such as evt_01935b2e-8f3a-7c1d-9e4b-2a6f0c8d1e3b',
+  starting_after: 'the id of an item of a previous page (evt_… for events, dst_… for destinations, dlv_… for deliveries)',
+  ending_before: 'the id of an item of a previous page (evt_… for events, dst_… for destinations, dlv_… for deliveries)',
+  id: 'an id of the kind the path names: evt_… (events), dst_… (destinations) or dlv_… (deliveries), each + a UUIDv7',
   'created[gte]': 'an RFC 3339 time such as 2026-11-24T10:30:00Z',
   'created[gt]': 'an RFC 3339 time such as 2026-11-24T10:30:00Z',
   'created[lte]': 'an RFC 3339 time such as 2026-11-24T10:30:00Z',

@@ -83,7 +83,7 @@ const timeParams = ['created[gte]', 'created[gt]', 'created[lte]', 'created[lt]'
  * Reads the created[…] bounds. Creation times are whole milliseconds, so a bound with a finer
  * fraction rounds the way that keeps its meaning (created[gt]=…00.0005Z excludes …00.000Z).
  */
-export function parseCreatedRange(query: ListEventsQuery): IdRange {
+export function parseCreatedRange(query: Partial<Record<(typeof timeParams)[number], string>>): IdRange {
   let from: number | undefined;
   let to: number | undefined;
   for (const param of timeParams) {

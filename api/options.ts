@@ -20,6 +20,8 @@ export interface ApiOptions {
   readonly stream?: Partial<StreamSettings>;
   /** Hosts webhooks may reach over http or at internal addresses. @defaultValue none (`DESTINATION_ALLOWED_HOSTS`) */
   readonly allowedHosts?: readonly string[];
+  /** Days the event log keeps an event; 0 keeps all. @defaultValue 90 (`EVENT_RETENTION_DAYS`) */
+  readonly eventRetentionDays?: number;
 }
 
 export const apiDefaults = {

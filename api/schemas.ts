@@ -13,7 +13,7 @@ const rfc3339 = '^\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz
 export const EventId = Type.String({ pattern: eventIdPattern, description: 'An event id: `evt_` + a UUIDv7.' });
 
 const AnyObject = Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true });
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const Event = Type.Object(
   {
@@ -115,7 +115,7 @@ const cursorProperties = {
   ),
 };
 
-const timeBound = (description: string) => Type.Optional(Type.String({ pattern: rfc3339, description }));
+export const timeBound = (description: string) => Type.Optional(Type.String({ pattern: rfc3339, description }));
 
 export const ListEventsQuery = Type.Object(
   {

@@ -20,6 +20,7 @@ export function apiCommand(): Command {
         logger,
         port: options.port ?? config.apiPort,
         allowedHosts: config.destinationAllowedHosts,
+        eventRetentionDays: config.eventRetentionDays,
       });
       await untilSignal(logger);
       await api.stop();

@@ -86,3 +86,13 @@ export function eventIdFloor(ms: number): string {
   const time = Math.max(0, Math.min(ms, 0xffffffffffff)).toString(16).padStart(12, '0');
   return `${eventIdPrefix}${time.slice(0, 8)}-${time.slice(8)}-`;
 }
+
+/** `dlv_` + a UUIDv7: a delivery's id, which is also its `webhook-id` (the same on every retry). */
+export function createDeliveryId(): string {
+  return `dlv_${createEventId().slice(eventIdPrefix.length)}`;
+}
+
+/** `bat_` + a UUIDv7: the `webhook-id` of a batch (batch mode), the same on every retry of the batch. */
+export function createBatchId(): string {
+  return `bat_${createEventId().slice(eventIdPrefix.length)}`;
+}

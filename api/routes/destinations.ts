@@ -98,6 +98,9 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
         entity_types: body.entity_types ?? null,
         ordering: (body.ordering ?? 'none') as DestinationFields['ordering'],
         settings: settings,
+        max_concurrency: body.max_concurrency ?? null,
+        rate_limit_per_second: body.rate_limit_per_second ?? null,
+        retry_schedule_ms: body.retry_schedule_ms ?? null,
       };
       await checked(type, fields);
       const secret = type === 'webhook' ? createWebhookSecret() : null;
@@ -177,6 +180,9 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
         entity_types: body.entity_types === undefined ? row.entity_types : body.entity_types,
         ordering: (body.ordering ?? row.ordering) as DestinationFields['ordering'],
         settings: { ...row.settings, ...(body[row.type] as Record<string, unknown> | undefined) },
+        max_concurrency: body.max_concurrency === undefined ? row.max_concurrency : body.max_concurrency,
+        rate_limit_per_second: body.rate_limit_per_second === undefined ? row.rate_limit_per_second : body.rate_limit_per_second,
+        retry_schedule_ms: body.retry_schedule_ms === undefined ? row.retry_schedule_ms : body.retry_schedule_ms,
       };
       await checked(row.type, fields);
       const updated = await updateDestination(ctx.query, request.organizationId, row.id, fields);
@@ -244,10 +250,14 @@ export function toDestinationObject(row: DestinationRow): DestinationObject {
     severities: row.severities,
     entity_types: row.entity_types,
     ordering: row.ordering,
+    max_concurrency: row.max_concurrency,
+    rate_limit_per_second: row.rate_limit_per_second,
+    retry_schedule_ms: row.retry_schedule_ms,
     [row.type]: row.settings,
     previous_secret_expires_at: row.previous_secret_expires_at?.toISOString() ?? null,
     disabled_reason: row.disabled_reason,
     disabled_at: row.disabled_at?.toISOString() ?? null,
+    failing_since: row.failing_since?.toISOString() ?? null,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };

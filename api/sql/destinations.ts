@@ -11,6 +11,10 @@ export interface DestinationRow {
   readonly entity_types: string[] | null;
   readonly ordering: 'none' | 'per_entity';
   readonly settings: Record<string, unknown>;
+  readonly max_concurrency: number | null;
+  readonly rate_limit_per_second: number | null;
+  readonly retry_schedule_ms: number[] | null;
+  readonly failing_since: Date | null;
   readonly secret: string | null;
   readonly previous_secret_expires_at: Date | null;
   readonly disabled_reason: string | null;
@@ -21,10 +25,20 @@ export interface DestinationRow {
 
 export type DestinationFields = Pick<
   DestinationRow,
-  'description' | 'active' | 'event_types' | 'severities' | 'entity_types' | 'ordering' | 'settings'
+  | 'description'
+  | 'active'
+  | 'event_types'
+  | 'severities'
+  | 'entity_types'
+  | 'ordering'
+  | 'settings'
+  | 'max_concurrency'
+  | 'rate_limit_per_second'
+  | 'retry_schedule_ms'
 >;
 
 const columns = `id, organization_id, type, description, active, event_types, severities, entity_types, ordering, settings,
+  max_concurrency, rate_limit_per_second, retry_schedule_ms, failing_since,
   secret, previous_secret_expires_at, disabled_reason, disabled_at, created_at, updated_at`;
 
 /** Stores a new destination (with its signing secret, for webhooks). */
@@ -33,8 +47,9 @@ export async function insertDestination(
   row: DestinationFields & Pick<DestinationRow, 'id' | 'organization_id' | 'type' | 'secret'>,
 ): Promise<DestinationRow> {
   const { rows } = await query<DestinationRow>(
-    `insert into destinations (id, organization_id, type, description, active, event_types, severities, entity_types, ordering, settings, secret)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning ${columns}`,
+    `insert into destinations (id, organization_id, type, description, active, event_types, severities, entity_types, ordering, settings, secret,
+                               max_concurrency, rate_limit_per_second, retry_schedule_ms)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) returning ${columns}`,
     [
       row.id,
       row.organization_id,
@@ -47,6 +62,9 @@ export async function insertDestination(
       row.ordering,
       row.settings,
       row.secret,
+      row.max_concurrency,
+      row.rate_limit_per_second,
+      row.retry_schedule_ms,
     ],
   );
   return rows[0] as DestinationRow;
@@ -87,9 +105,10 @@ export async function updateDestination(
 ): Promise<DestinationRow | undefined> {
   const { rows } = await query<DestinationRow>(
     `update destinations set description = $3, active = $4, event_types = $5, severities = $6, entity_types = $7, ordering = $8,
-            settings = $9, updated_at = now(),
+            settings = $9, max_concurrency = $10, rate_limit_per_second = $11, retry_schedule_ms = $12, updated_at = now(),
             disabled_reason = case when $4 then null else disabled_reason end,
-            disabled_at = case when $4 then null else disabled_at end
+            disabled_at = case when $4 then null else disabled_at end,
+            failing_since = case when $4 and not active then null else failing_since end
       where id = $1 and organization_id = $2 and deleted_at is null returning ${columns}`,
     [
       id,
@@ -101,6 +120,9 @@ export async function updateDestination(
       fields.entity_types,
       fields.ordering,
       fields.settings,
+      fields.max_concurrency,
+      fields.rate_limit_per_second,
+      fields.retry_schedule_ms,
     ],
   );
   return rows[0];

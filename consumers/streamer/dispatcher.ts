@@ -1,0 +1,304 @@
+import type pg from 'pg';
+import type { Logger } from '../../adapters/logger.js';
+import { judgeAttempt, type AttemptResult } from '../../core/delivery-schedule.js';
+import type { StreamerMetrics } from './metrics.js';
+import type { FileRequest, KafkaRequest, SendOutcome, WebhookRequest } from './senders/types.js';
+import { claimBatch, claimDeliveries, type ClaimedDelivery } from './sql/claim-deliveries.js';
+import { completeAttempt, releaseLeases, type DeliveryStatus } from './sql/complete-attempt.js';
+import { disableDestination, recordDestinationOutcome, type DisabledDestination } from './sql/destination-health.js';
+import { loadDestinations, type SendingDestination } from './sql/load-destinations.js';
+
+export interface Senders {
+  readonly webhook: { send(request: WebhookRequest): Promise<SendOutcome> };
+  readonly kafka: { send(request: KafkaRequest): Promise<SendOutcome> };
+  readonly file: { send(request: FileRequest): Promise<SendOutcome> };
+}
+
+export interface DispatcherOptions {
+  readonly pool: pg.Pool;
+  readonly logger: Logger;
+  readonly metrics: StreamerMetrics;
+  readonly senders: Senders;
+  /** Names this process's leases. */
+  readonly owner: string;
+  /** How often due deliveries are looked for when nothing wakes the dispatcher, in ms. */
+  readonly pollMs: number;
+  /** How often the destinations are read again, in ms. */
+  readonly destinationRefreshMs: number;
+  readonly retryScheduleMs: readonly number[];
+  readonly maxConcurrency: number;
+  readonly timeoutMs: number;
+  /** A destination whose every attempt failed for this long is disabled, in ms. */
+  readonly disableAfterMs: number;
+  /** Events per attempt to a Kafka or file destination. */
+  readonly groupSize: number;
+  readonly onDisabled: (destination: DisabledDestination) => Promise<void>;
+}
+
+export interface Dispatcher {
+  /** Looks for due deliveries now (after a fan-out, say) instead of at the next poll. */
+  wake(): void;
+  /** Attempts being sent now. */
+  readonly inFlight: number;
+  /** Stops claiming, lets the attempts in flight finish and frees any lease left. */
+  stop(): Promise<void>;
+}
+
+interface DestinationState {
+  inFlight: number;
+  tokens: number;
+  refilledAt: number;
+}
+
+/** A claimed set of deliveries sent in one attempt: one webhook, one batch, or one group for Kafka or a file. */
+interface Unit {
+  readonly destination: SendingDestination;
+  readonly deliveries: readonly ClaimedDelivery[];
+  readonly batchId: string | null;
+}
+
+const defaultRotateBytes = 64 * 1024 * 1024;
+// A lease outlives the longest attempt by this much, so only a crashed worker loses one.
+const leaseMarginMs = 10_000;
+
+/**
+ * The delivery workers: each destination is claimed and sent to on its own, within its own
+ * concurrency and rate limits, so a slow or dead destination fills only its own slots. Attempts
+ * never hold a database connection; a claim is a lease in the row, so a crashed worker's
+ * deliveries come back once their lease runs out.
+ */
+export function startDispatcher(options: DispatcherOptions): Dispatcher {
+  const { pool, logger, metrics } = options;
+  const states = new Map<string, DestinationState>();
+  const running = new Set<Promise<void>>();
+  let destinations: SendingDestination[] = [];
+  let loadedAt = 0;
+  let ticking = false;
+  let again = false;
+  let stopped = false;
+  let lastComplaint = 0;
+
+  const tick = async (): Promise<void> => {
+    if (stopped) return;
+    if (ticking) {
+      again = true;
+      return;
+    }
+    ticking = true;
+    try {
+      if (Date.now() - loadedAt >= options.destinationRefreshMs) {
+        destinations = await loadDestinations(pool);
+        loadedAt = Date.now();
+        for (const id of states.keys()) if (!destinations.some((d) => d.id === id) && states.get(id)?.inFlight === 0) states.delete(id);
+      }
+      for (const destination of destinations) {
+        if (stopped) break;
+        for (const unit of await claim(destination)) start(unit);
+      }
+    } catch (error) {
+      if (Date.now() - lastComplaint > 10_000) {
+        lastComplaint = Date.now();
+        logger.warn({ err: error }, 'claiming deliveries failed; trying again at the next poll');
+      }
+    } finally {
+      ticking = false;
+      if (again && !stopped) {
+        again = false;
+        setImmediate(() => void tick());
+      }
+    }
+  };
+
+  const stateOf = (destination: SendingDestination): DestinationState => {
+    let state = states.get(destination.id);
+    if (!state) {
+      state = { inFlight: 0, tokens: destination.rateLimitPerSecond ?? 0, refilledAt: Date.now() };
+      states.set(destination.id, state);
+    }
+    return state;
+  };
+
+  /** How many attempts the destination may start now: free concurrency slots, then the rate limit's tokens. */
+  const room = (destination: SendingDestination, state: DestinationState): number => {
+    const free = (destination.maxConcurrency ?? options.maxConcurrency) - state.inFlight;
+    const rate = destination.rateLimitPerSecond;
+    if (rate === null) return free;
+    const now = Date.now();
+    state.tokens = Math.min(rate, state.tokens + ((now - state.refilledAt) / 1000) * rate);
+    state.refilledAt = now;
+    return Math.min(free, Math.floor(state.tokens));
+  };
+
+  const claim = async (destination: SendingDestination): Promise<Unit[]> => {
+    const state = stateOf(destination);
+    const slots = room(destination, state);
+    if (slots <= 0) return [];
+    const request = {
+      destinationId: destination.id,
+      perEntity: destination.ordering === 'per_entity',
+      owner: options.owner,
+      leaseMs: timeoutOf(destination) + leaseMarginMs,
+    };
+    const batch = destination.type === 'webhook' ? batchOf(destination) : undefined;
+    const units: Unit[] = [];
+    if (destination.type !== 'webhook' || batch) {
+      // One attempt carries many deliveries: a batch, or a group for Kafka or a file.
+      for (let i = 0; i < slots; i++) {
+        const claimed = batch
+          ? await claimBatch(pool, { ...request, limit: batch.max_events, maxWaitMs: batch.max_wait_ms })
+          : await claimDeliveries(pool, { ...request, limit: options.groupSize });
+        if (claimed.length === 0) break;
+        units.push({ destination, deliveries: claimed, batchId: batch ? (claimed[0]?.batchId ?? null) : null });
+      }
+      return units;
+    }
+    const claimed = await claimDeliveries(pool, { ...request, limit: slots });
+    return claimed.map((delivery) => ({ destination, deliveries: [delivery], batchId: null }));
+  };
+
+  const start = (unit: Unit): void => {
+    const state = stateOf(unit.destination);
+    state.inFlight++;
+    if (unit.destination.rateLimitPerSecond !== null) state.tokens -= 1;
+    metrics.inFlight.set({ destination: unit.destination.id }, state.inFlight);
+    const work = attempt(unit)
+      .catch((error: unknown) =>
+        logger.error(
+          { err: error, destinationId: unit.destination.id, deliveryIds: unit.deliveries.map((d) => d.id) },
+          'recording an attempt failed; the deliveries are retried when their lease runs out',
+        ),
+      )
+      .finally(() => {
+        state.inFlight--;
+        metrics.inFlight.set({ destination: unit.destination.id }, state.inFlight);
+        running.delete(work);
+        if (!stopped) void tick();
+      });
+    running.add(work);
+  };
+
+  const attempt = async (unit: Unit): Promise<void> => {
+    const { destination } = unit;
+    const log = logger.child({ destinationId: destination.id });
+    const attemptedAt = new Date();
+    const outcome = await send(unit).catch((error: unknown): SendOutcome => ({
+      result: { kind: 'error', code: 'internal' },
+      durationMs: Date.now() - attemptedAt.getTime(),
+      error: `the attempt could not be made: ${(error as Error).message}`,
+    }));
+    metrics.attemptSeconds.observe({ type: destination.type, result: resultLabel(outcome.result) }, outcome.durationMs / 1000);
+    const now = Date.now();
+    const schedule = destination.retryScheduleMs ?? options.retryScheduleMs;
+    let gone = false;
+    const deliveries = unit.deliveries.map((delivery) => {
+      const verdict = judgeAttempt(outcome.result, delivery.timesAttempted + 1 - delivery.scheduleBase, now, schedule);
+      if (verdict.outcome === 'disable') gone = true;
+      const status: DeliveryStatus = verdict.outcome === 'delivered' ? 'delivered' : verdict.outcome === 'retry' ? 'needs_retry' : 'failed';
+      return { id: delivery.id, status, nextAttemptAt: verdict.outcome === 'retry' ? new Date(verdict.at) : null };
+    });
+    const recorded = await completeAttempt(pool, {
+      owner: options.owner,
+      attemptedAt,
+      durationMs: outcome.durationMs,
+      statusCode: outcome.statusCode ?? null,
+      error: outcome.error ?? null,
+      responseBody: outcome.responseBody ?? null,
+      batchId: unit.batchId,
+      deliveries,
+    });
+    const settled = new Set(recorded);
+    for (const delivery of deliveries) {
+      if (!settled.has(delivery.id)) continue;
+      const outcomeLabel = delivery.status === 'needs_retry' ? 'retry' : delivery.status;
+      metrics.deliveries.inc({ type: destination.type, outcome: outcomeLabel });
+      if (delivery.status === 'delivered') continue;
+      const fields = { deliveryId: delivery.id, attempt: unit.deliveries.find((d) => d.id === delivery.id)!.timesAttempted + 1 };
+      if (delivery.status === 'failed') log.error({ ...fields, error: outcome.error }, 'delivery failed for good');
+      else log.warn({ ...fields, error: outcome.error, nextAttemptAt: delivery.nextAttemptAt }, 'delivery attempt failed; retry scheduled');
+    }
+    if (settled.size < deliveries.length)
+      log.warn({ lost: deliveries.length - settled.size }, 'a lease ran out during the attempt; another worker owns those deliveries now');
+    const succeeded = deliveries.every((delivery) => delivery.status === 'delivered');
+    const failingSince = await recordDestinationOutcome(pool, destination.id, succeeded);
+    if (gone) {
+      await disable(destination, 'the endpoint answered 410 Gone', 'gone');
+    } else if (failingSince !== undefined && now - failingSince.getTime() > options.disableAfterMs) {
+      await disable(destination, `every attempt failed since ${failingSince.toISOString()}`, 'failing');
+    }
+  };
+
+  const disable = async (destination: SendingDestination, reason: string, label: string): Promise<void> => {
+    const disabled = await disableDestination(pool, destination.id, reason);
+    destinations = destinations.filter((d) => d.id !== destination.id);
+    if (!disabled) return;
+    metrics.disabled.inc({ reason: label });
+    logger.error({ destinationId: destination.id, reason }, 'destination disabled; its deliveries wait until it is re-enabled');
+    await options
+      .onDisabled(disabled)
+      .catch((error: unknown) => logger.error({ err: error, destinationId: destination.id }, 'emitting destination.disabled failed'));
+  };
+
+  const send = (unit: Unit): Promise<SendOutcome> => {
+    const { destination, deliveries } = unit;
+    const settings = destination.settings;
+    if (destination.type === 'webhook') {
+      const single = deliveries.length === 1 && unit.batchId === null;
+      return options.senders.webhook.send({
+        url: settings['url'] as string,
+        headers: (settings['headers'] as Record<string, string> | undefined) ?? {},
+        timeoutMs: timeoutOf(destination),
+        secrets: destination.secrets,
+        id: single ? (deliveries[0] as ClaimedDelivery).id : (unit.batchId as string),
+        body: single ? (deliveries[0] as ClaimedDelivery).payload : `[${deliveries.map((d) => d.payload).join(',')}]`,
+      });
+    }
+    if (destination.type === 'kafka') {
+      return options.senders.kafka.send({
+        brokers: settings['brokers'] as string[],
+        topic: settings['topic'] as string,
+        timeoutMs: options.timeoutMs,
+        messages: deliveries.map((delivery) => ({
+          key: delivery.entityId,
+          value: delivery.payload,
+          headers: { 'evp-delivery-id': delivery.id, 'evp-event-id': delivery.eventId, 'evp-event-type': delivery.eventType },
+        })),
+      });
+    }
+    return options.senders.file.send({
+      directory: settings['directory'] as string,
+      lines: deliveries.map((delivery) => delivery.payload),
+      rotateBytes: (settings['rotate_bytes'] as number | undefined) ?? defaultRotateBytes,
+    });
+  };
+
+  const timeoutOf = (destination: SendingDestination): number =>
+    (destination.settings['timeout_ms'] as number | undefined) ?? options.timeoutMs;
+
+  const poll = setInterval(() => void tick(), options.pollMs);
+  void tick();
+
+  return {
+    wake: () => void tick(),
+    get inFlight() {
+      return running.size;
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(poll);
+      while (ticking) await new Promise((resolve) => setTimeout(resolve, 10));
+      await Promise.allSettled([...running]);
+      const released = await releaseLeases(pool, options.owner).catch(() => 0);
+      if (released > 0) logger.info({ released }, 'leases freed; those deliveries are due again');
+    },
+  };
+}
+
+function batchOf(destination: SendingDestination): { max_events: number; max_wait_ms: number } | undefined {
+  const batch = destination.settings['batch'] as { max_events: number; max_wait_ms: number } | null | undefined;
+  return batch ?? undefined;
+}
+
+function resultLabel(result: AttemptResult): string {
+  if (result.kind === 'response') return `${Math.floor(result.status / 100)}xx`;
+  return result.kind;
+}

@@ -1,0 +1,113 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface StreamerMetrics {
+  readonly registry: Registry;
+  readonly fannedOut: Counter<'topic'>;
+  readonly skipped: Counter<'topic'>;
+  readonly deliveries: Counter<'type' | 'outcome'>;
+  readonly attemptSeconds: Histogram<'type' | 'result'>;
+  readonly inFlight: Gauge<'destination'>;
+  readonly disabled: Counter<'reason'>;
+  readonly databaseUp: Gauge;
+}
+
+export interface StreamerGauges {
+  readonly lag: () => Promise<readonly { topic: string; partition: number; lag: number }[]>;
+  readonly queues: () => Promise<readonly { destinationId: string; depth: number; oldestSeconds: number }[]>;
+}
+
+/** The streamer's Prometheus metrics, on a registry of its own (plus the process defaults). */
+export function createStreamerMetrics(gauges: StreamerGauges): StreamerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'evp_streamer_' });
+  const registers = [registry];
+  let queues: Promise<readonly { destinationId: string; depth: number; oldestSeconds: number }[] | undefined> | undefined;
+  // Both queue gauges read one query per scrape.
+  const readQueues = () => {
+    queues ??= gauges.queues().catch(() => undefined);
+    const pending = queues;
+    setTimeout(() => (queues = undefined), 100).unref();
+    return pending;
+  };
+  new Gauge({
+    name: 'evp_streamer_queue_depth',
+    help: 'Deliveries pending or waiting for a retry, per destination.',
+    labelNames: ['destination'],
+    registers,
+    async collect() {
+      const values = await readQueues();
+      if (!values) return;
+      this.reset();
+      for (const { destinationId, depth } of values) this.set({ destination: destinationId }, depth);
+    },
+  });
+  new Gauge({
+    name: 'evp_streamer_oldest_pending_seconds',
+    help: 'Age of the oldest unsettled delivery, per destination.',
+    labelNames: ['destination'],
+    registers,
+    async collect() {
+      const values = await readQueues();
+      if (!values) return;
+      this.reset();
+      for (const { destinationId, oldestSeconds } of values) this.set({ destination: destinationId }, oldestSeconds);
+    },
+  });
+  new Gauge({
+    name: 'evp_streamer_consumer_lag',
+    help: "Records in the partition past the streamer's stored position.",
+    labelNames: ['topic', 'partition'],
+    registers,
+    async collect() {
+      const values = await gauges.lag().catch(() => undefined);
+      if (!values) return;
+      this.reset();
+      for (const { topic, partition, lag } of values) this.set({ topic, partition: String(partition) }, lag);
+    },
+  });
+  return {
+    registry,
+    fannedOut: new Counter({
+      name: 'evp_streamer_deliveries_recorded_total',
+      help: 'Deliveries recorded by fan-out (one per event and subscribed destination).',
+      labelNames: ['topic'],
+      registers,
+    }),
+    skipped: new Counter({
+      name: 'evp_streamer_records_skipped_total',
+      help: 'Records with no event to fan out (the materializer dead-letters them with the reason).',
+      labelNames: ['topic'],
+      registers,
+    }),
+    deliveries: new Counter({
+      name: 'evp_streamer_attempts_total',
+      help: 'Delivery attempts by destination type and outcome: delivered, retry, failed (for good).',
+      labelNames: ['type', 'outcome'],
+      registers,
+    }),
+    attemptSeconds: new Histogram({
+      name: 'evp_streamer_attempt_duration_seconds',
+      help: 'Time of one attempt, connect to answer.',
+      labelNames: ['type', 'result'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    inFlight: new Gauge({
+      name: 'evp_streamer_attempts_in_flight',
+      help: 'Attempts being sent now, per destination.',
+      labelNames: ['destination'],
+      registers,
+    }),
+    disabled: new Counter({
+      name: 'evp_streamer_destinations_disabled_total',
+      help: 'Destinations disabled by the streamer: gone (410) or failing for longer than the disable period.',
+      labelNames: ['reason'],
+      registers,
+    }),
+    databaseUp: new Gauge({
+      name: 'evp_streamer_database_up',
+      help: '1 while PostgreSQL answers the streamer, 0 while fan-out is paused for it.',
+      registers,
+    }),
+  };
+}

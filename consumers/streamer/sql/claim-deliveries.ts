@@ -1,0 +1,94 @@
+import type pg from 'pg';
+import { createBatchId } from '../../../core/ids.js';
+
+/** A delivery a worker holds (leases) while it sends it. */
+export interface ClaimedDelivery {
+  readonly id: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly entityId: string;
+  /** The event object as JSON text, exactly as stored. */
+  readonly payload: string;
+  readonly timesAttempted: number;
+  readonly scheduleBase: number;
+  readonly batchId: string | null;
+  /** Fan-out order (bigint as text). */
+  readonly seq: string;
+}
+
+export interface ClaimRequest {
+  readonly destinationId: string;
+  /** `per_entity`: only the earliest unsettled delivery of each entity is due. */
+  readonly perEntity: boolean;
+  readonly limit: number;
+  readonly owner: string;
+  /** How long the lease lasts: past it, another worker may take the delivery (its holder crashed). */
+  readonly leaseMs: number;
+}
+
+const columns = `d.id, d.event_id as "eventId", d.event_type as "eventType", d.entity_id as "entityId", d.payload::text as payload,
+  d.times_attempted as "timesAttempted", d.schedule_base as "scheduleBase", d.batch_id as "batchId", d.seq::text as seq`;
+
+// Due, not leased (or its lease ran out), and under per_entity the first of its entity.
+const due = (alias: string) => `${alias}.destination_id = $1 and ${alias}.status in ('pending', 'needs_retry')
+  and ${alias}.next_attempt_at <= now() and (${alias}.lease_expires_at is null or ${alias}.lease_expires_at < now())
+  and (not $2::boolean or not exists (
+    select 1 from deliveries e
+     where e.destination_id = ${alias}.destination_id and e.entity_type = ${alias}.entity_type and e.entity_id = ${alias}.entity_id
+       and e.status in ('pending', 'needs_retry') and not e.test and e.seq < ${alias}.seq))`;
+
+/**
+ * Leases up to `limit` due deliveries of one destination, oldest due first. SKIP LOCKED lets
+ * several streamers claim side by side without taking the same delivery.
+ */
+export async function claimDeliveries(pool: pg.Pool, request: ClaimRequest): Promise<ClaimedDelivery[]> {
+  const { rows } = await pool.query<ClaimedDelivery>(
+    `with picked as (
+       select c.id from deliveries c where ${due('c')}
+        order by c.next_attempt_at, c.seq limit $3 for update skip locked)
+     update deliveries d set lease_owner = $4, lease_expires_at = now() + make_interval(secs => $5::double precision / 1000)
+       from picked where d.id = picked.id
+     returning ${columns}`,
+    [request.destinationId, request.perEntity, request.limit, request.owner, request.leaseMs],
+  );
+  return sortBySeq(rows);
+}
+
+/**
+ * Batch mode: leases one batch. A batch that failed before is retried whole (its webhook-id
+ * stays); otherwise up to `limit` due deliveries form a new batch, but only once there are
+ * `limit` of them or the oldest has waited `maxWaitMs`.
+ */
+export async function claimBatch(pool: pg.Pool, request: ClaimRequest & { readonly maxWaitMs: number }): Promise<ClaimedDelivery[]> {
+  const lease = 'lease_owner = $4, lease_expires_at = now() + make_interval(secs => $5::double precision / 1000)';
+  const retried = await pool.query<ClaimedDelivery>(
+    `with head as (
+       select c.batch_id from deliveries c where ${due('c')} and c.batch_id is not null
+        order by c.next_attempt_at, c.seq limit 1 for update skip locked),
+     members as (
+       select d.id from deliveries d, head where d.batch_id = head.batch_id and d.status in ('pending', 'needs_retry')
+        order by d.seq limit $3 for update skip locked)
+     update deliveries d set ${lease} from members where d.id = members.id
+     returning ${columns}`,
+    [request.destinationId, request.perEntity, request.limit, request.owner, request.leaseMs],
+  );
+  if (retried.rows.length > 0) return sortBySeq(retried.rows);
+  const fresh = await pool.query<ClaimedDelivery>(
+    `with picked as (
+       select c.id, c.next_attempt_at from deliveries c where ${due('c')} and c.batch_id is null
+        order by c.next_attempt_at, c.seq limit $3 for update skip locked),
+     ready as (
+       select id from picked
+        where (select count(*) from picked) >= $3
+           or (select min(next_attempt_at) from picked) <= now() - make_interval(secs => $6::double precision / 1000))
+     update deliveries d set ${lease}, batch_id = $7 from ready where d.id = ready.id
+     returning ${columns}`,
+    [request.destinationId, request.perEntity, request.limit, request.owner, request.leaseMs, request.maxWaitMs, createBatchId()],
+  );
+  return sortBySeq(fresh.rows);
+}
+
+/** UPDATE … RETURNING gives rows in no set order; they are sent in fan-out order. */
+function sortBySeq(rows: ClaimedDelivery[]): ClaimedDelivery[] {
+  return rows.sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
+}

@@ -1,0 +1,49 @@
+import type pg from 'pg';
+
+/** A destination as the delivery workers need it: where to send, how, and with which secrets. */
+export interface SendingDestination {
+  readonly id: string;
+  readonly organizationId: string;
+  readonly type: 'webhook' | 'kafka' | 'file';
+  readonly ordering: 'none' | 'per_entity';
+  readonly settings: Readonly<Record<string, unknown>>;
+  /** Live signing secrets, current first (the previous one while its grace period lasts). */
+  readonly secrets: readonly string[];
+  readonly maxConcurrency: number | null;
+  readonly rateLimitPerSecond: number | null;
+  readonly retryScheduleMs: readonly number[] | null;
+}
+
+interface Row {
+  id: string;
+  organization_id: string;
+  type: SendingDestination['type'];
+  ordering: SendingDestination['ordering'];
+  settings: Record<string, unknown>;
+  secret: string | null;
+  previous_secret: string | null;
+  max_concurrency: number | null;
+  rate_limit_per_second: number | null;
+  retry_schedule_ms: number[] | null;
+}
+
+/** Every active destination (paused, disabled and deleted ones hold their deliveries). */
+export async function loadDestinations(pool: pg.Pool): Promise<SendingDestination[]> {
+  const { rows } = await pool.query<Row>(
+    `select id, organization_id, type, ordering, settings, secret,
+            case when previous_secret_expires_at > now() then previous_secret end as previous_secret,
+            max_concurrency, rate_limit_per_second, retry_schedule_ms
+       from destinations where active and deleted_at is null`,
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    organizationId: row.organization_id,
+    type: row.type,
+    ordering: row.ordering,
+    settings: row.settings,
+    secrets: [row.secret, row.previous_secret].filter((secret): secret is string => secret !== null),
+    maxConcurrency: row.max_concurrency,
+    rateLimitPerSecond: row.rate_limit_per_second,
+    retryScheduleMs: row.retry_schedule_ms,
+  }));
+}

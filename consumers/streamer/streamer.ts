@@ -1,0 +1,333 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Admin, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type pg from 'pg';
+import { createPool, isConnectionError, isTransientConflict } from '../../adapters/database.js';
+import { RegistryError } from '../../adapters/errors.js';
+import { connectKafka, createKafka } from '../../adapters/kafka.js';
+import { migratePool } from '../../adapters/migrate.js';
+import { startOpsServer } from '../../adapters/ops-server.js';
+import { createRegistryClient } from '../../adapters/registry.js';
+import { toEventObject } from '../../api/event-object.js';
+import { nextAttempt } from '../../core/retry.js';
+import { readCatalogue } from '../../schemas/catalogue.js';
+import { createEventDecoder, type EventDecoder } from '../event-decoder.js';
+import { lagOf, logStartOffset, startGroupConsumer, untilReachable, untilTopics, type GroupConsumer } from '../group-consumer.js';
+import { envelopeProblems, toEventRow } from '../materializer/records.js';
+import { createPauseGate, type PauseGate } from '../pause-gate.js';
+import { startDispatcher, type Dispatcher } from './dispatcher.js';
+import { fanOut, type FanOutItem } from './fan-out.js';
+import { createStreamerMetrics, type StreamerMetrics } from './metrics.js';
+import { streamerDefaults, type StreamerOptions } from './options.js';
+import { createFileSender } from './senders/file.js';
+import { createKafkaSender } from './senders/kafka.js';
+import { createWebhookSender } from './senders/webhook.js';
+import type { DisabledDestination } from './sql/destination-health.js';
+import { pruneDeliveries } from './sql/prune-deliveries.js';
+import { queueDepths } from './sql/queue-depths.js';
+
+export interface Streamer {
+  /** The port of `/healthz` and `/metrics`. */
+  readonly port: number;
+  /** Stops consuming, lets attempts in flight finish (or frees them for retry) and closes every connection. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `evp streamer`: consumes every entity topic, records one delivery per event and
+ * subscribed destination in the transaction that moves its positions (fan-out.ts), and sends
+ * them through the delivery workers (dispatcher.ts).
+ */
+export async function startStreamer(options: StreamerOptions): Promise<Streamer> {
+  const settings = { ...streamerDefaults, ...options };
+  const { logger, groupId } = settings;
+  const pool = createPool({
+    url: settings.databaseUrl,
+    schema: settings.databaseSchema,
+    max: settings.concurrency + 6,
+    applicationName: 'evp-streamer',
+    logger,
+  });
+  const kafka = createKafka({ brokers: settings.kafkaBrokers, clientId: 'evp-streamer', logger });
+  const admin = kafka.admin();
+  const decoder = createEventDecoder(createRegistryClient({ url: settings.schemaRegistryUrl }));
+  const entities = new Set(Object.values(readCatalogue()).map((entry) => entry.entity));
+  const owner = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  let group: GroupConsumer | undefined;
+  let topics: string[] = [];
+
+  const metrics = createStreamerMetrics({
+    lag: () => lagOf(admin, pool, groupId, group?.topics ?? topics),
+    queues: () => queueDepths(pool),
+  });
+  metrics.databaseUp.set(1);
+
+  try {
+    await untilReachable(logger, 'PostgreSQL', async () => void (await migratePool(pool, settings.databaseSchema, logger)));
+    await connectKafka(settings.kafkaBrokers, admin);
+    topics = await untilTopics(admin, settings.topicPrefix, entities, logger);
+  } catch (error) {
+    await Promise.allSettled([admin.disconnect(), pool.end()]);
+    throw error;
+  }
+
+  const senders = {
+    webhook: createWebhookSender({ allowedHosts: settings.allowedHosts }),
+    kafka: createKafkaSender({ logger }),
+    file: createFileSender(),
+  };
+  const dispatcher = startDispatcher({
+    pool,
+    logger,
+    metrics,
+    senders,
+    owner,
+    pollMs: settings.pollMs,
+    destinationRefreshMs: settings.destinationRefreshMs,
+    retryScheduleMs: settings.retryScheduleMs,
+    maxConcurrency: settings.maxConcurrency,
+    timeoutMs: settings.timeoutMs,
+    disableAfterMs: settings.disableAfterMs,
+    groupSize: settings.groupSize,
+    onDisabled: (destination) => emitDisabled(settings, destination),
+  });
+
+  const gate = createPauseGate({
+    logger,
+    pause: () => group?.pause(),
+    resume: () => group?.resume(),
+    onChange: (paused) => metrics.databaseUp.set(paused ? 0 : 1),
+  });
+  const closeAll = async () => {
+    gate.close();
+    await group?.stop();
+    await dispatcher.stop();
+    await Promise.allSettled([admin.disconnect(), senders.webhook.close(), senders.kafka.close(), senders.file.close()]);
+    await pool.end().catch(() => undefined);
+  };
+
+  try {
+    group = await startGroupConsumer({
+      kafka,
+      admin,
+      pool,
+      brokers: settings.kafkaBrokers,
+      groupId,
+      topicPrefix: settings.topicPrefix,
+      entities,
+      topics,
+      logger,
+      sessionTimeoutMs: settings.sessionTimeoutMs,
+      lingerMs: settings.lingerMs,
+      concurrency: settings.concurrency,
+      topicRefreshMs: settings.topicRefreshMs,
+      eachBatch: batchHandler({ settings, pool, admin, decoder, metrics, gate, dispatcher, seek: (...args) => group?.seek(...args) }),
+    });
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+  const consumer = group;
+
+  const retention = setInterval(() => void prune(pool, settings.retentionDays, logger), settings.retentionIntervalMs);
+  void prune(pool, settings.retentionDays, logger);
+
+  const ops = await startOpsServer({
+    port: settings.port,
+    registry: metrics.registry,
+    logger,
+    health: () => ({
+      ok: consumer.consuming && !gate.paused,
+      consuming: consumer.consuming,
+      database: gate.paused ? 'paused' : 'up',
+      ...(gate.reason ? { reason: gate.reason } : {}),
+      attemptsInFlight: dispatcher.inFlight,
+      topics: consumer.topics.length,
+      groupId,
+    }),
+  }).catch(async (error: unknown) => {
+    clearInterval(retention);
+    await closeAll();
+    throw error;
+  });
+  logger.info({ port: ops.port, owner }, 'streamer health and metrics listening');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port: ops.port,
+    stop() {
+      stopping ??= (async () => {
+        logger.info('streamer stopping: finishing the attempts in flight');
+        clearInterval(retention);
+        await closeAll();
+        await ops.close();
+        logger.info('streamer stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+interface HandlerContext {
+  readonly settings: StreamerOptions & { readonly [K in keyof typeof streamerDefaults]: number };
+  readonly pool: pg.Pool;
+  readonly admin: Admin;
+  readonly decoder: EventDecoder;
+  readonly metrics: StreamerMetrics;
+  readonly gate: PauseGate;
+  readonly dispatcher: Dispatcher;
+  readonly seek: (topic: string, partition: number, offset: string) => void;
+}
+
+/** The eachBatch handler: decode, fan out in chunks of `batchSize`, resolve what was committed. */
+function batchHandler(ctx: HandlerContext) {
+  const { settings, metrics, gate } = ctx;
+  return async (payload: EachBatchPayload): Promise<void> => {
+    const { batch } = payload;
+    const { topic, partition } = batch;
+    const entityType = topic.slice(settings.topicPrefix.length + 1);
+    const log = settings.logger.child({ topic, partition });
+    for (let start = 0; start < batch.messages.length; start += settings.batchSize) {
+      if (!payload.isRunning() || payload.isStale() || gate.paused) return;
+      const messages = batch.messages.slice(start, start + settings.batchSize);
+      let outcome;
+      try {
+        const items = await decodeAll(ctx.decoder, messages, topic, partition, entityType);
+        outcome = await fanOutWithRetry(ctx, topic, partition, items);
+      } catch (error) {
+        if (!(error instanceof RegistryError) && !isConnectionError(error)) log.error({ err: error }, 'fanning out a batch failed');
+        gate.failed(error, error instanceof RegistryError ? 'the schema registry failed' : 'PostgreSQL is unreachable');
+        return;
+      }
+      gate.succeeded();
+      if (outcome.kind === 'rewind') {
+        ctx.seek(topic, partition, outcome.to.toString());
+        return;
+      }
+      if (outcome.lost)
+        log.warn(
+          { from: outcome.lost.from.toString(), to: outcome.lost.to.toString() },
+          'records between the stored position and the log start were deleted by Kafka retention before they were fanned out',
+        );
+      for (const skipped of outcome.skipped) {
+        metrics.skipped.inc({ topic });
+        log.warn({ offset: skipped.offset, reason: skipped.reason }, 'record not fanned out (the materializer dead-letters it)');
+      }
+      if (outcome.deliveries > 0) {
+        metrics.fannedOut.inc({ topic }, outcome.deliveries);
+        ctx.dispatcher.wake();
+      }
+      payload.resolveOffset((messages[messages.length - 1] as KafkaMessage).offset);
+      await payload.heartbeat();
+    }
+  };
+}
+
+async function fanOutWithRetry(ctx: HandlerContext, topic: string, partition: number, items: readonly FanOutItem[]) {
+  for (let attempt = 1; ; attempt++) {
+    const client = await ctx.pool.connect();
+    let broken: Error | undefined;
+    try {
+      return await fanOut(client, { groupId: ctx.settings.groupId, topic, partition }, items, () =>
+        logStartOffset(ctx.admin, topic, partition),
+      );
+    } catch (error) {
+      if (isConnectionError(error)) broken = error as Error;
+      const decision = nextAttempt(attempt, isTransientConflict(error), { retries: 5, initialDelayMs: 20, maxDelayMs: 500 });
+      if (!decision.retry) throw error;
+      await sleep(decision.delayMs);
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+async function decodeAll(
+  decoder: EventDecoder,
+  messages: readonly KafkaMessage[],
+  topic: string,
+  partition: number,
+  entityType: string,
+): Promise<FanOutItem[]> {
+  const now = Date.now();
+  const items: FanOutItem[] = [];
+  for (const message of messages) {
+    const { offset } = message;
+    const decoded = await decoder.decode(message.value ?? null);
+    if (!decoded.ok) {
+      items.push({ offset, skipped: decoded.reason });
+      continue;
+    }
+    const problems = envelopeProblems(decoded.event, entityType, now);
+    if (problems.length > 0) {
+      items.push({ offset, skipped: `the event fails validation: ${problems.join('; ')}` });
+      continue;
+    }
+    const row = toEventRow(decoded.event, decoded.schemaId, { topic, entityType, partition, offset });
+    const payload = toEventObject({
+      id: row.id,
+      type: row.type,
+      organization_id: row.organizationId,
+      data: JSON.parse(row.data) as Record<string, unknown>,
+      previous_attributes: row.previousAttributes === null ? null : (JSON.parse(row.previousAttributes) as Record<string, unknown>),
+      request_id: row.requestId,
+      occurred_at: row.occurredAt,
+      entity_type: row.entityType,
+      entity_id: row.entityId,
+      action: row.action,
+      source: row.source,
+      severity: row.severity,
+      actor: row.actor,
+    });
+    items.push({
+      offset,
+      event: {
+        id: row.id,
+        organizationId: row.organizationId,
+        type: row.type,
+        severity: row.severity,
+        entityType: row.entityType,
+        entityId: row.entityId,
+        payload: JSON.stringify(payload),
+      },
+    });
+  }
+  return items;
+}
+
+async function prune(pool: pg.Pool, retentionDays: number, logger: StreamerOptions['logger']): Promise<void> {
+  try {
+    const deleted = await pruneDeliveries(pool, retentionDays);
+    if (deleted > 0) logger.info({ deleted, retentionDays }, 'deliveries past retention deleted');
+  } catch (error) {
+    logger.warn({ err: error }, 'delivery retention run failed; trying again at the next run');
+  }
+}
+
+/** `destination.disabled`, published like any other event (topic `<prefix>.destination`). */
+async function emitDisabled(settings: StreamerOptions, destination: DisabledDestination): Promise<void> {
+  if (!settings.publishEvent) return;
+  await settings.publishEvent('destination.disabled', {
+    organization_id: destination.organization_id,
+    source: 'system',
+    severity: 'warn',
+    previous_attributes: { active: true },
+    data: {
+      id: destination.id,
+      object: 'destination',
+      type: destination.type,
+      description: destination.description,
+      active: false,
+      event_types: destination.event_types,
+      severities: destination.severities,
+      entity_types: destination.entity_types,
+      ordering: destination.ordering,
+      url: destination.type === 'webhook' ? destination.settings['url'] : null,
+      disabled_reason: destination.disabled_reason,
+      disabled_at: destination.disabled_at.toISOString(),
+      created_at: destination.created_at.toISOString(),
+      updated_at: destination.updated_at.toISOString(),
+    },
+  });
+}

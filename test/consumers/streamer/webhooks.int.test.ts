@@ -1,0 +1,248 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTestContext } from '../../harness/index.js';
+import { waitFor } from '../../harness/materializer.js';
+import { freePort, startWebhookReceiver, type WebhookReceiver } from '../../harness/webhook-receiver.js';
+import { countDeliveries, startStreamerStack } from './setup.js';
+
+const ctx = useTestContext('streamer_webhooks');
+let stack: Awaited<ReturnType<typeof startStreamerStack>>;
+const receivers: WebhookReceiver[] = [];
+
+beforeAll(async () => {
+  stack = await startStreamerStack(ctx);
+});
+
+afterAll(async () => {
+  for (const receiver of receivers) await receiver.close();
+  await stack?.stop();
+});
+
+async function receiver(port?: number): Promise<WebhookReceiver> {
+  const started = await startWebhookReceiver(port === undefined ? {} : { port });
+  receivers.push(started);
+  return started;
+}
+
+const idsOf = (requests: readonly { json: unknown }[]) => requests.map((request) => (request.json as { id: string }).id);
+
+describe('streamer webhooks', () => {
+  it('delivers every subscribed event to a receiver that was down, once it is up, each once as a success', async () => {
+    const port = await freePort();
+    const destination = await stack.createDestination({
+      type: 'webhook',
+      event_types: ['invoice.*'],
+      webhook: { url: `http://127.0.0.1:${port}/hook` },
+    });
+    const published: string[] = [];
+    for (let i = 0; i < 20; i++) published.push((await stack.publish('invoice.created', `inv_down_${i}`)).eventId);
+    await stack.publish('customer.created', 'cus_not_subscribed');
+
+    // Nothing listens: every delivery fails its first attempt (connection refused) and waits for a retry.
+    await waitFor(
+      () =>
+        stack.pool.query<{ n: number }>('select count(*)::int as n from deliveries where destination_id = $1 and times_attempted > 0', [
+          destination.id,
+        ]),
+      (result) => result.rows[0]?.n === 20,
+      120_000,
+      'a first failed attempt of every delivery',
+    );
+    const attempt = await stack.pool.query<{ error: string }>(
+      'select a.error from delivery_attempts a join deliveries d on d.id = a.delivery_id where d.destination_id = $1 limit 1',
+      [destination.id],
+    );
+    expect(attempt.rows[0]?.error).toMatch(/ECONNREFUSED|refused/i);
+
+    const up = await receiver(port);
+    up.secret = destination.secret;
+    await stack.settled(destination.id, 20);
+
+    expect(await countDeliveries(stack.pool, destination.id)).toBe(20);
+    expect(up.received.every((request) => request.verified)).toBe(true);
+    expect(new Set(idsOf(up.accepted()))).toEqual(new Set(published));
+    // The webhook-id is the delivery id: one per event, whatever the retries.
+    const { rows } = await stack.pool.query<{ id: string; event_id: string; attempts: number; successes: number }>(
+      `select d.id, d.event_id,
+              (select count(*)::int from delivery_attempts a where a.delivery_id = d.id) as attempts,
+              (select count(*)::int from delivery_attempts a where a.delivery_id = d.id and a.status_code between 200 and 299) as successes
+         from deliveries d where d.destination_id = $1`,
+      [destination.id],
+    );
+    expect(rows.every((row) => row.successes === 1 && row.attempts >= 2)).toBe(true);
+    for (const request of up.accepted()) {
+      const row = rows.find((candidate) => candidate.id === request.id);
+      expect(row?.event_id).toBe((request.json as { id: string }).id);
+    }
+    // The body is the Events API's event object.
+    expect(up.accepted()[0]?.json).toMatchObject({ object: 'event', type: 'invoice.created', organization_id: stack.organizationId });
+  });
+
+  it('a destination answering 500s and one that hangs do not hold back a healthy one', async () => {
+    const healthy = await receiver();
+    const failing = await receiver();
+    failing.answer = () => ({ status: 500, body: 'internal error' });
+    const hanging = await receiver();
+    hanging.answer = () => 'hang';
+    const subscribe = { type: 'webhook', event_types: ['customer.updated'] };
+    const good = await stack.createDestination({ ...subscribe, webhook: { url: healthy.url } });
+    healthy.secret = good.secret;
+
+    const latencies = async (count: number, prefix: string): Promise<number[]> => {
+      const before = healthy.accepted().length;
+      const sentAt = new Map<string, number>();
+      for (let i = 0; i < count; i++) {
+        const { eventId: id } = await stack.publish('customer.updated', `cus_${prefix}_${i}`);
+        sentAt.set(id, Date.now());
+      }
+      await waitFor(
+        () => Promise.resolve(healthy.accepted().length - before),
+        (n) => n >= count,
+        120_000,
+        `${count} deliveries to the healthy receiver`,
+      );
+      return healthy
+        .accepted()
+        .slice(before)
+        .map((request) => request.at - (sentAt.get((request.json as { id: string }).id) ?? request.at));
+    };
+
+    const alone = await latencies(30, 'alone');
+    const bad = await stack.createDestination({ ...subscribe, webhook: { url: failing.url } });
+    const stuck = await stack.createDestination({ ...subscribe, webhook: { url: hanging.url, timeout_ms: 60_000 } });
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the workers read destinations every 200 ms
+    const beside = await latencies(30, 'beside');
+
+    // The healthy destination got all 30 while the hanging one still holds its first attempts:
+    // no settled delivery there, and its in-flight attempts are capped at its own concurrency.
+    expect(await countDeliveries(stack.pool, good.id, 'delivered')).toBe(60);
+    expect(await countDeliveries(stack.pool, stuck.id, 'delivered')).toBe(0);
+    expect(hanging.received.length).toBeLessThanOrEqual(10);
+    expect(hanging.received.length).toBeGreaterThan(0);
+    expect(failing.received.length).toBeGreaterThan(0);
+    expect(await countDeliveries(stack.pool, bad.id, 'delivered')).toBe(0);
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+    console.info(`healthy destination p50 latency: alone ${median(alone)} ms, beside a failing and a hanging one ${median(beside)} ms`);
+
+    // Pause them so the rest of the file is not slowed by their retries.
+    await stack.call('PATCH', `/api/v1/destinations/${bad.id}`, { active: false });
+    await stack.call('PATCH', `/api/v1/destinations/${stuck.id}`, { active: false });
+  });
+
+  it('410 Gone disables the destination and emits destination.disabled to its subscribers', async () => {
+    const gone = await receiver();
+    gone.answer = () => ({ status: 410, body: 'gone' });
+    const watcher = await receiver();
+    const watching = await stack.createDestination({
+      type: 'webhook',
+      event_types: ['destination.disabled'],
+      webhook: { url: watcher.url },
+    });
+    watcher.secret = watching.secret;
+    const destination = await stack.createDestination({ type: 'webhook', event_types: ['invoice.paid'], webhook: { url: gone.url } });
+    await stack.publish('invoice.paid', 'inv_gone');
+
+    const disabled = await waitFor(
+      () => stack.call<{ active: boolean; disabled_reason: string | null }>('GET', `/api/v1/destinations/${destination.id}`),
+      (answer) => answer.body.active === false,
+      60_000,
+      'the destination to be disabled',
+    );
+    expect(disabled.body.disabled_reason).toMatch(/410/);
+    expect(await countDeliveries(stack.pool, destination.id, 'failed')).toBe(1);
+    await waitFor(
+      () => Promise.resolve(watcher.accepted().length),
+      (n) => n >= 1,
+      60_000,
+      'destination.disabled at the watching receiver',
+    );
+    expect(watcher.accepted()[0]?.json).toMatchObject({
+      type: 'destination.disabled',
+      entity_id: destination.id,
+      severity: 'warn',
+      data: { id: destination.id, active: false, url: gone.url },
+      previous_attributes: { active: true },
+    });
+    expect(watcher.accepted()[0]?.verified).toBe(true);
+
+    // Disabled: later events are recorded and held, not attempted, until it is enabled again.
+    await stack.publish('invoice.paid', 'inv_gone_later');
+    await waitFor(
+      () => countDeliveries(stack.pool, destination.id, 'pending'),
+      (n) => n === 1,
+      60_000,
+      'the held delivery',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(gone.received).toHaveLength(1);
+    gone.answer = () => ({ status: 200 });
+    const enabled = await stack.call<{ active: boolean; disabled_reason: string | null }>(
+      'PATCH',
+      `/api/v1/destinations/${destination.id}`,
+      {
+        active: true,
+      },
+    );
+    expect(enabled.body).toMatchObject({ active: true, disabled_reason: null });
+    await stack.settled(destination.id, 1, 'delivered');
+    expect(gone.received).toHaveLength(2);
+  });
+
+  it('per_entity ordering holds an entity back until its earlier event succeeded, across retries', async () => {
+    const ordered = await receiver();
+    // Fail the first two attempts of every delivery: each event needs three attempts.
+    ordered.answer = ({ seen }) => (seen <= 2 ? { status: 503, body: 'busy' } : { status: 200 });
+    const destination = await stack.createDestination({
+      type: 'webhook',
+      event_types: ['crm.deal.*', 'invoice.updated'],
+      ordering: 'per_entity',
+      webhook: { url: ordered.url },
+    });
+    ordered.secret = destination.secret;
+    const expected = new Map<string, string[]>();
+    for (let round = 0; round < 5; round++) {
+      for (let entity = 0; entity < 4; entity++) {
+        const entityId = `inv_ordered_${entity}`;
+        const { eventId: id } = await stack.publish('invoice.updated', entityId);
+        expected.set(entityId, [...(expected.get(entityId) ?? []), id]);
+      }
+    }
+    await stack.settled(destination.id, 20);
+
+    for (const [entityId, ids] of expected) {
+      const requests = ordered.received.filter((request) => (request.json as { entity_id: string }).entity_id === entityId);
+      // Every attempt of event k comes after the success of event k-1.
+      const accepted = requests.filter((request) => request.status === 200);
+      expect(idsOf(accepted)).toEqual(ids);
+      for (let k = 1; k < ids.length; k++) {
+        const previousSuccess = accepted[k - 1]?.at ?? 0;
+        const firstAttempt = requests.find((request) => (request.json as { id: string }).id === ids[k]);
+        expect(firstAttempt?.at).toBeGreaterThanOrEqual(previousSuccess);
+        expect(requests.indexOf(firstAttempt!)).toBeGreaterThan(requests.indexOf(accepted[k - 1]!));
+      }
+    }
+    expect(ordered.received.every((request) => request.verified)).toBe(true);
+  });
+
+  it('batch mode posts signed JSON arrays of at most max_events, every event once', async () => {
+    const batches = await receiver();
+    const destination = await stack.createDestination({
+      type: 'webhook',
+      event_types: ['customer.deleted'],
+      webhook: { url: batches.url, batch: { max_events: 10, max_wait_ms: 300 } },
+    });
+    batches.secret = destination.secret;
+    const published: string[] = [];
+    for (let i = 0; i < 25; i++) published.push((await stack.publish('customer.deleted', `cus_batch_${i}`)).eventId);
+    await stack.settled(destination.id, 25);
+
+    const accepted = batches.accepted();
+    expect(accepted.every((request) => request.verified && Array.isArray(request.json) && request.id.startsWith('bat_'))).toBe(true);
+    expect(accepted.every((request) => (request.json as unknown[]).length <= 10)).toBe(true);
+    const ids = accepted.flatMap((request) => (request.json as { id: string }[]).map((event) => event.id));
+    expect(ids.sort()).toEqual([...published].sort());
+    const { rows } = await stack.pool.query<{ batch_id: string }>('select distinct batch_id from deliveries where destination_id = $1', [
+      destination.id,
+    ]);
+    expect(rows.map((row) => row.batch_id).sort()).toEqual(accepted.map((request) => request.id).sort());
+  });
+});
