@@ -2,12 +2,14 @@
 import { Command, CommanderError } from 'commander';
 import { PipelineError, coerceError } from '../adapters/errors.js';
 import { apiCommand } from './api.js';
+import { destinationsCommand } from './destinations.js';
 import { keysCommand } from './keys.js';
 import { materializerCommand } from './materializer.js';
 import { produceCommand } from './produce.js';
 import { schemasCommand } from './schemas.js';
 import { stackCommand } from './stack.js';
 import { startCommand } from './start.js';
+import { streamerCommand } from './streamer.js';
 import { tailCommand } from './tail.js';
 import { topicsCommand } from './topics.js';
 
@@ -21,8 +23,10 @@ const program = new Command('evp')
   .addCommand(produceCommand())
   .addCommand(tailCommand())
   .addCommand(materializerCommand())
+  .addCommand(streamerCommand())
   .addCommand(apiCommand())
   .addCommand(keysCommand())
+  .addCommand(destinationsCommand())
   .addCommand(startCommand());
 
 try {
