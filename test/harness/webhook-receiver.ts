@@ -15,7 +15,8 @@ export interface ReceivedWebhook {
 }
 
 /** What the receiver answers a request with; `hang` never answers. */
-export type ReceiverAnswer = { readonly status: number; readonly body?: string; readonly headers?: Record<string, string> } | 'hang';
+export type ReceiverAnswer =
+  { readonly status: number; readonly body?: string; readonly headers?: Record<string, string>; readonly delayMs?: number } | 'hang';
 
 export interface WebhookReceiver {
   readonly url: string;
@@ -95,7 +96,9 @@ export async function startWebhookReceiver(options: { port?: number; path?: stri
         hanging.add(response);
         return;
       }
-      response.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers }).end(answer.body ?? 'ok');
+      const respond = () => response.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers }).end(answer.body ?? 'ok');
+      if (answer.delayMs === undefined) respond();
+      else setTimeout(respond, answer.delayMs);
     });
   });
   await new Promise<void>((resolve, reject) => {

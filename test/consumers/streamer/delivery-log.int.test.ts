@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestContext } from '../../harness/index.js';
 import { waitFor } from '../../harness/materializer.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../harness/webhook-receiver.js';
-import { startStreamerStack } from './setup.js';
+import { pruneDeliveries } from '../../../consumers/streamer/sql/prune-deliveries.js';
+import { countDeliveries, startStreamerStack } from './setup.js';
 
 const ctx = useTestContext('streamer_log');
 let stack: Awaited<ReturnType<typeof startStreamerStack>>;
@@ -229,5 +230,65 @@ describe('delivery log, retry, replay and test sends', () => {
       .map((line) => JSON.parse(line) as { id: string; type: string; severity: string });
     expect(lines.map((event) => event.id).sort()).toEqual([...published].sort());
     expect(lines.every((event) => event.type === 'customer.created' && event.severity === 'info')).toBe(true);
+  });
+
+  it('disables a destination whose every attempt failed for longer than the disable period (5 days)', async () => {
+    const down = await receiver();
+    down.answer = () => ({ status: 502, body: 'bad gateway' });
+    const destination = await stack.createDestination({ type: 'webhook', event_types: ['invoice.approved'], webhook: { url: down.url } });
+    await stack.publish('invoice.approved', 'inv_failing_0');
+    await waitFor(
+      () => stack.call<{ failing_since: string | null }>('GET', `/api/v1/destinations/${destination.id}`),
+      (answer) => answer.body.failing_since !== null,
+      60_000,
+      'failing_since to be set',
+    );
+    // As if it had been failing for six days: the next failure disables it.
+    await stack.pool.query("update destinations set failing_since = now() - interval '6 days' where id = $1", [destination.id]);
+    await stack.publish('invoice.approved', 'inv_failing_1');
+    const disabled = await waitFor(
+      () => stack.call<{ active: boolean; disabled_reason: string | null }>('GET', `/api/v1/destinations/${destination.id}`),
+      (answer) => !answer.body.active,
+      60_000,
+      'the destination to be disabled',
+    );
+    expect(disabled.body.disabled_reason).toMatch(/^every attempt failed since /);
+  });
+
+  it('serves health and metrics: attempts by outcome, attempt latency, queue depth and oldest pending age', async () => {
+    const port = stack.streamer?.port;
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ ok: true, consuming: true, database: 'up' });
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toMatch(/evp_streamer_attempts_total\{type="webhook",outcome="delivered"\} \d+/);
+    expect(metrics).toMatch(/evp_streamer_attempts_total\{type="webhook",outcome="failed"\} \d+/);
+    expect(metrics).toMatch(/evp_streamer_attempt_duration_seconds_bucket\{le="0.1",type="webhook",result="2xx"\} \d+/);
+    expect(metrics).toMatch(/evp_streamer_deliveries_recorded_total\{topic="[^"]+\.invoice"\} \d+/);
+    expect(metrics).toContain('evp_streamer_queue_depth');
+    expect(metrics).toContain('evp_streamer_oldest_pending_seconds');
+    expect(metrics).toMatch(/evp_streamer_consumer_lag\{topic="[^"]+",partition="\d"\} 0/);
+  });
+
+  it('prunes deliveries and their attempts past the retention, and keeps the rest', async () => {
+    const { rows } = await stack.pool.query<{ destination_id: string }>('select destination_id from deliveries limit 1');
+    const destinationId = rows[0]?.destination_id as string;
+    const before = await countDeliveries(stack.pool, destinationId);
+    await stack.pool.query(
+      `insert into deliveries (id, organization_id, destination_id, event_id, event_type, entity_type, entity_id, payload, status, created_at)
+       values ('dlv_00000000-0000-7000-8000-000000000001', $1, $2, 'evt_00000000-0000-7000-8000-000000000001', 'invoice.sent',
+               'invoice', 'inv_old', '{}', 'delivered', now() - interval '91 days')`,
+      [stack.organizationId, destinationId],
+    );
+    await stack.pool.query(
+      `insert into delivery_attempts (delivery_id, attempt, attempted_at, duration_ms, status_code)
+       values ('dlv_00000000-0000-7000-8000-000000000001', 1, now() - interval '91 days', 12, 200)`,
+    );
+    expect(await pruneDeliveries(stack.pool, 90)).toBe(1);
+    expect(await countDeliveries(stack.pool, destinationId)).toBe(before);
+    const attempts = await stack.pool.query(
+      "select 1 from delivery_attempts where delivery_id = 'dlv_00000000-0000-7000-8000-000000000001'",
+    );
+    expect(attempts.rowCount).toBe(0);
   });
 });
