@@ -146,6 +146,14 @@ export const Destination = Type.Object({
 });
 export type DestinationObject = Static<typeof Destination>;
 
+export const DestinationSecret = Type.Object({
+  object: Type.Literal('destination_secret'),
+  destination_id: Type.String(),
+  secret: Type.String({ description: 'The current signing secret (whsec_…).' }),
+  previous_secret: Type.Union([Type.String(), Type.Null()], { description: 'The previous secret, while its grace period lasts.' }),
+  previous_secret_expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+
 export const DestinationId = Type.Object({ id: Type.String({ pattern: '^dst_[0-9a-f-]{36}$', description: 'A destination id (dst_…).' }) });
 
 export const RotateSecret = Type.Object(

@@ -123,6 +123,23 @@ export function destinationsCommand(): Command {
   );
 
   destinations.addCommand(
+    new Command('reveal-secret')
+      .description("print a webhook's signing secret (and the previous one while its grace period lasts)")
+      .argument('<id>', 'a webhook destination id (dst_…)')
+      .action(async (id: string, options: Connected) => {
+        const revealed = await client(options).request<{
+          secret: string;
+          previous_secret: string | null;
+          previous_secret_expires_at: string | null;
+        }>('GET', `/api/v1/destinations/${segment(id)}/secret`);
+        if (options.json) return printJson(revealed);
+        if (revealed.previous_secret !== null)
+          line(`previous secret, valid until ${revealed.previous_secret_expires_at}: ${revealed.previous_secret}`);
+        line(revealed.secret);
+      }),
+  );
+
+  destinations.addCommand(
     new Command('deliveries')
       .description("list a destination's deliveries, newest first")
       .argument('<destinationId>', 'a destination id (dst_…)')

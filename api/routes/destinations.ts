@@ -17,6 +17,7 @@ import {
   Destination,
   DestinationId,
   DestinationPageQuery,
+  DestinationSecret,
   RotateSecret,
   UpdateDestination,
   type DestinationObject,
@@ -33,6 +34,7 @@ import {
   type DestinationFields,
   type DestinationRow,
 } from '../sql/destinations.js';
+import { getDestinationSecret } from '../sql/get-destination-secret.js';
 import { Type } from 'typebox';
 
 const defaultGraceHours = 24;
@@ -208,6 +210,34 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
     async (request) => {
       if (!(await deleteDestination(ctx.query, request.organizationId, request.params.id))) throw missing(request.params.id);
       return { id: request.params.id, object: 'destination' as const, deleted: true as const };
+    },
+  );
+
+  app.get(
+    '/api/v1/destinations/:id/secret',
+    {
+      schema: {
+        summary: "Reveal a webhook's signing secret",
+        description:
+          'The current secret, and the previous one while its grace period lasts. Only this explicit call (and create and rotate) returns a secret.',
+        tags,
+        params: DestinationId,
+        querystring: NoQuery,
+        response: { 200: DestinationSecret, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const row = await getDestinationSecret(ctx.query, request.organizationId, request.params.id);
+      if (row === undefined) throw missing(request.params.id);
+      if (row.secret === null)
+        throw invalidParameter('id', `Only webhook destinations have a signing secret; ${request.params.id} is a ${row.type} destination.`);
+      return {
+        object: 'destination_secret' as const,
+        destination_id: request.params.id,
+        secret: row.secret,
+        previous_secret: row.previous_secret,
+        previous_secret_expires_at: row.previous_secret_expires_at?.toISOString() ?? null,
+      };
     },
   );
 

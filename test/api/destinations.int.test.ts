@@ -93,12 +93,21 @@ describe('/api/v1/destinations', () => {
     expect(rotated.body['secret']).toMatch(/^whsec_/);
     expect(rotated.body['secret']).not.toBe(created.body['secret']);
     expect(rotated.body['previous_secret_expires_at']).not.toBeNull();
+    const revealed = await call<Record<string, unknown>>('GET', `/api/v1/destinations/${id}/secret`);
+    expect(revealed.body).toEqual({
+      object: 'destination_secret',
+      destination_id: id,
+      secret: rotated.body['secret'],
+      previous_secret: created.body['secret'],
+      previous_secret_expires_at: rotated.body['previous_secret_expires_at'],
+    });
 
     const deleted = await call('DELETE', `/api/v1/destinations/${id}`);
     expect(deleted).toEqual({ status: 200, body: { id, object: 'destination', deleted: true } });
     expect((await call('GET', `/api/v1/destinations/${id}`)).status).toBe(404);
     // Another organization never sees it.
     const other = await stack.key('org_dst_other');
+    expect((await call('GET', `/api/v1/destinations/${second.body['id'] as string}/secret`, undefined, other)).status).toBe(404);
     expect((await call('GET', `/api/v1/destinations/${second.body['id'] as string}`, undefined, other)).status).toBe(404);
     expect((await getJson<{ data: unknown[] }>(`${stack.api.url}/api/v1/destinations`, other)).body.data).toEqual([]);
   });

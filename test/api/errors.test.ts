@@ -66,7 +66,9 @@ describe('validationError', () => {
     ]);
     expect(error.param).toBe('starting_after');
     expect(error.code).toBe('parameter_invalid');
-    expect(error.message).toBe('starting_after must be the id of an item of a previous page (evt_… for events, dst_… for destinations).');
+    expect(error.message).toBe(
+      'starting_after must be the id of an item of a previous page (evt_… for events, dst_… for destinations, dlv_… for deliveries).',
+    );
   });
 
   it('names a created[…] bound and says it must be an RFC 3339 time', () => {

@@ -223,6 +223,22 @@ describe('streamer webhooks', () => {
     expect(ordered.received.every((request) => request.verified)).toBe(true);
   });
 
+  it('a rate limit spaces the attempts: never more than the bucket allows in any second', async () => {
+    const paced = await receiver();
+    const destination = await stack.createDestination({
+      type: 'webhook',
+      event_types: ['customer.imported'],
+      rate_limit_per_second: 5,
+      webhook: { url: paced.url },
+    });
+    for (let i = 0; i < 20; i++) await stack.publish('customer.imported', `cus_paced_${i}`);
+    await stack.settled(destination.id, 20);
+    const times = paced.received.map((request) => request.at).sort((a, b) => a - b);
+    // A bucket of 5 refilled at 5/s: at most 5 + 5 in any one second, and 20 need at least 3 s.
+    for (const start of times) expect(times.filter((at) => at >= start && at < start + 1_000).length).toBeLessThanOrEqual(10);
+    expect((times.at(-1) ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(2_900);
+  });
+
   it('batch mode posts signed JSON arrays of at most max_events, every event once', async () => {
     const batches = await receiver();
     const destination = await stack.createDestination({
