@@ -1,0 +1,109 @@
+import type { Logger } from '../../adapters/logger.js';
+import { insertDestination, updateDestination, type DestinationRow } from '../../api/sql/destinations.js';
+import { getDestinationSecret } from '../../api/sql/get-destination-secret.js';
+import type { Query } from '../../api/sql/query.js';
+import { createDestinationId } from '../../core/destination-rules.js';
+import { createWebhookSecret } from '../../core/webhook-signature.js';
+
+/**
+ * One webhook destination per demo organization, pointing at the demo receiver: found by its
+ * description, reused (its URL moved to the receiver's, and enabled again if the streamer had
+ * disabled it) or created, subscribed to every event type.
+ */
+export const demoDestinationDescription = 'demo receiver';
+
+export interface DemoDestination {
+  readonly id: string;
+  readonly organizationId: string;
+  readonly outcome: 'created' | 'updated' | 'unchanged';
+}
+
+export async function ensureDemoDestinations(
+  query: Query,
+  organizationIds: readonly string[],
+  url: string,
+  logger: Logger,
+): Promise<DemoDestination[]> {
+  const destinations: DemoDestination[] = [];
+  for (const organizationId of organizationIds) {
+    const found = await findDemoDestination(query, organizationId);
+    let destination: DemoDestination;
+    if (found === undefined) {
+      const row = await insertDestination(query, {
+        id: createDestinationId(),
+        organization_id: organizationId,
+        type: 'webhook',
+        secret: createWebhookSecret(),
+        description: demoDestinationDescription,
+        active: true,
+        event_types: ['*'],
+        severities: null,
+        entity_types: null,
+        ordering: 'none',
+        settings: { url, headers: {}, batch: null },
+        max_concurrency: null,
+        rate_limit_per_second: null,
+        retry_schedule_ms: null,
+      });
+      destination = { id: row.id, organizationId, outcome: 'created' };
+    } else if (found.settings['url'] !== url || found.disabled_at !== null) {
+      await updateDestination(query, organizationId, found.id, {
+        description: found.description,
+        // Re-enable one the streamer disabled (the receiver was away too long); a paused one stays paused.
+        active: found.disabled_at !== null ? true : found.active,
+        event_types: found.event_types,
+        severities: found.severities,
+        entity_types: found.entity_types,
+        ordering: found.ordering,
+        settings: { ...found.settings, url },
+        max_concurrency: found.max_concurrency,
+        rate_limit_per_second: found.rate_limit_per_second,
+        retry_schedule_ms: found.retry_schedule_ms,
+      });
+      destination = { id: found.id, organizationId, outcome: 'updated' };
+    } else {
+      destination = { id: found.id, organizationId, outcome: 'unchanged' };
+    }
+    logger.info(
+      { destinationId: destination.id, organization: organizationId, url, outcome: destination.outcome },
+      'demo destination ready',
+    );
+    destinations.push(destination);
+  }
+  return destinations;
+}
+
+type FoundDestination = Pick<
+  DestinationRow,
+  | 'id'
+  | 'description'
+  | 'active'
+  | 'event_types'
+  | 'severities'
+  | 'entity_types'
+  | 'ordering'
+  | 'settings'
+  | 'max_concurrency'
+  | 'rate_limit_per_second'
+  | 'retry_schedule_ms'
+  | 'disabled_at'
+>;
+
+/** The organization's oldest live demo destination, if any. */
+async function findDemoDestination(query: Query, organizationId: string): Promise<FoundDestination | undefined> {
+  const { rows } = await query<FoundDestination>(
+    `select id, description, active, event_types, severities, entity_types, ordering, settings,
+            max_concurrency, rate_limit_per_second, retry_schedule_ms, disabled_at
+       from destinations
+      where organization_id = $1 and type = 'webhook' and description = $2 and deleted_at is null
+      order by id limit 1`,
+    [organizationId, demoDestinationDescription],
+  );
+  return rows[0];
+}
+
+/** The destination's live signing secrets: the current one, and the previous one during a rotation. */
+export async function readDemoSecrets(query: Query, destination: DemoDestination): Promise<string[]> {
+  const row = await getDestinationSecret(query, destination.organizationId, destination.id);
+  return [row?.secret, row?.previous_secret].filter((secret): secret is string => typeof secret === 'string');
+}
