@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { PipelineError, coerceError } from '../adapters/errors.js';
 import { apiCommand } from './api.js';
+import { demoCommand } from './demo.js';
 import { destinationsCommand } from './destinations.js';
 import { keysCommand } from './keys.js';
 import { materializerCommand } from './materializer.js';
@@ -27,7 +28,8 @@ const program = new Command('evp')
   .addCommand(apiCommand())
   .addCommand(keysCommand())
   .addCommand(destinationsCommand())
-  .addCommand(startCommand());
+  .addCommand(startCommand())
+  .addCommand(demoCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,23 @@
+# The pipeline's services (evp materializer | streamer | api | demo) in one image, for
+# docker-compose.yml. Build: docker build -t event-pipeline .
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# The Java stack and embedded PostgreSQL are not needed in the image: compose runs those.
+RUN npm ci --ignore-scripts
+COPY . .
+RUN npm run build && npm prune --omit=dev --ignore-scripts
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/migrations ./migrations
+COPY --from=build /app/schemas/entities ./schemas/entities
+COPY --from=build /app/schemas/catalogue.json ./schemas/catalogue.json
+COPY --from=build /app/schemas/generated ./schemas/generated
+USER node
+ENTRYPOINT ["node", "dist/cli/evp.js"]
+CMD ["api"]
