@@ -15,14 +15,15 @@ import { javaRequirements } from '../stack/versions.js';
 import { runApiBench, type ApiReport } from './api.js';
 import { runMaterialize, type MaterializeReport } from './materialize.js';
 import { runProduce, type ProduceOptions, type ProduceReport, type ScenarioResult } from './produce.js';
+import { runStreamerBench, type StreamerReport } from './streamer.js';
 
 /**
  * `npm run bench [scenario…]`: brings the local stack up (or reuses it), runs the scenarios named
- * (all when none is: produce, materialize, then api), prints a table each, writes
+ * (all when none is: produce, materialize, api, then streamer), prints a table each, writes
  * bench/results/latest.json, deletes its topics, subjects and schemas and stops only what it
  * started. A measurement, not a test: nothing here fails on a slow figure.
  */
-const scenarios = ['produce', 'materialize', 'api'] as const;
+const scenarios = ['produce', 'materialize', 'api', 'streamer'] as const;
 type Scenario = (typeof scenarios)[number];
 
 const resultsFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
@@ -60,6 +61,9 @@ async function main(): Promise<void> {
   const apiSeconds = positiveInt('BENCH_API_SECONDS', 10);
   const apiConnections = positiveInt('BENCH_API_CONNECTIONS', 10);
   const apiEmptyPartitions = nonNegativeInt('BENCH_API_EMPTY_PARTITIONS', 0);
+  const streamerEvents = positiveInt('BENCH_STREAMER_EVENTS', 50_000);
+  const streamerDestinations = positiveInt('BENCH_STREAMER_DESTINATIONS', 10);
+  const streamerTimeoutSeconds = positiveInt('BENCH_STREAMER_TIMEOUT_SECONDS', 1_800);
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel, { service: 'bench' });
   const topicPrefix = `bench.${randomBytes(4).toString('hex')}`;
@@ -70,12 +74,14 @@ async function main(): Promise<void> {
   let child: ChildProcess | undefined;
   let stopMaterialize: (() => Promise<void>) | undefined;
   let stopApiBench: (() => Promise<void>) | undefined;
+  let stopStreamerBench: (() => Promise<void>) | undefined;
   let cleaning: Promise<void> | undefined;
   const cleanup = (): Promise<void> =>
     (cleaning ??= (async () => {
       if (child && child.exitCode === null) child.kill('SIGTERM');
       await stopMaterialize?.();
       await stopApiBench?.();
+      await stopStreamerBench?.();
       if (admin) {
         const topics = (await admin.listTopics().catch(() => [])).filter((topic) => topic.startsWith(`${topicPrefix}.`));
         if (topics.length > 0)
@@ -188,6 +194,36 @@ async function main(): Promise<void> {
       process.stdout.write(`\n${renderApiTable(api)}\n`);
     }
 
+    let streamer: StreamerReport | undefined;
+    if (selected.includes('streamer')) {
+      streamer = await runStreamerBench({
+        events: streamerEvents,
+        destinations: streamerDestinations,
+        window,
+        timeoutMs: streamerTimeoutSeconds * 1000,
+        keys: 10_000,
+        partitions: 6,
+        targetValueBytes: 1_000,
+        topicPrefix: `${topicPrefix}.streamer`,
+        schema: `${topicPrefix.replace('.', '_')}_streamer`,
+        env,
+        brokers: up.endpoints.kafkaBrokers,
+        schemaRegistryUrl: up.endpoints.schemaRegistryUrl,
+        databaseUrl: await databaseUrl(config, logger),
+        admin,
+        logger,
+        streamer: {
+          retryScheduleMs: config.streamer.retryScheduleMs,
+          maxConcurrency: config.streamer.maxConcurrency,
+          timeoutMs: config.streamer.timeoutMs,
+          disableAfterMs: config.streamer.disableAfterHours * 3_600_000,
+          retentionDays: config.streamer.deliveryRetentionDays,
+        },
+        onCleanup: (stop) => (stopStreamerBench = stop),
+      });
+      process.stdout.write(`\n${renderStreamerTable(streamer)}\n`);
+    }
+
     fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
     const document = {
       generatedAt: new Date().toISOString(),
@@ -203,6 +239,7 @@ async function main(): Promise<void> {
       ...(produce ? { produce } : {}),
       ...(materialize ? { materialize } : {}),
       ...(api ? { api } : {}),
+      ...(streamer ? { streamer } : {}),
     };
     fs.writeFileSync(resultsFile, `${JSON.stringify(document, null, 2)}\n`);
     process.stdout.write(`\nwritten ${path.relative(process.cwd(), resultsFile)}\n`);
@@ -351,6 +388,119 @@ function renderApiTable(report: ApiReport): string {
           `WARNING ${result.scenario}: ${result.api?.non2xx ?? 0} non-2xx responses ${JSON.stringify(result.api?.statusCodes ?? {})}, ` +
           `${result.api?.errors ?? 0} connection errors, ${result.postgres?.errors ?? 0} failed queries`,
       ),
+    ...report.results.filter((result) => result.error !== null).map((result) => `${result.scenario}: ${result.error ?? ''}`),
+  ];
+  return [line(header), widths.map((width) => '-'.repeat(width)).join('-+-'), ...rows.map(line), '', ...notes].join('\n');
+}
+
+function renderStreamerTable(report: StreamerReport): string {
+  const figure = (value: number | null | undefined, digits = 0) =>
+    value === null || value === undefined
+      ? '-'
+      : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const rows = report.results.map((result) => [
+    result.scenario,
+    `${figure(result.done)}/${figure(result.expected)}`,
+    result.perSec === null ? 'failed' : figure(result.perSec),
+    figure(result.latencyMs?.p50, 1),
+    figure(result.latencyMs?.p99, 1),
+    figure(result.latencyMs?.max, 1),
+    result.elapsedMs === null ? '-' : figure(result.elapsedMs / 1000, 1),
+  ]);
+  const header = ['scenario', 'delivered', 'deliveries/s', 'p50 ms', 'p99 ms', 'max ms', 'elapsed s'];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join(' | ');
+
+  type Summary = { p50: number; p99: number } | null | undefined;
+  const [streamed] = report.results;
+  const details = (streamed?.details ?? {}) as {
+    fanOut?: { recorded: number; complete: boolean; elapsedMs: number | null; perSec: number | null };
+    phases?: { duringFanOut: { deliveries: number; perSec: number }; afterFanOut: { deliveries: number; perSec: number | null } } | null;
+    breakdown?: { publishToFanOutMs: Summary; fanOutToArrivalMs: Summary };
+    deliveriesByStatus?: Record<string, number>;
+    postgres?: {
+      activeAvg: number | null;
+      allBusyShare: number | null;
+      poolSize: number;
+      statements: { statement: string; share: number }[];
+    };
+    postgresCounters?: { perDelivery: Record<string, number> } | null;
+    eventLoopUtilization?: { streamerThread: number; receiverThread: number };
+    processCpuCores?: number;
+    machineCpu?: { cores: number; busyCores: number; iowaitCores: number; byProcess: Record<string, number> } | null;
+    repeatedWebhookIds?: number;
+    failedAttempts?: number;
+    unmatchedEventIds?: number;
+    unloaded?: { events: number; latencyMs: { p50: number; p99: number; max: number } | null };
+  };
+  const percent = (value: number | null | undefined) => (value === null || value === undefined ? '-' : `${Math.round(value * 100)}%`);
+  const pair = (summary: Summary) => (summary ? `p50 ${figure(summary.p50 / 1000, 1)} s / p99 ${figure(summary.p99 / 1000, 1)} s` : '-');
+  const { fanOut, phases, breakdown, postgres, machineCpu } = details;
+  const perDelivery = details.postgresCounters?.perDelivery;
+  const anomalies = [
+    details.repeatedWebhookIds ? `${details.repeatedWebhookIds} repeated webhook-ids (retries)` : '',
+    details.failedAttempts ? `${details.failedAttempts} failed attempts` : '',
+    details.unmatchedEventIds ? `${details.unmatchedEventIds} bodies with an unknown event id` : '',
+  ].filter((text) => text !== '');
+  const cpus = os.cpus();
+  const { streamer } = report;
+  const notes = [
+    `${report.events.toLocaleString('en-US')} invoice.updated events (Kafka value ${report.valueBytes} B, webhook body ${report.bodyBytes ?? '-'} B of JSON) ` +
+      `× ${report.destinations} webhook destinations of org_bench = ${report.deliveries.toLocaleString('en-US')} deliveries, ` +
+      `all to one node:http receiver (a worker thread of its own, 127.0.0.1, /d/<n>, 204 at once)`,
+    `streamer: startStreamer() in this process, ${streamer.maxConcurrency} attempts in flight per destination (${streamer.maxConcurrency * report.destinations} in all), ` +
+      `pool of ${streamer.poolSize}, webhook sender ≤ ${streamer.senderConnectionsPerOrigin} connections per origin, timeout ${streamer.timeoutMs} ms, ` +
+      `retry schedule ${streamer.retryScheduleMs.join(',')} ms; started and warmed with one event before the first publish; ` +
+      `the events published through the SDK meanwhile, ${report.window} in flight` +
+      (report.publish ? ` (${figure(report.publish.elapsedMs / 1000, 1)} s, ${figure(report.publish.eventsPerSec)} events/s)` : ''),
+    `streamer deliveries/s: distinct webhook-ids at the receiver / (last arrival − first publish); latency: arrival − its event's publish() resolved ` +
+      `(all N published in a burst, so it is mostly the wait in the backlog)` +
+      (details.unloaded?.latencyMs
+        ? `; without a backlog (${details.unloaded.events} events one at a time before the burst): ` +
+          `p50 ${figure(details.unloaded.latencyMs.p50, 1)} / p99 ${figure(details.unloaded.latencyMs.p99, 1)} / max ${figure(details.unloaded.latencyMs.max, 1)} ms`
+        : ''),
+    `fan-out: ${fanOut ? `${figure(fanOut.recorded)} deliveries recorded ${fanOut.complete ? 'within' : 'after'} ${figure((fanOut.elapsedMs ?? 0) / 1000, 1)} s of the first publish, ${figure(fanOut.perSec)}/s` : '-'}` +
+      (phases
+        ? `; delivered meanwhile ${figure(phases.duringFanOut.deliveries)} (${figure(phases.duringFanOut.perSec)}/s), ` +
+          `then ${figure(phases.afterFanOut.deliveries)} at ${figure(phases.afterFanOut.perSec)}/s`
+        : ''),
+    `where an event's time went: publish → deliveries recorded ${pair(breakdown?.publishToFanOutMs)}, recorded → arrival ${pair(breakdown?.fanOutToArrivalMs)}` +
+      (details.deliveriesByStatus
+        ? `; deliveries ${Object.entries(details.deliveriesByStatus)
+            .map(([status, count]) => `${status} ${count.toLocaleString('en-US')}`)
+            .join(', ')} (the warm-up events' included)`
+        : ''),
+    ...(postgres
+      ? [
+          `the streamer's PostgreSQL connections (pg_stat_activity every 500 ms): ${figure(postgres.activeAvg, 1)} of ${postgres.poolSize} active on average, ` +
+            `all ${postgres.poolSize} busy in ${percent(postgres.allBusyShare)} of samples; busiest: ` +
+            postgres.statements
+              .slice(0, 5)
+              .map((entry) => `${entry.statement} ${figure(entry.share, 2)}`)
+              .join(', '),
+        ]
+      : []),
+    ...(perDelivery
+      ? [
+          `PostgreSQL per delivery (server-wide counters): ${figure(perDelivery['commits'], 2)} commits` +
+            (perDelivery['wal_bytes'] !== undefined ? `, ${figure(perDelivery['wal_bytes'])} B of WAL` : '') +
+            (perDelivery['wal_sync'] !== undefined ? `, ${figure(perDelivery['wal_sync'], 2)} WAL syncs` : ''),
+        ]
+      : []),
+    `CPU while the streamer ran: ` +
+      (machineCpu
+        ? `machine ${figure(machineCpu.busyCores, 2)} of ${machineCpu.cores} cores busy (+ ${figure(machineCpu.iowaitCores, 2)} iowait): ` +
+          Object.entries(machineCpu.byProcess)
+            .map(([label, cores]) => `${label} ${figure(cores, 2)}`)
+            .join(', ') +
+          '; '
+        : '') +
+      `event loop busy: streamer's thread ${percent(details.eventLoopUtilization?.streamerThread)}, receiver's ${percent(details.eventLoopUtilization?.receiverThread)}`,
+    `baseline: undici request() with ${streamed?.inFlight ?? '-'} posts in flight, the streamer's bodies in fan-out order, a fresh webhook-id each, ` +
+      `content-type, user-agent and the three Standard Webhooks headers signed per post (signatureHeader); latency: from signing to the response read`,
+    `machine: ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, ${os.platform()} ${os.release()}, Node ${process.version}; Kafka, the registry and PostgreSQL on the same machine`,
+    ...(anomalies.length > 0 ? [`NOTE ${anomalies.join(', ')}`] : []),
     ...report.results.filter((result) => result.error !== null).map((result) => `${result.scenario}: ${result.error ?? ''}`),
   ];
   return [line(header), widths.map((width) => '-'.repeat(width)).join('-+-'), ...rows.map(line), '', ...notes].join('\n');
