@@ -4,7 +4,8 @@ import { judgeAttempt, type AttemptResult } from '../../core/delivery-schedule.j
 import type { StreamerMetrics } from './metrics.js';
 import type { FileRequest, KafkaRequest, SendOutcome, WebhookRequest } from './senders/types.js';
 import { claimBatch, claimDeliveries, type ClaimedDelivery } from './sql/claim-deliveries.js';
-import { completeAttempt, releaseLeases, type DeliveryStatus } from './sql/complete-attempt.js';
+import { createAttemptRecorder } from './attempt-recorder.js';
+import { releaseLeases, type DeliveryStatus } from './sql/complete-attempt.js';
 import { disableDestination, recordDestinationOutcome, type DisabledDestination } from './sql/destination-health.js';
 import { loadDestinations, type SendingDestination } from './sql/load-destinations.js';
 
@@ -77,6 +78,9 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   let again = false;
   let stopped = false;
   let lastComplaint = 0;
+  const recorder = createAttemptRecorder({ pool, owner: options.owner, logger });
+  // What this worker last knew of each destination's failure run: undefined (ask), null (none), or since when.
+  const failing = new Map<string, number | null>();
 
   const tick = async (): Promise<void> => {
     if (stopped) return;
@@ -89,6 +93,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       if (Date.now() - loadedAt >= options.destinationRefreshMs) {
         destinations = await loadDestinations(pool);
         loadedAt = Date.now();
+        for (const destination of destinations) failing.set(destination.id, destination.failingSince);
         for (const id of states.keys()) if (!destinations.some((d) => d.id === id) && states.get(id)?.inFlight === 0) states.delete(id);
       }
       for (const destination of destinations) {
@@ -196,8 +201,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       const status: DeliveryStatus = verdict.outcome === 'delivered' ? 'delivered' : verdict.outcome === 'retry' ? 'needs_retry' : 'failed';
       return { id: delivery.id, status, nextAttemptAt: verdict.outcome === 'retry' ? new Date(verdict.at) : null };
     });
-    const recorded = await completeAttempt(pool, {
-      owner: options.owner,
+    const settled = await recorder.record({
       attemptedAt,
       durationMs: outcome.durationMs,
       statusCode: outcome.statusCode ?? null,
@@ -206,7 +210,6 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       batchId: unit.batchId,
       deliveries,
     });
-    const settled = new Set(recorded);
     for (const delivery of deliveries) {
       if (!settled.has(delivery.id)) continue;
       const outcomeLabel = delivery.status === 'needs_retry' ? 'retry' : delivery.status;
@@ -219,17 +222,32 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     if (settled.size < deliveries.length)
       log.warn({ lost: deliveries.length - settled.size }, 'a lease ran out during the attempt; another worker owns those deliveries now');
     const succeeded = deliveries.every((delivery) => delivery.status === 'delivered');
-    const failingSince = await recordDestinationOutcome(pool, destination.id, succeeded);
+    const failingSince = await noteOutcome(destination.id, succeeded);
     if (gone) {
       await disable(destination, 'the endpoint answered 410 Gone', 'gone');
-    } else if (failingSince !== undefined && now - failingSince.getTime() > options.disableAfterMs) {
-      await disable(destination, `every attempt failed since ${failingSince.toISOString()}`, 'failing');
+    } else if (failingSince !== null && now - failingSince > options.disableAfterMs) {
+      await disable(destination, `every attempt failed since ${new Date(failingSince).toISOString()}`, 'failing');
     }
+  };
+
+  /** Keeps `failing_since` in step, writing only when the run of failures starts or ends. */
+  const noteOutcome = async (destinationId: string, succeeded: boolean): Promise<number | null> => {
+    const known = failing.get(destinationId);
+    if (succeeded) {
+      if (known !== null) await recordDestinationOutcome(pool, destinationId, true);
+      failing.set(destinationId, null);
+      return null;
+    }
+    if (typeof known === 'number') return known;
+    const since = (await recordDestinationOutcome(pool, destinationId, false))?.getTime() ?? Date.now();
+    failing.set(destinationId, since);
+    return since;
   };
 
   const disable = async (destination: SendingDestination, reason: string, label: string): Promise<void> => {
     const disabled = await disableDestination(pool, destination.id, reason);
     destinations = destinations.filter((d) => d.id !== destination.id);
+    failing.delete(destination.id);
     if (!disabled) return;
     metrics.disabled.inc({ reason: label });
     logger.error({ destinationId: destination.id, reason }, 'destination disabled; its deliveries wait until it is re-enabled');

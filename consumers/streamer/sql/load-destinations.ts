@@ -12,6 +12,8 @@ export interface SendingDestination {
   readonly maxConcurrency: number | null;
   readonly rateLimitPerSecond: number | null;
   readonly retryScheduleMs: readonly number[] | null;
+  /** When its current run of failures began (ms), null when its last attempt succeeded. */
+  readonly failingSince: number | null;
 }
 
 interface Row {
@@ -25,6 +27,7 @@ interface Row {
   max_concurrency: number | null;
   rate_limit_per_second: number | null;
   retry_schedule_ms: number[] | null;
+  failing_since: Date | null;
 }
 
 /** Every active destination (paused, disabled and deleted ones hold their deliveries). */
@@ -32,7 +35,7 @@ export async function loadDestinations(pool: pg.Pool): Promise<SendingDestinatio
   const { rows } = await pool.query<Row>(
     `select id, organization_id, type, ordering, settings, secret,
             case when previous_secret_expires_at > now() then previous_secret end as previous_secret,
-            max_concurrency, rate_limit_per_second, retry_schedule_ms
+            max_concurrency, rate_limit_per_second, retry_schedule_ms, failing_since
        from destinations where active and deleted_at is null`,
   );
   return rows.map((row) => ({
@@ -45,5 +48,6 @@ export async function loadDestinations(pool: pg.Pool): Promise<SendingDestinatio
     maxConcurrency: row.max_concurrency,
     rateLimitPerSecond: row.rate_limit_per_second,
     retryScheduleMs: row.retry_schedule_ms,
+    failingSince: row.failing_since?.getTime() ?? null,
   }));
 }
