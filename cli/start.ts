@@ -35,9 +35,7 @@ export function startCommand(): Command {
     .option('--no-demo', 'do not run the demo traffic and its webhook receiver')
     .option('--demo-rate <rate>', 'events per second the demo publishes, e.g. 20/s', '20/s')
     .option('--demo-port <port>', 'port of the demo webhook receiver', parsePortNumber, 3003)
-    .addOption(
-      new Option('--registry-storage <kind>', 'where the schema registry keeps schemas').choices(['sql', 'memory']).default('sql'),
-    )
+    .addOption(new Option('--registry-storage <kind>', 'where the schema registry keeps schemas').choices(['sql', 'memory']).default('sql'))
     .option('--ready-timeout <seconds>', 'how long to wait for the services to be ready', parsePositive, 180)
     .action(async (options: StartOptions) => {
       const { config, logger } = commandContext('start');
@@ -142,12 +140,14 @@ function parseServices(value: string): PipelineService[] {
 
 function parsePortNumber(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new InputError(`--demo-port must be 1..65535, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw new InputError(`--demo-port must be 1..65535, got ${JSON.stringify(value)}`);
   return port;
 }
 
 function parsePositive(value: string): number {
   const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new InputError(`--ready-timeout must be a number of seconds, got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new InputError(`--ready-timeout must be a number of seconds, got ${JSON.stringify(value)}`);
   return seconds;
 }
