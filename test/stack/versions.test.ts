@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { versions } from '../../stack/versions.js';
 
 const compose = fs.readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8');
-const images = [...compose.matchAll(/image:\s*(\S+)/g)].map((match) => match[1]);
+// The stack's images; the pipeline's own image (built from the Dockerfile) is event-pipeline:local.
+const images = [...compose.matchAll(/image:\s*(\S+)/g)].map((match) => match[1]).filter((image) => image !== 'event-pipeline:local');
 
 describe('docker-compose.yml', () => {
   it('runs the versions the local stack runs', () => {
@@ -12,6 +13,11 @@ describe('docker-compose.yml', () => {
       `apicurio/apicurio-registry:${versions.apicurio}`,
       `postgres:${versions.postgresImage}`,
     ]);
+  });
+
+  it('builds the pipeline services from the Dockerfile and runs each of them', () => {
+    for (const service of ['setup', 'materializer', 'streamer', 'api', 'demo']) expect(compose).toMatch(new RegExp(`^  ${service}:$`, 'm'));
+    expect(compose).toContain('build: .');
   });
 
   it('publishes the local stack ports on loopback', () => {
