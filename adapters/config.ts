@@ -86,6 +86,8 @@ export interface Config {
    * link-local). @defaultValue none (`DESTINATION_ALLOWED_HOSTS`, comma-separated)
    */
   readonly destinationAllowedHosts: readonly string[];
+  /** File destinations may only write inside this directory. @defaultValue `<EVP_DATA_DIR>/destinations` (`DESTINATION_FILE_ROOT`) */
+  readonly destinationFileRoot: string;
   /** pino level. @defaultValue `info` (`LOG_LEVEL`) */
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   readonly stack: StackConfig;
@@ -193,6 +195,9 @@ const envSchema = z.object({
       )
       .optional(),
   ),
+  DESTINATION_FILE_ROOT: optionalText.pipe(
+    z.string().regex(/^\//, 'must be an absolute directory, e.g. /var/lib/evp/destinations').optional(),
+  ),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   EVP_DATA_DIR: optionalText,
   EVP_CACHE_DIR: optionalText,
@@ -252,6 +257,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     topicPrefix: e.TOPIC_PREFIX,
     apiPort: e.API_PORT,
     destinationAllowedHosts: e.DESTINATION_ALLOWED_HOSTS ?? [],
+    destinationFileRoot: path.resolve(
+      e.DESTINATION_FILE_ROOT ?? path.join(e.EVP_DATA_DIR ?? path.join(home, '.local', 'share', 'event-pipeline'), 'destinations'),
+    ),
     logLevel: e.LOG_LEVEL,
     stack: {
       dataDir: path.resolve(e.EVP_DATA_DIR ?? path.join(home, '.local', 'share', 'event-pipeline')),

@@ -47,6 +47,7 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
     stream,
     allowedHosts: new Set((options.allowedHosts ?? []).map((host) => host.toLowerCase())),
     eventRetentionDays: options.eventRetentionDays ?? 90,
+    fileRoot: options.fileRoot,
   };
   const app = await buildApi({ context, logger, checkDatabase: async () => void (await pool.query('select 1')) });
   return {

@@ -22,6 +22,8 @@ export interface ApiContext {
   readonly allowedHosts: ReadonlySet<string>;
   /** Days the event log keeps an event (EVENT_RETENTION_DAYS; 0 keeps all): says whether a delivery's event is still there. */
   readonly eventRetentionDays: number;
+  /** The directory file destinations must be inside (DESTINATION_FILE_ROOT); undefined: none are allowed. */
+  readonly fileRoot: string | undefined;
 }
 
 export interface StreamSettings {

@@ -22,6 +22,8 @@ export interface ApiOptions {
   readonly allowedHosts?: readonly string[];
   /** Days the event log keeps an event; 0 keeps all. @defaultValue 90 (`EVENT_RETENTION_DAYS`) */
   readonly eventRetentionDays?: number;
+  /** File destinations must write inside this directory; without one they are refused. (`evp api`: `DESTINATION_FILE_ROOT`, default `<EVP_DATA_DIR>/destinations`) */
+  readonly fileRoot?: string | undefined;
 }
 
 export const apiDefaults = {

@@ -21,6 +21,7 @@ export function apiCommand(): Command {
         port: options.port ?? config.apiPort,
         allowedHosts: config.destinationAllowedHosts,
         eventRetentionDays: config.eventRetentionDays,
+        fileRoot: config.destinationFileRoot,
       });
       await untilSignal(logger);
       await api.stop();

@@ -24,6 +24,7 @@ export function streamerCommand(): Command {
         logger,
         port: options.port ?? config.streamer.port,
         allowedHosts: config.destinationAllowedHosts,
+        fileRoot: config.destinationFileRoot,
         retryScheduleMs: config.streamer.retryScheduleMs,
         maxConcurrency: config.streamer.maxConcurrency,
         timeoutMs: config.streamer.timeoutMs,

@@ -120,9 +120,29 @@ export function checkKafkaSettings(settings: { readonly brokers: readonly string
   return problems;
 }
 
-export function checkFileSettings(settings: { readonly directory: string }): DestinationProblem[] {
+/**
+ * A file destination's directory: absolute, without `..`, and inside `root` (the operator's
+ * DESTINATION_FILE_ROOT), so an API user can never make the streamer write anywhere else.
+ */
+export function checkFileSettings(settings: { readonly directory: string }, root: string): DestinationProblem[] {
   if (!settings.directory.startsWith('/') || settings.directory.split('/').includes('..')) {
     return [{ field: 'file.directory', message: `${JSON.stringify(settings.directory)} must be an absolute path without ..` }];
   }
+  if (!isInside(settings.directory, root)) {
+    return [
+      {
+        field: 'file.directory',
+        message: `${JSON.stringify(settings.directory)} is outside ${root}, the directory file destinations may write to (DESTINATION_FILE_ROOT)`,
+      },
+    ];
+  }
   return [];
+}
+
+/** Whether an absolute, `..`-free path is `root` or below it. */
+export function isInside(directory: string, root: string): boolean {
+  const trim = (text: string) => text.replace(/\/+$/, '') || '/';
+  const base = trim(root);
+  const path = trim(directory);
+  return base === '/' || path === base || path.startsWith(`${base}/`);
 }

@@ -51,7 +51,11 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
       problems.push(...checkWebhookHeaders(webhook.headers), ...checkWebhookUrl(webhook.url, await resolve(webhook.url), ctx.allowedHosts));
     }
     if (type === 'kafka') problems.push(...checkKafkaSettings(fields.settings as { brokers: string[]; topic: string }));
-    if (type === 'file') problems.push(...checkFileSettings(fields.settings as { directory: string }));
+    if (type === 'file') {
+      if (ctx.fileRoot === undefined)
+        throw invalidParameter('type', 'File destinations are not enabled on this server (no DESTINATION_FILE_ROOT).');
+      problems.push(...checkFileSettings(fields.settings as { directory: string }, ctx.fileRoot));
+    }
     const problem = problems[0];
     if (problem) throw invalidParameter(problem.field, `${problem.message}.`);
   };

@@ -14,6 +14,8 @@ export interface StreamerOptions {
   readonly port: number;
   /** Hosts webhooks may reach over http or at internal addresses (checked again at connect time). */
   readonly allowedHosts: readonly string[];
+  /** File destinations may only write inside this directory (checked again before every write). */
+  readonly fileRoot?: string | undefined;
   /** Delays before each attempt, in ms, for destinations without their own schedule. */
   readonly retryScheduleMs: readonly number[];
   /** Attempts in flight per destination, for destinations without their own limit. */

@@ -75,7 +75,7 @@ export async function startStreamer(options: StreamerOptions): Promise<Streamer>
   const senders = {
     webhook: createWebhookSender({ allowedHosts: settings.allowedHosts }),
     kafka: createKafkaSender({ logger }),
-    file: createFileSender(),
+    file: createFileSender(settings.fileRoot === undefined ? {} : { root: settings.fileRoot }),
   };
   const dispatcher = startDispatcher({
     pool,

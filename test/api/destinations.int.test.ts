@@ -154,6 +154,8 @@ describe('/api/v1/destinations', () => {
     expect(noTopic.body).toMatchObject({ error: { param: 'kafka.topic', code: 'parameter_missing' } });
     const file = await call('POST', '/api/v1/destinations', { type: 'file', event_types: ['*'], file: { directory: '../etc' } });
     expect(file.body).toMatchObject({ error: { param: 'file.directory' } });
+    const outside = await call('POST', '/api/v1/destinations', { type: 'file', event_types: ['*'], file: { directory: '/etc/cron.d' } });
+    expect(outside.body).toMatchObject({ error: { param: 'file.directory', message: expect.stringContaining('DESTINATION_FILE_ROOT') } });
     const good = await call('POST', '/api/v1/destinations', { type: 'file', event_types: ['sim.*'], file: { directory: '/tmp/evp-out' } });
     expect(good.status).toBe(201);
   });

@@ -53,8 +53,11 @@ describe('destination rules', () => {
     expect(fields(checkKafkaSettings({ brokers: ['kafka-1'], topic: 'ok' }))).toEqual(['kafka.brokers']);
     expect(fields(checkKafkaSettings({ brokers: ['k:1'], topic: 'no spaces' }))).toEqual(['kafka.topic']);
     expect(fields(checkKafkaSettings({ brokers: ['k:1'], topic: '..' }))).toEqual(['kafka.topic']);
-    expect(checkFileSettings({ directory: '/var/lib/evp/out' })).toEqual([]);
-    expect(fields(checkFileSettings({ directory: 'relative/dir' }))).toEqual(['file.directory']);
-    expect(fields(checkFileSettings({ directory: '/var/../etc' }))).toEqual(['file.directory']);
+    expect(checkFileSettings({ directory: '/var/lib/evp/out' }, '/var/lib/evp')).toEqual([]);
+    expect(checkFileSettings({ directory: '/var/lib/evp/' }, '/var/lib/evp')).toEqual([]);
+    expect(fields(checkFileSettings({ directory: 'relative/dir' }, '/var/lib/evp'))).toEqual(['file.directory']);
+    expect(fields(checkFileSettings({ directory: '/var/lib/evp/../../etc' }, '/var/lib/evp'))).toEqual(['file.directory']);
+    expect(fields(checkFileSettings({ directory: '/etc/cron.d' }, '/var/lib/evp'))).toEqual(['file.directory']);
+    expect(fields(checkFileSettings({ directory: '/var/lib/evpx/out' }, '/var/lib/evp'))).toEqual(['file.directory']);
   });
 });

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type pg from 'pg';
 import { createLogger } from '../../adapters/logger.js';
 import { startApi, type Api } from '../../api/index.js';
@@ -20,6 +21,7 @@ export async function startTestApi(ctx: TestContext, schema: string, overrides: 
     keyCacheMs: 0,
     stream: { heartbeatMs: 300, pollMs: 100 },
     allowedHosts: ['127.0.0.1'],
+    fileRoot: os.tmpdir(),
     ...overrides,
   });
   return { ...api, url: `http://127.0.0.1:${api.port}`, stop: () => api.stop() };

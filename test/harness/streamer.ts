@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { createLogger } from '../../adapters/logger.js';
 import type { StreamerOptions } from '../../consumers/streamer/index.js';
 import type { Publisher } from '../../producers/types.js';
@@ -23,6 +24,7 @@ export function streamerOptions(
     logger: createLogger((process.env['TEST_STREAMER_LOG'] as 'warn' | undefined) ?? 'error', { service: 'streamer' }),
     port: 0,
     allowedHosts: ['127.0.0.1'],
+    fileRoot: os.tmpdir(),
     retryScheduleMs: testRetrySchedule,
     maxConcurrency: 10,
     timeoutMs: 3_000,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { checkFileSettings } from '../../../core/destination-rules.js';
 import type { FileRequest, SendOutcome } from './types.js';
 
 export interface FileSender {
@@ -33,10 +34,14 @@ interface DirectoryState {
  * of its own. A file is closed and another started when the next append would take it past
  * `rotateBytes`; one append larger than that still goes whole into one file.
  */
-export function createFileSender(): FileSender {
+export function createFileSender(options: { readonly root?: string } = {}): FileSender {
   const directories = new Map<string, DirectoryState>();
 
   function send(request: FileRequest): Promise<SendOutcome> {
+    // The API checked this when the destination was saved; checked again in case the root changed since.
+    const refused = options.root === undefined ? [] : checkFileSettings({ directory: request.directory }, options.root);
+    if (refused.length > 0)
+      return Promise.resolve({ result: { kind: 'error', code: 'outside_root' }, durationMs: 0, error: refused[0]?.message });
     let state = directories.get(request.directory);
     if (!state) {
       state = { queue: Promise.resolve(), lastStamp: 0 };

@@ -109,4 +109,13 @@ describe('file sender', () => {
     expect(sizes(splitByFile(['aaaa'], 8, 10))).toEqual([[5, true]]);
     expect(sizes(splitByFile(['a'.repeat(20)], 0, 10))).toEqual([[21, false]]);
   });
+
+  it('file sender refuses a directory outside its root and writes nothing', async () => {
+    const guarded = createFileSender({ root: join(root, 'allowed') });
+    const outcome = await guarded.send({ directory: join(root, 'elsewhere'), lines: ['{}'], rotateBytes: 1024 });
+    expect(outcome.result).toEqual({ kind: 'error', code: 'outside_root' });
+    expect(outcome.error).toContain('DESTINATION_FILE_ROOT');
+    expect(await readdir(root)).toEqual([]);
+    await guarded.close();
+  });
 });
