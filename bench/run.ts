@@ -13,20 +13,23 @@ import { stackPaths } from '../stack/paths.js';
 import { findJava } from '../stack/tools.js';
 import { javaRequirements } from '../stack/versions.js';
 import { runApiBench, type ApiReport } from './api.js';
+import { latencyText, runE2e, type E2eLatency, type E2eReport, type E2eRun } from './e2e.js';
 import { runMaterialize, type MaterializeReport } from './materialize.js';
 import { runProduce, type ProduceOptions, type ProduceReport, type ScenarioResult } from './produce.js';
 import { runStreamerBench, type StreamerReport } from './streamer.js';
 
 /**
  * `npm run bench [scenario…]`: brings the local stack up (or reuses it), runs the scenarios named
- * (all when none is: produce, materialize, api, then streamer), prints a table each, writes
- * bench/results/latest.json, deletes its topics, subjects and schemas and stops only what it
- * started. A measurement, not a test: nothing here fails on a slow figure.
+ * (all when none is: produce, materialize, api, streamer, then e2e), prints a table each and one
+ * summary table of them all, writes bench/results/latest.json and bench/results/<time>-summary.json,
+ * deletes its topics, subjects and schemas and stops only what it started. A measurement, not a
+ * test: nothing here fails on a slow figure.
  */
-const scenarios = ['produce', 'materialize', 'api', 'streamer'] as const;
+const scenarios = ['produce', 'materialize', 'api', 'streamer', 'e2e'] as const;
 type Scenario = (typeof scenarios)[number];
 
-const resultsFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
+const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+const resultsFile = path.join(resultsDir, 'latest.json');
 
 function positiveInt(name: string, fallback: number): number {
   const text = process.env[name];
@@ -44,6 +47,15 @@ function nonNegativeInt(name: string, fallback: number): number {
   return value;
 }
 
+function positiveIntList(name: string, fallback: readonly number[]): number[] {
+  const text = process.env[name];
+  if (text === undefined || text.trim() === '') return [...fallback];
+  const values = text.split(',').map((part) => Number(part.trim().replaceAll('_', '')));
+  if (values.some((value) => !Number.isInteger(value) || value < 1))
+    throw new Error(`${name}=${JSON.stringify(text)} must be whole numbers of at least 1, separated by commas`);
+  return values;
+}
+
 function selectedScenarios(args: readonly string[]): Scenario[] {
   const names = args.filter((arg) => arg !== '--');
   const unknown = names.filter((name) => !(scenarios as readonly string[]).includes(name));
@@ -53,6 +65,7 @@ function selectedScenarios(args: readonly string[]): Scenario[] {
 
 async function main(): Promise<void> {
   const selected = selectedScenarios(process.argv.slice(2));
+  const loadAtStart = os.loadavg();
   const events = positiveInt('BENCH_EVENTS', 200_000);
   const window = positiveInt('BENCH_WINDOW', 4_000);
   const materializeEvents = positiveInt('BENCH_MATERIALIZE_EVENTS', events);
@@ -64,6 +77,22 @@ async function main(): Promise<void> {
   const streamerEvents = positiveInt('BENCH_STREAMER_EVENTS', 50_000);
   const streamerDestinations = positiveInt('BENCH_STREAMER_DESTINATIONS', 10);
   const streamerTimeoutSeconds = positiveInt('BENCH_STREAMER_TIMEOUT_SECONDS', 1_800);
+  const e2eRates = positiveIntList('BENCH_E2E_RATES', [1_000, 5_000]);
+  const e2eSeconds = positiveInt('BENCH_E2E_SECONDS', 60);
+  const e2eProbeSeconds = nonNegativeInt('BENCH_E2E_PROBE_SECONDS', 15);
+  const e2eProbeStart = positiveInt('BENCH_E2E_PROBE_START', 1_000);
+  const e2eProbeMax = positiveInt('BENCH_E2E_PROBE_MAX', 64_000);
+  const e2eProbeMin = positiveInt('BENCH_E2E_PROBE_MIN', 100);
+  const e2eProbeRefine = nonNegativeInt('BENCH_E2E_PROBE_REFINE', 1);
+  const e2eGrowthFactor = positiveInt('BENCH_E2E_GROWTH_FACTOR', 5);
+  const e2eGrowthMinMs = nonNegativeInt('BENCH_E2E_GROWTH_MIN_MS', 1_000);
+  const e2eWindowPercent = positiveInt('BENCH_E2E_WINDOW_PERCENT', 10);
+  const e2eMinPublishPercent = positiveInt('BENCH_E2E_MIN_PUBLISH_PERCENT', 95);
+  const e2eMinDeliveryPercent = positiveInt('BENCH_E2E_MIN_DELIVERY_PERCENT', 90);
+  const e2eDrainSeconds = positiveInt('BENCH_E2E_DRAIN_SECONDS', 60);
+  const e2eSettleSeconds = positiveInt('BENCH_E2E_SETTLE_SECONDS', 180);
+  if (e2eWindowPercent > 50)
+    throw new Error('BENCH_E2E_WINDOW_PERCENT must be at most 50 (the first and the last windows may not overlap)');
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel, { service: 'bench' });
   const topicPrefix = `bench.${randomBytes(4).toString('hex')}`;
@@ -75,6 +104,7 @@ async function main(): Promise<void> {
   let stopMaterialize: (() => Promise<void>) | undefined;
   let stopApiBench: (() => Promise<void>) | undefined;
   let stopStreamerBench: (() => Promise<void>) | undefined;
+  let stopE2e: (() => Promise<void>) | undefined;
   let cleaning: Promise<void> | undefined;
   const cleanup = (): Promise<void> =>
     (cleaning ??= (async () => {
@@ -82,6 +112,7 @@ async function main(): Promise<void> {
       await stopMaterialize?.();
       await stopApiBench?.();
       await stopStreamerBench?.();
+      await stopE2e?.();
       if (admin) {
         const topics = (await admin.listTopics().catch(() => [])).filter((topic) => topic.startsWith(`${topicPrefix}.`));
         if (topics.length > 0)
@@ -224,9 +255,56 @@ async function main(): Promise<void> {
       process.stdout.write(`\n${renderStreamerTable(streamer)}\n`);
     }
 
-    fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
+    let e2e: E2eReport | undefined;
+    if (selected.includes('e2e')) {
+      e2e = await runE2e({
+        rates: e2eRates,
+        seconds: e2eSeconds,
+        probe: { seconds: e2eProbeSeconds, startRate: e2eProbeStart, maxRate: e2eProbeMax, minRate: e2eProbeMin, refine: e2eProbeRefine },
+        windowPercent: e2eWindowPercent,
+        growthFactor: e2eGrowthFactor,
+        growthMinMs: e2eGrowthMinMs,
+        minPublishPercent: e2eMinPublishPercent,
+        minDeliveryPercent: e2eMinDeliveryPercent,
+        drainSeconds: e2eDrainSeconds,
+        settleSeconds: e2eSettleSeconds,
+        window,
+        keys: 10_000,
+        partitions: 6,
+        targetValueBytes: 1_000,
+        topicPrefix: `${topicPrefix}.e2e`,
+        schema: `${topicPrefix.replace('.', '_')}_e2e`,
+        env,
+        brokers: up.endpoints.kafkaBrokers,
+        schemaRegistryUrl: up.endpoints.schemaRegistryUrl,
+        databaseUrl: await databaseUrl(config, logger),
+        admin,
+        logger,
+        materializer: {
+          batchSize: config.materializer.batchSize,
+          lingerMs: config.materializer.lingerMs,
+          concurrency: config.materializer.concurrency,
+          retentionDays: config.eventRetentionDays,
+        },
+        streamer: {
+          retryScheduleMs: config.streamer.retryScheduleMs,
+          maxConcurrency: config.streamer.maxConcurrency,
+          timeoutMs: config.streamer.timeoutMs,
+          disableAfterMs: config.streamer.disableAfterHours * 3_600_000,
+          retentionDays: config.streamer.deliveryRetentionDays,
+        },
+        onCleanup: (stop) => (stopE2e = stop),
+      });
+      process.stdout.write(`\n${renderE2eTable(e2e)}\n`);
+    }
+
+    const generatedAt = new Date();
+    const summary = summaryRows({ produce, materialize, api, streamer, e2e });
+    process.stdout.write(`\n${renderSummary(summary)}\n`);
+
+    fs.mkdirSync(resultsDir, { recursive: true });
     const document = {
-      generatedAt: new Date().toISOString(),
+      generatedAt: generatedAt.toISOString(),
       environment: {
         node: process.version,
         platform: `${os.platform()} ${os.release()} ${os.arch()}`,
@@ -240,9 +318,40 @@ async function main(): Promise<void> {
       ...(materialize ? { materialize } : {}),
       ...(api ? { api } : {}),
       ...(streamer ? { streamer } : {}),
+      ...(e2e ? { e2e } : {}),
     };
     fs.writeFileSync(resultsFile, `${JSON.stringify(document, null, 2)}\n`);
-    process.stdout.write(`\nwritten ${path.relative(process.cwd(), resultsFile)}\n`);
+    const summaryFile = path.join(
+      resultsDir,
+      `${generatedAt
+        .toISOString()
+        .replace(/\.\d+Z$/, 'Z')
+        .replaceAll(':', '-')}-summary.json`,
+    );
+    const cpus = os.cpus();
+    const summaryDocument = {
+      generatedAt: generatedAt.toISOString(),
+      command: `npm run bench${selected.length === scenarios.length ? '' : ` -- ${selected.join(' ')}`}`,
+      environmentVariables: Object.fromEntries(
+        Object.entries(process.env).filter(([name]) => /^(BENCH_|MATERIALIZER_|STREAMER_|EVENT_RETENTION_DAYS$)/.test(name)),
+      ),
+      machine: {
+        cpus: cpus.length,
+        cpuModel: cpus[0]?.model ?? null,
+        os: `${os.platform()} ${os.release()} ${os.arch()}`,
+        memoryBytes: os.totalmem(),
+        /** 1, 5 and 15 minutes, when the run started and when it ended: other work on the machine skews every figure. */
+        loadAverage: { atStart: loadAtStart, atEnd: os.loadavg() },
+        node: process.version,
+        date: generatedAt.toISOString(),
+        kafka: versions.kafka,
+        kafkaOrigin: kafka?.origin ?? null,
+      },
+      scenarios: selected,
+      rows: summary,
+    };
+    fs.writeFileSync(summaryFile, `${JSON.stringify(summaryDocument, null, 2)}\n`);
+    process.stdout.write(`\nwritten ${path.relative(process.cwd(), resultsFile)} and ${path.relative(process.cwd(), summaryFile)}\n`);
   } finally {
     await cleanup();
   }
@@ -504,6 +613,278 @@ function renderStreamerTable(report: StreamerReport): string {
     ...report.results.filter((result) => result.error !== null).map((result) => `${result.scenario}: ${result.error ?? ''}`),
   ];
   return [line(header), widths.map((width) => '-'.repeat(width)).join('-+-'), ...rows.map(line), '', ...notes].join('\n');
+}
+
+function renderE2eTable(report: E2eReport): string {
+  const figure = (value: number | null | undefined, digits = 0) =>
+    value === null || value === undefined
+      ? '-'
+      : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const all = [...report.runs, ...report.probeRuns];
+  const verdict = (run: E2eRun) =>
+    run.held
+      ? 'held'
+      : [
+          run.api.lagGrew ? 'API lag grew' : '',
+          run.api.fellBehind ? 'API behind' : '',
+          run.webhook.lagGrew ? 'webhook lag grew' : '',
+          run.webhook.fellBehind ? 'webhook behind' : '',
+          run.publishShort ? 'publisher short' : '',
+          run.failed > 0 ? 'publishes failed' : '',
+        ]
+          .filter((text) => text !== '')
+          .join(', ');
+  const rows = all.map((run) => [
+    `${run.phase === 'probe' ? 'probe ' : ''}${figure(run.rate)}/s × ${run.seconds} s`,
+    figure(run.achievedRate),
+    figure(run.published),
+    latencyText(run.api.latencyMs, 'p50'),
+    latencyText(run.api.latencyMs, 'p99'),
+    latencyText(run.api.latencyMs, 'max'),
+    figure(run.api.throughput?.arrivedPerSec),
+    latencyText(run.webhook.latencyMs, 'p50'),
+    latencyText(run.webhook.latencyMs, 'p99'),
+    latencyText(run.webhook.latencyMs, 'max'),
+    figure(run.webhook.throughput?.arrivedPerSec),
+    verdict(run),
+  ]);
+  const header = [
+    'run',
+    'achieved/s',
+    'events',
+    'API p50 ms',
+    'API p99 ms',
+    'API max ms',
+    'API recv/s',
+    'hook p50 ms',
+    'hook p99 ms',
+    'hook max ms',
+    'hook recv/s',
+    'verdict',
+  ];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) =>
+        column === 0 || column === cells.length - 1 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
+      )
+      .join(' | ')
+      .trimEnd();
+  const pair = (latency: E2eLatency | null | undefined) =>
+    latency ? `p50 ${latencyText(latency, 'p50', 0)} / p99 ${latencyText(latency, 'p99', 0)} ms` : '-';
+  const { unloaded, sustainable, materializer, streamer, apiStream } = report;
+  const cpus = os.cpus();
+  const notes = [
+    `${report.rates.map((rate) => figure(rate)).join(', ')} events/s for ${report.seconds} s each, then ` +
+      (report.probe.seconds > 0
+        ? `(run first) a search from ${figure(report.probe.startRate)}/s, doubling while rates hold or halving while they do not, ` +
+          `${report.probe.seconds} s each, then ${report.probe.refine} bisection step(s)`
+        : 'no search (BENCH_E2E_PROBE_SECONDS=0)') +
+      `; ${report.keys.toLocaleString('en-US')} invoices, 1 topic of ${report.partitions} partitions, Kafka value ${report.valueBytes} B; ` +
+      `the SDK's publish() paced by the clock, ≤ ${report.window} in flight`,
+    `all in this process: startMaterializer() (batch ${materializer.batchSize}, linger ${materializer.lingerMs} ms, concurrency ${materializer.concurrency}), ` +
+      `startStreamer() (fan-out linger ${streamer.fanOutLingerMs} ms, ${streamer.maxConcurrency} attempts in flight), startApi() (live tail polled every ` +
+      `${apiStream.pollMs} ms, pages of ${apiStream.pageSize}); one schema, one webhook destination (event_types ['*']) to a node:http receiver in a worker thread`,
+    `latency: from publish() resolved to (API) ${report.apiMethod}; (hook) the webhook's arrival at the receiver. ` +
+      `Events not arrived ${report.drainSeconds} s after the last publish count as the time they waited: ≥ marks a lower bound`,
+    `recv/s: the run's events arriving per second while publishing (after the first ${report.windowPercent}% of the time); behind: under ${report.minDeliveryPercent}% of those published meanwhile; ` +
+      `lag grew: the p99 of the last ${report.windowPercent}% of a run's events (in publish order) over ${report.growthFactor}× the first ${report.windowPercent}%'s ` +
+      `and ${figure(report.growthMinMs)} ms more; a run holds when neither happened on either path and the publisher achieved ≥ ${report.minPublishPercent}% of the rate`,
+    unloaded
+      ? `unloaded (${unloaded.events} events one at a time, before the runs): API ${pair(unloaded.apiMs)}, webhook ${pair(unloaded.webhookMs)}` +
+        (report.startupMs === null ? '' : `; services started and warm in ${figure(report.startupMs / 1000, 1)} s`)
+      : '',
+    ...all.map(
+      (run) =>
+        `${run.phase === 'probe' ? 'probe ' : ''}${figure(run.rate)}/s: first → last ${report.windowPercent}%: API ${latencyText(run.api.firstWindowMs, 'p99', 0)} → ` +
+        `${latencyText(run.api.lastWindowMs, 'p99', 0)} ms, webhook ${latencyText(run.webhook.firstWindowMs, 'p99', 0)} → ${latencyText(run.webhook.lastWindowMs, 'p99', 0)} ms (p99); ` +
+        `at the last publish: materializer lag ${figure(run.atPublishEnd.materializerLag)}, streamer lag ${figure(run.atPublishEnd.streamerLag)} ` +
+        `+ ${figure(run.atPublishEnd.pendingDeliveries)} deliveries pending; drained in API ${run.api.drainMs === null ? `- (${figure(run.api.missing)} missing)` : `${figure(run.api.drainMs / 1000, 1)} s`}, ` +
+        `webhook ${run.webhook.drainMs === null ? `- (${figure(run.webhook.missing)} missing)` : `${figure(run.webhook.drainMs / 1000, 1)} s`}; ` +
+        `publish() ${pair(run.publishLatencyMs)}, pacer ≤ ${figure(run.pacerBehindMaxMs)} ms behind; ` +
+        `main thread busy ${Math.round(run.eventLoopUtilization * 100)}%, process ${figure(run.processCpuCores, 2)} cores`,
+    ),
+    sustainable
+      ? `sustainable: ${sustainable.rate === null ? `below ${figure(sustainable.failedAt)}` : figure(sustainable.rate)} events/s` +
+        (sustainable.failedAt === null
+          ? ` (every rate tried held, up to ${figure(report.probe.maxRate)}/s)`
+          : ` (${figure(sustainable.failedAt)}/s did not hold: ${sustainable.reasons.join('; ')})`)
+      : '',
+    report.apiClient && report.apiClient.connects > 1
+      ? `NOTE the live-tail client connected ${report.apiClient.connects} times: ${report.apiClient.notes.join(' | ')}`
+      : '',
+    ...all
+      .filter((run) => run.api.repeats > 0 || run.webhook.repeats > 0)
+      .map(
+        (run) => `NOTE ${figure(run.rate)}/s: ${run.api.repeats} events repeated on the live tail, ${run.webhook.repeats} webhooks retried`,
+      ),
+    `machine: ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, ${os.platform()} ${os.release()}, Node ${process.version}; Kafka, the registry and PostgreSQL on the same machine`,
+    report.error ? `e2e: ${report.error}` : '',
+  ].filter((note) => note !== '');
+  return [line(header), widths.map((width) => '-'.repeat(width)).join('-+-'), ...rows.map(line), '', ...notes].join('\n');
+}
+
+interface SummaryRow {
+  readonly scenario: Scenario;
+  /** What is measured. */
+  readonly measure: string;
+  readonly headline: string;
+  readonly baseline: string;
+  /** Headline / baseline, where both are rates. */
+  readonly ratio: number | null;
+  /** The figures behind the text. */
+  readonly values: Readonly<Record<string, number | null>>;
+  /** Those of `values` that are only lower bounds (e2e: events that never arrived counted as the time they waited). */
+  readonly lowerBounds?: readonly string[];
+}
+
+/** One row per headline figure of every scenario that ran, next to its baseline. */
+function summaryRows(reports: {
+  produce?: ProduceReport | undefined;
+  materialize?: MaterializeReport | undefined;
+  api?: ApiReport | undefined;
+  streamer?: StreamerReport | undefined;
+  e2e?: E2eReport | undefined;
+}): SummaryRow[] {
+  const figure = (value: number | null | undefined, digits = 0) =>
+    value === null || value === undefined
+      ? '-'
+      : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const ratio = (a: number | null | undefined, b: number | null | undefined) =>
+    a === null || a === undefined || b === null || b === undefined || b === 0 ? null : a / b;
+  const rows: SummaryRow[] = [];
+  const { produce, materialize, api, streamer, e2e } = reports;
+  if (produce) {
+    for (const compression of new Set(produce.results.map((result) => result.compression))) {
+      const sdk = produce.results.find((result) => result.client === 'sdk' && result.compression === compression);
+      const perf = produce.results.find((result) => result.client === 'producer-perf' && result.compression === compression);
+      rows.push({
+        scenario: 'produce',
+        measure: `SDK publish(), ${compression}`,
+        headline: `${figure(sdk?.eventsPerSec)} events/s`,
+        baseline: `ProducerPerformance ${compression}: ${perf?.eventsPerSec == null ? 'unavailable' : `${figure(perf.eventsPerSec)} events/s`}`,
+        ratio: ratio(sdk?.eventsPerSec, perf?.eventsPerSec),
+        values: { eventsPerSec: sdk?.eventsPerSec ?? null, baselineEventsPerSec: perf?.eventsPerSec ?? null },
+      });
+    }
+  }
+  if (materialize) {
+    const of = (scenario: string) => materialize.results.find((result) => result.scenario === scenario);
+    const real = of('materializer');
+    const naive = of('floor (naive INSERT)');
+    const ceiling = of('ceiling (raw COPY)');
+    rows.push({
+      scenario: 'materialize',
+      measure: 'materializer',
+      headline: `${figure(real?.eventsPerSec)} events/s`,
+      baseline: `naive INSERT: ${figure(naive?.eventsPerSec)} events/s (raw COPY ceiling ${figure(ceiling?.eventsPerSec)})`,
+      ratio: ratio(real?.eventsPerSec, naive?.eventsPerSec),
+      values: {
+        eventsPerSec: real?.eventsPerSec ?? null,
+        baselineEventsPerSec: naive?.eventsPerSec ?? null,
+        ceilingEventsPerSec: ceiling?.eventsPerSec ?? null,
+      },
+    });
+  }
+  if (api) {
+    for (const result of api.results) {
+      rows.push({
+        scenario: 'api',
+        measure: result.scenario,
+        headline: `${figure(result.api?.requestsPerSec)} req/s (p99 ${figure(result.api?.latencyMs?.p99, 1)} ms)`,
+        baseline: `PostgreSQL, same SQL: ${figure(result.postgres?.queriesPerSec)} q/s (p99 ${figure(result.postgres?.latencyMs?.p99, 1)} ms)`,
+        ratio: ratio(result.api?.requestsPerSec, result.postgres?.queriesPerSec),
+        values: { requestsPerSec: result.api?.requestsPerSec ?? null, baselineQueriesPerSec: result.postgres?.queriesPerSec ?? null },
+      });
+    }
+  }
+  if (streamer) {
+    const [streamed, ...baselines] = streamer.results;
+    // The undici baseline with the sender's own cap of connections per origin, like for like.
+    const baseline = baselines.find((result) => result.connections !== null) ?? baselines[0];
+    const other = baselines.find((result) => result !== baseline);
+    rows.push({
+      scenario: 'streamer',
+      measure: `${figure(streamer.events)} events × ${streamer.destinations} webhooks`,
+      headline: `${figure(streamed?.perSec)} deliveries/s`,
+      baseline:
+        `undici, ${baseline?.connections ?? baseline?.inFlight ?? '-'} connections: ${figure(baseline?.perSec)} posts/s` +
+        (other ? ` (${other.connections ?? other.inFlight} connections: ${figure(other.perSec)})` : ''),
+      ratio: ratio(streamed?.perSec, baseline?.perSec),
+      values: { deliveriesPerSec: streamed?.perSec ?? null, baselinePostsPerSec: baseline?.perSec ?? null },
+    });
+  }
+  if (e2e) {
+    const pair = (latency: E2eLatency | null | undefined) =>
+      `p50 ${latencyText(latency, 'p50', 0)} / p99 ${latencyText(latency, 'p99', 0)} ms`;
+    const unloaded = e2e.unloaded ? `unloaded: API ${pair(e2e.unloaded.apiMs)}, webhook ${pair(e2e.unloaded.webhookMs)}` : '-';
+    for (const run of e2e.runs) {
+      rows.push({
+        scenario: 'e2e',
+        measure: `${figure(run.rate)}/s × ${run.seconds} s (achieved ${figure(run.achievedRate)}/s)`,
+        headline: `API ${pair(run.api.latencyMs)}; webhook ${pair(run.webhook.latencyMs)}; ${run.held ? 'held' : 'did not hold'}`,
+        baseline: unloaded,
+        ratio: null,
+        values: {
+          rate: run.rate,
+          achievedRate: run.achievedRate,
+          apiP50Ms: run.api.latencyMs?.p50 ?? null,
+          apiP99Ms: run.api.latencyMs?.p99 ?? null,
+          webhookP50Ms: run.webhook.latencyMs?.p50 ?? null,
+          webhookP99Ms: run.webhook.latencyMs?.p99 ?? null,
+          apiMissing: run.api.missing,
+          webhookMissing: run.webhook.missing,
+          held: run.held ? 1 : 0,
+        },
+        lowerBounds: [
+          ...(['p50', 'p99'] as const).filter((key) => run.api.latencyMs?.atLeast.includes(key)).map((key) => `api${key.toUpperCase()}Ms`),
+          ...(['p50', 'p99'] as const)
+            .filter((key) => run.webhook.latencyMs?.atLeast.includes(key))
+            .map((key) => `webhook${key.toUpperCase()}Ms`),
+        ],
+      });
+    }
+    if (e2e.sustainable) {
+      const { rate, failedAt, reasons } = e2e.sustainable;
+      rows.push({
+        scenario: 'e2e',
+        measure: 'highest rate without lag growing',
+        headline:
+          `${rate === null ? `below ${figure(failedAt)}` : figure(rate)} events/s` +
+          (failedAt === null ? ' (every rate tried held)' : ` (${figure(failedAt)}/s: ${reasons.join('; ')})`),
+        baseline: '-',
+        ratio: null,
+        values: { sustainableRate: rate, failedAt },
+      });
+    }
+    if (e2e.error) rows.push({ scenario: 'e2e', measure: 'error', headline: e2e.error, baseline: '-', ratio: null, values: {} });
+  }
+  return rows;
+}
+
+function renderSummary(rows: readonly SummaryRow[]): string {
+  const cells = rows.map((row) => [
+    row.scenario,
+    row.measure,
+    row.headline,
+    row.baseline,
+    row.ratio === null ? '' : `${row.ratio.toFixed(2)}×`,
+  ]);
+  const header = ['scenario', 'measure', 'headline', 'baseline', 'ratio'];
+  const widths = header.map((title, column) => Math.max(title.length, ...cells.map((row) => (row[column] ?? '').length)));
+  const line = (row: readonly string[]) =>
+    row
+      .map((cell, column) => (column === row.length - 1 ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0)))
+      .join(' | ');
+  const cpus = os.cpus();
+  return [
+    'SUMMARY',
+    line(header),
+    widths.map((width) => '-'.repeat(width)).join('-+-'),
+    ...cells.map(line),
+    '',
+    `machine: ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, ${os.platform()} ${os.release()} ${os.arch()}, Node ${process.version}, ${new Date().toISOString()}`,
+  ].join('\n');
 }
 
 function formatMs(ms: number): string {

@@ -1,0 +1,1101 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
+import type { Admin } from 'kafkajs';
+import pg from 'pg';
+import { loadConfig } from '../adapters/config.js';
+import { createPool } from '../adapters/database.js';
+import type { Logger } from '../adapters/logger.js';
+import { migrate } from '../adapters/migrate.js';
+import { createRegistryClient } from '../adapters/registry.js';
+import { type Api, startApi } from '../api/index.js';
+import { apiDefaults } from '../api/options.js';
+import { createApiKeyRow } from '../api/sql/api-keys.js';
+import { insertDestination } from '../api/sql/destinations.js';
+import { queryOf } from '../api/sql/query.js';
+import { startMaterializer, type Materializer } from '../consumers/materializer/index.js';
+import { startStreamer, streamerDefaults, type Streamer } from '../consumers/streamer/index.js';
+import { createApiKey } from '../core/api-keys.js';
+import { createDestinationId } from '../core/destination-rules.js';
+import { entityTopic } from '../core/topics.js';
+import { createWebhookSecret } from '../core/webhook-signature.js';
+import { ensureTopics } from '../producers/ensure-topics.js';
+import { createPublisher } from '../producers/publisher.js';
+import type { Publisher } from '../producers/types.js';
+import { readEventSchemas } from '../schemas/event-schemas.js';
+import { registerSchemas } from '../schemas/governance.js';
+import { benchEntity, benchEventType, benchService, buildPayload, type Payload } from './payload.js';
+
+/**
+ * The e2e scenario: the whole pipeline at a steady publish rate, per event, from `publish()`
+ * resolved until (a) the event reaches a client following the Events API's live tail
+ * (`GET /api/v1/events/stream`, SSE) and (b) its webhook reaches a receiver.
+ *
+ * Set-up (untimed): one entity topic and its schema under a fresh prefix, a fresh PostgreSQL
+ * schema (migrated), an API key and one webhook destination of org_bench (every event type) to a
+ * node:http receiver in a worker thread of its own; then, all in this process, the materializer
+ * (`startMaterializer`), the streamer (`startStreamer`) and the API (`startApi`, a free port);
+ * the live-tail client runs in a second worker thread. One event is sent through both paths to
+ * warm them, then five one at a time (the latency without load).
+ *
+ * Then runs at fixed rates: a pacer publishes through the SDK at `rate` events/s for `seconds`
+ * (events due by the clock are sent, at most `window` in flight), and every event's arrival at
+ * both ends is matched to the moment its publish resolved. After publishing stops, the run waits
+ * up to `drainSeconds` for the stragglers; an event that never arrives counts as at least the
+ * time it waited (so a percentile that may land on one is only a lower bound, marked as such).
+ * Lag grew when the p99 of the last `windowPercent` % of the events (in publish order) exceeds
+ * `growthFactor` × the p99 of the first ones, and by at least `growthMinMs`; a path fell behind
+ * when, while publishing (after the first window), fewer events arrived than `minDeliveryPercent` % of
+ * those published meanwhile (a path starved while publishing goes on delays its first events as
+ * much as its last, which the p99 ratio alone misses). The search for the
+ * highest rate the pipeline sustains (run first): `probe.seconds` at `probe.startRate`, then
+ * rates doubling while they hold (or halving while they do not), where a rate does not hold when
+ * lag grows or falls behind on either path or the publisher achieves less than `minPublishPercent` % of it; then
+ * `probe.refine` bisection steps between the highest rate that held and the lowest that did not.
+ *
+ * Only measures; nothing here asserts on time.
+ */
+export interface E2eOptions {
+  /** Publish rates (events/s) measured for `seconds` each. */
+  readonly rates: readonly number[];
+  readonly seconds: number;
+  readonly probe: {
+    /** Seconds per step; 0 skips the search. */
+    readonly seconds: number;
+    /** The first rate tried: doubled while rates hold, halved while they do not. */
+    readonly startRate: number;
+    /** The search stops doubling here… */
+    readonly maxRate: number;
+    /** …and halving here. */
+    readonly minRate: number;
+    /** Bisection steps between the last rate that held and the first that did not. */
+    readonly refine: number;
+  };
+  /** The share of a run's events (first and last, in publish order) whose p99s are compared, in percent. */
+  readonly windowPercent: number;
+  readonly growthFactor: number;
+  readonly growthMinMs: number;
+  /** A run whose publisher achieves less than this share of its rate, in percent, did not hold. */
+  readonly minPublishPercent: number;
+  /**
+   * A path fell behind when, while publishing (after its first window), fewer of the run's
+   * events arrived than this share of those published meanwhile, in percent.
+   */
+  readonly minDeliveryPercent: number;
+  /** How long a run waits, after its last publish, for its events to arrive. */
+  readonly drainSeconds: number;
+  /** How long a run waits, before it starts, for what the previous one left behind to clear. */
+  readonly settleSeconds: number;
+  /** SDK publishes in flight at most. */
+  readonly window: number;
+  readonly keys: number;
+  readonly partitions: number;
+  readonly targetValueBytes: number;
+  /** Every topic (and registry subject) the scenario creates starts with `<topicPrefix>.`. */
+  readonly topicPrefix: string;
+  /** `bench_<random>_e2e`: created, migrated and dropped by the scenario. */
+  readonly schema: string;
+  /** The environment the SDK's config is loaded from (endpoints of the stack). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly brokers: readonly string[];
+  readonly schemaRegistryUrl: string;
+  readonly databaseUrl: string;
+  readonly admin: Admin;
+  readonly logger: Logger;
+  /** The materializer's settings (`MATERIALIZER_*`, `EVENT_RETENTION_DAYS`). */
+  readonly materializer: {
+    readonly batchSize: number;
+    readonly lingerMs: number;
+    readonly concurrency: number;
+    readonly retentionDays: number;
+  };
+  /** The streamer's settings (`STREAMER_*`, `DELIVERY_RETENTION_DAYS`). */
+  readonly streamer: {
+    readonly retryScheduleMs: readonly number[];
+    readonly maxConcurrency: number;
+    readonly timeoutMs: number;
+    readonly disableAfterMs: number;
+    readonly retentionDays: number;
+  };
+  /** Called with what stops the services and clients and drops the schema, so an interrupted run can clean up. */
+  readonly onCleanup?: (cleanup: (() => Promise<void>) | undefined) => void;
+}
+
+export type LatencyFigure = 'avg' | 'p50' | 'p90' | 'p99' | 'max';
+
+/** ms. Events that had not arrived count as the time they had waited: figures they may affect are lower bounds (`atLeast`). */
+export interface E2eLatency {
+  readonly events: number;
+  readonly missing: number;
+  readonly avg: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly atLeast: readonly LatencyFigure[];
+}
+
+export interface E2ePath {
+  /** The run's events that arrived (before the drain ran out), and those that did not. */
+  readonly arrived: number;
+  readonly missing: number;
+  /** From its publish() resolved to its arrival, per event. */
+  readonly latencyMs: E2eLatency | null;
+  readonly firstWindowMs: E2eLatency | null;
+  readonly lastWindowMs: E2eLatency | null;
+  /** The last window's p99 / the first window's. */
+  readonly growth: number | null;
+  readonly lagGrew: boolean;
+  /**
+   * While publishing, from the end of the first window (`windowPercent` % of the time) to the
+   * last acknowledgement: the run's events arriving per second, and their share of those
+   * published meanwhile (about 1 when the path keeps up: the events published before the span
+   * and arriving in it make up for those published in it and arriving after).
+   */
+  readonly throughput: { readonly arrivedPerSec: number; readonly publishedPerSec: number; readonly share: number } | null;
+  readonly fellBehind: boolean;
+  /** From the last acknowledgement until the last of the run's events arrived; null when some never did. */
+  readonly drainMs: number | null;
+  /** Arrivals of an event seen before (SSE repeats after a reconnect, webhook retries). */
+  readonly repeats: number;
+}
+
+export interface E2eBacklog {
+  /** Records past the group's stored positions (`evp_materializer_consumer_lag`, `evp_streamer_consumer_lag`). */
+  readonly materializerLag: number | null;
+  readonly streamerLag: number | null;
+  /** Deliveries recorded but not yet sent (pending or needs_retry). */
+  readonly pendingDeliveries: number | null;
+}
+
+export interface E2eRun {
+  readonly phase: 'rate' | 'probe';
+  readonly rate: number;
+  readonly seconds: number;
+  /** Events the clock made due (rate × seconds); sent, acknowledged and failed of them. */
+  readonly scheduled: number;
+  readonly sent: number;
+  readonly published: number;
+  readonly failed: number;
+  /** Acknowledged / max(seconds, first publish → last acknowledgement). */
+  readonly achievedRate: number;
+  readonly publishShort: boolean;
+  /** publish() called → resolved, per event. */
+  readonly publishLatencyMs: E2eLatency | null;
+  /** How far the pacer fell behind its clock at most (a busy event loop, or the window full). */
+  readonly pacerBehindMaxMs: number;
+  readonly api: E2ePath;
+  readonly webhook: E2ePath;
+  /** The backlog when the last publish was acknowledged. */
+  readonly atPublishEnd: E2eBacklog;
+  readonly lagGrew: boolean;
+  readonly fellBehind: boolean;
+  /** Lag did not grow and no path fell behind, and the publisher kept the rate. */
+  readonly held: boolean;
+  /** Why it did not hold. */
+  readonly reasons: readonly string[];
+  /** This process's main thread (publisher, materializer, streamer, API) while publishing. */
+  readonly eventLoopUtilization: number;
+  readonly processCpuCores: number;
+  readonly timeline: readonly E2eSample[];
+}
+
+export interface E2eSample {
+  readonly s: number;
+  readonly published: number;
+  readonly api: number;
+  readonly webhook: number;
+  readonly materializerLag: number | null;
+  readonly streamerLag: number | null;
+  readonly pendingDeliveries: number | null;
+}
+
+export interface E2eReport {
+  readonly scenario: 'e2e';
+  readonly rates: readonly number[];
+  readonly seconds: number;
+  readonly probe: E2eOptions['probe'];
+  readonly windowPercent: number;
+  readonly growthFactor: number;
+  readonly growthMinMs: number;
+  readonly minPublishPercent: number;
+  readonly minDeliveryPercent: number;
+  readonly drainSeconds: number;
+  readonly settleSeconds: number;
+  readonly window: number;
+  readonly partitions: number;
+  readonly keys: number;
+  readonly schema: string;
+  readonly topic: string;
+  readonly valueBytes: number;
+  /** How "readable through the API" is measured. */
+  readonly apiMethod: string;
+  readonly apiStream: { readonly pollMs: number; readonly pageSize: number; readonly maxBufferBytes: number };
+  readonly materializer: E2eOptions['materializer'];
+  readonly streamer: E2eOptions['streamer'] & { readonly fanOutLingerMs: number; readonly pollMs: number };
+  /** Services started until the warm-up event reached both ends. */
+  readonly startupMs: number | null;
+  readonly unloaded: { readonly events: number; readonly apiMs: E2eLatency | null; readonly webhookMs: E2eLatency | null } | null;
+  readonly runs: readonly E2eRun[];
+  readonly probeRuns: readonly E2eRun[];
+  readonly sustainable: {
+    /** The highest probed rate that held (null: none did, or no search). */
+    readonly rate: number | null;
+    /** The lowest probed rate that did not hold (null: every rate tried held). */
+    readonly failedAt: number | null;
+    readonly reasons: readonly string[];
+  } | null;
+  /** The live-tail client's connections (1 unless it was dropped) and what ended the others. */
+  readonly apiClient: { readonly connects: number; readonly notes: readonly string[] } | null;
+  /** Why the scenario stopped early, if it did. */
+  readonly error: string | null;
+}
+
+const organizationId = 'org_bench';
+const unloadedEvents = 5;
+const sampleMs = 5_000;
+const readPageSize = 500;
+export const e2eApiMethod =
+  'SSE live tail: GET /api/v1/events/stream with the key, one client in a worker thread of its own; arrival = the chunk holding the event read';
+
+interface Context {
+  readonly options: E2eOptions;
+  readonly payload: Payload;
+  readonly publisher: Publisher;
+  readonly receiver: Sink;
+  readonly follower: Sink;
+  readonly materializer: Materializer;
+  readonly streamer: Streamer;
+  readonly probe: pg.Client;
+  /** The next event's index (entity ids and paddings cycle through it). */
+  next: number;
+  /** The previous run left events unarrived: wait for the backlog before the next. */
+  dirty: boolean;
+}
+
+export async function runE2e(options: E2eOptions): Promise<E2eReport> {
+  const { logger, schema } = options;
+  const topic = entityTopic(options.topicPrefix, benchEntity);
+  const materializerGroup = `${options.topicPrefix}.materializer`;
+  const streamerGroup = `${options.topicPrefix}.streamer`;
+  const pool = createPool({ url: options.databaseUrl, schema, max: 2, applicationName: 'evp-bench-e2e', logger });
+  let receiver: Sink | undefined;
+  let follower: Sink | undefined;
+  let materializer: Materializer | undefined;
+  let streamer: Streamer | undefined;
+  let api: Api | undefined;
+  let publisher: Publisher | undefined;
+  let probe: pg.Client | undefined;
+  let cleaning: Promise<void> | undefined;
+  const cleanup = (): Promise<void> =>
+    (cleaning ??= (async () => {
+      await follower?.close().catch(() => undefined);
+      await publisher?.close().catch(() => undefined);
+      await streamer?.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the streamer failed'));
+      await materializer?.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the materializer failed'));
+      await api?.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the API failed'));
+      await receiver?.close().catch(() => undefined);
+      await probe?.end().catch(() => undefined);
+      await pool.end().catch(() => undefined);
+      await options.admin
+        .deleteGroups([materializerGroup, streamerGroup])
+        .catch((error: unknown) => logger.debug({ err: error }, 'deleting the bench consumer groups failed'));
+      await dropSchema(options.databaseUrl, schema).catch((error: unknown) =>
+        logger.warn({ err: error }, 'dropping the bench schema failed'),
+      );
+    })());
+  options.onCleanup?.(cleanup);
+
+  const report = {
+    scenario: 'e2e' as const,
+    rates: options.rates,
+    seconds: options.seconds,
+    probe: options.probe,
+    windowPercent: options.windowPercent,
+    growthFactor: options.growthFactor,
+    growthMinMs: options.growthMinMs,
+    minPublishPercent: options.minPublishPercent,
+    minDeliveryPercent: options.minDeliveryPercent,
+    drainSeconds: options.drainSeconds,
+    settleSeconds: options.settleSeconds,
+    window: options.window,
+    partitions: options.partitions,
+    keys: options.keys,
+    schema,
+    topic,
+    apiMethod: e2eApiMethod,
+    apiStream: { pollMs: apiDefaults.stream.pollMs, pageSize: readPageSize, maxBufferBytes: apiDefaults.stream.maxBufferBytes },
+    materializer: options.materializer,
+    streamer: { ...options.streamer, fanOutLingerMs: streamerDefaults.lingerMs, pollMs: streamerDefaults.pollMs },
+  };
+  const runs: E2eRun[] = [];
+  const probeRuns: E2eRun[] = [];
+  let valueBytes = 0;
+  let startupMs: number | null = null;
+  let unloaded: E2eReport['unloaded'] = null;
+  let sustainable: E2eReport['sustainable'] = null;
+  let apiClient: E2eReport['apiClient'];
+  let error: string | null = null;
+  try {
+    // Set-up (untimed): the topic and its schema, the store's tables, a key, the receiver and its destination.
+    await ensureTopics(options.admin, options.topicPrefix, [benchEntity], {
+      partitions: options.partitions,
+      retentionMs: 3_600_000,
+      deadLetterRetentionMs: 3_600_000,
+    });
+    await registerSchemas({
+      registry: createRegistryClient({ url: options.schemaRegistryUrl }),
+      topicPrefix: options.topicPrefix,
+      schemas: new Map([...readEventSchemas()].filter(([entity]) => entity === benchEntity)),
+    });
+    const payload = await buildPayload(options.targetValueBytes, options.keys);
+    valueBytes = payload.valueBytes;
+    const setup = await pool.connect();
+    try {
+      await migrate(setup, schema, logger);
+    } finally {
+      setup.release();
+    }
+    const key = createApiKey();
+    await createApiKeyRow(queryOf(pool), key, organizationId, 'bench e2e');
+    receiver = await startReceiver();
+    await createDestination(pool, receiver.port);
+    process.stderr.write(
+      `bench: e2e: ${benchEventType} (value ${payload.valueBytes} B) at ${options.rates.join(', ')} events/s × ${options.seconds} s` +
+        (options.probe.seconds > 0
+          ? `, after a search from ${options.probe.startRate}/s (doubling or halving, ${options.probe.seconds} s each, then ${options.probe.refine} bisection steps)`
+          : '') +
+        `; webhook receiver http://127.0.0.1:${receiver.port}/, API live tail in a worker\n`,
+    );
+
+    // The services, as `evp start` runs them, in this process.
+    const started = performance.now();
+    materializer = await startMaterializer({
+      kafkaBrokers: options.brokers,
+      schemaRegistryUrl: options.schemaRegistryUrl,
+      databaseUrl: options.databaseUrl,
+      databaseSchema: schema,
+      topicPrefix: options.topicPrefix,
+      groupId: materializerGroup,
+      logger: logger.child({ service: 'materializer' }),
+      port: 0,
+      ...options.materializer,
+    });
+    streamer = await startStreamer({
+      kafkaBrokers: options.brokers,
+      schemaRegistryUrl: options.schemaRegistryUrl,
+      databaseUrl: options.databaseUrl,
+      databaseSchema: schema,
+      topicPrefix: options.topicPrefix,
+      groupId: streamerGroup,
+      logger: logger.child({ service: 'streamer' }),
+      port: 0,
+      allowedHosts: ['127.0.0.1'],
+      ...options.streamer,
+    });
+    api = await startApi({
+      databaseUrl: options.databaseUrl,
+      databaseSchema: schema,
+      schemaRegistryUrl: options.schemaRegistryUrl,
+      topicPrefix: options.topicPrefix,
+      logger: logger.child({ service: 'api' }, { level: 'warn' }),
+      port: 0,
+      host: '127.0.0.1',
+    });
+    await untilConsuming(materializer.port, 'materializer', 60_000);
+    await untilConsuming(streamer.port, 'streamer', 60_000);
+    follower = await startFollower(`http://127.0.0.1:${api.port}/api/v1/events/stream`, key.key);
+    probe = await connect(options.databaseUrl, schema);
+    const config = loadConfig({ ...options.env, TOPIC_PREFIX: options.topicPrefix });
+    publisher = createPublisher(config, { service: benchService, logger: options.logger });
+    const context: Context = { options, payload, publisher, receiver, follower, materializer, streamer, probe, next: 0, dirty: false };
+
+    // Untimed: one event through both paths (partitions assigned, connections open), then five one at a time.
+    await publisher.publish(benchEventType, payload.event(context.next++));
+    if (!(await untilCounts(context, 1, 60_000)))
+      throw new Error('the warm-up event did not reach both the live tail and the webhook in 60 s');
+    startupMs = performance.now() - started;
+    unloaded = await unloadedLatency(context);
+    process.stderr.write(
+      `  e2e: started in ${(startupMs / 1000).toFixed(1)} s; unloaded: API p50 ${figure(unloaded.apiMs?.p50, 1)} ms, ` +
+        `webhook p50 ${figure(unloaded.webhookMs?.p50, 1)} ms\n`,
+    );
+
+    // The search first: its last step overloads for only `probe.seconds`, where a fixed rate beyond
+    // the pipeline's reach leaves a backlog the rest would wait for.
+    if (options.probe.seconds > 0) sustainable = await search(context, probeRuns);
+    for (const rate of options.rates) {
+      if (!(await settle(context)))
+        throw new Error(`the previous run's backlog had not cleared after ${options.settleSeconds} s; the remaining rates were not run`);
+      runs.push(await runAtRate(context, 'rate', rate, options.seconds));
+    }
+  } catch (failure) {
+    error = (failure as Error).message;
+    process.stderr.write(`bench: e2e: ${error}\n`);
+  } finally {
+    const client = follower ? await follower.collect().catch(() => undefined) : undefined;
+    apiClient = client ? { connects: client.connects, notes: client.notes } : null;
+    await cleanup();
+    options.onCleanup?.(undefined);
+  }
+  return { ...report, valueBytes, startupMs, unloaded, runs, probeRuns, sustainable, apiClient, error };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The runs
+
+/** Rates doubling until one does not hold, then bisection between the last that held and it. */
+async function search(context: Context, runs: E2eRun[]): Promise<NonNullable<E2eReport['sustainable']>> {
+  const { probe } = context.options;
+  const found: { held: number | null; failed: number | null; reasons: readonly string[] } = { held: null, failed: null, reasons: [] };
+  const step = async (rate: number): Promise<boolean> => {
+    if (!(await settle(context)))
+      throw new Error(`the previous run's backlog had not cleared after ${context.options.settleSeconds} s; the search stopped`);
+    const run = await runAtRate(context, 'probe', rate, probe.seconds);
+    runs.push(run);
+    if (run.held) found.held = rate;
+    else {
+      found.failed = rate;
+      found.reasons = run.reasons;
+    }
+    return run.held;
+  };
+  // Up from the start while rates hold; down from it while they do not.
+  if (await step(probe.startRate)) {
+    for (let rate = probe.startRate * 2; rate <= probe.maxRate; rate *= 2) if (!(await step(rate))) break;
+  } else {
+    for (let rate = Math.round(probe.startRate / 2); rate >= probe.minRate; rate = Math.round(rate / 2)) if (await step(rate)) break;
+  }
+  for (let i = 0; i < probe.refine && found.held !== null && found.failed !== null; i++) {
+    const low = found.held;
+    const high = found.failed;
+    // Round to a readable figure: 100s (or 10s for small rates).
+    const unit = high - low >= 1_000 ? 100 : 10;
+    const rate = Math.round((low + high) / 2 / unit) * unit;
+    if (rate <= low || rate >= high) break;
+    await step(rate);
+  }
+  const { held, failed, reasons } = found;
+  process.stderr.write(
+    `  e2e: sustainable: ${held === null ? `below ${failed ?? probe.startRate}` : held} events/s` +
+      (failed === null ? ' (every rate tried held)' : `; ${failed}/s did not hold: ${reasons.join('; ')}`) +
+      '\n',
+  );
+  return { rate: held, failedAt: failed, reasons };
+}
+
+async function runAtRate(context: Context, phase: E2eRun['phase'], rate: number, seconds: number): Promise<E2eRun> {
+  const { options, receiver, follower } = context;
+  const label = `${phase === 'probe' ? 'probe ' : ''}${rate}/s`;
+  await Promise.all([receiver.reset(), follower.reset()]);
+
+  const ids: string[] = [];
+  const resolvedAt: number[] = [];
+  const callMs: number[] = [];
+  const timeline: E2eSample[] = [];
+  const elu = performance.eventLoopUtilization();
+  const cpu = process.cpuUsage();
+  const startedAt = performance.now();
+  const publishStartAt = epochNow();
+  let sampling = Promise.resolve();
+  const sampler = setInterval(() => {
+    sampling = sampling.then(async () => {
+      const backlog = await readBacklog(context);
+      const s = Math.round((performance.now() - startedAt) / 1000);
+      const sample = { s, published: ids.length, api: follower.count(), webhook: receiver.count(), ...backlog };
+      timeline.push(sample);
+      process.stderr.write(
+        `  e2e ${label}: ${s} s: published ${sample.published} (${Math.round(sample.published / Math.max(1, Math.min(s, seconds)))}/s), ` +
+          `arrived API ${sample.api}, webhook ${sample.webhook}; lag materializer ${figure(backlog.materializerLag)}, ` +
+          `streamer ${figure(backlog.streamerLag)} + ${figure(backlog.pendingDeliveries)} deliveries pending\n`,
+      );
+    });
+  }, sampleMs);
+  const paced = await pace(context, rate, seconds, (eventId, calledAt) => {
+    const at = epochNow();
+    ids.push(eventId);
+    resolvedAt.push(at);
+    callMs.push(performance.now() - calledAt);
+  });
+  const publishEndAt = epochNow();
+  const utilization = performance.eventLoopUtilization(elu).utilization;
+  const cpuUsed = process.cpuUsage(cpu);
+  const publishMs = performance.now() - startedAt;
+  const atPublishEnd = await readBacklog(context);
+  const n = ids.length;
+
+  // Until both ends have every event of the run, or the drain runs out.
+  const deadline = performance.now() + options.drainSeconds * 1000;
+  let api: Arrivals | undefined;
+  let webhook: Arrivals | undefined;
+  for (;;) {
+    const over = performance.now() > deadline;
+    if (over || (receiver.count() >= n && follower.count() >= n)) {
+      [webhook, api] = await Promise.all([receiver.collect(), follower.collect()]);
+      if (over || (matched(webhook, ids) === n && matched(api, ids) === n)) break;
+    }
+    await sleep(100);
+  }
+  clearInterval(sampler);
+  await sampling;
+  const collectedAt = epochNow();
+
+  const path = (arrivals: Arrivals): E2ePath =>
+    measurePath(options, ids, resolvedAt, arrivals, { from: publishStartAt, to: publishEndAt }, collectedAt);
+  const apiPath = path(api);
+  const webhookPath = path(webhook);
+  context.dirty = apiPath.missing > 0 || webhookPath.missing > 0;
+  const achievedRate = (paced.published / Math.max(seconds * 1000, paced.lastAckAt - paced.firstSendAt)) * 1000;
+  const publishShort = achievedRate < (rate * options.minPublishPercent) / 100;
+  const reasons = [
+    publishShort ? `publisher achieved ${Math.round(achievedRate)}/s, under ${options.minPublishPercent}% of ${rate}/s` : '',
+    paced.failed > 0 ? `${paced.failed} publishes failed (first: ${paced.firstError ?? ''})` : '',
+    apiPath.lagGrew ? `API lag grew (${growthText(apiPath)})` : '',
+    webhookPath.lagGrew ? `webhook lag grew (${growthText(webhookPath)})` : '',
+    apiPath.fellBehind ? `API fell behind (${behindText(apiPath)})` : '',
+    webhookPath.fellBehind ? `webhook fell behind (${behindText(webhookPath)})` : '',
+  ].filter((reason) => reason !== '');
+  const run: E2eRun = {
+    phase,
+    rate,
+    seconds,
+    scheduled: paced.scheduled,
+    sent: paced.sent,
+    published: paced.published,
+    failed: paced.failed,
+    achievedRate,
+    publishShort,
+    publishLatencyMs: summarize(Float64Array.from(callMs), null),
+    pacerBehindMaxMs: paced.behindMaxMs,
+    api: apiPath,
+    webhook: webhookPath,
+    atPublishEnd,
+    lagGrew: apiPath.lagGrew || webhookPath.lagGrew,
+    fellBehind: apiPath.fellBehind || webhookPath.fellBehind,
+    held: reasons.length === 0,
+    reasons,
+    eventLoopUtilization: utilization,
+    processCpuCores: (cpuUsed.user + cpuUsed.system) / 1000 / publishMs,
+    timeline,
+  };
+  process.stderr.write(
+    `  e2e ${label}: ${n} events, ${Math.round(achievedRate)}/s achieved; API p50 ${latencyText(apiPath.latencyMs, 'p50')} / ` +
+      `p99 ${latencyText(apiPath.latencyMs, 'p99')} ms, webhook p50 ${latencyText(webhookPath.latencyMs, 'p50')} / ` +
+      `p99 ${latencyText(webhookPath.latencyMs, 'p99')} ms; ${run.held ? 'held' : `did not hold: ${reasons.join('; ')}`}\n`,
+  );
+  return run;
+}
+
+function measurePath(
+  options: E2eOptions,
+  ids: readonly string[],
+  resolvedAt: readonly number[],
+  arrivals: Arrivals,
+  publishing: { readonly from: number; readonly to: number },
+  collectedAt: number,
+): E2ePath {
+  const n = ids.length;
+  const latencies = new Float64Array(n);
+  const missingMask = new Uint8Array(n);
+  let missing = 0;
+  let lastArrival = 0;
+  for (let i = 0; i < n; i++) {
+    const at = arrivals.times.get(ids[i] as string);
+    const published = resolvedAt[i] as number;
+    if (at === undefined) {
+      missing++;
+      missingMask[i] = 1;
+      latencies[i] = collectedAt - published;
+    } else {
+      latencies[i] = at - published;
+      lastArrival = Math.max(lastArrival, at);
+    }
+  }
+  const size = Math.max(1, Math.floor((n * options.windowPercent) / 100));
+  const firstWindowMs = n > 0 ? summarize(latencies.subarray(0, size), missingMask.subarray(0, size)) : null;
+  const lastWindowMs = n > 0 ? summarize(latencies.subarray(n - size), missingMask.subarray(n - size)) : null;
+  // Throughput while publishing, after the first window: arrivals of the run's events vs publishes resolved meanwhile.
+  const span = { from: publishing.from + ((publishing.to - publishing.from) * options.windowPercent) / 100, to: publishing.to };
+  let publishedInSpan = 0;
+  let arrivedInSpan = 0;
+  for (let i = 0; i < n; i++) {
+    const published = resolvedAt[i] as number;
+    if (published >= span.from && published <= span.to) publishedInSpan++;
+    const at = arrivals.times.get(ids[i] as string);
+    if (at !== undefined && at >= span.from && at <= span.to) arrivedInSpan++;
+  }
+  const spanSeconds = (span.to - span.from) / 1000;
+  const throughput =
+    publishedInSpan > 0 && spanSeconds > 0
+      ? {
+          arrivedPerSec: arrivedInSpan / spanSeconds,
+          publishedPerSec: publishedInSpan / spanSeconds,
+          share: arrivedInSpan / publishedInSpan,
+        }
+      : null;
+  const growth = firstWindowMs && lastWindowMs && firstWindowMs.p99 > 0 ? lastWindowMs.p99 / firstWindowMs.p99 : null;
+  const lagGrew =
+    firstWindowMs !== null &&
+    lastWindowMs !== null &&
+    lastWindowMs.p99 > options.growthFactor * firstWindowMs.p99 &&
+    lastWindowMs.p99 - firstWindowMs.p99 >= options.growthMinMs;
+  return {
+    arrived: n - missing,
+    missing,
+    latencyMs: summarize(latencies, missingMask),
+    firstWindowMs,
+    lastWindowMs,
+    growth,
+    lagGrew,
+    throughput,
+    fellBehind: throughput !== null && throughput.share * 100 < options.minDeliveryPercent,
+    drainMs: missing === 0 && n > 0 ? Math.max(0, lastArrival - publishing.to) : null,
+    repeats: arrivals.repeats,
+  };
+}
+
+function matched(arrivals: Arrivals, ids: readonly string[]): number {
+  let count = 0;
+  for (const id of ids) if (arrivals.times.has(id)) count++;
+  return count;
+}
+
+interface Paced {
+  readonly scheduled: number;
+  readonly sent: number;
+  readonly published: number;
+  readonly failed: number;
+  readonly firstError: string | null;
+  readonly firstSendAt: number;
+  readonly lastAckAt: number;
+  readonly behindMaxMs: number;
+}
+
+/**
+ * Publishes at `rate` events/s for `seconds`: event k is due at start + k / rate; whenever the
+ * pacer wakes it sends every event due (at most `window` in flight), so a busy event loop makes
+ * bursts, not a lower rate. What is still unsent when the time is up is not sent.
+ */
+async function pace(context: Context, rate: number, seconds: number, onAck: (eventId: string, calledAt: number) => void): Promise<Paced> {
+  const { publisher, payload, options } = context;
+  const scheduled = Math.round(rate * seconds);
+  const startedAt = performance.now();
+  const endAt = startedAt + seconds * 1000;
+  let sent = 0;
+  let published = 0;
+  let failed = 0;
+  let firstError: string | null = null;
+  let pending = 0;
+  let lastAckAt = startedAt;
+  let behindMaxMs = 0;
+  let wake: (() => void) | undefined;
+  const settled = () => {
+    pending--;
+    const resume = wake;
+    wake = undefined;
+    resume?.();
+  };
+  while (sent < scheduled) {
+    const now = performance.now();
+    if (now >= endAt) break;
+    const due = Math.min(scheduled, Math.floor(((now - startedAt) / 1000) * rate) + 1);
+    if (sent < due) behindMaxMs = Math.max(behindMaxMs, now - (startedAt + (sent / rate) * 1000));
+    while (sent < due && pending < options.window) {
+      const calledAt = performance.now();
+      pending++;
+      sent++;
+      publisher.publish(benchEventType, payload.event(context.next++)).then(
+        (result) => {
+          published++;
+          lastAckAt = performance.now();
+          onAck(result.eventId, calledAt);
+          settled();
+        },
+        (error: unknown) => {
+          failed++;
+          firstError ??= (error as Error).message;
+          settled();
+        },
+      );
+    }
+    if (sent < due) await new Promise<void>((resolve) => (wake = resolve));
+    else await sleep(Math.max(0, startedAt + (sent / rate) * 1000 - performance.now()));
+  }
+  while (pending > 0) await new Promise<void>((resolve) => (wake = resolve));
+  return { scheduled, sent, published, failed, firstError, firstSendAt: startedAt, lastAckAt, behindMaxMs };
+}
+
+/**
+ * Before a run: when the previous one left events unarrived, waits until the materializer and the
+ * streamer have no lag and no delivery is pending (then 1 s for the live tail's poll), at most
+ * `settleSeconds`. False when the backlog did not clear.
+ */
+async function settle(context: Context): Promise<boolean> {
+  if (!context.dirty) return true;
+  const deadline = performance.now() + context.options.settleSeconds * 1000;
+  process.stderr.write(`  e2e: waiting for the previous run's backlog to clear\n`);
+  while (performance.now() < deadline) {
+    const backlog = await readBacklog(context);
+    if (backlog.materializerLag === 0 && backlog.streamerLag === 0 && backlog.pendingDeliveries === 0) {
+      await sleep(1_000);
+      context.dirty = false;
+      return true;
+    }
+    await sleep(500);
+  }
+  return false;
+}
+
+/** Events one at a time, each once the previous one reached both ends: the latency without load. */
+async function unloadedLatency(context: Context): Promise<NonNullable<E2eReport['unloaded']>> {
+  const { publisher, payload, receiver, follower } = context;
+  await Promise.all([receiver.reset(), follower.reset()]);
+  const ids: string[] = [];
+  const resolvedAt: number[] = [];
+  for (let k = 1; k <= unloadedEvents; k++) {
+    const { eventId } = await publisher.publish(benchEventType, payload.event(context.next++));
+    ids.push(eventId);
+    resolvedAt.push(epochNow());
+    if (!(await untilCounts(context, k, 30_000))) throw new Error(`unloaded event ${k} did not reach both ends in 30 s`);
+  }
+  const [webhook, api] = await Promise.all([receiver.collect(), follower.collect()]);
+  const latencies = (arrivals: Arrivals) =>
+    summarize(
+      Float64Array.from(ids, (id, i) => (arrivals.times.get(id) ?? Number.NaN) - (resolvedAt[i] as number)),
+      null,
+    );
+  return { events: unloadedEvents, apiMs: latencies(api), webhookMs: latencies(webhook) };
+}
+
+async function untilCounts(context: Context, count: number, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    if (context.receiver.count() >= count && context.follower.count() >= count) return true;
+    await sleep(10);
+  }
+  return false;
+}
+
+/** The lag the materializer and the streamer report on /metrics, and the deliveries not yet sent. */
+async function readBacklog(context: Context): Promise<E2eBacklog> {
+  const [materializerLag, streamerLag, pendingDeliveries] = await Promise.all([
+    metricSum(context.materializer.port, 'evp_materializer_consumer_lag').catch(() => null),
+    metricSum(context.streamer.port, 'evp_streamer_consumer_lag').catch(() => null),
+    context.probe
+      .query<{ n: number }>(`select count(*)::int as n from deliveries where status in ('pending', 'needs_retry') and not test`)
+      .then((result) => result.rows[0]?.n ?? null)
+      .catch(() => null),
+  ]);
+  return { materializerLag, streamerLag, pendingDeliveries };
+}
+
+async function metricSum(port: number, name: string): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+  const text = await response.text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The destination
+
+/** One webhook destination of org_bench, every event type, at the receiver. */
+async function createDestination(pool: pg.Pool, port: number): Promise<void> {
+  await insertDestination(queryOf(pool), {
+    id: createDestinationId(),
+    organization_id: organizationId,
+    type: 'webhook',
+    secret: createWebhookSecret(),
+    description: 'bench e2e receiver',
+    active: true,
+    event_types: ['*'],
+    severities: null,
+    entity_types: null,
+    ordering: 'none',
+    settings: { url: `http://127.0.0.1:${port}/e2e`, headers: {}, batch: null },
+    max_concurrency: null,
+    rate_limit_per_second: null,
+    retry_schedule_ms: null,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The two ends, each in a worker thread of its own (so neither shares the pipeline's event loop)
+
+interface Arrivals {
+  /** Per event id, its first arrival (ms since the epoch). */
+  readonly times: ReadonlyMap<string, number>;
+  readonly repeats: number;
+  readonly connects: number;
+  readonly notes: readonly string[];
+}
+
+interface Sink {
+  /** Distinct event ids arrived since the last reset. */
+  count(): number;
+  reset(): Promise<void>;
+  collect(): Promise<Arrivals>;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Plain JavaScript: an eval'd worker needs no TypeScript loader. Shared by both ends: arrivals, reset, collect, close. */
+const sinkCommon = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { performance } = require('node:perf_hooks');
+const counts = new Int32Array(workerData.counts);
+let arrivals = new Map();
+let repeats = 0;
+let connects = 0;
+const notes = [];
+const note = (text) => { if (notes.length < 20) notes.push(new Date().toISOString() + ' ' + text); };
+const arrived = (id, at) => {
+  if (arrivals.has(id)) { repeats++; return; }
+  arrivals.set(id, at);
+  Atomics.store(counts, 0, arrivals.size);
+};
+let onClose = (done) => done();
+parentPort.on('message', (message) => {
+  if (message.type === 'reset') {
+    arrivals = new Map();
+    repeats = 0;
+    Atomics.store(counts, 0, 0);
+    parentPort.postMessage({ type: 'reset' });
+  } else if (message.type === 'collect') {
+    parentPort.postMessage({ type: 'collected', ids: [...arrivals.keys()], times: Float64Array.from(arrivals.values()), repeats, connects, notes });
+  } else if (message.type === 'close') {
+    onClose(() => parentPort.postMessage({ type: 'closed' }));
+  }
+});
+`;
+
+/** node:http, 204 at once; the event id is the body's first "id". */
+const receiverSource = `${sinkCommon}
+const http = require('node:http');
+const eventId = /"id"\\s*:\\s*"([^"]*)"/;
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (chunk) => chunks.push(chunk));
+  req.on('end', () => {
+    const at = performance.timeOrigin + performance.now();
+    res.writeHead(204);
+    res.end();
+    const head = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('latin1', 0, 256);
+    const match = eventId.exec(head);
+    if (match) arrived(match[1], at);
+    else note('a body without an id: ' + head.slice(0, 100));
+  });
+});
+server.keepAliveTimeout = 60000;
+server.on('connection', () => connects++);
+server.listen(0, '127.0.0.1', () => parentPort.postMessage({ type: 'ready', port: server.address().port }));
+onClose = (done) => { server.closeAllConnections(); server.close(done); };
+`;
+
+/**
+ * An SSE client of the live tail: reads the stream as it comes, one arrival per \`id:\` line (at
+ * the time the chunk holding the whole event was read); on a drop (client_too_slow, a failure) it
+ * reconnects with Last-Event-ID, as EventSource does, and the API resumes without a gap.
+ */
+const followerSource = `${sinkCommon}
+const { url, key } = workerData;
+let closing = false;
+let controller;
+let lastId;
+let readySent = false;
+const run = async () => {
+  while (!closing) {
+    controller = new AbortController();
+    try {
+      const headers = { authorization: 'Bearer ' + key, accept: 'text/event-stream' };
+      if (lastId !== undefined) headers['last-event-id'] = lastId;
+      const response = await fetch(url, { headers, signal: controller.signal });
+      if (response.status !== 200) {
+        note('HTTP ' + response.status + ': ' + (await response.text()).slice(0, 300));
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        continue;
+      }
+      connects++;
+      if (!readySent) { readySent = true; parentPort.postMessage({ type: 'ready', port: 0 }); }
+      const decoder = new TextDecoder();
+      let buffer = '';
+      for await (const chunk of response.body) {
+        const at = performance.timeOrigin + performance.now();
+        buffer += decoder.decode(chunk, { stream: true });
+        let start = 0;
+        let end;
+        while ((end = buffer.indexOf('\\n\\n', start)) !== -1) {
+          if (buffer.startsWith('id: ', start)) {
+            let newline = buffer.indexOf('\\n', start);
+            if (newline > end) newline = end;
+            const id = buffer.slice(start + 4, newline);
+            lastId = id;
+            arrived(id, at);
+          } else if (buffer.startsWith('event: error', start)) {
+            note(buffer.slice(start, Math.min(end, start + 300)));
+          }
+          start = end + 2;
+        }
+        buffer = buffer.slice(start);
+      }
+      if (!closing) note('the stream ended; reconnecting');
+    } catch (error) {
+      if (closing) break;
+      note('the stream failed: ' + error.message + '; reconnecting');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+};
+void run();
+onClose = (done) => { closing = true; controller?.abort(); done(); };
+`;
+
+async function startWorker(source: string, data: Record<string, unknown>): Promise<Sink> {
+  const counts = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(source, { eval: true, workerData: { ...data, counts: counts.buffer } });
+  worker.unref();
+  const next = (type: string, timeoutMs = 60_000) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const timer = setTimeout(() => finish(new Error(`the worker did not answer ${type} within ${timeoutMs / 1000} s`)), timeoutMs);
+      const onMessage = (message: Record<string, unknown>) => {
+        if (message['type'] === type) finish(undefined, message);
+      };
+      const finish = (error: Error | undefined, message?: Record<string, unknown>) => {
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        worker.off('error', finish);
+        if (error) reject(error);
+        else resolve(message as Record<string, unknown>);
+      };
+      worker.on('message', onMessage);
+      worker.once('error', finish);
+    });
+  const ready = await next('ready').catch(async (error: unknown) => {
+    await worker.terminate();
+    throw error;
+  });
+  let closed = false;
+  return {
+    port: ready['port'] as number,
+    count: () => Atomics.load(counts, 0),
+    async reset() {
+      const done = next('reset');
+      worker.postMessage({ type: 'reset' });
+      await done;
+    },
+    async collect() {
+      const done = next('collected');
+      worker.postMessage({ type: 'collect' });
+      const message = await done;
+      const ids = message['ids'] as string[];
+      const times = message['times'] as Float64Array;
+      return {
+        times: new Map(ids.map((id, i) => [id, times[i] as number])),
+        repeats: message['repeats'] as number,
+        connects: message['connects'] as number,
+        notes: message['notes'] as string[],
+      };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      const done = next('closed', 2_000).catch(() => undefined);
+      worker.postMessage({ type: 'close' });
+      await done;
+      await worker.terminate();
+    },
+  };
+}
+
+function startReceiver(): Promise<Sink> {
+  return startWorker(receiverSource, {});
+}
+
+function startFollower(url: string, key: string): Promise<Sink> {
+  return startWorker(followerSource, { url, key });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+async function untilConsuming(port: number, service: string, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const response = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+    const body = response ? ((await response.json().catch(() => ({}))) as { consuming?: boolean }) : {};
+    if (body.consuming === true) return;
+    await sleep(100);
+  }
+  throw new Error(`the ${service} did not join its group within ${timeoutMs / 1000} s`);
+}
+
+async function connect(url: string, schema: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, application_name: 'evp-bench', options: `-c search_path=${schema}` });
+  await client.connect();
+  return client;
+}
+
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, application_name: 'evp-bench' });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists ${pg.escapeIdentifier(schema)} cascade`);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Nearest-rank percentiles, in ms. `missing` marks events that had not arrived (their value: the
+ * time they had waited, a lower bound): a figure is exact only when every such bound lies above it.
+ */
+function summarize(values: Float64Array, missing: Uint8Array | null): E2eLatency | null {
+  const present = values.filter((value) => !Number.isNaN(value));
+  if (present.length === 0) return null;
+  let missingCount = 0;
+  let lowestMissing = Number.POSITIVE_INFINITY;
+  if (missing) {
+    for (let i = 0; i < values.length; i++) {
+      if (missing[i] !== 1) continue;
+      missingCount++;
+      lowestMissing = Math.min(lowestMissing, values[i] as number);
+    }
+  }
+  const sorted = present.sort();
+  const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? 0;
+  let sum = 0;
+  for (const value of sorted) sum += value;
+  const figures = { avg: sum / sorted.length, p50: rank(0.5), p90: rank(0.9), p99: rank(0.99), max: sorted[sorted.length - 1] ?? 0 };
+  const atLeast: LatencyFigure[] =
+    missingCount === 0 ? [] : ['avg', ...(['p50', 'p90', 'p99'] as const).filter((key) => figures[key] >= lowestMissing), 'max'];
+  return { events: sorted.length, missing: missingCount, ...figures, atLeast };
+}
+
+function figure(value: number | null | undefined, digits = 0): string {
+  return value === null || value === undefined
+    ? '-'
+    : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** A latency figure in ms, `≥` before a lower bound. */
+export function latencyText(latency: E2eLatency | null | undefined, key: LatencyFigure, digits = 1): string {
+  if (!latency) return '-';
+  return `${latency.atLeast.includes(key) ? '≥' : ''}${figure(latency[key], digits)}`;
+}
+
+function behindText(path: E2ePath): string {
+  const throughput = path.throughput;
+  return throughput
+    ? `${figure(throughput.arrivedPerSec)}/s arrived while ${figure(throughput.publishedPerSec)}/s were published, ${Math.round(throughput.share * 100)}%`
+    : '-';
+}
+
+function growthText(path: E2ePath): string {
+  return `p99 ${latencyText(path.firstWindowMs, 'p99', 0)} → ${latencyText(path.lastWindowMs, 'p99', 0)} ms`;
+}
