@@ -12,6 +12,8 @@ export function apiCommand(): Command {
     .option('--port <port>', 'listening port (default API_PORT, 3000; 0 picks a free one)', parsePort)
     .action(async (options: { port?: number }) => {
       const { config, endpoints, logger } = commandContext('api');
+      // Listening from the start: a signal during start-up still ends in a graceful stop.
+      const stopRequested = untilSignal(logger);
       const api = await startApi({
         databaseUrl: await databaseUrl(config, logger),
         databaseSchema: config.databaseSchema,
@@ -23,7 +25,7 @@ export function apiCommand(): Command {
         eventRetentionDays: config.eventRetentionDays,
         fileRoot: config.destinationFileRoot,
       });
-      await untilSignal(logger);
+      await stopRequested;
       await api.stop();
     });
 }

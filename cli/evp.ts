@@ -42,5 +42,7 @@ try {
     process.stderr.write(`evp: error${code}: ${error.message}\n`);
     if (process.env['LOG_LEVEL'] === 'debug' && error.stack) process.stderr.write(`${error.stack}\n`);
     process.exitCode = 1;
+    // A service that failed while starting may still hold a signal listener's keep-alive timer.
+    setTimeout(() => process.exit(), 200).unref();
   }
 }

@@ -13,6 +13,8 @@ export function materializerCommand(): Command {
     .option('--port <port>', 'port of /healthz and /metrics (default MATERIALIZER_PORT, 3001; 0 picks a free one)', parsePort)
     .action(async (options: { resetTo?: 'earliest' | Date; port?: number }) => {
       const { config, endpoints, logger } = commandContext('materializer');
+      // Listening from the start: a signal during start-up still ends in a graceful stop.
+      const stopRequested = untilSignal(logger);
       const materializer = await startMaterializer({
         kafkaBrokers: endpoints.kafkaBrokers,
         schemaRegistryUrl: endpoints.schemaRegistryUrl,
@@ -28,7 +30,7 @@ export function materializerCommand(): Command {
         retentionDays: config.eventRetentionDays,
         resetTo: options.resetTo,
       });
-      await untilSignal(logger);
+      await stopRequested;
       await materializer.stop();
     });
 }

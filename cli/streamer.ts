@@ -13,6 +13,8 @@ export function streamerCommand(): Command {
     .option('--port <port>', 'port of /healthz and /metrics (default STREAMER_PORT, 3002; 0 picks a free one)', parsePort)
     .action(async (options: { port?: number }) => {
       const { config, endpoints, logger } = commandContext('streamer');
+      // Listening from the start: a signal during start-up still ends in a graceful stop.
+      const stopRequested = untilSignal(logger);
       const publisher = createPublisher(config, { service: 'streamer', logger });
       const streamer = await startStreamer({
         kafkaBrokers: endpoints.kafkaBrokers,
@@ -32,7 +34,7 @@ export function streamerCommand(): Command {
         retentionDays: config.streamer.deliveryRetentionDays,
         publishEvent: (type, event) => publisher.publishUntyped(type, event),
       });
-      await untilSignal(logger);
+      await stopRequested;
       await streamer.stop();
       await publisher.close();
     });
