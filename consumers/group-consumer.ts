@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type pg from 'pg';
-import { isConnectionError } from '../adapters/database.js';
+import { isConnectionError, isTransientConflict } from '../adapters/database.js';
 import { connectKafka } from '../adapters/kafka.js';
 import type { Logger } from '../adapters/logger.js';
 import { nextAttempt } from '../core/retry.js';
@@ -203,4 +203,25 @@ export async function lagOf(admin: Admin, pool: pg.Pool, groupId: string, topics
     }
   }
   return result;
+}
+
+/**
+ * Runs `work` on a pooled connection of its own, again at once (with a short backoff) after a
+ * deadlock or serialization failure; a broken connection is dropped from the pool, not reused.
+ */
+export async function withRetriedClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      return await work(client);
+    } catch (error) {
+      if (isConnectionError(error)) broken = error as Error;
+      const decision = nextAttempt(attempt, isTransientConflict(error), { retries: 5, initialDelayMs: 20, maxDelayMs: 500 });
+      if (!decision.retry) throw error;
+      await sleep(decision.delayMs);
+    } finally {
+      client.release(broken);
+    }
+  }
 }

@@ -1,13 +1,11 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Partitioners, type Admin, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
 import type pg from 'pg';
-import { createPool, isConnectionError, isTransientConflict } from '../../adapters/database.js';
+import { createPool, isConnectionError } from '../../adapters/database.js';
 import { RegistryError } from '../../adapters/errors.js';
 import { connectKafka, createKafka } from '../../adapters/kafka.js';
 import type { Logger } from '../../adapters/logger.js';
 import { startOpsServer, type OpsServer } from '../../adapters/ops-server.js';
 import { createRegistryClient } from '../../adapters/registry.js';
-import { nextAttempt } from '../../core/retry.js';
 import { deadLetterTopic } from '../../core/topics.js';
 import { readCatalogue } from '../../schemas/catalogue.js';
 import { createEventDecoder, type EventDecoder } from '../event-decoder.js';
@@ -16,7 +14,15 @@ import { deadLetterHeaders, ensureDeadLetterTopic } from './dead-letters.js';
 import { createMaterializerMetrics, type MaterializerMetrics } from './metrics.js';
 import { migratePool } from '../../adapters/migrate.js';
 import { resetPositions } from '../offsets.js';
-import { lagOf, logStartOffset, startGroupConsumer, untilReachable, untilTopics, type GroupConsumer } from '../group-consumer.js';
+import {
+  lagOf,
+  logStartOffset,
+  startGroupConsumer,
+  untilReachable,
+  untilTopics,
+  withRetriedClient,
+  type GroupConsumer,
+} from '../group-consumer.js';
 import { materializerDefaults, type MaterializerOptions } from './options.js';
 import { createPartitionManager, dayOf, retentionCutoffDay, type PartitionManager } from './partitions.js';
 import { deadLetter, envelopeProblems, toEventRow, type DeadLetterCode, type RawRecord } from './records.js';
@@ -233,39 +239,28 @@ function failureCause(error: unknown): string {
 }
 
 /** Writes one chunk on its own pooled connection; deadlocks and serialization failures are retried at once. */
-async function writeWithRetry(ctx: HandlerContext, topic: string, partition: number, items: readonly BatchItem[]) {
+function writeWithRetry(ctx: HandlerContext, topic: string, partition: number, items: readonly BatchItem[]) {
   const { settings } = ctx;
-  for (let attempt = 1; ; attempt++) {
-    const client = await ctx.pool.connect();
-    let broken: Error | undefined;
-    try {
-      return await writeBatch(client, {
-        key: { groupId: settings.groupId, topic, partition },
-        items,
-        cutoffDay: retentionCutoffDay(Date.now(), settings.retentionDays),
-        logStart: async () => logStartOffset(ctx.admin, topic, partition),
-        ensureDays: (days) => ctx.partitions.ensure(days),
-        publishDeadLetters: async (letters) => {
-          await ctx.producer.send({
-            topic: ctx.dlqTopic,
-            acks: -1,
-            messages: letters.map((letter) => ({
-              key: letter.key,
-              value: letter.value,
-              headers: deadLetterHeaders(letter, settings.groupId),
-            })),
-          });
-        },
-      });
-    } catch (error) {
-      if (isConnectionError(error)) broken = error as Error;
-      const decision = nextAttempt(attempt, isTransientConflict(error), { retries: 5, initialDelayMs: 20, maxDelayMs: 500 });
-      if (!decision.retry) throw error;
-      await sleep(decision.delayMs);
-    } finally {
-      client.release(broken);
-    }
-  }
+  return withRetriedClient(ctx.pool, (client) =>
+    writeBatch(client, {
+      key: { groupId: settings.groupId, topic, partition },
+      items,
+      cutoffDay: retentionCutoffDay(Date.now(), settings.retentionDays),
+      logStart: async () => logStartOffset(ctx.admin, topic, partition),
+      ensureDays: (days) => ctx.partitions.ensure(days),
+      publishDeadLetters: async (letters) => {
+        await ctx.producer.send({
+          topic: ctx.dlqTopic,
+          acks: -1,
+          messages: letters.map((letter) => ({
+            key: letter.key,
+            value: letter.value,
+            headers: deadLetterHeaders(letter, settings.groupId),
+          })),
+        });
+      },
+    }),
+  );
 }
 
 async function decodeAll(

@@ -1,19 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type pg from 'pg';
-import { createPool, isConnectionError, isTransientConflict } from '../../adapters/database.js';
+import { createPool, isConnectionError } from '../../adapters/database.js';
 import { RegistryError } from '../../adapters/errors.js';
 import { connectKafka, createKafka } from '../../adapters/kafka.js';
 import { migratePool } from '../../adapters/migrate.js';
 import { startOpsServer } from '../../adapters/ops-server.js';
 import { createRegistryClient } from '../../adapters/registry.js';
 import { toEventObject } from '../../api/event-object.js';
-import { nextAttempt } from '../../core/retry.js';
 import { readCatalogue } from '../../schemas/catalogue.js';
 import { createEventDecoder, type EventDecoder } from '../event-decoder.js';
-import { lagOf, logStartOffset, startGroupConsumer, untilReachable, untilTopics, type GroupConsumer } from '../group-consumer.js';
+import {
+  lagOf,
+  logStartOffset,
+  startGroupConsumer,
+  untilReachable,
+  untilTopics,
+  withRetriedClient,
+  type GroupConsumer,
+} from '../group-consumer.js';
 import { envelopeProblems, toEventRow } from '../materializer/records.js';
 import { createPauseGate, type PauseGate } from '../pause-gate.js';
 import { startDispatcher, type Dispatcher } from './dispatcher.js';
@@ -224,23 +230,10 @@ function batchHandler(ctx: HandlerContext) {
   };
 }
 
-async function fanOutWithRetry(ctx: HandlerContext, topic: string, partition: number, items: readonly FanOutItem[]) {
-  for (let attempt = 1; ; attempt++) {
-    const client = await ctx.pool.connect();
-    let broken: Error | undefined;
-    try {
-      return await fanOut(client, { groupId: ctx.settings.groupId, topic, partition }, items, () =>
-        logStartOffset(ctx.admin, topic, partition),
-      );
-    } catch (error) {
-      if (isConnectionError(error)) broken = error as Error;
-      const decision = nextAttempt(attempt, isTransientConflict(error), { retries: 5, initialDelayMs: 20, maxDelayMs: 500 });
-      if (!decision.retry) throw error;
-      await sleep(decision.delayMs);
-    } finally {
-      client.release(broken);
-    }
-  }
+function fanOutWithRetry(ctx: HandlerContext, topic: string, partition: number, items: readonly FanOutItem[]) {
+  return withRetriedClient(ctx.pool, (client) =>
+    fanOut(client, { groupId: ctx.settings.groupId, topic, partition }, items, () => logStartOffset(ctx.admin, topic, partition)),
+  );
 }
 
 async function decodeAll(
