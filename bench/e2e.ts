@@ -1,11 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
-import type { Admin } from 'kafkajs';
 import pg from 'pg';
 import { loadConfig } from '../adapters/config.js';
 import { createPool } from '../adapters/database.js';
-import type { Logger } from '../adapters/logger.js';
 import { migrate } from '../adapters/migrate.js';
 import { createRegistryClient } from '../adapters/registry.js';
 import { type Api, startApi } from '../api/index.js';
@@ -25,6 +23,7 @@ import type { Publisher } from '../producers/types.js';
 import { readEventSchemas } from '../schemas/event-schemas.js';
 import { registerSchemas } from '../schemas/governance.js';
 import { benchEntity, benchEventType, benchService, buildPayload, type Payload } from './payload.js';
+import type { ScenarioStack, MaterializerSettings, StreamerSettings } from './scenario.js';
 
 /**
  * The e2e scenario: the whole pipeline at a steady publish rate, per event, from `publish()`
@@ -55,7 +54,7 @@ import { benchEntity, benchEventType, benchService, buildPayload, type Payload }
  *
  * Only measures; nothing here asserts on time.
  */
-export interface E2eOptions {
+export interface E2eOptions extends ScenarioStack {
   /** Publish rates (events/s) measured for `seconds` each. */
   readonly rates: readonly number[];
   readonly seconds: number;
@@ -88,35 +87,12 @@ export interface E2eOptions {
   readonly settleSeconds: number;
   /** SDK publishes in flight at most. */
   readonly window: number;
-  readonly keys: number;
-  readonly partitions: number;
-  readonly targetValueBytes: number;
-  /** Every topic (and registry subject) the scenario creates starts with `<topicPrefix>.`. */
-  readonly topicPrefix: string;
   /** `bench_<random>_e2e`: created, migrated and dropped by the scenario. */
   readonly schema: string;
-  /** The environment the SDK's config is loaded from (endpoints of the stack). */
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly brokers: readonly string[];
-  readonly schemaRegistryUrl: string;
-  readonly databaseUrl: string;
-  readonly admin: Admin;
-  readonly logger: Logger;
   /** The materializer's settings (`MATERIALIZER_*`, `EVENT_RETENTION_DAYS`). */
-  readonly materializer: {
-    readonly batchSize: number;
-    readonly lingerMs: number;
-    readonly concurrency: number;
-    readonly retentionDays: number;
-  };
+  readonly materializer: MaterializerSettings;
   /** The streamer's settings (`STREAMER_*`, `DELIVERY_RETENTION_DAYS`). */
-  readonly streamer: {
-    readonly retryScheduleMs: readonly number[];
-    readonly maxConcurrency: number;
-    readonly timeoutMs: number;
-    readonly disableAfterMs: number;
-    readonly retentionDays: number;
-  };
+  readonly streamer: StreamerSettings;
   /** Called with what stops the services and clients and drops the schema, so an interrupted run can clean up. */
   readonly onCleanup?: (cleanup: (() => Promise<void>) | undefined) => void;
 }

@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin, Consumer } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
 import pg from 'pg';
 import { loadConfig } from '../adapters/config.js';
 import { copyRows, type CopyValue } from '../adapters/copy.js';
 import { createPool } from '../adapters/database.js';
 import { createKafka } from '../adapters/kafka.js';
-import type { Logger } from '../adapters/logger.js';
 import { createRegistryClient, type RegistryClient } from '../adapters/registry.js';
 import { createEventDecoder } from '../consumers/event-decoder.js';
 import { migrate, startMaterializer, type Materializer } from '../consumers/materializer/index.js';
@@ -22,6 +21,7 @@ import { readEventSchemas } from '../schemas/event-schemas.js';
 import type { CrmDeal, Customer, Invoice } from '../schemas/generated/types.js';
 import { registerSchemas } from '../schemas/governance.js';
 import { benchService, encodeForSizing } from './payload.js';
+import type { ScenarioStack, MaterializerSettings } from './scenario.js';
 
 /**
  * The materialize scenario: N events pre-filled into the entity topics of a few entities, then
@@ -38,34 +38,15 @@ import { benchService, encodeForSizing } from './payload.js';
  *
  * Publishing the events is not part of any figure. Only measures; nothing here asserts on time.
  */
-export interface MaterializeOptions {
+export interface MaterializeOptions extends ScenarioStack {
   /** Events pre-filled and materialised (N). */
   readonly events: number;
   /** Events the naive consumer writes (the first ones it is given), at most N. */
   readonly naiveEvents: number;
-  /** Distinct entity ids (Kafka keys) per entity. */
-  readonly keys: number;
-  readonly partitions: number;
-  /** The Avro value size the events are padded to (the `updated` ones; `created` ones are smaller). */
-  readonly targetValueBytes: number;
-  /** Every topic (and registry subject) the scenario creates starts with `<topicPrefix>.`. */
-  readonly topicPrefix: string;
   /** `bench_<random>`: the materializer's schema; the naive consumer's is `<schema>_naive`. */
   readonly schema: string;
-  /** The environment the SDK's config is loaded from (endpoints of the stack). */
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly brokers: readonly string[];
-  readonly schemaRegistryUrl: string;
-  readonly databaseUrl: string;
-  readonly admin: Admin;
-  readonly logger: Logger;
   /** The materializer's settings (`MATERIALIZER_*`, `EVENT_RETENTION_DAYS`). */
-  readonly materializer: {
-    readonly batchSize: number;
-    readonly lingerMs: number;
-    readonly concurrency: number;
-    readonly retentionDays: number;
-  };
+  readonly materializer: MaterializerSettings;
   /** Called with what stops the scenario's clients and drops its schemas, so an interrupted run can clean up. */
   readonly onCleanup?: (cleanup: (() => Promise<void>) | undefined) => void;
 }

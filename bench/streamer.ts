@@ -3,12 +3,10 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
-import type { Admin } from 'kafkajs';
 import pg from 'pg';
 import { Agent, request } from 'undici';
 import { loadConfig } from '../adapters/config.js';
 import { createPool } from '../adapters/database.js';
-import type { Logger } from '../adapters/logger.js';
 import { migrate } from '../adapters/migrate.js';
 import { createRegistryClient } from '../adapters/registry.js';
 import { insertDestination } from '../api/sql/destinations.js';
@@ -23,6 +21,7 @@ import type { Publisher } from '../producers/types.js';
 import { readEventSchemas } from '../schemas/event-schemas.js';
 import { registerSchemas } from '../schemas/governance.js';
 import { benchEntity, benchEventType, benchService, buildPayload, type Payload } from './payload.js';
+import type { ScenarioStack, StreamerSettings } from './scenario.js';
 
 /**
  * The streamer scenario: N events fanned out to D webhook destinations of one organization, all
@@ -44,7 +43,7 @@ import { benchEntity, benchEventType, benchService, buildPayload, type Payload }
  * The receiver is a node:http server in a worker thread of its own (so its work does not share the
  * streamer's event loop): 204 at once, arrival time per distinct webhook-id. Only measures.
  */
-export interface StreamerBenchOptions {
+export interface StreamerBenchOptions extends ScenarioStack {
   /** Events published (N). */
   readonly events: number;
   /** Webhook destinations, each subscribed to every event (D). */
@@ -53,28 +52,10 @@ export interface StreamerBenchOptions {
   readonly window: number;
   /** The measurement gives up after this long (and after `stallMs` without a new delivery). */
   readonly timeoutMs: number;
-  readonly keys: number;
-  readonly partitions: number;
-  readonly targetValueBytes: number;
-  /** Every topic (and registry subject) the scenario creates starts with `<topicPrefix>.`. */
-  readonly topicPrefix: string;
   /** `bench_<random>_streamer`: created, migrated and dropped by the scenario. */
   readonly schema: string;
-  /** The environment the SDK's config is loaded from (endpoints of the stack). */
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly brokers: readonly string[];
-  readonly schemaRegistryUrl: string;
-  readonly databaseUrl: string;
-  readonly admin: Admin;
-  readonly logger: Logger;
   /** The streamer's settings (`STREAMER_*`, `DELIVERY_RETENTION_DAYS`). */
-  readonly streamer: {
-    readonly retryScheduleMs: readonly number[];
-    readonly maxConcurrency: number;
-    readonly timeoutMs: number;
-    readonly disableAfterMs: number;
-    readonly retentionDays: number;
-  };
+  readonly streamer: StreamerSettings;
   /** Called with what stops the scenario's clients and drops its schema, so an interrupted run can clean up. */
   readonly onCleanup?: (cleanup: (() => Promise<void>) | undefined) => void;
 }

@@ -29,30 +29,25 @@ export function createStreamerMetrics(gauges: StreamerGauges): StreamerMetrics {
     setTimeout(() => (queues = undefined), 100).unref();
     return pending;
   };
-  new Gauge({
-    name: 'evp_streamer_queue_depth',
-    help: 'Deliveries pending or waiting for a retry, per destination.',
-    labelNames: ['destination'],
-    registers,
-    async collect() {
-      const values = await readQueues();
-      if (!values) return;
-      this.reset();
-      for (const { destinationId, depth } of values) this.set({ destination: destinationId }, depth);
-    },
-  });
-  new Gauge({
-    name: 'evp_streamer_oldest_pending_seconds',
-    help: 'Age of the oldest unsettled delivery, per destination.',
-    labelNames: ['destination'],
-    registers,
-    async collect() {
-      const values = await readQueues();
-      if (!values) return;
-      this.reset();
-      for (const { destinationId, oldestSeconds } of values) this.set({ destination: destinationId }, oldestSeconds);
-    },
-  });
+  const queueGauge = (name: string, help: string, value: (queue: { depth: number; oldestSeconds: number }) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['destination'],
+      registers,
+      async collect() {
+        const values = await readQueues();
+        if (!values) return;
+        this.reset();
+        for (const queue of values) this.set({ destination: queue.destinationId }, value(queue));
+      },
+    });
+  queueGauge('evp_streamer_queue_depth', 'Deliveries pending or waiting for a retry, per destination.', (queue) => queue.depth);
+  queueGauge(
+    'evp_streamer_oldest_pending_seconds',
+    'Age of the oldest unsettled delivery, per destination.',
+    (queue) => queue.oldestSeconds,
+  );
   new Gauge({
     name: 'evp_streamer_consumer_lag',
     help: "Records in the partition past the streamer's stored position.",

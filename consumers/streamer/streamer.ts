@@ -20,7 +20,9 @@ import {
   withRetriedClient,
   type GroupConsumer,
 } from '../group-consumer.js';
-import { envelopeProblems, toEventRow } from '../materializer/records.js';
+import { envelopeProblems } from '../materializer/records.js';
+import { formatMicros } from '../../core/cloudevents.js';
+import { eventToJson } from '../../core/event-json.js';
 import { createPauseGate, type PauseGate } from '../pause-gate.js';
 import { startDispatcher, type Dispatcher } from './dispatcher.js';
 import { fanOut, type FanOutItem } from './fan-out.js';
@@ -199,7 +201,7 @@ function batchHandler(ctx: HandlerContext) {
       const messages = batch.messages.slice(start, start + settings.batchSize);
       let outcome;
       try {
-        const items = await decodeAll(ctx.decoder, messages, topic, partition, entityType);
+        const items = await decodeAll(ctx.decoder, messages, entityType);
         outcome = await fanOutWithRetry(ctx, topic, partition, items);
       } catch (error) {
         if (!(error instanceof RegistryError) && !isConnectionError(error)) log.error({ err: error }, 'fanning out a batch failed');
@@ -236,13 +238,7 @@ function fanOutWithRetry(ctx: HandlerContext, topic: string, partition: number, 
   );
 }
 
-async function decodeAll(
-  decoder: EventDecoder,
-  messages: readonly KafkaMessage[],
-  topic: string,
-  partition: number,
-  entityType: string,
-): Promise<FanOutItem[]> {
+async function decodeAll(decoder: EventDecoder, messages: readonly KafkaMessage[], entityType: string): Promise<FanOutItem[]> {
   const now = Date.now();
   const items: FanOutItem[] = [];
   for (const message of messages) {
@@ -257,31 +253,34 @@ async function decodeAll(
       items.push({ offset, skipped: `the event fails validation: ${problems.join('; ')}` });
       continue;
     }
-    const row = toEventRow(decoded.event, decoded.schemaId, { topic, entityType, partition, offset });
+    // The event object as the API serves it, straight from the decoded record (once per event: a hot path).
+    const event = decoded.event;
+    const json = eventToJson(event);
+    const text = (name: string) => event[name] as string;
     const payload = toEventObject({
-      id: row.id,
-      type: row.type,
-      organization_id: row.organizationId,
-      data: JSON.parse(row.data) as Record<string, unknown>,
-      previous_attributes: row.previousAttributes === null ? null : (JSON.parse(row.previousAttributes) as Record<string, unknown>),
-      request_id: row.requestId,
-      occurred_at: row.occurredAt,
-      entity_type: row.entityType,
-      entity_id: row.entityId,
-      action: row.action,
-      source: row.source,
-      severity: row.severity,
-      actor: row.actor,
+      id: text('id'),
+      type: text('type'),
+      organization_id: text('organization_id'),
+      data: json['data'] as Record<string, unknown>,
+      previous_attributes: (json['previous_attributes'] as Record<string, unknown> | null | undefined) ?? null,
+      request_id: (event['request_id'] as string | null | undefined) ?? null,
+      occurred_at: formatMicros(event['occurred_at'] as number),
+      entity_type: text('entity_type'),
+      entity_id: text('entity_id'),
+      action: text('action'),
+      source: text('source'),
+      severity: text('severity'),
+      actor: (event['actor'] as string | null | undefined) ?? null,
     });
     items.push({
       offset,
       event: {
-        id: row.id,
-        organizationId: row.organizationId,
-        type: row.type,
-        severity: row.severity,
-        entityType: row.entityType,
-        entityId: row.entityId,
+        id: payload.id,
+        organizationId: payload.organization_id,
+        type: payload.type,
+        severity: payload.severity,
+        entityType: payload.entity_type,
+        entityId: payload.entity_id,
         payload: JSON.stringify(payload),
       },
     });
