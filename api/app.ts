@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { Logger } from '../adapters/logger.js';
 import type { ApiContext, ApiInstance } from './context.js';
 import { ApiError, handleError } from './errors.js';
+import { deadLetterRoutes } from './routes/dead-letters.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { destinationRoutes } from './routes/destinations.js';
 import { entityRoutes } from './routes/entities.js';
@@ -86,6 +87,7 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
   entityRoutes(app, context);
   destinationRoutes(app, context);
   deliveryRoutes(app, context);
+  deadLetterRoutes(app, context);
 
   app.get('/openapi.json', { schema: { hide: true } }, (_request, reply) => reply.send(app.swagger()));
   app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
