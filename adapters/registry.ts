@@ -41,6 +41,10 @@ export interface RegistryClient {
   /** Registers (or finds) the schema under `subject`; a schema the subject's rule refuses throws EVP_SCHEMA_INCOMPATIBLE. */
   register(subject: string, schema: string): Promise<{ id: number }>;
   latest(subject: string): Promise<RegisteredSchema | undefined>;
+  /** The subject's version numbers, ascending; undefined when the subject is not registered. */
+  versions(subject: string): Promise<number[] | undefined>;
+  /** One version of the subject; undefined when the subject or the version does not exist. */
+  schemaByVersion(subject: string, version: number): Promise<RegisteredSchema | undefined>;
   schemaById(id: number): Promise<string>;
   /** The subject's own compatibility level, or undefined when it follows the global one. */
   subjectCompatibility(subject: string): Promise<string | undefined>;
@@ -141,6 +145,20 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       const answer = await request('GET', `${subjectPath(subject)}/versions/latest`);
       if (answer.status === 404) return undefined;
       if (answer.status !== 200) throw failed(`read the latest version of ${subject}`, answer);
+      return answer.body as RegisteredSchema;
+    },
+
+    async versions(subject) {
+      const answer = await request('GET', `${subjectPath(subject)}/versions`);
+      if (answer.status === 404) return undefined;
+      if (answer.status !== 200) throw failed(`list the versions of ${subject}`, answer);
+      return (answer.body as number[]).slice().sort((a, b) => a - b);
+    },
+
+    async schemaByVersion(subject, version) {
+      const answer = await request('GET', `${subjectPath(subject)}/versions/${version}`);
+      if (answer.status === 404) return undefined;
+      if (answer.status !== 200) throw failed(`read version ${version} of ${subject}`, answer);
       return answer.body as RegisteredSchema;
     },
 

@@ -39,7 +39,12 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
       types: Object.keys(entries),
       entities: new Set(Object.values(entries).map((entry) => entry.entity)),
     },
-    registry: createRegistryClient({ url: options.schemaRegistryUrl }),
+    // A request waits for the registry: a few quick retries, then a 503 (the event types go without versions).
+    registry: createRegistryClient({
+      url: options.schemaRegistryUrl,
+      retry: { retries: 2, initialDelayMs: 100, maxDelayMs: 500 },
+      requestTimeoutMs: 5_000,
+    }),
     topicPrefix: options.topicPrefix,
     auth: createAuthenticator({ query, cacheMs: options.keyCacheMs ?? apiDefaults.keyCacheMs }),
     feeds,

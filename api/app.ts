@@ -12,6 +12,8 @@ import { destinationRoutes } from './routes/destinations.js';
 import { entityRoutes } from './routes/entities.js';
 import { eventTypeRoutes } from './routes/event-types.js';
 import { eventRoutes } from './routes/events.js';
+import { organizationRoutes } from './routes/organization.js';
+import { schemaRoutes } from './routes/schemas.js';
 import { streamRoutes } from './routes/stream.js';
 
 export interface BuildApiOptions {
@@ -87,7 +89,9 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
   entityRoutes(app, context);
   destinationRoutes(app, context);
   deliveryRoutes(app, context);
+  organizationRoutes(app, context);
   deadLetterRoutes(app, context);
+  schemaRoutes(app, context);
 
   app.get('/openapi.json', { schema: { hide: true } }, (_request, reply) => reply.send(app.swagger()));
   app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {

@@ -12,7 +12,7 @@ import type { Feeds } from './stream/org-feed.js';
 export interface ApiContext {
   readonly query: Query;
   readonly catalogue: FilterCatalogue & { readonly entries: Readonly<Record<string, CatalogueEntry>> };
-  readonly registry: Pick<RegistryClient, 'latest'>;
+  readonly registry: Pick<RegistryClient, 'latest' | 'versions' | 'schemaByVersion' | 'subjectCompatibility' | 'globalCompatibility'>;
   readonly topicPrefix: string;
   readonly auth: Authenticator;
   readonly feeds: Feeds;

@@ -194,3 +194,42 @@ export const EntityParams = Type.Object({
   entity_id: Type.String({ minLength: 1, maxLength: 500 }),
 });
 export type EntityParams = Static<typeof EntityParams>;
+
+export const EntitySummary = Type.Object({
+  object: Type.Literal('entity'),
+  organization_id: Type.String(),
+  entity_type: Type.String(),
+  entity_id: Type.String(),
+  data: AnyObject,
+  deleted: Type.Boolean({ description: 'A delete event was the last; data is the state it deleted.' }),
+  version: Type.Integer({ description: 'How many of its events have been stored.' }),
+  last_event_id: Type.String(),
+  last_event_type: Type.String(),
+  created_at: Type.String({ format: 'date-time', description: 'When the store first saw the entity.' }),
+  updated_at: Type.String({ format: 'date-time' }),
+});
+
+export const ListEntitiesQuery = Type.Object(
+  {
+    entity_type: Type.String({ minLength: 1, maxLength: 200, description: 'The entity type (`invoice`, `crm.deal`); required.' }),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'A case-insensitive part of the entity id.' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'How many entities to return, 1 to 100.' })),
+    starting_after: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 500, description: 'Cursor: the entities after this one (an entity id of that type).' }),
+    ),
+    ending_before: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 500, description: 'Cursor: the entities before this one (an entity id of that type).' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ListEntitiesQuery = Static<typeof ListEntitiesQuery>;
+
+export const Organization = Type.Object(
+  {
+    object: Type.Literal('organization'),
+    id: Type.String({ description: 'The organization every request with this key is scoped to.' }),
+    api_key: Type.Object({ id: Type.String({ description: 'key_…' }), name: Nullable(Type.String()) }),
+  },
+  { description: 'Who the key belongs to.' },
+);

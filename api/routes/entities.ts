@@ -1,9 +1,20 @@
 import type { ApiContext, ApiInstance } from '../context.js';
 import { invalidParameter, refuseTwoCursors, resourceMissing } from '../errors.js';
 import { changesOf, toEventObject } from '../event-object.js';
-import { Entity, EntityParams, HistoryItem, PageQuery, errorResponses, listOf, NoQuery } from '../schemas.js';
+import {
+  Entity,
+  EntityParams,
+  EntitySummary,
+  HistoryItem,
+  ListEntitiesQuery,
+  PageQuery,
+  errorResponses,
+  listOf,
+  NoQuery,
+} from '../schemas.js';
 import { getEntity } from '../sql/get-entity.js';
 import { getEvent } from '../sql/get-event.js';
+import { listEntities } from '../sql/list-entities.js';
 import { listEntityHistory } from '../sql/list-entity-history.js';
 
 export function entityRoutes(app: ApiInstance, ctx: ApiContext): void {
@@ -16,6 +27,55 @@ export function entityRoutes(app: ApiInstance, ctx: ApiContext): void {
       );
     }
   };
+
+  app.get(
+    '/api/v1/entities',
+    {
+      schema: {
+        summary: 'List entities',
+        description:
+          "The organization's entities of one type, most recently changed first (by the occurred_at of their newest event, then entity id). `q` keeps those whose id contains it, ignoring case. Cursors are entity ids of that type.",
+        tags: ['entities'],
+        querystring: ListEntitiesQuery,
+        response: { 200: listOf(EntitySummary, 'A page of entities, most recently changed first.'), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { entity_type: entityType, q, limit = 20, starting_after: startingAfter, ending_before: endingBefore } = request.query;
+      checkType(entityType);
+      refuseTwoCursors(request.query);
+      const page = await listEntities(ctx.query, {
+        organizationId: request.organizationId,
+        entityType,
+        q,
+        limit,
+        startingAfter,
+        endingBefore,
+      });
+      if (page === 'cursor_missing') {
+        const param = startingAfter !== undefined ? 'starting_after' : 'ending_before';
+        throw invalidParameter(param, `${param} must be the id of a ${entityType} of your organization.`, 'cursor_unknown');
+      }
+      return {
+        object: 'list' as const,
+        url: '/api/v1/entities',
+        has_more: page.hasMore,
+        data: page.rows.map((row) => ({
+          object: 'entity' as const,
+          organization_id: row.organization_id,
+          entity_type: row.entity_type,
+          entity_id: row.entity_id,
+          data: row.data,
+          deleted: row.deleted,
+          version: Number(row.version),
+          last_event_id: row.last_event_id,
+          last_event_type: row.last_event_type,
+          created_at: row.created_at.toISOString(),
+          updated_at: row.updated_at.toISOString(),
+        })),
+      };
+    },
+  );
 
   app.get(
     '/api/v1/entities/:entity_type/:entity_id',
