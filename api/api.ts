@@ -5,6 +5,7 @@ import { createRegistryClient } from '../adapters/registry.js';
 import { readCatalogue } from '../schemas/catalogue.js';
 import { buildApi } from './app.js';
 import { createAuthenticator } from './auth.js';
+import { createHighWatermarks } from './high-watermarks.js';
 import type { ApiContext, ApiInstance } from './context.js';
 import { createApiMetrics } from './metrics.js';
 import { apiDefaults, type ApiOptions } from './options.js';
@@ -14,11 +15,11 @@ import { createFeeds } from './stream/org-feed.js';
 export interface Api {
   readonly port: number;
   readonly app: ApiInstance;
-  /** Stops accepting requests, ends live tails, and closes the database pool. */
+  /** Stops accepting requests, ends live tails, and closes the database pool and the Kafka admin. */
   stop(): Promise<void>;
 }
 
-/** Builds the API over a pool and a registry client; `listen` false leaves it for inject(). */
+/** Builds the API over a pool, a registry client and (given brokers) a lazily connected Kafka admin, without listening. */
 export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance; close: () => Promise<void> }> {
   const { logger } = options;
   const pool = createPool({
@@ -32,6 +33,10 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
   const stream = { ...apiDefaults.stream, ...options.stream };
   const feeds = createFeeds({ query, logger, pollMs: stream.pollMs });
   const entries = readCatalogue();
+  const highWatermarks =
+    options.kafkaBrokers === undefined || options.kafkaBrokers.length === 0
+      ? undefined
+      : createHighWatermarks({ brokers: options.kafkaBrokers, logger });
   const context: ApiContext = {
     query,
     catalogue: {
@@ -45,6 +50,7 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
       retry: { retries: 2, initialDelayMs: 100, maxDelayMs: 500 },
       requestTimeoutMs: 5_000,
     }),
+    highWatermarks,
     topicPrefix: options.topicPrefix,
     auth: createAuthenticator({ query, cacheMs: options.keyCacheMs ?? apiDefaults.keyCacheMs }),
     feeds,
@@ -60,6 +66,7 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
     close: async () => {
       feeds.close();
       await app.close();
+      await highWatermarks?.close();
       await pool.end();
     },
   };

@@ -14,6 +14,7 @@ import { eventTypeRoutes } from './routes/event-types.js';
 import { eventRoutes } from './routes/events.js';
 import { organizationRoutes } from './routes/organization.js';
 import { schemaRoutes } from './routes/schemas.js';
+import { statsRoutes } from './routes/stats.js';
 import { streamRoutes } from './routes/stream.js';
 
 export interface BuildApiOptions {
@@ -90,6 +91,7 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
   destinationRoutes(app, context);
   deliveryRoutes(app, context);
   organizationRoutes(app, context);
+  statsRoutes(app, context);
   deadLetterRoutes(app, context);
   schemaRoutes(app, context);
 

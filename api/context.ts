@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { RegistryClient } from '../adapters/registry.js';
 import type { CatalogueEntry } from '../schemas/catalogue.js';
 import type { Authenticator } from './auth.js';
+import type { HighWatermarks } from './high-watermarks.js';
 import type { FilterCatalogue } from './event-filter.js';
 import type { ApiMetrics } from './metrics.js';
 import type { Query } from './sql/query.js';
@@ -13,6 +14,8 @@ export interface ApiContext {
   readonly query: Query;
   readonly catalogue: FilterCatalogue & { readonly entries: Readonly<Record<string, CatalogueEntry>> };
   readonly registry: Pick<RegistryClient, 'latest' | 'versions' | 'schemaByVersion' | 'subjectCompatibility' | 'globalCompatibility'>;
+  /** Kafka's high watermarks for consumer lag; undefined when the API was given no brokers. */
+  readonly highWatermarks: HighWatermarks | undefined;
   readonly topicPrefix: string;
   readonly auth: Authenticator;
   readonly feeds: Feeds;

@@ -6,6 +6,8 @@ export interface ApiOptions {
   /** The schema holding the pipeline's tables. @defaultValue public */
   readonly databaseSchema: string;
   readonly schemaRegistryUrl: string;
+  /** Kafka, asked for high watermarks by GET /stats/consumers; without it consumer lag is null. (`evp api`: `KAFKA_BROKERS` or the local stack's) */
+  readonly kafkaBrokers?: readonly string[] | undefined;
   /** Names the entity topics, hence the registry subjects of the catalogue's schemas. */
   readonly topicPrefix: string;
   readonly logger: Logger;

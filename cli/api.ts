@@ -18,6 +18,7 @@ export function apiCommand(): Command {
         databaseUrl: await databaseUrl(config, logger),
         databaseSchema: config.databaseSchema,
         schemaRegistryUrl: endpoints.schemaRegistryUrl,
+        kafkaBrokers: endpoints.kafkaBrokers,
         topicPrefix: config.topicPrefix,
         logger,
         port: options.port ?? config.apiPort,

@@ -14,6 +14,7 @@ export async function startTestApi(ctx: TestContext, schema: string, overrides: 
     databaseUrl: ctx.endpoints.databaseUrl,
     databaseSchema: schema,
     schemaRegistryUrl: ctx.endpoints.schemaRegistryUrl,
+    kafkaBrokers: ctx.endpoints.kafkaBrokers,
     topicPrefix: ctx.topicPrefix,
     logger: createLogger((process.env['TEST_API_LOG'] as 'warn' | undefined) ?? 'error', { service: 'api' }),
     port: 0,
