@@ -60,7 +60,12 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
     eventRetentionDays: options.eventRetentionDays ?? 90,
     fileRoot: options.fileRoot,
   };
-  const app = await buildApi({ context, logger, checkDatabase: async () => void (await pool.query('select 1')) });
+  const app = await buildApi({
+    context,
+    logger,
+    checkDatabase: async () => void (await pool.query('select 1')),
+    consoleDir: options.consoleDir,
+  });
   return {
     app,
     close: async () => {

@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { Logger } from '../adapters/logger.js';
 import type { ApiContext, ApiInstance } from './context.js';
+import { consoleRoutes } from './console.js';
 import { ApiError, handleError } from './errors.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { deliveryRoutes } from './routes/deliveries.js';
@@ -22,6 +23,8 @@ export interface BuildApiOptions {
   readonly logger: Logger;
   /** Whether the store answers; /healthz reports it. */
   readonly checkDatabase: () => Promise<void>;
+  /** The built web console served under /console/. @defaultValue dist/console */
+  readonly consoleDir?: string | undefined;
 }
 
 /**
@@ -94,6 +97,7 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
   statsRoutes(app, context);
   deadLetterRoutes(app, context);
   schemaRoutes(app, context);
+  await consoleRoutes(app, options.consoleDir);
 
   app.get('/openapi.json', { schema: { hide: true } }, (_request, reply) => reply.send(app.swagger()));
   app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {

@@ -26,6 +26,8 @@ export interface ApiOptions {
   readonly eventRetentionDays?: number;
   /** File destinations must write inside this directory; without one they are refused. (`evp api`: `DESTINATION_FILE_ROOT`, default `<EVP_DATA_DIR>/destinations`) */
   readonly fileRoot?: string | undefined;
+  /** The built web console, served under /console/. @defaultValue `<project>/dist/console` */
+  readonly consoleDir?: string | undefined;
 }
 
 export const apiDefaults = {

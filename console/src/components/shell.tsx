@@ -1,0 +1,110 @@
+import { useEffect, useRef } from 'preact/hooks';
+import { useSession } from '../context';
+import { DeliveryPage } from '../pages/delivery';
+import { DestinationPage } from '../pages/destination';
+import { DestinationEdit } from '../pages/destination-edit';
+import { DestinationsPage } from '../pages/destinations';
+import { EntitiesPage } from '../pages/entities';
+import { EntityPage } from '../pages/entity';
+import { EventPage } from '../pages/event';
+import { EventTypesPage } from '../pages/event-types';
+import { EventsPage } from '../pages/events';
+import { OverviewPage } from '../pages/overview';
+import { useRoute, type Route } from '../router';
+
+const sections = [
+  { path: 'overview', label: 'Overview' },
+  { path: 'events', label: 'Events' },
+  { path: 'entities', label: 'Entities' },
+  { path: 'event-types', label: 'Event types' },
+  { path: 'destinations', label: 'Destinations' },
+] as const;
+
+function page(route: Route) {
+  const [section = 'overview', id, extra] = route.segments;
+  switch (section) {
+    case 'events':
+      return id ? <EventPage id={id} /> : <EventsPage query={route.query} />;
+    case 'entities':
+      return id && extra ? <EntityPage entityType={id} entityId={extra} /> : <EntitiesPage query={route.query} />;
+    case 'event-types':
+      return <EventTypesPage entity={id} version={route.query.get('version') ?? undefined} />;
+    case 'destinations':
+      if (id === 'new') return <DestinationEdit />;
+      if (id && extra === 'edit') return <DestinationEdit id={id} />;
+      return id ? <DestinationPage id={id} query={route.query} /> : <DestinationsPage />;
+    case 'deliveries':
+      return id ? <DeliveryPage id={id} /> : <DestinationsPage />;
+    case 'overview':
+      return <OverviewPage />;
+    default:
+      return (
+        <section>
+          <h1>Not found</h1>
+          <p>
+            There is no page <code>{route.segments.join('/')}</code>. <a href="#/overview">Go to the overview</a>.
+          </p>
+        </section>
+      );
+  }
+}
+
+export function Shell({ onSignOut }: { onSignOut: () => void }) {
+  const session = useSession();
+  const route = useRoute();
+  const current = route.segments[0] ?? 'overview';
+  const main = useRef<HTMLElement>(null);
+
+  // A new page moves keyboard and screen-reader focus to its content, as a page load would.
+  // The first page is left alone, so Tab starts at the skip link as on any page load.
+  const pageKey = route.segments.join('/');
+  const firstPage = useRef(true);
+  useEffect(() => {
+    if (firstPage.current) {
+      firstPage.current = false;
+      return;
+    }
+    main.current?.focus({ preventScroll: true });
+    window.scrollTo(0, 0);
+  }, [pageKey]);
+
+  return (
+    <>
+      <a class="skip" href="#main" onClick={(event) => (event.preventDefault(), main.current?.focus())}>
+        Skip to content
+      </a>
+      <header class="top">
+        <a class="brand" href="#/overview">
+          event-pipeline
+        </a>
+        <nav aria-label="Sections">
+          <ul>
+            {sections.map((section) => (
+              <li key={section.path}>
+                <a
+                  href={`#/${section.path}`}
+                  aria-current={
+                    current === section.path || (section.path === 'destinations' && current === 'deliveries') ? 'page' : undefined
+                  }
+                >
+                  {section.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div class="who">
+          <span class="org" title="The organization of your API key">
+            {session.organizationId}
+          </span>
+          <button type="button" onClick={onSignOut}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main" ref={main} tabIndex={-1}>
+        {page(route)}
+      </main>
+    </>
+  );
+}

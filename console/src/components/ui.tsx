@@ -1,0 +1,142 @@
+import type { ComponentChildren } from 'preact';
+import type { ApiError } from '../api';
+import { formatAge, formatTime } from '../format';
+import type { DeliveryStatus } from '../types';
+
+/** Severity by colour and by word, so it never depends on colour alone. */
+export function SeverityBadge({ severity }: { severity: string }) {
+  const icon = severity === 'critical' ? '▲' : severity === 'warn' ? '●' : '○';
+  return (
+    <span class={`badge severity-${severity}`}>
+      <span aria-hidden="true">{icon} </span>
+      {severity}
+    </span>
+  );
+}
+
+const statusLabels: Record<DeliveryStatus, string> = {
+  pending: 'pending',
+  needs_retry: 'retrying',
+  delivered: 'delivered',
+  failed: 'failed',
+};
+
+export function StatusBadge({ status }: { status: DeliveryStatus }) {
+  return <span class={`badge status-${status}`}>{statusLabels[status] ?? status}</span>;
+}
+
+export function Time({ iso, relative = false }: { iso: string | null | undefined; relative?: boolean }) {
+  if (!iso) return <span>—</span>;
+  return (
+    <time dateTime={iso} title={iso}>
+      {relative ? formatAge(iso) : formatTime(iso)}
+    </time>
+  );
+}
+
+export function ErrorNote({ error, context }: { error: ApiError | undefined; context?: string }) {
+  if (!error) return null;
+  return (
+    <p class="error" role="alert">
+      {context ? `${context}: ` : ''}
+      {error.message}
+      {error.param ? <span class="muted"> (parameter {error.param})</span> : null}
+    </p>
+  );
+}
+
+export function Loading({ when }: { when: boolean }) {
+  return when ? (
+    <p class="muted" role="status">
+      Loading…
+    </p>
+  ) : null;
+}
+
+/** A wide table in a region that scrolls sideways on a narrow screen and can take focus to do so by keyboard. */
+export function TableScroll({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="table-scroll" role="region" aria-label={label} tabIndex={0}>
+      {children}
+    </div>
+  );
+}
+
+export function JsonView({ value, label }: { value: unknown; label: string }) {
+  return (
+    <pre class="json" aria-label={label} tabIndex={0}>
+      {JSON.stringify(value, null, 2)}
+    </pre>
+  );
+}
+
+export interface PagerProps {
+  readonly hasNewer: boolean;
+  readonly hasOlder: boolean;
+  readonly onNewer: () => void;
+  readonly onOlder: () => void;
+  readonly label?: string;
+}
+
+export function Pager({ hasNewer, hasOlder, onNewer, onOlder, label = 'Pages' }: PagerProps) {
+  return (
+    <nav class="pager" aria-label={label}>
+      <button type="button" onClick={onNewer} disabled={!hasNewer}>
+        ← Newer
+      </button>
+      <button type="button" onClick={onOlder} disabled={!hasOlder}>
+        Older →
+      </button>
+    </nav>
+  );
+}
+
+export function Field({ label, hint, children, id }: { label: string; hint?: string; children: ComponentChildren; id: string }) {
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      {children}
+      {hint ? (
+        <small id={`${id}-hint`} class="muted">
+          {hint}
+        </small>
+      ) : null}
+    </div>
+  );
+}
+
+/** A table's column headings; an empty name is an unlabelled (actions) column, named for screen readers. */
+export function TableHead({ columns }: { columns: readonly string[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((column, index) => (
+          <th key={index} scope="col">
+            {column === '' ? <span class="sr-only">Actions</span> : column}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
+/** A select of the catalogue's entity types; `emptyLabel` is the "no choice" option. */
+export function EntityTypeSelect(props: {
+  id: string;
+  entities: readonly string[];
+  value: string;
+  emptyLabel: string;
+  required?: boolean;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <select id={props.id} value={props.value} required={props.required} onChange={(event) => props.onChange(event.currentTarget.value)}>
+      <option value="">{props.emptyLabel}</option>
+      {props.entities.map((entity) => (
+        <option key={entity} value={entity}>
+          {entity}
+        </option>
+      ))}
+    </select>
+  );
+}

@@ -1,0 +1,22 @@
+import { createContext } from 'preact';
+import { useContext } from 'preact/hooks';
+import type { Client } from './api';
+import type { EventType } from './types';
+
+/** What every page of a signed-in console shares. */
+export interface Session {
+  readonly key: string;
+  readonly client: Client;
+  readonly organizationId: string;
+  /** The event-type catalogue, read once at sign-in (type autocomplete, entity lists). */
+  readonly eventTypes: readonly EventType[];
+  readonly entities: readonly string[];
+}
+
+export const SessionContext = createContext<Session | undefined>(undefined);
+
+export function useSession(): Session {
+  const session = useContext(SessionContext);
+  if (session === undefined) throw new Error('useSession outside a signed-in console');
+  return session;
+}

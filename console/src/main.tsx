@@ -1,0 +1,61 @@
+import { render } from 'preact';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { createClient, type ListPage } from './api';
+import { SessionContext, type Session } from './context';
+import { Shell } from './components/shell';
+import { SignIn } from './pages/sign-in';
+import { storedKey, storeKey } from './session';
+import type { EventType, Organization } from './types';
+import './styles.css';
+
+/** Checks a key against the API and reads what every page needs; throws the API's refusal. */
+async function openSession(key: string, onUnauthorized: () => void): Promise<Session> {
+  const client = createClient(key, onUnauthorized);
+  const [organization, types] = await Promise.all([
+    client.get<Organization>('/api/v1/organization'),
+    client.get<ListPage<EventType>>('/api/v1/event-types'),
+  ]);
+  const entities = [...new Set(types.data.map((type) => type.entity))].sort();
+  return { key, client, organizationId: organization.id, eventTypes: types.data, entities };
+}
+
+function App() {
+  const [session, setSession] = useState<Session | undefined>(undefined);
+  const [restoring, setRestoring] = useState(() => storedKey() !== undefined);
+  const [expired, setExpired] = useState(false);
+
+  const signOut = useMemo(
+    () => (why?: 'expired') => {
+      storeKey(undefined);
+      setSession(undefined);
+      setExpired(why === 'expired');
+    },
+    [],
+  );
+
+  const signIn = async (key: string) => {
+    const opened = await openSession(key, () => signOut('expired'));
+    storeKey(key);
+    setExpired(false);
+    setSession(opened);
+  };
+
+  useEffect(() => {
+    const key = storedKey();
+    if (key === undefined) return;
+    signIn(key)
+      .catch(() => signOut('expired'))
+      .finally(() => setRestoring(false));
+    // Only once, at load: a stored key from earlier in this tab.
+  }, []);
+
+  if (restoring) return <p class="muted center">Signing in…</p>;
+  if (!session) return <SignIn onSignIn={signIn} expired={expired} />;
+  return (
+    <SessionContext.Provider value={session}>
+      <Shell onSignOut={() => signOut()} />
+    </SessionContext.Provider>
+  );
+}
+
+render(<App />, document.getElementById('app') as HTMLElement);

@@ -1,0 +1,287 @@
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError } from '../api';
+import { ErrorNote, Loading } from '../components/ui';
+import { useSession } from '../context';
+import { href } from '../router';
+import { bodyOf, draftOf, emptyDraft, fieldForParam, type Draft } from '../destination-form';
+import type { Destination, DestinationType } from '../types';
+import { useLoad } from '../use-load';
+
+function Form({ initial, id }: { initial: Draft; id: string | undefined }) {
+  const { client, eventTypes, entities } = useSession();
+  const [draft, setDraft] = useState(initial);
+  const [error, setError] = useState<ApiError | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const [created, setCreated] = useState<Destination | undefined>(undefined);
+  const creating = id === undefined;
+  const invalid = fieldForParam(error?.param);
+  const set = <K extends keyof Draft>(name: K, value: Draft[K]) => setDraft((previous) => ({ ...previous, [name]: value }));
+  const attrs = (field: string) => ({ id: field, 'aria-invalid': invalid === field ? true : undefined });
+
+  useEffect(() => {
+    if (invalid) document.getElementById(invalid)?.focus();
+  }, [error]);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const body = bodyOf(draft, creating);
+    if (typeof body === 'string') {
+      setError(new ApiError(400, 'parameter_invalid', body, 'webhook.headers'));
+      return;
+    }
+    setBusy(true);
+    try {
+      const saved = creating
+        ? await client.send<Destination>('POST', '/api/v1/destinations', body)
+        : await client.send<Destination>('PATCH', `/api/v1/destinations/${encodeURIComponent(id)}`, body);
+      setError(undefined);
+      if (creating) setCreated(saved);
+      else location.hash = href(['destinations', saved.id]);
+    } catch (caught) {
+      setError(caught as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (created) {
+    return (
+      <div class="panel" role="status">
+        <h2>Destination created</h2>
+        <p>
+          <code>{created.id}</code> receives {created.event_types.join(', ')}.
+        </p>
+        {created.secret ? (
+          <>
+            <p>
+              Its signing secret, shown this once (reveal it later from the destination's page). Verify each delivery's{' '}
+              <code>webhook-signature</code> with it:
+            </p>
+            <p>
+              <code class="secret" data-testid="new-secret">
+                {created.secret}
+              </code>
+            </p>
+          </>
+        ) : null}
+        <a class="button primary" href={href(['destinations', created.id])}>
+          Open the destination
+        </a>
+      </div>
+    );
+  }
+
+  return (
+    <form class="stack-form" onSubmit={(event) => void submit(event)} noValidate>
+      <ErrorNote error={error} context={creating ? 'Not created' : 'Not saved'} />
+      <div class="field">
+        <label for="dst-type">Type</label>
+        <select
+          {...attrs('dst-type')}
+          value={draft.type}
+          disabled={!creating}
+          onChange={(e) => set('type', e.currentTarget.value as DestinationType)}
+        >
+          <option value="webhook">Webhook (signed HTTPS POST)</option>
+          <option value="kafka">Kafka topic</option>
+          <option value="file">Files (NDJSON)</option>
+        </select>
+      </div>
+      <div class="field">
+        <label for="dst-description">Description</label>
+        <input {...attrs('dst-description')} value={draft.description} onInput={(e) => set('description', e.currentTarget.value)} />
+      </div>
+      <div class="field">
+        <label for="dst-event-types">Event types</label>
+        <input
+          {...attrs('dst-event-types')}
+          list="dst-type-options"
+          value={draft.eventTypes}
+          placeholder="invoice.*, customer.created, or * for all"
+          aria-describedby="dst-event-types-hint"
+          onInput={(e) => set('eventTypes', e.currentTarget.value)}
+          required
+        />
+        <small id="dst-event-types-hint" class="muted">
+          Types and patterns, comma separated
+        </small>
+        <datalist id="dst-type-options">
+          <option value="*" />
+          {entities.map((entity) => (
+            <option key={entity} value={`${entity}.*`} />
+          ))}
+          {eventTypes.map((type) => (
+            <option key={type.name} value={type.name} />
+          ))}
+        </datalist>
+      </div>
+      <fieldset class="field" id="dst-severities" tabIndex={-1}>
+        <legend>Only these severities (none checked: all)</legend>
+        <div class="checks">
+          {['info', 'warn', 'critical'].map((severity) => (
+            <label key={severity} class="check">
+              <input
+                type="checkbox"
+                checked={draft.severities.includes(severity)}
+                onChange={(e) =>
+                  set(
+                    'severities',
+                    e.currentTarget.checked ? [...draft.severities, severity] : draft.severities.filter((s) => s !== severity),
+                  )
+                }
+              />
+              {severity}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      <div class="field">
+        <label for="dst-entity-types">Only these entity types (empty: all)</label>
+        <input {...attrs('dst-entity-types')} value={draft.entityTypes} onInput={(e) => set('entityTypes', e.currentTarget.value)} />
+      </div>
+      {draft.type === 'webhook' ? (
+        <>
+          <div class="field">
+            <label for="dst-url">URL</label>
+            <input
+              {...attrs('dst-url')}
+              type="url"
+              value={draft.url}
+              placeholder="https://hooks.example.com/events"
+              onInput={(e) => set('url', e.currentTarget.value)}
+              required
+            />
+          </div>
+          <div class="field">
+            <label for="dst-timeout">Timeout (ms)</label>
+            <input
+              {...attrs('dst-timeout')}
+              inputMode="numeric"
+              value={draft.timeoutMs}
+              placeholder="15000"
+              onInput={(e) => set('timeoutMs', e.currentTarget.value)}
+            />
+          </div>
+          <div class="field">
+            <label for="dst-headers">Extra headers</label>
+            <textarea
+              {...attrs('dst-headers')}
+              rows={3}
+              value={draft.headers}
+              placeholder="x-team: billing"
+              onInput={(e) => set('headers', e.currentTarget.value)}
+            />
+          </div>
+        </>
+      ) : null}
+      {draft.type === 'kafka' ? (
+        <>
+          <div class="field">
+            <label for="dst-brokers">Brokers</label>
+            <input
+              {...attrs('dst-brokers')}
+              value={draft.brokers}
+              placeholder="broker-1:9092, broker-2:9092"
+              onInput={(e) => set('brokers', e.currentTarget.value)}
+            />
+          </div>
+          <div class="field">
+            <label for="dst-topic">Topic</label>
+            <input {...attrs('dst-topic')} value={draft.topic} onInput={(e) => set('topic', e.currentTarget.value)} />
+          </div>
+        </>
+      ) : null}
+      {draft.type === 'file' ? (
+        <>
+          <div class="field">
+            <label for="dst-directory">Directory</label>
+            <input {...attrs('dst-directory')} value={draft.directory} onInput={(e) => set('directory', e.currentTarget.value)} />
+          </div>
+          <div class="field">
+            <label for="dst-rotate-bytes">Rotate after (bytes)</label>
+            <input
+              {...attrs('dst-rotate-bytes')}
+              inputMode="numeric"
+              value={draft.rotateBytes}
+              onInput={(e) => set('rotateBytes', e.currentTarget.value)}
+            />
+          </div>
+        </>
+      ) : null}
+      <details>
+        <summary>Delivery settings</summary>
+        <div class="field">
+          <label for="dst-ordering">Ordering</label>
+          <select {...attrs('dst-ordering')} value={draft.ordering} onChange={(e) => set('ordering', e.currentTarget.value)}>
+            <option value="none">none (fastest)</option>
+            <option value="per_entity">per_entity (an entity's events in order)</option>
+          </select>
+        </div>
+        <div class="field">
+          <label for="dst-max-concurrency">Attempts in flight at most</label>
+          <input
+            {...attrs('dst-max-concurrency')}
+            inputMode="numeric"
+            value={draft.maxConcurrency}
+            placeholder="10"
+            onInput={(e) => set('maxConcurrency', e.currentTarget.value)}
+          />
+        </div>
+        <div class="field">
+          <label for="dst-rate-limit">Attempts per second at most</label>
+          <input
+            {...attrs('dst-rate-limit')}
+            inputMode="numeric"
+            value={draft.rateLimit}
+            placeholder="no limit"
+            onInput={(e) => set('rateLimit', e.currentTarget.value)}
+          />
+        </div>
+        <div class="field">
+          <label for="dst-retry-schedule">Retry schedule (ms before each attempt)</label>
+          <input
+            {...attrs('dst-retry-schedule')}
+            value={draft.retrySchedule}
+            placeholder="the deployment's: 0, 5000, 300000, …"
+            onInput={(e) => set('retrySchedule', e.currentTarget.value)}
+          />
+        </div>
+      </details>
+      <label class="check">
+        <input type="checkbox" checked={draft.paused} onChange={(e) => set('paused', e.currentTarget.checked)} />
+        Paused (deliveries are recorded and held until it is resumed)
+      </label>
+      <div class="actions">
+        <button type="submit" class="primary" disabled={busy}>
+          {creating ? 'Create destination' : 'Save changes'}
+        </button>
+        <a class="button" href={creating ? '#/destinations' : href(['destinations', id])}>
+          Cancel
+        </a>
+      </div>
+    </form>
+  );
+}
+
+export function DestinationEdit({ id }: { id?: string }) {
+  const { client } = useSession();
+  const existing = useLoad(
+    async () => (id === undefined ? undefined : client.get<Destination>(`/api/v1/destinations/${encodeURIComponent(id)}`)),
+    [id],
+  );
+  return (
+    <section>
+      <p class="crumbs">
+        <a href="#/destinations">Destinations</a> / {id ? <code>{id}</code> : 'new'}
+      </p>
+      <h1>{id ? 'Edit destination' : 'New destination'}</h1>
+      <ErrorNote error={existing.error} context="This destination" />
+      <Loading when={existing.loading && id !== undefined} />
+      {id === undefined ? (
+        <Form initial={emptyDraft} id={undefined} />
+      ) : existing.data ? (
+        <Form initial={draftOf(existing.data)} id={id} />
+      ) : null}
+    </section>
+  );
+}

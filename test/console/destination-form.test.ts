@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { seriesOf } from '../../console/src/chart-data';
+import { bodyOf, emptyDraft, fieldForParam, parseHeaders } from '../../console/src/destination-form';
+
+describe('console destination form', () => {
+  it('builds a webhook create body from the fields, nulls for the empty optional ones', () => {
+    const body = bodyOf(
+      {
+        ...emptyDraft,
+        eventTypes: 'invoice.*, customer.created',
+        url: ' https://hooks.example.com/x ',
+        headers: 'x-team: billing\n\nx-env:  prod ',
+        retrySchedule: '0, 1000,5000',
+        severities: ['critical'],
+      },
+      true,
+    );
+    expect(body).toEqual({
+      type: 'webhook',
+      description: null,
+      event_types: ['invoice.*', 'customer.created'],
+      severities: ['critical'],
+      entity_types: null,
+      ordering: 'none',
+      max_concurrency: null,
+      rate_limit_per_second: null,
+      retry_schedule_ms: [0, 1000, 5000],
+      active: true,
+      webhook: { url: 'https://hooks.example.com/x', headers: { 'x-team': 'billing', 'x-env': 'prod' } },
+    });
+  });
+
+  it('names the header line that is not "name: value"', () => {
+    expect(parseHeaders('a: 1\nbroken')).toBe('Header line 2 must be "name: value".');
+    expect(bodyOf({ ...emptyDraft, headers: ': x' }, true)).toBe('Header line 1 must be "name: value".');
+  });
+
+  it('leaves the type out of an edit and sends the kafka settings of a kafka destination', () => {
+    const body = bodyOf({ ...emptyDraft, type: 'kafka', eventTypes: '*', brokers: 'b1:9092 b2:9092', topic: 'acme' }, false);
+    expect(body).toMatchObject({ kafka: { brokers: ['b1:9092', 'b2:9092'], topic: 'acme' } });
+    expect(body).not.toHaveProperty('type');
+  });
+
+  it('points an API error param at the input that sets it', () => {
+    expect(fieldForParam('webhook.url')).toBe('dst-url');
+    expect(fieldForParam('webhook.headers.x-team')).toBe('dst-headers');
+    expect(fieldForParam('event_types[2]')).toBe('dst-event-types');
+    expect(fieldForParam('nothing.here')).toBeUndefined();
+    expect(fieldForParam(undefined)).toBeUndefined();
+  });
+});
+
+describe('console chart data', () => {
+  it('spreads counts over every minute of the window, by severity', () => {
+    const { buckets, series } = seriesOf(
+      {
+        from: '2026-12-01T10:00:00.000Z',
+        to: '2026-12-01T10:03:10.000Z',
+        bucket_seconds: 60,
+        data: [
+          { minute: '2026-12-01T10:00:00.000Z', type: 'invoice.paid', severity: 'info', count: 2 },
+          { minute: '2026-12-01T10:02:00.000Z', type: 'transaction.payment_failed', severity: 'critical', count: 1 },
+          { minute: '2026-12-01T10:02:00.000Z', type: 'invoice.paid', severity: 'info', count: 3 },
+        ],
+      },
+      'severity',
+    );
+    expect(buckets).toHaveLength(4);
+    expect(series.map((s) => [s.name, s.counts])).toEqual([
+      ['info', [2, 0, 3, 0]],
+      ['warn', [0, 0, 0, 0]],
+      ['critical', [0, 0, 1, 0]],
+    ]);
+  });
+
+  it('keeps the six busiest types and folds the rest into other', () => {
+    const data = Array.from({ length: 9 }, (_, i) => ({
+      minute: '2026-12-01T10:00:00.000Z',
+      type: `t.${i}`,
+      severity: 'info' as const,
+      count: 10 - i,
+    }));
+    const { series } = seriesOf({ from: data[0]!.minute, to: data[0]!.minute, bucket_seconds: 60, data }, 'type');
+    expect(series.map((s) => s.name)).toEqual(['t.0', 't.1', 't.2', 't.3', 't.4', 't.5', 'other']);
+    expect(series.at(-1)?.counts).toEqual([4 + 3 + 2]);
+  });
+});
