@@ -1,0 +1,454 @@
+import fs from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMaterializer, type Materializer } from '../../consumers/materializer/index.js';
+import { startStreamer, type Streamer } from '../../consumers/streamer/index.js';
+import { createEventId } from '../../core/ids.js';
+import { entityTopic } from '../../core/topics.js';
+import type { Api } from '../../api/index.js';
+import type { Publisher } from '../../producers/types.js';
+import { createTestKey, getJson, startTestApi } from '../harness/api.js';
+import { launchBrowser } from '../harness/browser.js';
+import { buildConsole, eventually, screenshot } from '../harness/console.js';
+import { useTestContext } from '../harness/index.js';
+import { materializerOptions, prepareEntities, testPublisher, waitFor } from '../harness/materializer.js';
+import { sampleData } from '../harness/samples.js';
+import { streamerOptions } from '../harness/streamer.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver.js';
+
+/**
+ * The web console in a real browser (Debian's Chromium through playwright-core) against the real
+ * pipeline: Kafka, the registry and PostgreSQL, with the materializer, the streamer and `evp api`
+ * serving the console. Each step leaves a screenshot under test-artifacts/console/.
+ */
+const ctx = useTestContext('console');
+const org = 'org_console';
+const otherOrg = 'org_elsewhere';
+
+let api: Api & { url: string };
+let materializer: Materializer;
+let streamer: Streamer;
+let publisher: Publisher;
+let receiver: WebhookReceiver;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let key: string;
+let otherKey: string;
+let consoleDir: string;
+
+const customerId = 'cus_console_ada';
+const ids: { created?: string; updated?: string; destination?: string } = {};
+
+function customer(extra: Record<string, unknown>) {
+  return {
+    ...sampleData('customer', customerId),
+    organization_id: org,
+    name: 'Ada Lovelace',
+    email: 'ada@example.com',
+    status: 'active',
+    metadata: {},
+    ...extra,
+  };
+}
+
+/** Waits until the API (so the console) has this event: the materializer stored it. */
+async function stored(eventId: string, withKey = key): Promise<void> {
+  await waitFor(
+    async () => (await getJson(`${api.url}/api/v1/events/${eventId}`, withKey)).status,
+    (status) => status === 200,
+    120_000,
+    `event ${eventId} in the API`,
+  );
+}
+
+async function signIn(target: Page, withKey: string): Promise<void> {
+  await target.goto(`${api.url}/console/`);
+  await target.getByLabel('API key').fill(withKey);
+  await target.getByRole('button', { name: 'Sign in' }).click();
+  await target.getByRole('navigation', { name: 'Sections' }).waitFor();
+}
+
+/** The rows of the first table on the page, as their text. */
+async function rowTexts(target: Page): Promise<string[]> {
+  return target.locator('main table tbody tr').allInnerTexts();
+}
+
+beforeAll(async () => {
+  const { pool, schema } = await ctx.createTestDatabase();
+  await prepareEntities(ctx, ['invoice', 'customer', 'destination'], 2);
+  publisher = testPublisher(ctx);
+  consoleDir = await buildConsole();
+  api = await startTestApi(ctx, schema, { consoleDir });
+  key = await createTestKey(pool, org);
+  otherKey = await createTestKey(pool, otherOrg);
+  materializer = await startMaterializer(materializerOptions(ctx, schema));
+  streamer = await startStreamer(streamerOptions(ctx, schema, publisher));
+  receiver = await startWebhookReceiver();
+
+  // Some history before anyone signs in: a customer created, then its email changed.
+  const created = await publisher.publishUntyped('customer.created', { organization_id: org, data: customer({}) });
+  const updated = await publisher.publishUntyped('customer.updated', {
+    organization_id: org,
+    data: customer({ email: 'ada@analytical.example', name: 'Ada King' }),
+    previous_attributes: { email: 'ada@example.com', name: 'Ada Lovelace' },
+    actor: 'crm-service',
+  });
+  ids.created = created.eventId;
+  ids.updated = updated.eventId;
+  // The other organization's own event, which the first must never see (and the reverse).
+  const foreign = await publisher.publishUntyped('invoice.created', {
+    organization_id: otherOrg,
+    data: { ...sampleData('invoice', 'inv_elsewhere'), organization_id: otherOrg },
+  });
+  await stored(updated.eventId);
+  await stored(foreign.eventId, otherKey);
+
+  browser = await launchBrowser();
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  page = await context.newPage();
+  page.on('pageerror', (error) => console.error('console page error:', error));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await receiver?.close();
+  await streamer?.stop();
+  await materializer?.stop();
+  await publisher?.close();
+  await api?.stop();
+  if (consoleDir) fs.rmSync(consoleDir, { recursive: true, force: true });
+});
+
+describe('web console in a browser', () => {
+  it('refuses a malformed or unknown key with a message, then signs in with a valid one', async () => {
+    await page.goto(`${api.url}/`);
+    expect(new URL(page.url()).pathname).toBe('/console/');
+    await page.getByLabel('API key').fill('not-a-key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    expect(await page.getByRole('alert').innerText()).toContain('starts with evp_sk_');
+    await page.getByLabel('API key').fill(`evp_sk_${'x'.repeat(43)}`);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Invalid API key' }).waitFor();
+    await screenshot(page, '01-sign-in');
+
+    await signIn(page, key);
+    expect(await page.locator('.org').innerText()).toBe(org);
+    expect(await page.evaluate("sessionStorage.getItem('evp.console.key')")).toBe(key);
+  });
+
+  it('shows a newly published event live, marked as fresh, without a reload', async () => {
+    await page.getByRole('link', { name: 'Events', exact: true }).click();
+    await page.locator(`tr[data-event-id="${ids.updated}"]`).waitFor();
+    await page.locator('.stream-state', { hasText: 'Live' }).waitFor();
+
+    const published = await publisher.publishUntyped('invoice.created', {
+      organization_id: org,
+      data: { ...sampleData('invoice', 'inv_console_live'), organization_id: org },
+    });
+    const row = page.locator(`tr[data-event-id="${published.eventId}"]`);
+    await row.waitFor({ timeout: 60_000 });
+    expect(await row.getAttribute('class')).toContain('fresh');
+    expect(await row.innerText()).toContain('invoice.created');
+    // The other organization's event never shows.
+    expect((await rowTexts(page)).join('\n')).not.toContain('inv_elsewhere');
+    await screenshot(page, '02-events-live');
+  });
+
+  it('filters by type pattern and by severity, keeping the filters in the URL', async () => {
+    await page.getByLabel('Type', { exact: true }).fill('customer.*');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await eventually('only customer events listed', async () => {
+      const rows = await rowTexts(page);
+      return rows.length === 2 && rows.every((text) => text.includes('customer.'));
+    });
+    expect(decodeURIComponent(page.url())).toContain('type=customer.*');
+
+    await page.getByRole('checkbox', { name: 'critical' }).check();
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByText('No events match these filters').waitFor();
+    await screenshot(page, '03-events-filtered');
+
+    // A pattern that matches no type is the API's 400, shown with the parameter at fault.
+    await page.goto(`${api.url}/console/#/events?type=nosuch.*`);
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.innerText()).toContain('type');
+  });
+
+  it('opens an event with its envelope and the diff of previous_attributes against data', async () => {
+    await page.goto(`${api.url}/console/#/events?type=customer.updated`);
+    await page.locator(`tr[data-event-id="${ids.updated}"] a`, { hasText: 'customer.updated' }).click();
+    await page.getByRole('heading', { name: 'What changed' }).waitFor();
+    const diff = page.locator('table.diff');
+    const email = diff.locator('tr', { hasText: 'email' });
+    expect(await email.locator('.before').innerText()).toBe('ada@example.com');
+    expect(await email.locator('.after').innerText()).toBe('ada@analytical.example');
+    expect(await diff.locator('tr', { hasText: 'name' }).locator('.after').innerText()).toBe('Ada King');
+    expect(await diff.locator('tbody tr').count()).toBe(2);
+    expect(await page.locator('.envelope').innerText()).toContain('crm-service');
+    await screenshot(page, '04-event');
+  });
+
+  it('opens the entity with its current state and a timeline of what changed at each step', async () => {
+    await page.locator('.envelope a', { hasText: customerId }).click();
+    await page.getByRole('heading', { name: 'History' }).waitFor();
+    const steps = page.locator('ol.timeline > li');
+    await eventually('two history steps', async () => (await steps.count()) === 2);
+    expect(await steps.nth(0).innerText()).toContain('customer.created');
+    const second = await steps.nth(1).innerText();
+    expect(second).toContain('customer.updated');
+    expect(second).toMatch(/email: ada@example\.com\s*→\s*ada@analytical\.example/);
+    expect(await page.locator('pre.json').first().innerText()).toContain('ada@analytical.example');
+    await screenshot(page, '05-entity');
+
+    // Searching by part of the id finds it.
+    await page.goto(`${api.url}/console/#/entities?entity_type=customer&q=CONSOLE_A`);
+    await page.locator('main table a', { hasText: customerId }).waitFor();
+  });
+
+  it('shows the catalogue and an entity schema with its versions and compatibility', async () => {
+    await page.getByRole('link', { name: 'Event types' }).click();
+    await page.getByRole('link', { name: 'customer: show its schema' }).click();
+    const panel = page.locator('section.panel', { hasText: 'Schema of' });
+    await panel.locator('table').waitFor();
+    const text = await panel.innerText();
+    expect(text).toContain(`${ctx.topicPrefix}.customer-value`);
+    expect(text).toMatch(/BACKWARD/);
+    expect(text).toContain('previous_attributes');
+    await screenshot(page, '06-event-types');
+  });
+
+  it('creates a webhook destination, names a bad field, and sends a test event that shows in the log', async () => {
+    await page.getByRole('link', { name: 'Destinations' }).click();
+    await page.getByRole('link', { name: 'New destination' }).click();
+    await page.getByLabel('Description').fill('console receiver');
+    await page.getByLabel('Event types').fill('invoice.*');
+    // Bad input first: a URL with credentials is refused and the field is marked.
+    await page.getByLabel('URL').fill('http://user:pw@127.0.0.1/hook');
+    await page.getByRole('button', { name: 'Create destination' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByLabel('URL').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByRole('alert').innerText()).toContain('webhook.url');
+
+    await page.getByLabel('URL').fill(receiver.url);
+    await page.getByText('Delivery settings').click();
+    await page.getByLabel('Retry schedule (ms before each attempt)').fill('0, 1000, 1000');
+    await page.getByRole('button', { name: 'Create destination' }).click();
+    const secret = await page.getByTestId('new-secret').innerText();
+    expect(secret).toMatch(/^whsec_/);
+    receiver.secret = secret;
+    await page.getByRole('link', { name: 'Open the destination' }).click();
+    await page.getByRole('heading', { name: 'console receiver' }).waitFor();
+    ids.destination = decodeURIComponent(page.url().split('#/destinations/')[1] ?? '');
+    expect(ids.destination).toMatch(/^dst_/);
+
+    await page.getByLabel('Event type', { exact: true }).selectOption('invoice.paid');
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await page.getByRole('status').filter({ hasText: 'Test invoice.paid queued' }).waitFor();
+    const log = page.locator('table.deliveries');
+    await eventually('the test delivery delivered', async () => {
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      return (await log.locator('tr', { hasText: 'invoice.paid' }).filter({ hasText: 'delivered' }).count()) === 1;
+    });
+    expect(receiver.accepted().some((request) => request.verified && request.body.includes('"invoice.paid"'))).toBe(true);
+
+    await log.locator('tr', { hasText: 'invoice.paid' }).locator('a').first().click();
+    const attempts = page.locator('table.attempts tbody tr');
+    await attempts.first().waitFor();
+    const attempt = await attempts.first().innerText();
+    expect(attempt).toContain('204');
+    expect(attempt).toMatch(/\d+ ms/);
+    await screenshot(page, '07-delivery-test');
+  });
+
+  it('shows every failed attempt while the receiver is down, then delivers a replayed window', async () => {
+    receiver.answer = () => ({ status: 503, body: 'receiver paused for maintenance' });
+    const published = await publisher.publishUntyped('invoice.sent', {
+      organization_id: org,
+      data: { ...sampleData('invoice', 'inv_console_retry'), organization_id: org },
+    });
+    await page.goto(`${api.url}/console/#/destinations/${ids.destination}?status=failed`);
+    const log = page.locator('table.deliveries');
+    await eventually(
+      'the delivery failed after its schedule',
+      async () => {
+        await page.getByRole('button', { name: 'Refresh' }).click();
+        return (await log.locator('tr', { hasText: 'invoice.sent' }).count()) === 1;
+      },
+      120_000,
+    );
+    await log.locator('tr', { hasText: 'invoice.sent' }).locator('a').first().click();
+    const attempts = page.locator('table.attempts tbody tr');
+    await attempts.first().waitFor();
+    expect(await attempts.count()).toBe(3);
+    for (const text of await attempts.allInnerTexts()) {
+      expect(text).toContain('503');
+      expect(text).toContain('receiver paused for maintenance');
+    }
+    expect(await page.locator('.envelope').innerText()).toContain(published.eventId);
+    await screenshot(page, '08-delivery-retries');
+
+    receiver.answer = () => ({ status: 204 });
+    await page.goto(`${api.url}/console/#/destinations/${ids.destination}`);
+    await page.getByLabel('Which').selectOption('failed');
+    await page.getByRole('button', { name: 'Replay' }).click();
+    await page.getByRole('status').filter({ hasText: 'Replaying 1 delivery' }).waitFor();
+    await eventually('the replayed delivery delivered', async () => {
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      return (await log.locator('tr', { hasText: 'invoice.sent' }).filter({ hasText: 'delivered' }).count()) === 1;
+    });
+    expect(receiver.accepted().filter((request) => request.body.includes(published.eventId))).toHaveLength(1);
+    await screenshot(page, '09-destination');
+  });
+
+  it('pauses and resumes the destination, and retries one delivery from the log', async () => {
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.locator('.heading .badge', { hasText: 'paused' }).waitFor();
+    const held = await publisher.publishUntyped('invoice.paid', {
+      organization_id: org,
+      data: { ...sampleData('invoice', 'inv_console_held'), organization_id: org },
+    });
+    // The streamer records the delivery and holds it: no attempt while paused.
+    const heldDelivery = await waitFor(
+      async () =>
+        (
+          await getJson<{ data: { status: string; times_attempted: number }[] }>(
+            `${api.url}/api/v1/deliveries?event_id=${held.eventId}`,
+            key,
+          )
+        ).body.data,
+      (deliveries) => deliveries.length === 1,
+      120_000,
+      'the held delivery recorded',
+    );
+    expect(heldDelivery[0]).toMatchObject({ status: 'pending', times_attempted: 0 });
+    expect(receiver.received.some((request) => request.body.includes(held.eventId))).toBe(false);
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.locator('.heading .badge', { hasText: 'active' }).waitFor();
+    await eventually('the held delivery sent after resuming', () =>
+      receiver.accepted().some((request) => request.body.includes(held.eventId)),
+    );
+
+    const row = page.locator('table.deliveries tr', { hasText: 'invoice.sent' });
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await row.getByRole('button', { name: /^Retry delivery/ }).click();
+    await page.getByRole('status').filter({ hasText: 'is due again now' }).waitFor();
+    await eventually(
+      'the retried delivery sent again',
+      () => receiver.accepted().filter((request) => request.body.includes('inv_console_retry')).length === 2,
+    );
+  });
+
+  it('shows events per minute, consumer lag, delivery health and dead letters on the overview', async () => {
+    // A record that cannot be decoded, from this organization: it must reach the dead letters.
+    const producer = await ctx.createProducer();
+    await producer.send({
+      topic: entityTopic(ctx.topicPrefix, 'invoice'),
+      messages: [
+        {
+          key: 'inv_console_poison',
+          value: Buffer.from('not avro at all'),
+          headers: { ce_orgid: org, ce_type: 'invoice.created', ce_id: createEventId() },
+        },
+      ],
+    });
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await eventually('the dead letter on the overview', async () => {
+      await page.reload();
+      await page.getByRole('heading', { name: 'Dead letters' }).waitFor();
+      const panel = page.locator('section.panel', { hasText: 'Dead letters' });
+      return (await panel.locator('tbody tr').count()) === 1;
+    });
+    const dead = await page.locator('section.panel', { hasText: 'Dead letters' }).locator('tbody tr').innerText();
+    expect(dead).toContain(`${ctx.topicPrefix}.invoice`);
+    expect(dead).toMatch(/[a-z_]+/);
+
+    const chart = page.locator('figure.chart');
+    await chart.waitFor();
+    expect(await chart.locator('rect').count()).toBeGreaterThan(0);
+    expect(await chart.locator('figcaption').innerText()).toMatch(/info: \d+/);
+    const health = await page.locator('section.panel', { hasText: 'Deliveries' }).innerText();
+    expect(health).toContain('console receiver');
+    expect(health).toMatch(/\d+\.\d % of \d+/);
+    const lag = page.locator('section.panel', { hasText: 'Consumer lag' });
+    await lag.locator('tbody tr').first().waitFor();
+    expect(await lag.innerText()).toContain(`${ctx.topicPrefix}.materializer`);
+    await screenshot(page, '10-overview');
+  });
+
+  it('is usable by keyboard, labels every control, and fits a phone screen', async () => {
+    await page.goto(`${api.url}/console/#/events`);
+    await page.reload();
+    await page.locator('main table').waitFor();
+    // Every visible form control has an accessible name.
+    const unnamed = await page.evaluate(`[...document.querySelectorAll('input, select, textarea, button')]
+      .filter((element) => element.offsetParent !== null)
+      .filter((element) => {
+        const labelled = (element.labels?.length ?? 0) > 0 || element.getAttribute('aria-label') || element.closest('label');
+        return !labelled && !(element.tagName === 'BUTTON' && element.textContent.trim());
+      })
+      .map((element) => element.outerHTML.slice(0, 80))`);
+    expect(unnamed).toEqual([]);
+
+    // Tab from the top: the skip link first, then the sections.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Overview');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const small = await phone.newPage();
+    await signIn(small, key);
+    for (const [hash, name] of [
+      ['#/events', '11-phone-events'],
+      [`#/entities/customer/${customerId}`, '12-phone-entity'],
+      [`#/destinations/${ids.destination}`, '13-phone-destination'],
+    ] as const) {
+      await small.goto(`${api.url}/console/${hash}`);
+      await small.locator('main h1').waitFor();
+      await small.locator('main table, main .timeline, main .empty').first().waitFor();
+      // Nothing wider than the screen but the tables' own scroll regions.
+      const overflow = await small.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+      expect(overflow, `page ${hash} scrolls sideways`).toBeLessThanOrEqual(0);
+      await screenshot(small, name);
+    }
+    await phone.close();
+  });
+
+  it("shows another organization's key none of the first one's data", async () => {
+    const elsewhere = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const other = await elsewhere.newPage();
+    await signIn(other, otherKey);
+    expect(await other.locator('.org').innerText()).toBe(otherOrg);
+
+    await other.goto(`${api.url}/console/#/events`);
+    await other.locator('main table tbody tr').first().waitFor();
+    const rows = (await rowTexts(other)).join('\n');
+    expect(rows).toContain('inv_elsewhere');
+    expect(rows).not.toContain(customerId);
+    expect(rows).not.toContain('inv_console');
+
+    // Direct links to the first organization's things answer as if they did not exist.
+    for (const hash of [`#/events/${ids.updated}`, `#/entities/customer/${customerId}`, `#/destinations/${ids.destination}`]) {
+      await other.goto(`${api.url}/console/${hash}`);
+      const alert = other.getByRole('alert');
+      await alert.waitFor();
+      expect(await alert.innerText(), hash).toMatch(/No such|not found|does not exist/i);
+    }
+    await other.goto(`${api.url}/console/#/entities?entity_type=customer`);
+    await other.getByText('No customer yet').waitFor();
+    await other.goto(`${api.url}/console/#/destinations`);
+    await other.getByText('No destination yet').waitFor();
+    await other.goto(`${api.url}/console/#/overview`);
+    await other.getByRole('heading', { name: 'Dead letters' }).waitFor();
+    const overview = other.locator('main');
+    await other.locator('section.panel', { hasText: 'Dead letters' }).getByText('None.').waitFor();
+    expect(await overview.innerText()).not.toContain('console receiver');
+    await screenshot(other, '14-other-organization');
+    await elsewhere.close();
+  });
+});
