@@ -93,6 +93,7 @@ function printReady(input: { apiPort: number; key: string; services: readonly Pi
   const lines = ['', 'event-pipeline is ready.', ''];
   if (input.services.includes('api')) {
     lines.push(
+      `  Console      ${api}/console/   (sign in with the key below)`,
       `  Events API   ${api}/api/v1/events`,
       `  API docs     ${api}/docs`,
       `  API key      ${input.key}   (organization ${demoOrganization})`,

@@ -21,5 +21,7 @@ export default defineConfig({
     assetsInlineLimit: 0,
     reportCompressedSize: false,
   },
+  // `npm run dev:console`: the console with live reload, its API calls sent to a running `evp api`.
+  server: { proxy: { '/api': `http://127.0.0.1:${process.env['API_PORT'] ?? '3000'}` } },
   logLevel: 'warn',
 });

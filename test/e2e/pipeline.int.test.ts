@@ -116,6 +116,17 @@ describe('the whole pipeline, as npm start runs it', () => {
     const [, apiKey, organization] = key as unknown as [string, string, string];
     const api = `http://127.0.0.1:${ports.api}`;
     expect(stdout).toContain(`${api}/docs`);
+    // The web console is served by the same API, from the build npm ci made.
+    expect(stdout).toContain(`${api}/console/`);
+    const page = await fetch(`${api}/console/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const html = await page.text();
+    const script = /src="(\/console\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const bundle = await fetch(`${api}${script}`);
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get('cache-control')).toContain('immutable');
 
     // A destination of our own, created through the API with the printed key.
     const created = await fetch(`${api}/api/v1/destinations`, {
