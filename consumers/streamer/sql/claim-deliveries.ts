@@ -29,8 +29,11 @@ export interface ClaimRequest {
 const columns = `d.id, d.event_id as "eventId", d.event_type as "eventType", d.entity_id as "entityId", d.payload::text as payload,
   d.times_attempted as "timesAttempted", d.schedule_base as "scheduleBase", d.batch_id as "batchId", d.seq::text as seq`;
 
-// Due, not leased (or its lease ran out), and under per_entity the first of its entity.
+// Due, not leased (or its lease ran out), and under per_entity the first of its entity. The
+// destination must still be active: a pause takes effect at the next claim, not only once the
+// workers have reloaded their list of destinations.
 const due = (alias: string) => `${alias}.destination_id = $1 and ${alias}.status in ('pending', 'needs_retry')
+  and exists (select 1 from destinations s where s.id = ${alias}.destination_id and s.active and s.deleted_at is null)
   and ${alias}.next_attempt_at <= now() and (${alias}.lease_expires_at is null or ${alias}.lease_expires_at < now())
   and (not $2::boolean or not exists (
     select 1 from deliveries e
