@@ -38,11 +38,11 @@ export async function consoleRoutes(app: ApiInstance, consoleDir: string = defau
     schemaHide: true,
     index: 'index.html',
     setHeaders: (reply, file) => {
-      const isAsset = file.includes(`${path.sep}assets${path.sep}`);
+      const isAsset = path.relative(consoleDir, file).startsWith(`assets${path.sep}`);
       reply.header('cache-control', isAsset ? 'public, max-age=31536000, immutable' : 'no-cache');
       reply.header(
         'content-security-policy',
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
       );
       reply.header('x-content-type-options', 'nosniff');
       reply.header('referrer-policy', 'no-referrer');

@@ -11,6 +11,8 @@ export interface Session {
   /** The event-type catalogue, read once at sign-in (type autocomplete, entity lists). */
   readonly eventTypes: readonly EventType[];
   readonly entities: readonly string[];
+  /** Ends the session because the API refused the key (revoked while signed in). */
+  readonly onUnauthorized: () => void;
 }
 
 export const SessionContext = createContext<Session | undefined>(undefined);

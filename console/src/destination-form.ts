@@ -71,7 +71,29 @@ const list = (text: string) =>
     .split(/[,\s]+/)
     .map((item) => item.trim())
     .filter(Boolean);
-const integer = (text: string) => (text.trim() === '' ? null : Number(text.trim()));
+
+/** A mistake found before anything is sent, named by the API parameter it would have been. */
+export interface FormProblem {
+  readonly problem: string;
+  readonly param: string;
+}
+
+class Refused extends Error {
+  constructor(
+    readonly param: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A whole number or nothing; anything else is refused rather than sent as null ("no limit"). */
+function integer(text: string, param: string, label: string): number | null {
+  const value = text.trim();
+  if (value === '') return null;
+  if (!/^\d+$/.test(value)) throw new Refused(param, `${label} must be a whole number, not "${value}".`);
+  return Number(value);
+}
 
 /** Header lines `name: value`; a line without a colon is reported by its number. */
 export function parseHeaders(text: string): Record<string, string> | string {
@@ -86,30 +108,50 @@ export function parseHeaders(text: string): Record<string, string> | string {
   return headers;
 }
 
-/** The request body: everything on create; on edit, the same fields (PATCH merges the type's settings). */
-export function bodyOf(draft: Draft, creating: boolean): Record<string, unknown> | string {
-  const body: Record<string, unknown> = {
-    description: draft.description.trim() === '' ? null : draft.description.trim(),
-    event_types: list(draft.eventTypes),
-    severities: draft.severities.length === 0 ? null : draft.severities,
-    entity_types: list(draft.entityTypes).length === 0 ? null : list(draft.entityTypes),
-    ordering: draft.ordering,
-    max_concurrency: integer(draft.maxConcurrency),
-    rate_limit_per_second: integer(draft.rateLimit),
-    retry_schedule_ms: list(draft.retrySchedule).length === 0 ? null : list(draft.retrySchedule).map(Number),
-    active: !draft.paused,
-  };
-  if (creating) body['type'] = draft.type;
-  if (draft.type === 'webhook') {
-    const headers = parseHeaders(draft.headers);
-    if (typeof headers === 'string') return headers;
-    body['webhook'] = { url: draft.url.trim(), headers, ...(draft.timeoutMs.trim() ? { timeout_ms: Number(draft.timeoutMs) } : {}) };
-  } else if (draft.type === 'kafka') {
-    body['kafka'] = { brokers: list(draft.brokers), topic: draft.topic.trim() };
-  } else {
-    body['file'] = { directory: draft.directory.trim(), ...(draft.rotateBytes.trim() ? { rotate_bytes: Number(draft.rotateBytes) } : {}) };
+/** The request body of the whole form (create), or the first mistake in it. */
+export function bodyOf(draft: Draft, creating: boolean): Record<string, unknown> | FormProblem {
+  try {
+    const schedule = list(draft.retrySchedule).map((step, index) => integer(step, 'retry_schedule_ms', `Retry step ${index + 1}`));
+    const body: Record<string, unknown> = {
+      description: draft.description.trim() === '' ? null : draft.description.trim(),
+      event_types: list(draft.eventTypes),
+      severities: draft.severities.length === 0 ? null : draft.severities,
+      entity_types: list(draft.entityTypes).length === 0 ? null : list(draft.entityTypes),
+      ordering: draft.ordering,
+      max_concurrency: integer(draft.maxConcurrency, 'max_concurrency', 'Attempts in flight'),
+      rate_limit_per_second: integer(draft.rateLimit, 'rate_limit_per_second', 'Attempts per second'),
+      retry_schedule_ms: schedule.length === 0 ? null : schedule,
+      active: !draft.paused,
+    };
+    if (creating) body['type'] = draft.type;
+    if (draft.type === 'webhook') {
+      const headers = parseHeaders(draft.headers);
+      if (typeof headers === 'string') return { problem: headers, param: 'webhook.headers' };
+      const timeout = integer(draft.timeoutMs, 'webhook.timeout_ms', 'The timeout');
+      body['webhook'] = { url: draft.url.trim(), headers, ...(timeout === null ? {} : { timeout_ms: timeout }) };
+    } else if (draft.type === 'kafka') {
+      body['kafka'] = { brokers: list(draft.brokers), topic: draft.topic.trim() };
+    } else {
+      const rotate = integer(draft.rotateBytes, 'file.rotate_bytes', 'Rotate after');
+      body['file'] = { directory: draft.directory.trim(), ...(rotate === null ? {} : { rotate_bytes: rotate }) };
+    }
+    return body;
+  } catch (error) {
+    if (error instanceof Refused) return { problem: error.message, param: error.param };
+    throw error;
   }
-  return body;
+}
+
+export function isProblem(value: Record<string, unknown> | FormProblem): value is FormProblem {
+  return typeof value['problem'] === 'string' && typeof value['param'] === 'string' && !('event_types' in value);
+}
+
+/**
+ * An edit sends only what the person changed, so saving a description does not also resume a
+ * destination someone paused, or the streamer disabled, since the form was opened.
+ */
+export function changesOf(body: Record<string, unknown>, before: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(body).filter(([name, value]) => JSON.stringify(value) !== JSON.stringify(before[name])));
 }
 
 /** Which input shows the API's `param` (`webhook.url` → the URL field). */

@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { createClient, type ListPage } from './api';
+import { ApiError, createClient, type ListPage } from './api';
 import { SessionContext, type Session } from './context';
 import { Shell } from './components/shell';
 import { SignIn } from './pages/sign-in';
@@ -16,13 +16,14 @@ async function openSession(key: string, onUnauthorized: () => void): Promise<Ses
     client.get<ListPage<EventType>>('/api/v1/event-types'),
   ]);
   const entities = [...new Set(types.data.map((type) => type.entity))].sort();
-  return { key, client, organizationId: organization.id, eventTypes: types.data, entities };
+  return { key, client, organizationId: organization.id, eventTypes: types.data, entities, onUnauthorized };
 }
 
 function App() {
   const [session, setSession] = useState<Session | undefined>(undefined);
   const [restoring, setRestoring] = useState(() => storedKey() !== undefined);
   const [expired, setExpired] = useState(false);
+  const [restoreError, setRestoreError] = useState<string | undefined>(undefined);
 
   const signOut = useMemo(
     () => (why?: 'expired') => {
@@ -44,13 +45,18 @@ function App() {
     const key = storedKey();
     if (key === undefined) return;
     signIn(key)
-      .catch(() => signOut('expired'))
+      .catch((error: unknown) => {
+        // Only a refusal of the key ends the session; an API that is restarting or unreachable
+        // keeps the key, and the sign-in page says what happened.
+        if (error instanceof ApiError && error.status === 401) signOut('expired');
+        else setRestoreError(error instanceof ApiError ? error.message : String(error));
+      })
       .finally(() => setRestoring(false));
     // Only once, at load: a stored key from earlier in this tab.
   }, []);
 
   if (restoring) return <p class="muted center">Signing in…</p>;
-  if (!session) return <SignIn onSignIn={signIn} expired={expired} />;
+  if (!session) return <SignIn onSignIn={signIn} expired={expired} initialKey={storedKey()} notice={restoreError} />;
   return (
     <SessionContext.Provider value={session}>
       <Shell onSignOut={() => signOut()} />

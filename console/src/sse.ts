@@ -27,6 +27,8 @@ export function createSseParser(): { push(chunk: string): SseMessage[] } {
       const out: SseMessage[] = [];
       let newline: number;
       while ((newline = buffer.search(/\r\n|\r|\n/)) >= 0) {
+        // A CR at the very end may be the first half of a CRLF split across two chunks.
+        if (newline === buffer.length - 1 && buffer.endsWith('\r')) break;
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + (buffer.startsWith('\r\n', newline) ? 2 : 1));
         if (line === '') {
@@ -55,6 +57,20 @@ export interface FollowOptions<T> {
   readonly onState: (state: StreamState, detail?: string) => void;
   /** Resume after this event id; undefined: only what arrives from now on. */
   readonly lastEventId?: string | undefined;
+  /** The key was refused (revoked while following). */
+  readonly onUnauthorized?: () => void;
+  /** Reconnect when nothing (not even the 15 s heartbeat) arrived for this long. @defaultValue 45 s */
+  readonly silenceMs?: number;
+}
+
+/** The API's `{ error: { message } }` text, or the text itself. */
+function errorMessage(text: string): string {
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: string } };
+    return parsed.error?.message ?? text;
+  } catch {
+    return text;
+  }
 }
 
 /** Starts following; the returned function stops. */
@@ -63,15 +79,38 @@ export function followEvents<T>(options: FollowOptions<T>): () => void {
   let lastId = options.lastEventId;
   let delayMs = 1_000;
 
+  const silenceMs = options.silenceMs ?? 45_000;
+
   const connect = async (): Promise<void> => {
+    // One controller per connection: the watchdog aborts a silent (half-open) one, stop() all.
+    const connection = new AbortController();
+    const stop = () => connection.abort();
+    controller.signal.addEventListener('abort', stop);
+    let heard = Date.now();
+    const watchdog = setInterval(() => {
+      if (Date.now() - heard > silenceMs) connection.abort();
+    }, 1_000);
+    try {
+      await read(connection.signal, () => (heard = Date.now()));
+    } catch (error) {
+      if (connection.signal.aborted && !controller.signal.aborted) throw new Error('the stream went silent', { cause: error });
+      throw error;
+    } finally {
+      clearInterval(watchdog);
+      controller.signal.removeEventListener('abort', stop);
+    }
+  };
+
+  const read = async (signal: AbortSignal, heardSomething: () => void): Promise<void> => {
     const response = await fetch(`/api/v1/events/stream${queryString(options.params)}`, {
       headers: {
         authorization: `Bearer ${options.key}`,
         accept: 'text/event-stream',
         ...(lastId === undefined ? {} : { 'last-event-id': lastId }),
       },
-      signal: controller.signal,
+      signal,
     });
+    if (response.status === 401) options.onUnauthorized?.();
     if (!response.ok || !response.body) {
       const body = (await response.json().catch(() => undefined)) as { error?: { message?: string } } | undefined;
       const message = body?.error?.message ?? `the stream answered ${response.status}`;
@@ -86,8 +125,9 @@ export function followEvents<T>(options: FollowOptions<T>): () => void {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
+      heardSomething();
       for (const message of parser.push(value)) {
-        if (message.event === 'error') throw new Error(message.data);
+        if (message.event === 'error') throw new Error(errorMessage(message.data));
         if (message.event !== 'message') continue;
         lastId = message.id ?? lastId;
         options.onEvent(JSON.parse(message.data) as T);

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { ListPage } from './api';
 import { useLoad, type Loaded } from './use-load';
 
@@ -35,6 +35,11 @@ export function usePages<T extends { id?: string; entity_id?: string }>(
   const forwards = 'starting_after' in cursor;
   const hasOlder = backwards ? items.length > 0 : (page?.has_more ?? false);
   const hasNewer = forwards ? items.length > 0 : backwards ? (page?.has_more ?? false) : false;
+  // Paging newer until nothing newer is left is the first page again (live following resumes).
+  const backAtStart = backwards && page !== undefined && !loaded.loading && !page.has_more;
+  useEffect(() => {
+    if (backAtStart) setState({ depsKey, cursor: {} });
+  }, [backAtStart, depsKey]);
   return {
     ...loaded,
     cursor,

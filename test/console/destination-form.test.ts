@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seriesOf } from '../../console/src/chart-data';
-import { bodyOf, emptyDraft, fieldForParam, parseHeaders } from '../../console/src/destination-form';
+import { bodyOf, changesOf, emptyDraft, fieldForParam, parseHeaders } from '../../console/src/destination-form';
 
 describe('console destination form', () => {
   it('builds a webhook create body from the fields, nulls for the empty optional ones', () => {
@@ -32,7 +32,29 @@ describe('console destination form', () => {
 
   it('names the header line that is not "name: value"', () => {
     expect(parseHeaders('a: 1\nbroken')).toBe('Header line 2 must be "name: value".');
-    expect(bodyOf({ ...emptyDraft, headers: ': x' }, true)).toBe('Header line 1 must be "name: value".');
+    expect(bodyOf({ ...emptyDraft, headers: ': x' }, true)).toEqual({
+      problem: 'Header line 1 must be "name: value".',
+      param: 'webhook.headers',
+    });
+  });
+
+  it('refuses a limit that is not a whole number instead of sending null (which means no limit)', () => {
+    expect(bodyOf({ ...emptyDraft, rateLimit: 'ten' }, true)).toEqual({
+      problem: 'Attempts per second must be a whole number, not "ten".',
+      param: 'rate_limit_per_second',
+    });
+    expect(bodyOf({ ...emptyDraft, retrySchedule: '0, 1s' }, true)).toMatchObject({ param: 'retry_schedule_ms' });
+    expect(bodyOf({ ...emptyDraft, timeoutMs: '1.5' }, true)).toMatchObject({ param: 'webhook.timeout_ms' });
+  });
+
+  it('sends only the changed fields on edit, so a pause made meanwhile is not undone', () => {
+    const before = { description: null, active: true, event_types: ['*'], webhook: { url: 'https://a', headers: {} } };
+    const after = { description: 'billing', active: true, event_types: ['*'], webhook: { url: 'https://a', headers: {} } };
+    expect(changesOf(after, before)).toEqual({ description: 'billing' });
+    expect(changesOf({ ...after, webhook: { url: 'https://b', headers: {} } }, before)).toEqual({
+      description: 'billing',
+      webhook: { url: 'https://b', headers: {} },
+    });
   });
 
   it('leaves the type out of an edit and sends the kafka settings of a kafka destination', () => {

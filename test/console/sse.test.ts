@@ -24,3 +24,11 @@ describe('console queryString', () => {
     expect(queryString({})).toBe('');
   });
 });
+
+describe('console SSE parser line endings', () => {
+  it('treats a CRLF split across two chunks as one line ending', () => {
+    const parser = createSseParser();
+    expect(parser.push('data: a\r')).toEqual([]);
+    expect(parser.push('\ndata: b\r\n\r\n')).toEqual([{ id: undefined, event: 'message', data: 'a\nb' }]);
+  });
+});

@@ -1,7 +1,7 @@
 /**
  * Stacked bars of counts per minute, in SVG (no chart library to ship). Each series has a colour
- * and a pattern-free legend with its total, and the same figures are in a table for screen
- * readers and for copying.
+ * and a legend with its total; the same figures (the minutes with events) are in a visually hidden
+ * table for screen readers.
  */
 export interface Series {
   readonly name: string;
@@ -21,7 +21,7 @@ export function StackedBars({ buckets, series, label }: { buckets: readonly stri
   const step = (width - left) / Math.max(1, buckets.length);
   const barWidth = Math.max(1, step * 0.8);
   const y = (value: number) => ((height - bottom - top) * value) / max;
-  const ticks = [0, Math.round(max / 2), max];
+  const ticks = [...new Set([0, Math.round(max / 2), max])];
   const everyLabel = Math.max(1, Math.ceil(buckets.length / 6));
 
   return (
@@ -60,6 +60,31 @@ export function StackedBars({ buckets, series, label }: { buckets: readonly stri
           );
         })}
       </svg>
+      <table class="sr-only">
+        <caption>{label}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Minute</th>
+            {series.map((s) => (
+              <th key={s.name} scope="col">
+                {s.name}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {buckets.map((bucket, index) =>
+            totals[index] === 0 ? null : (
+              <tr key={bucket}>
+                <th scope="row">{new Date(bucket).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}</th>
+                {series.map((s) => (
+                  <td key={s.name}>{s.counts[index] ?? 0}</td>
+                ))}
+              </tr>
+            ),
+          )}
+        </tbody>
+      </table>
       <figcaption>
         <ul class="legend">
           {series.map((s) => (

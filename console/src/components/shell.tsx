@@ -67,6 +67,11 @@ export function Shell({ onSignOut }: { onSignOut: () => void }) {
     main.current?.focus({ preventScroll: true });
     window.scrollTo(0, 0);
   }, [pageKey]);
+  useEffect(() => {
+    const section = sections.find((s) => s.path === current)?.label ?? 'Console';
+    const detail = route.segments.slice(1).join(' / ');
+    document.title = `${detail ? `${detail} · ` : ''}${section} · event-pipeline`;
+  }, [pageKey]);
 
   return (
     <>

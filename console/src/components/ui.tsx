@@ -34,10 +34,10 @@ export function Time({ iso, relative = false }: { iso: string | null | undefined
   );
 }
 
-export function ErrorNote({ error, context }: { error: ApiError | undefined; context?: string }) {
+export function ErrorNote({ error, context, id }: { error: ApiError | undefined; context?: string; id?: string }) {
   if (!error) return null;
   return (
-    <p class="error" role="alert">
+    <p class="error" role="alert" id={id}>
       {context ? `${context}: ` : ''}
       {error.message}
       {error.param ? <span class="muted"> (parameter {error.param})</span> : null}
@@ -64,7 +64,7 @@ export function TableScroll({ label, children }: { label: string; children: Comp
 
 export function JsonView({ value, label }: { value: unknown; label: string }) {
   return (
-    <pre class="json" aria-label={label} tabIndex={0}>
+    <pre class="json" role="region" aria-label={label} tabIndex={0}>
       {JSON.stringify(value, null, 2)}
     </pre>
   );

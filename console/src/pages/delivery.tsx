@@ -8,20 +8,23 @@ import { useLoad } from '../use-load';
 
 export function DeliveryPage({ id }: { id: string }) {
   const { client } = useSession();
-  const [refresh, setRefresh] = useState(0);
   const [error, setError] = useState<ApiError | undefined>(undefined);
   const [note, setNote] = useState('');
-  const delivery = useLoad(() => client.get<DeliveryWithAttempts>(`/api/v1/deliveries/${encodeURIComponent(id)}`), [id, refresh]);
+  const [busy, setBusy] = useState(false);
+  const delivery = useLoad(() => client.get<DeliveryWithAttempts>(`/api/v1/deliveries/${encodeURIComponent(id)}`), [id]);
   const value = delivery.data;
 
   const retry = async () => {
+    setBusy(true);
     try {
       await client.send('POST', `/api/v1/deliveries/${encodeURIComponent(id)}/retry`);
       setError(undefined);
       setNote('Due again now; refresh to see the new attempt.');
-      setRefresh((n) => n + 1);
+      delivery.reload();
     } catch (caught) {
       setError(caught as ApiError);
+    } finally {
+      setBusy(false);
     }
   };
 
@@ -73,10 +76,10 @@ export function DeliveryPage({ id }: { id: string }) {
             <dd>{value.next_attempt_at ? <Time iso={value.next_attempt_at} /> : 'none (settled)'}</dd>
           </dl>
           <div class="actions">
-            <button type="button" class="primary" onClick={() => void retry()}>
+            <button type="button" class="primary" disabled={busy} onClick={() => void retry()}>
               Retry now
             </button>
-            <button type="button" onClick={() => setRefresh((n) => n + 1)}>
+            <button type="button" onClick={delivery.reload}>
               Refresh
             </button>
           </div>

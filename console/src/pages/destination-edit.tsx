@@ -3,7 +3,7 @@ import { ApiError } from '../api';
 import { ErrorNote, Loading } from '../components/ui';
 import { useSession } from '../context';
 import { href } from '../router';
-import { bodyOf, draftOf, emptyDraft, fieldForParam, type Draft } from '../destination-form';
+import { bodyOf, changesOf, draftOf, emptyDraft, fieldForParam, isProblem, type Draft } from '../destination-form';
 import type { Destination, DestinationType } from '../types';
 import { useLoad } from '../use-load';
 
@@ -16,24 +16,41 @@ function Form({ initial, id }: { initial: Draft; id: string | undefined }) {
   const creating = id === undefined;
   const invalid = fieldForParam(error?.param);
   const set = <K extends keyof Draft>(name: K, value: Draft[K]) => setDraft((previous) => ({ ...previous, [name]: value }));
-  const attrs = (field: string) => ({ id: field, 'aria-invalid': invalid === field ? true : undefined });
+  const attrs = (field: string) => ({
+    id: field,
+    'aria-invalid': invalid === field ? true : undefined,
+    'aria-describedby': invalid === field ? 'form-error' : undefined,
+  });
 
+  const [settingsOpen, setSettingsOpen] = useState(false);
   useEffect(() => {
-    if (invalid) document.getElementById(invalid)?.focus();
+    if (invalid === undefined) return;
+    // A field inside the closed "Delivery settings" cannot take focus: open it first.
+    if (document.getElementById(invalid)?.closest('details') && !settingsOpen) setSettingsOpen(true);
+    setTimeout(() => document.getElementById(invalid)?.focus(), 0);
   }, [error]);
 
   const submit = async (event: Event) => {
     event.preventDefault();
     const body = bodyOf(draft, creating);
-    if (typeof body === 'string') {
-      setError(new ApiError(400, 'parameter_invalid', body, 'webhook.headers'));
+    if (isProblem(body)) {
+      setError(new ApiError(400, 'parameter_invalid', body.problem, body.param));
       return;
+    }
+    let request = body;
+    if (!creating) {
+      const before = bodyOf(initial, false);
+      request = isProblem(before) ? body : changesOf(body, before);
+      if (Object.keys(request).length === 0) {
+        location.hash = href(['destinations', id]);
+        return;
+      }
     }
     setBusy(true);
     try {
       const saved = creating
-        ? await client.send<Destination>('POST', '/api/v1/destinations', body)
-        : await client.send<Destination>('PATCH', `/api/v1/destinations/${encodeURIComponent(id)}`, body);
+        ? await client.send<Destination>('POST', '/api/v1/destinations', request)
+        : await client.send<Destination>('PATCH', `/api/v1/destinations/${encodeURIComponent(id)}`, request);
       setError(undefined);
       if (creating) setCreated(saved);
       else location.hash = href(['destinations', saved.id]);
@@ -73,7 +90,7 @@ function Form({ initial, id }: { initial: Draft; id: string | undefined }) {
 
   return (
     <form class="stack-form" onSubmit={(event) => void submit(event)} noValidate>
-      <ErrorNote error={error} context={creating ? 'Not created' : 'Not saved'} />
+      <ErrorNote id="form-error" error={error} context={creating ? 'Not created' : 'Not saved'} />
       <div class="field">
         <label for="dst-type">Type</label>
         <select
@@ -208,7 +225,7 @@ function Form({ initial, id }: { initial: Draft; id: string | undefined }) {
           </div>
         </>
       ) : null}
-      <details>
+      <details open={settingsOpen} onToggle={(e) => setSettingsOpen(e.currentTarget.open)}>
         <summary>Delivery settings</summary>
         <div class="field">
           <label for="dst-ordering">Ordering</label>

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiError, ListPage } from '../api';
 import { ErrorNote, Loading, Pager, StatusBadge, TableHead, TableScroll, Time } from '../components/ui';
 import { useSession } from '../context';
@@ -51,8 +51,15 @@ export function DeliveryLog({ destinationId, status, refresh }: { destinationId:
         limit: 25,
         ...cursor,
       }),
-    [destinationId, status, refresh],
+    [destinationId, status],
   );
+  // Another panel changed something (a test send, a replay): read the same page again, in place.
+  const { reload } = pages;
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) first.current = false;
+    else reload();
+  }, [refresh, reload]);
   const retry = useAction();
   const list = pages.data?.data ?? [];
   return (
@@ -295,7 +302,11 @@ function Actions({ destination, onChange }: { destination: Destination; onChange
 export function DestinationPage({ id, query }: { id: string; query: URLSearchParams }) {
   const { client } = useSession();
   const [refresh, setRefresh] = useState(0);
-  const destination = useLoad(() => client.get<Destination>(`/api/v1/destinations/${encodeURIComponent(id)}`), [id, refresh]);
+  const destination = useLoad(() => client.get<Destination>(`/api/v1/destinations/${encodeURIComponent(id)}`), [id]);
+  const changed = () => {
+    destination.reload();
+    setRefresh((n) => n + 1);
+  };
   const value = destination.data;
   const status = query.get('status') ?? undefined;
   return (
@@ -344,7 +355,7 @@ export function DestinationPage({ id, query }: { id: string; query: URLSearchPar
               </>
             ) : null}
           </dl>
-          <Actions destination={value} onChange={() => setRefresh((n) => n + 1)} />
+          <Actions key={value.id} destination={value} onChange={changed} />
           <h2>Delivery log</h2>
           <DeliveryLog destinationId={value.id} status={status} refresh={refresh} />
         </>

@@ -107,7 +107,7 @@ export function EntityPage({ entityType, entityId }: { entityType: string; entit
           </div>
           <div>
             <h2>History</h2>
-            <Timeline entityType={entityType} entityId={entityId} />
+            <Timeline key={`${entityType}/${entityId}`} entityType={entityType} entityId={entityId} />
           </div>
         </div>
       ) : null}

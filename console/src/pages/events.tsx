@@ -207,36 +207,69 @@ const stateLabels: Record<StreamState, string> = {
 };
 
 export function EventsPage({ query }: { query: URLSearchParams }) {
-  const { client, key } = useSession();
+  const { client, key, onUnauthorized } = useSession();
   const filters = filtersOf(query);
+  const filtersKey = JSON.stringify(filters);
   const params: Params = { ...filters, limit: 25 };
   const pages = usePages((cursor) => client.get<ListPage<EventObject>>('/api/v1/events', { ...params, ...cursor }), [filters]);
   const [liveWanted, setLiveWanted] = useState(true);
-  const [live, setLive] = useState<EventObject[]>([]);
+  const [live, setLive] = useState<{ events: EventObject[]; more: number }>({ events: [], more: 0 });
   const [stream, setStream] = useState<{ state: StreamState; detail?: string | undefined }>({ state: 'stopped' });
+  const [announced, setAnnounced] = useState(0);
 
   const onFirstPage = Object.keys(pages.cursor).length === 0;
   // A window that ends in the past gets no new events.
   const liveAllowed = onFirstPage && filters['created[lte]'] === undefined;
-  const newest = pages.data?.data[0]?.id;
-  const loaded = pages.data !== undefined && !pages.loading;
+  const following = liveWanted && liveAllowed;
+  const cursorKey = JSON.stringify(pages.cursor);
+  const { reload } = pages;
 
-  useEffect(() => setLive([]), [JSON.stringify(filters), JSON.stringify(pages.cursor), pages.data]);
+  useEffect(() => setLive({ events: [], more: 0 }), [filtersKey, cursorKey, following]);
 
+  // Follow from now, then read the first page again once the stream is open: what was stored
+  // before the stream's position is in that page, everything after it comes live (duplicates are
+  // merged by id), so nothing falls between the two.
   useEffect(() => {
-    if (!liveWanted || !liveAllowed || !loaded) return undefined;
+    if (!following) return undefined;
     const { 'created[gte]': _from, 'created[lte]': _to, ...streamFilters } = filters;
+    let opened = false;
     return followEvents<EventObject>({
       key,
       params: streamFilters,
-      lastEventId: newest,
-      onEvent: (event) => setLive((previous) => [event, ...previous.filter((e) => e.id !== event.id)].slice(0, liveLimit)),
-      onState: (state, detail) => setStream({ state, detail }),
+      onUnauthorized,
+      onEvent: (event) =>
+        setLive((previous) => {
+          if (previous.events.some((e) => e.id === event.id)) return previous;
+          // Past the cap the list stops growing (so it never has a hole) and counts what it left out.
+          if (previous.events.length >= liveLimit) return { ...previous, more: previous.more + 1 };
+          return { events: [event, ...previous.events], more: previous.more };
+        }),
+      onState: (state, detail) => {
+        setStream({ state, detail });
+        if (state === 'live' && !opened) {
+          opened = true;
+          reload();
+        }
+      },
     });
-  }, [liveWanted, liveAllowed, loaded, newest, JSON.stringify(filters)]);
+  }, [following, filtersKey, key, onUnauthorized, reload]);
 
-  const shown = [...live, ...(pages.data?.data ?? []).filter((event) => !live.some((l) => l.id === event.id))];
-  const fresh = new Set(live.map((event) => event.id));
+  // Screen readers hear the count of new events at most every 5 s, not at every event.
+  useEffect(() => {
+    const timer = setInterval(() => setAnnounced(live.events.length + live.more), 5_000);
+    return () => clearInterval(timer);
+  }, [live]);
+
+  const page = pages.data?.data ?? [];
+  const liveIds = new Set(live.events.map((event) => event.id));
+  const shown = [...live.events, ...page.filter((event) => !liveIds.has(event.id))].sort((a, b) =>
+    a.id < b.id ? 1 : a.id > b.id ? -1 : 0,
+  );
+  const fresh = new Set([...liveIds].filter((id) => !page.some((event) => event.id === id)));
+  const showLatest = () => {
+    setLive({ events: [], more: 0 });
+    reload();
+  };
 
   return (
     <section>
@@ -252,22 +285,27 @@ export function EventsPage({ query }: { query: URLSearchParams }) {
             />
             Follow live
           </label>
-          <span class={`stream-state state-${liveWanted && liveAllowed ? stream.state : 'stopped'}`} role="status" title={stream.detail}>
-            {liveWanted && liveAllowed
-              ? stateLabels[stream.state]
-              : liveAllowed
-                ? 'Paused'
-                : 'Live only on the first page of an open window'}
+          <span class={`stream-state state-${following ? stream.state : 'stopped'}`} role="status">
+            {following ? stateLabels[stream.state] : liveAllowed ? 'Paused' : 'Live only on the first page of an open window'}
+            {following && stream.detail ? ` (${stream.detail})` : ''}
           </span>
         </div>
       </div>
       <FilterForm filters={filters} />
       <ErrorNote error={pages.error} context="Listing events" />
       <p class="sr-only" aria-live="polite">
-        {live.length > 0 ? `${live.length} new event${live.length === 1 ? '' : 's'}` : ''}
+        {announced > 0 ? `${announced} new event${announced === 1 ? '' : 's'}` : ''}
       </p>
+      {live.more > 0 ? (
+        <p class="note">
+          {live.more} more new event{live.more === 1 ? '' : 's'} arrived.{' '}
+          <button type="button" onClick={showLatest}>
+            Show the latest
+          </button>
+        </p>
+      ) : null}
       {shown.length === 0 && !pages.loading && !pages.error ? (
-        <p class="empty">No events match these filters{liveWanted && liveAllowed ? ' yet; new ones will appear here' : ''}.</p>
+        <p class="empty">No events match these filters{following ? ' yet; new ones will appear here' : ''}.</p>
       ) : (
         <EventTable events={shown} fresh={fresh} label="Events, newest first" />
       )}

@@ -148,6 +148,7 @@ function DestinationHealth() {
 function DeadLetters() {
   const { client } = useSession();
   const pages = usePages((cursor) => client.get<ListPage<DeadLetter>>('/api/v1/dead-letters', { limit: 10, ...cursor }), []);
+  useEvery(refreshMs, pages.reload);
   const list = pages.data?.data ?? [];
   return (
     <section class="panel" aria-labelledby="dead-heading">

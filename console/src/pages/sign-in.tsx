@@ -1,8 +1,14 @@
 import { useState } from 'preact/hooks';
 import { ApiError } from '../api';
 
-export function SignIn({ onSignIn, expired }: { onSignIn: (key: string) => Promise<void>; expired: boolean }) {
-  const [key, setKey] = useState('');
+export function SignIn(props: {
+  onSignIn: (key: string) => Promise<void>;
+  expired: boolean;
+  initialKey?: string | undefined;
+  notice?: string | undefined;
+}) {
+  const { onSignIn, expired } = props;
+  const [key, setKey] = useState(props.initialKey ?? '');
   const [error, setError] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
 
@@ -28,7 +34,7 @@ export function SignIn({ onSignIn, expired }: { onSignIn: (key: string) => Promi
     <main class="sign-in" id="main">
       <h1>event-pipeline console</h1>
       <p>Browse and follow your organization's events, inspect entities and manage where events are delivered.</p>
-      <form onSubmit={(event) => void submit(event)} aria-describedby={error ? 'sign-in-error' : undefined}>
+      <form onSubmit={(event) => void submit(event)}>
         <label for="api-key">API key</label>
         <input
           id="api-key"
@@ -40,12 +46,18 @@ export function SignIn({ onSignIn, expired }: { onSignIn: (key: string) => Promi
           value={key}
           onInput={(event) => setKey(event.currentTarget.value)}
           aria-invalid={error !== undefined}
+          aria-describedby={error ? 'sign-in-error' : undefined}
           required
         />
         <small class="muted">Kept in this tab's session storage only; closing the tab signs you out.</small>
         <button type="submit" class="primary" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
+        {props.notice && !error ? (
+          <p class="error" role="alert">
+            Could not reach the Events API ({props.notice}). Your key is kept: sign in again when it answers.
+          </p>
+        ) : null}
         {expired && !error ? (
           <p class="note" role="status">
             The key was refused (revoked or unknown). Sign in again.
