@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { Logger } from '../adapters/logger.js';
 import type { ApiContext, ApiInstance } from './context.js';
+import type { ApiKeyIdentity } from './sql/find-api-key.js';
 import { consoleRoutes } from './console.js';
 import { ApiError, handleError } from './errors.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
@@ -73,11 +74,14 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
     void reply.code(404).send(error.toJSON());
   });
   app.decorateRequest('organizationId', '');
+  // Set by the auth hook before any /api/v1 handler reads it.
+  app.decorateRequest('apiKey', null as unknown as ApiKeyIdentity);
 
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('request-id', request.id);
     if (!request.url.startsWith('/api/v1/')) return;
-    request.organizationId = (await context.auth.authenticate(request)).organizationId;
+    request.apiKey = await context.auth.authenticate(request);
+    request.organizationId = request.apiKey.organizationId;
   });
   app.addHook('onResponse', async (request, reply) => {
     if (request.routeOptions.url === '/api/v1/events/stream') return;

@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { RegistryClient } from '../adapters/registry.js';
 import type { CatalogueEntry } from '../schemas/catalogue.js';
 import type { Authenticator } from './auth.js';
+import type { ApiKeyIdentity } from './sql/find-api-key.js';
 import type { HighWatermarks } from './high-watermarks.js';
 import type { FilterCatalogue } from './event-filter.js';
 import type { ApiMetrics } from './metrics.js';
@@ -50,5 +51,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The organization of the request's API key (set by the auth hook under /api/v1). */
     organizationId: string;
+    /** The request's API key (set by the auth hook under /api/v1). */
+    apiKey: ApiKeyIdentity;
   }
 }

@@ -1,10 +1,8 @@
 import type { ApiContext, ApiInstance } from '../context.js';
-import { unauthorized } from '../errors.js';
 import { NoQuery, Organization, errorResponses } from '../schemas.js';
-import { getApiKey } from '../sql/get-api-key.js';
 
 /** Who is signed in: the key's organization and the key itself (id and name, never the secret). */
-export function organizationRoutes(app: ApiInstance, ctx: ApiContext): void {
+export function organizationRoutes(app: ApiInstance, _ctx: ApiContext): void {
   app.get(
     '/api/v1/organization',
     {
@@ -16,13 +14,11 @@ export function organizationRoutes(app: ApiInstance, ctx: ApiContext): void {
         response: { 200: Organization, ...errorResponses },
       },
     },
-    async (request) => {
-      // The auth hook checked the key moments ago: this answer comes from its cache.
-      const identity = await ctx.auth.authenticate(request);
-      const key = await getApiKey(ctx.query, identity.organizationId, identity.id);
-      // Revoked between the two reads.
-      if (key === undefined) throw unauthorized('api_key_invalid', 'Invalid API key (unknown or revoked).');
-      return { object: 'organization' as const, id: identity.organizationId, api_key: { id: key.id, name: key.name } };
-    },
+    // The auth hook has just checked the key: its identity is the answer.
+    (request) => ({
+      object: 'organization' as const,
+      id: request.organizationId,
+      api_key: { id: request.apiKey.id, name: request.apiKey.name },
+    }),
   );
 }

@@ -1,16 +1,8 @@
+import type { EntityRow } from './get-entity.js';
 import { createParams, pageOf, type Query } from './query.js';
 
-export interface EntityListRow {
-  readonly organization_id: string;
-  readonly entity_type: string;
-  readonly entity_id: string;
-  readonly data: Record<string, unknown>;
-  readonly deleted: boolean;
-  readonly version: string;
-  readonly last_event_id: string;
+export interface EntityListRow extends EntityRow {
   readonly last_event_type: string;
-  readonly created_at: Date;
-  readonly updated_at: Date;
 }
 
 export interface ListEntitiesInput {

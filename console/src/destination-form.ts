@@ -143,7 +143,7 @@ export function bodyOf(draft: Draft, creating: boolean): Record<string, unknown>
 }
 
 export function isProblem(value: Record<string, unknown> | FormProblem): value is FormProblem {
-  return typeof value['problem'] === 'string' && typeof value['param'] === 'string' && !('event_types' in value);
+  return 'problem' in value;
 }
 
 /**
