@@ -24,6 +24,14 @@ export interface DaemonSpec {
   readonly gid?: number;
 }
 
+/** How daemons started by this process ended ("exit code 1", "killed by SIGKILL"), by pid. */
+const endings = new Map<number, string>();
+
+/** How the daemon with this pid, started by this process, ended; undefined while it runs or if unseen. */
+export function daemonEnding(pid: number): string | undefined {
+  return endings.get(pid);
+}
+
 export interface DaemonRecord {
   pid: number;
   marker: string;
@@ -47,6 +55,8 @@ export function startDaemon(spec: DaemonSpec): DaemonRecord {
       ...(spec.gid === undefined ? {} : { gid: spec.gid }),
     });
     if (child.pid === undefined) throw new Error(`could not spawn ${spec.command}`);
+    const pid = child.pid;
+    child.once('exit', (code, signal) => endings.set(pid, signal ? `killed by ${signal}` : `exit code ${String(code)}`));
     child.unref();
     const record: DaemonRecord = {
       pid: child.pid,
@@ -118,12 +128,18 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** The last lines of a log file, for error messages. */
-export function tailFile(file: string, lines = 15): string {
+/**
+ * The last lines of a log file, for error messages; with `matching`, the last lines that match it
+ * (a JVM's log ends in shutdown chatter after the line that says what went wrong).
+ */
+export function tailFile(file: string, lines = 15, matching?: RegExp): string {
+  let text: string;
   try {
-    const text = fs.readFileSync(file, 'utf8');
-    return text.trimEnd().split('\n').slice(-lines).join('\n');
+    text = fs.readFileSync(file, 'utf8');
   } catch {
     return '(no log written)';
   }
+  const all = text.trimEnd().split('\n');
+  const kept = matching ? all.filter((line) => matching.test(line)) : all;
+  return kept.slice(-lines).join('\n') || '(empty)';
 }

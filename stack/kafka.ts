@@ -16,6 +16,9 @@ import { javaRequirements, versions } from './versions.js';
 
 const run = promisify(execFile);
 
+/** Lines of Kafka's server.log that say why it stopped. */
+const kafkaProblem = /\b(ERROR|FATAL)\b|Exception|Error:/;
+
 /** True when the brokers answer a metadata request (kafkajs admin describeCluster). */
 export async function probeKafka(brokers: readonly string[], timeoutMs = 3000): Promise<boolean> {
   const kafka = new Kafka({
@@ -117,7 +120,12 @@ export async function kafkaUp(ctx: ServiceContext): Promise<ServiceStatus> {
     marker: paths.kafkaProperties,
   });
   logger.info({ pid: record.pid, endpoint }, 'kafka starting');
-  await waitKafka(ctx, [endpoint], paths.kafkaLog, exitedReason(paths.kafkaPid, paths.kafkaOut, 'Kafka'));
+  await waitKafka(
+    ctx,
+    [endpoint],
+    paths.kafkaLog,
+    exitedReason(paths.kafkaPid, [{ file: paths.kafkaOut }, { file: paths.kafkaLog, matching: kafkaProblem }], 'Kafka'),
+  );
   return { name: 'kafka', endpoint, origin: 'stack', state: 'up', pid: record.pid, logFile: paths.kafkaLog, started: true };
 }
 

@@ -202,7 +202,12 @@ async function startEmbedded(ctx: ServiceContext): Promise<PostgresUp> {
   });
   logger.info({ pid: record.pid, dataDir }, 'embedded postgresql starting');
   const url = localUrl(ctx, embeddedPassword);
-  await waitPostgres(url, config.stack.readyTimeoutMs, paths.postgresOut, exitedReason(paths.postgresPid, paths.postgresOut, 'PostgreSQL'));
+  await waitPostgres(
+    url,
+    config.stack.readyTimeoutMs,
+    paths.postgresOut,
+    exitedReason(paths.postgresPid, [{ file: paths.postgresOut }], 'PostgreSQL'),
+  );
   const dbUrl = await ensureDatabase(url, pipelineDatabase);
   return {
     name: 'postgres',

@@ -1,5 +1,5 @@
 import { StackError, stackErrorCodes } from '../adapters/errors.js';
-import { readDaemon, tailFile } from './daemon.js';
+import { daemonEnding, readDaemon, tailFile } from './daemon.js';
 import { waitUntil } from './net.js';
 
 export interface ReadyOptions {
@@ -28,7 +28,26 @@ export async function waitReady(probe: () => Promise<boolean>, options: ReadyOpt
   }
 }
 
-/** An abort reason for `waitReady`: set once the process recorded in `pidFile` has exited. */
-export function exitedReason(pidFile: string, logFile: string, label: string): () => string | undefined {
-  return () => (readDaemon(pidFile) ? undefined : `the ${label} process exited (last lines of ${logFile}:\n${tailFile(logFile)}\n)`);
+/** A log to quote when a process dies; `matching` keeps only the lines that say what went wrong. */
+export interface QuotedLog {
+  readonly file: string;
+  readonly matching?: RegExp;
+}
+
+/**
+ * An abort reason for `waitReady`: set once the process recorded in `pidFile` has exited, with how
+ * it ended (when this process started it) and the end of each log.
+ */
+export function exitedReason(pidFile: string, logs: readonly QuotedLog[], label: string): () => string | undefined {
+  let pid: number | undefined;
+  return () => {
+    const record = readDaemon(pidFile);
+    if (record) {
+      pid = record.pid;
+      return undefined;
+    }
+    const ending = pid === undefined ? undefined : daemonEnding(pid);
+    const quoted = logs.map(({ file, matching }) => `last ${matching ? 'problem ' : ''}lines of ${file}:\n${tailFile(file, 15, matching)}`);
+    return `the ${label} process${pid === undefined ? '' : ` (pid ${pid})`} exited${ending ? ` (${ending})` : ''}; ${quoted.join('\n')}\n`;
+  };
 }

@@ -11,7 +11,8 @@ import { getJson, openStream } from '../harness/api.js';
 import { useTestContext } from '../harness/index.js';
 import { testPublisher, waitFor } from '../harness/materializer.js';
 import { sampleData } from '../harness/samples.js';
-import { freePort, startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver.js';
+import { freePorts } from '../harness/ports.js';
 
 const ctx = useTestContext('e2e');
 let schema: string;
@@ -24,10 +25,7 @@ beforeAll(async () => {
   ({ schema } = await ctx.createTestDatabase());
   publisher = testPublisher(ctx);
   receiver = await startWebhookReceiver();
-  ports.api = await freePort();
-  ports.materializer = await freePort();
-  ports.streamer = await freePort();
-  ports.demo = await freePort();
+  [ports.api, ports.materializer, ports.streamer, ports.demo] = (await freePorts(4)) as [number, number, number, number];
 });
 
 afterAll(async () => {

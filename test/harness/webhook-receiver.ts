@@ -109,12 +109,3 @@ export async function startWebhookReceiver(options: { port?: number; path?: stri
   Object.assign(receiver, { port, url: `http://127.0.0.1:${port}${options.path ?? '/hook'}` });
   return receiver;
 }
-
-/** A port nothing listens on now (a receiver that is down). */
-export async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

@@ -11,28 +11,31 @@ import { kafkaDown, kafkaUp } from '../../stack/kafka.js';
 import { stackPaths } from '../../stack/paths.js';
 import type { ServiceContext } from '../../stack/service.js';
 import { useTestContext } from '../harness/index.js';
+import { freePorts } from '../harness/ports.js';
 import { sampleData } from '../harness/samples.js';
 
 /**
- * A broker of this file's own (the stack's Kafka, on other ports and another data directory) so
- * it can be stopped mid-test without touching the shared one.
+ * A broker of this file's own (the stack's Kafka, on free ports and another data directory) so it
+ * can be stopped mid-test without touching the shared one, nor another run's.
  */
 const ctx = useTestContext('broker-down');
 const logger = createLogger('warn');
+const [kafkaPort, controllerPort] = await freePorts(2);
+const brokers = [`127.0.0.1:${String(kafkaPort)}`];
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'evp-broker-down-'));
 const brokerConfig = loadConfig({
   ...process.env,
   EVP_DATA_DIR: dataDir,
-  EVP_KAFKA_PORT: '19092',
-  EVP_KAFKA_CONTROLLER_PORT: '19093',
+  EVP_KAFKA_PORT: String(kafkaPort),
+  EVP_KAFKA_CONTROLLER_PORT: String(controllerPort),
   EVP_KAFKA_HEAP: '256m',
 });
 const broker: ServiceContext = { config: brokerConfig, logger, paths: stackPaths(brokerConfig.stack) };
-const config = loadConfig({ ...ctx.env, KAFKA_BROKERS: '127.0.0.1:19092' });
+const config = loadConfig({ ...ctx.env, KAFKA_BROKERS: brokers.join(',') });
 
 beforeAll(async () => {
   await kafkaUp(broker);
-  const admin = createKafka({ brokers: ['127.0.0.1:19092'], clientId: 'broker-down', logger }).admin();
+  const admin = createKafka({ brokers, clientId: 'broker-down', logger }).admin();
   await admin.connect();
   await ensureTopics(admin, ctx.topicPrefix, ['customer'], { partitions: 3, retentionMs: 3_600_000, deadLetterRetentionMs: 3_600_000 });
   await admin.disconnect();

@@ -7,15 +7,11 @@ import { createLogger } from '../../adapters/logger.js';
 import { readDaemon } from '../../stack/daemon.js';
 import { isPortOpen } from '../../stack/net.js';
 import { stackPaths } from '../../stack/paths.js';
+import { freePort } from '../harness/ports.js';
 import { embeddedDataDir, postgresDown, postgresUp, probePostgres } from '../../stack/postgres.js';
 
-/** Nothing answers on this port, so the stack falls back to the embedded server. */
-async function freePort(): Promise<number> {
-  for (let port = 55_432; port < 55_532; port++) if (!(await isPortOpen('127.0.0.1', port))) return port;
-  throw new Error('no free port in 55432..55531');
-}
-
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'evp-embedded-'));
+// Nothing answers on this port, so the stack falls back to the embedded server.
 const config = loadConfig({ EVP_DATA_DIR: dataDir, EVP_POSTGRES_PORT: String(await freePort()) });
 const ctx = { config, paths: stackPaths(config.stack), logger: createLogger('silent') };
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestContext } from '../../harness/index.js';
 import { waitFor } from '../../harness/materializer.js';
-import { freePort, startWebhookReceiver, type WebhookReceiver } from '../../harness/webhook-receiver.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../harness/webhook-receiver.js';
+import { freePort } from '../../harness/ports.js';
 import { countDeliveries, startStreamerStack } from './setup.js';
 
 const ctx = useTestContext('streamer_webhooks');
