@@ -15,7 +15,7 @@ import { createFeeds } from './stream/org-feed.js';
 export interface Api {
   readonly port: number;
   readonly app: ApiInstance;
-  /** Stops accepting requests, ends live tails, and closes the database pool and the Kafka admin. */
+  /** Stops accepting requests, ends live tails, waits for events being published, and closes the database pool and the Kafka admin. */
   stop(): Promise<void>;
 }
 
@@ -37,6 +37,7 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
     options.kafkaBrokers === undefined || options.kafkaBrokers.length === 0
       ? undefined
       : createHighWatermarks({ brokers: options.kafkaBrokers, logger });
+  const announcing = new Set<Promise<unknown>>();
   const context: ApiContext = {
     query,
     catalogue: {
@@ -59,6 +60,14 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
     allowedHosts: new Set((options.allowedHosts ?? []).map((host) => host.toLowerCase())),
     eventRetentionDays: options.eventRetentionDays ?? 90,
     fileRoot: options.fileRoot,
+    announce(type, event) {
+      if (!options.publishEvent) return;
+      const published = options.publishEvent(type, event).catch((error: unknown) => {
+        logger.error({ err: error, type, entityId: event.data['id'] }, `publishing ${type} failed; the change itself stands`);
+      });
+      announcing.add(published);
+      void published.finally(() => announcing.delete(published));
+    },
   };
   const app = await buildApi({
     context,
@@ -71,6 +80,7 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
     close: async () => {
       feeds.close();
       await app.close();
+      await Promise.all(announcing);
       await highWatermarks?.close();
       await pool.end();
     },

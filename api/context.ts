@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { RegistryClient } from '../adapters/registry.js';
+import type { EventInput } from '../core/build-event.js';
 import type { CatalogueEntry } from '../schemas/catalogue.js';
 import type { Authenticator } from './auth.js';
 import type { ApiKeyIdentity } from './sql/find-api-key.js';
@@ -28,6 +29,11 @@ export interface ApiContext {
   readonly eventRetentionDays: number;
   /** The directory file destinations must be inside (DESTINATION_FILE_ROOT); undefined: none are allowed. */
   readonly fileRoot: string | undefined;
+  /**
+   * Publishes one of the pipeline's own events without holding the request: a failure is logged
+   * and the change that caused it stands. Does nothing when the API was given no publisher.
+   */
+  announce(type: string, event: EventInput): void;
 }
 
 export interface StreamSettings {

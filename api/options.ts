@@ -1,4 +1,5 @@
 import type { Logger } from '../adapters/logger.js';
+import type { EventInput } from '../core/build-event.js';
 import type { StreamSettings } from './context.js';
 
 export interface ApiOptions {
@@ -28,6 +29,8 @@ export interface ApiOptions {
   readonly fileRoot?: string | undefined;
   /** The built web console, served under /console/. @defaultValue `<project>/dist/console` */
   readonly consoleDir?: string | undefined;
+  /** Publishes the pipeline's own events (`destination.enabled`); without it the API only changes state. (`evp api`: a publisher as source `api`) */
+  readonly publishEvent?: ((type: string, event: EventInput) => Promise<unknown>) | undefined;
 }
 
 export const apiDefaults = {

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { startApi } from '../api/index.js';
+import { createPublisher } from '../producers/index.js';
 import { databaseUrl } from '../stack/index.js';
 import { commandContext } from './context.js';
 import { parsePort } from './materializer.js';
@@ -14,6 +15,8 @@ export function apiCommand(): Command {
       const { config, endpoints, logger } = commandContext('api');
       // Listening from the start: a signal during start-up still ends in a graceful stop.
       const stopRequested = untilSignal(logger);
+      // The API's own events (destination.enabled) go out as source `api`, like any service's.
+      const publisher = createPublisher(config, { service: 'api', logger });
       const api = await startApi({
         databaseUrl: await databaseUrl(config, logger),
         databaseSchema: config.databaseSchema,
@@ -25,8 +28,10 @@ export function apiCommand(): Command {
         allowedHosts: config.destinationAllowedHosts,
         eventRetentionDays: config.eventRetentionDays,
         fileRoot: config.destinationFileRoot,
+        publishEvent: (type, event) => publisher.publishUntyped(type, event),
       });
       await stopRequested;
       await api.stop();
+      await publisher.close();
     });
 }

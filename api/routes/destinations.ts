@@ -10,6 +10,7 @@ import {
   type DestinationProblem,
   type DestinationType,
 } from '../../core/destination-rules.js';
+import { destinationEvent } from '../../core/destination-event.js';
 import { createWebhookSecret } from '../../core/webhook-signature.js';
 import type { ApiContext, ApiInstance } from '../context.js';
 import {
@@ -193,6 +194,22 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
       await checked(row.type, fields);
       const updated = await updateDestination(ctx.query, request.organizationId, row.id, fields);
       if (updated === undefined) throw missing(request.params.id);
+      if (updated.active && !updated.was_active) {
+        ctx.announce(
+          'destination.enabled',
+          destinationEvent(updated, {
+            source: 'api',
+            severity: 'info',
+            previous_attributes: {
+              active: false,
+              disabled_reason: updated.was_disabled_reason,
+              disabled_at: updated.was_disabled_at?.toISOString() ?? null,
+            },
+            request_id: request.id,
+            actor: request.apiKey.id,
+          }),
+        );
+      }
       return toDestinationObject(updated);
     },
   );

@@ -37,6 +37,13 @@ export type DestinationFields = Pick<
   | 'retry_schedule_ms'
 >;
 
+/** A destination after an update, with what it was before where a change of state depends on it. */
+export interface UpdatedDestination extends DestinationRow {
+  readonly was_active: boolean;
+  readonly was_disabled_reason: string | null;
+  readonly was_disabled_at: Date | null;
+}
+
 const columns = `id, organization_id, type, description, active, event_types, severities, entity_types, ordering, settings,
   max_concurrency, rate_limit_per_second, retry_schedule_ms, failing_since,
   secret, previous_secret_expires_at, disabled_reason, disabled_at, created_at, updated_at`;
@@ -102,14 +109,19 @@ export async function updateDestination(
   organizationId: string,
   id: string,
   fields: DestinationFields,
-): Promise<DestinationRow | undefined> {
-  const { rows } = await query<DestinationRow>(
+): Promise<UpdatedDestination | undefined> {
+  // The row is locked while read, so of two requests that enable it at once only one sees it inactive.
+  const { rows } = await query<UpdatedDestination>(
     `update destinations set description = $3, active = $4, event_types = $5, severities = $6, entity_types = $7, ordering = $8,
             settings = $9, max_concurrency = $10, rate_limit_per_second = $11, retry_schedule_ms = $12, updated_at = now(),
             disabled_reason = case when $4 then null else disabled_reason end,
             disabled_at = case when $4 then null else disabled_at end,
             failing_since = case when $4 and not active then null else failing_since end
-      where id = $1 and organization_id = $2 and deleted_at is null returning ${columns}`,
+       from (select id as locked_id, active as was_active, disabled_reason as was_disabled_reason,
+                     disabled_at as was_disabled_at from destinations
+              where id = $1 and organization_id = $2 and deleted_at is null for update) earlier
+      where destinations.id = earlier.locked_id
+      returning ${columns}, earlier.was_active, earlier.was_disabled_reason, earlier.was_disabled_at`,
     [
       id,
       organizationId,

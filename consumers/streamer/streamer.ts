@@ -22,6 +22,7 @@ import {
 } from '../group-consumer.js';
 import { envelopeProblems } from '../materializer/records.js';
 import { formatMicros } from '../../core/cloudevents.js';
+import { destinationEvent } from '../../core/destination-event.js';
 import { eventToJson } from '../../core/event-json.js';
 import { createPauseGate, type PauseGate } from '../pause-gate.js';
 import { startDispatcher, type Dispatcher } from './dispatcher.js';
@@ -300,26 +301,8 @@ async function prune(pool: pg.Pool, retentionDays: number, logger: StreamerOptio
 /** `destination.disabled`, published like any other event (topic `<prefix>.destination`). */
 async function emitDisabled(settings: StreamerOptions, destination: DisabledDestination): Promise<void> {
   if (!settings.publishEvent) return;
-  await settings.publishEvent('destination.disabled', {
-    organization_id: destination.organization_id,
-    source: 'system',
-    severity: 'warn',
-    previous_attributes: { active: true },
-    data: {
-      id: destination.id,
-      object: 'destination',
-      type: destination.type,
-      description: destination.description,
-      active: false,
-      event_types: destination.event_types,
-      severities: destination.severities,
-      entity_types: destination.entity_types,
-      ordering: destination.ordering,
-      url: destination.type === 'webhook' ? destination.settings['url'] : null,
-      disabled_reason: destination.disabled_reason,
-      disabled_at: destination.disabled_at.toISOString(),
-      created_at: destination.created_at.toISOString(),
-      updated_at: destination.updated_at.toISOString(),
-    },
-  });
+  await settings.publishEvent(
+    'destination.disabled',
+    destinationEvent({ ...destination, active: false }, { source: 'system', severity: 'warn', previous_attributes: { active: true } }),
+  );
 }

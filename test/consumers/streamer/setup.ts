@@ -17,7 +17,8 @@ export interface Answer<T> {
 
 /**
  * What the streamer tests share per file: the file's topics and schema, the API (destinations
- * are created through it, so its checks apply), a key of one organization, a publisher, and a
+ * are created through it, so its checks apply; it publishes its own events), a key of one
+ * organization, a publisher, and a
  * streamer over the schema (`startStreamer: false` leaves it to the test).
  */
 export async function startStreamerStack(
@@ -27,7 +28,7 @@ export async function startStreamerStack(
   const { pool, schema } = await ctx.createTestDatabase();
   await prepareEntities(ctx, streamerEntities, 3);
   const publisher: Publisher = testPublisher(ctx);
-  const api = await startTestApi(ctx, schema);
+  const api = await startTestApi(ctx, schema, { publishEvent: (type, event) => publisher.publishUntyped(type, event) });
   const organizationId = options.organizationId ?? 'org_stream';
   const key = await createTestKey(pool, organizationId);
   const settings = streamerOptions(ctx, schema, publisher, options.overrides);
@@ -84,8 +85,9 @@ export async function startStreamerStack(
     },
     async stop() {
       await streamer?.stop();
-      await publisher.close();
+      // The API first: it waits for the events it is still publishing through the publisher.
       await api.stop();
+      await publisher.close();
     },
   };
 }

@@ -129,13 +129,13 @@ describe('streamer webhooks', () => {
     await stack.call('PATCH', `/api/v1/destinations/${stuck.id}`, { active: false });
   });
 
-  it('410 Gone disables the destination and emits destination.disabled to its subscribers', async () => {
+  it('410 Gone disables the destination and emits destination.disabled to its subscribers; enabling it again emits destination.enabled', async () => {
     const gone = await receiver();
     gone.answer = () => ({ status: 410, body: 'gone' });
     const watcher = await receiver();
     const watching = await stack.createDestination({
       type: 'webhook',
-      event_types: ['destination.disabled'],
+      event_types: ['destination.disabled', 'destination.enabled'],
       webhook: { url: watcher.url },
     });
     watcher.secret = watching.secret;
@@ -186,6 +186,40 @@ describe('streamer webhooks', () => {
     expect(enabled.body).toMatchObject({ active: true, disabled_reason: null });
     await stack.settled(destination.id, 1, 'delivered');
     expect(gone.received).toHaveLength(2);
+
+    await waitFor(
+      () => Promise.resolve(watcher.accepted().length),
+      (n) => n >= 2,
+      60_000,
+      'destination.enabled at the watching receiver',
+    );
+    const keyId = (await stack.call<{ api_key: { id: string } }>('GET', '/api/v1/organization')).body.api_key.id;
+    expect(watcher.accepted()[1]?.json).toMatchObject({
+      type: 'destination.enabled',
+      entity_id: destination.id,
+      source: 'api',
+      severity: 'info',
+      actor: keyId,
+      request_id: expect.stringMatching(/^req_/),
+      data: { id: destination.id, active: true, disabled_reason: null, disabled_at: null, url: gone.url },
+      previous_attributes: { active: false, disabled_reason: disabled.body.disabled_reason },
+    });
+    expect(watcher.accepted()[1]?.verified).toBe(true);
+
+    // Already active: enabling again announces nothing. A pause announces nothing either; the
+    // resume after it does. Its event shares the partition of any announcement before it, so once
+    // its delivery is recorded, every earlier one would be too.
+    await stack.call('PATCH', `/api/v1/destinations/${destination.id}`, { active: true });
+    await stack.call('PATCH', `/api/v1/destinations/${destination.id}`, { active: false });
+    await stack.call('PATCH', `/api/v1/destinations/${destination.id}`, { active: true });
+    await stack.settled(watching.id, 3);
+    expect(await countDeliveries(stack.pool, watching.id)).toBe(3);
+    expect(watcher.accepted().map((request) => (request.json as { type: string }).type)).toEqual([
+      'destination.disabled',
+      'destination.enabled',
+      'destination.enabled',
+    ]);
+    expect(watcher.accepted()[2]?.json).toMatchObject({ previous_attributes: { active: false } });
   });
 
   it('per_entity ordering holds an entity back until its earlier event succeeded, across retries', async () => {
