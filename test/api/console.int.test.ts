@@ -91,6 +91,22 @@ async function rowTexts(target: Page): Promise<string[]> {
   return target.locator('main table tbody tr').allInnerTexts();
 }
 
+/** A write to the API with the first organization's key; the answer's body. */
+async function send<T>(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${api.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  expect(response.ok, `${method} ${path} answered ${response.status}`).toBe(true);
+  return (await response.json()) as T;
+}
+
+/** Whether the first element `selector` finds is a keyboard tab stop (all ours that are carry a tabindex). */
+async function isTabStop(target: Page, selector: string): Promise<boolean> {
+  return (await target.locator(selector).first().getAttribute('tabindex')) === '0';
+}
+
 beforeAll(async () => {
   const database = await ctx.createTestDatabase();
   const schema = database.schema;
@@ -421,6 +437,50 @@ describe('web console in a browser', () => {
     await screenshot(page, '10-overview');
   });
 
+  it('pages through the deliveries of an event sent to more destinations than one page holds', async () => {
+    // The event page shows 25 deliveries at once. Paused destinations record theirs and send nothing.
+    const destinations: string[] = [];
+    for (let n = 0; n <= 25; n++) {
+      const created = await send<{ id: string }>('POST', '/api/v1/destinations', {
+        type: 'webhook',
+        description: `fan-out ${n}`,
+        active: false,
+        event_types: ['customer.created'],
+        webhook: { url: receiver.url },
+      });
+      destinations.push(created.id);
+    }
+    const fanned = await publisher.publishUntyped('customer.created', {
+      organization_id: org,
+      data: { ...customer({}), id: 'cus_console_fanout' },
+    });
+    const recorded = await waitFor(
+      async () =>
+        (await getJson<{ data: { id: string }[] }>(`${api.url}/api/v1/deliveries?event_id=${fanned.eventId}&limit=100`, key)).body.data,
+      (deliveries) => deliveries.length === destinations.length,
+      120_000,
+      'a delivery per destination recorded',
+    );
+
+    await page.goto(`${api.url}/console/#/events/${fanned.eventId}`);
+    const rows = page.locator('table.event-deliveries tbody tr');
+    const pager = page.getByRole('navigation', { name: 'Delivery pages' });
+    await eventually('the first page of deliveries', async () => (await rows.count()) === 25);
+    expect(await pager.getByRole('button', { name: /Newer/ }).isDisabled()).toBe(true);
+    const firstPage = await rows.locator('td:first-child').allInnerTexts();
+    await pager.getByRole('button', { name: /Older/ }).click();
+    await eventually('the second page of deliveries', async () => (await rows.count()) === 1);
+    expect(await pager.getByRole('button', { name: /Older/ }).isDisabled()).toBe(true);
+    const secondPage = await rows.locator('td:first-child').allInnerTexts();
+    expect(new Set([...firstPage, ...secondPage])).toEqual(new Set(recorded.map((delivery) => delivery.id)));
+
+    // An event whose deliveries fit one page (here none) has no pager.
+    await page.goto(`${api.url}/console/#/events/${ids.updated}`);
+    await page.getByText('No destination subscribed to this event').waitFor();
+    expect(await pager.count()).toBe(0);
+    for (const id of destinations) await send('DELETE', `/api/v1/destinations/${id}`);
+  });
+
   it('is usable by keyboard, labels every control, and fits a phone screen', async () => {
     await page.goto(`${api.url}/console/#/events`);
     await page.reload();
@@ -435,6 +495,13 @@ describe('web console in a browser', () => {
     expect(await page.evaluate('document.activeElement?.textContent')).toBe('Overview');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
+
+    // A table that fits is no tab stop; one wider than a phone is (below), to scroll it by keyboard.
+    await page.goto(`${api.url}/console/#/events/${ids.updated}`);
+    await page.locator('table.diff').waitFor();
+    // Two frames: any resize observed by then has been measured and rendered.
+    await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
+    expect(await isTabStop(page, '.table-scroll:has(table.diff)')).toBe(false);
 
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     phone.on('console', (message) => {
@@ -457,6 +524,7 @@ describe('web console in a browser', () => {
       const overflow = await small.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
       expect(overflow, `page ${hash} scrolls sideways`).toBeLessThanOrEqual(0);
       expect(await unnamedControls(small), `unlabelled controls on ${hash}`).toEqual([]);
+      if (hash === '#/events') await eventually('the wide events table a tab stop', () => isTabStop(small, 'main .table-scroll'));
       await screenshot(small, name);
     }
     await phone.close();

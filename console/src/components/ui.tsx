@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import type { ApiError } from '../api';
 import { formatAge, formatTime } from '../format';
 import type { DeliveryStatus } from '../types';
+import { useScrollable } from '../use-scrollable';
 
 /** Severity by colour and by word, so it never depends on colour alone. */
 export function SeverityBadge({ severity }: { severity: string }) {
@@ -53,18 +54,24 @@ export function Loading({ when }: { when: boolean }) {
   ) : null;
 }
 
-/** A wide table in a region that scrolls sideways on a narrow screen and can take focus to do so by keyboard. */
+/**
+ * A wide table in a region that scrolls sideways on a narrow screen; while it does, the region can
+ * take focus to scroll by keyboard (a table that fits is no tab stop).
+ */
 export function TableScroll({ label, children }: { label: string; children: ComponentChildren }) {
+  const [ref, scrollable] = useScrollable<HTMLDivElement>();
   return (
-    <div class="table-scroll" role="region" aria-label={label} tabIndex={0}>
+    <div ref={ref} class="table-scroll" role="region" aria-label={label} tabIndex={scrollable ? 0 : undefined}>
       {children}
     </div>
   );
 }
 
+/** JSON in a region of limited height, focusable (to scroll by keyboard) only when it is clipped. */
 export function JsonView({ value, label }: { value: unknown; label: string }) {
+  const [ref, scrollable] = useScrollable<HTMLPreElement>();
   return (
-    <pre class="json" role="region" aria-label={label} tabIndex={0}>
+    <pre ref={ref} class="json" role="region" aria-label={label} tabIndex={scrollable ? 0 : undefined}>
       {JSON.stringify(value, null, 2)}
     </pre>
   );

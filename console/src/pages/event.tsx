@@ -1,10 +1,11 @@
 import type { ListPage } from '../api';
-import { ErrorNote, JsonView, Loading, SeverityBadge, StatusBadge, TableScroll, Time, TableHead } from '../components/ui';
+import { ErrorNote, JsonView, Loading, Pager, SeverityBadge, StatusBadge, TableScroll, Time, TableHead } from '../components/ui';
 import { useSession } from '../context';
 import { diffAttributes, formatValue } from '../format';
 import { href } from '../router';
 import type { Delivery, EventObject } from '../types';
 import { useLoad } from '../use-load';
+import { usePages } from '../use-pages';
 
 /** previous_attributes against data: what the update changed, before and after. */
 export function ChangeTable({ changes, caption }: { changes: ReturnType<typeof diffAttributes>; caption: string }) {
@@ -34,42 +35,58 @@ export function ChangeTable({ changes, caption }: { changes: ReturnType<typeof d
   );
 }
 
+/** As many as a destination's delivery log shows at once. */
+const deliveriesPerPage = 25;
+
+/** Where the event went: a delivery per destination, a page at a time, since there may be many. */
 function EventDeliveries({ eventId }: { eventId: string }) {
   const { client } = useSession();
-  const deliveries = useLoad(() => client.get<ListPage<Delivery>>('/api/v1/deliveries', { event_id: eventId, limit: 100 }), [eventId]);
-  if (deliveries.error) return <ErrorNote error={deliveries.error} context="Deliveries" />;
-  const list = deliveries.data?.data ?? [];
-  if (deliveries.loading && list.length === 0) return <Loading when />;
-  if (list.length === 0) return <p class="muted">No destination subscribed to this event.</p>;
+  const pages = usePages(
+    (cursor) => client.get<ListPage<Delivery>>('/api/v1/deliveries', { event_id: eventId, limit: deliveriesPerPage, ...cursor }),
+    [eventId],
+  );
+  const list = pages.data?.data ?? [];
+  // Past the first page the pager stays while the next one loads, so the focus on its button does too.
+  const paged = pages.hasOlder || Object.keys(pages.cursor).length > 0;
   return (
-    <TableScroll label="Deliveries of this event">
-      <table>
-        <TableHead columns={['Delivery', 'Destination', 'Status', 'Attempts', 'Last attempt']} />
-        <tbody>
-          {list.map((delivery) => (
-            <tr key={delivery.id}>
-              <td>
-                <a href={href(['deliveries', delivery.id])}>
-                  <code>{delivery.id}</code>
-                </a>
-              </td>
-              <td>
-                <a href={href(['destinations', delivery.destination_id])}>
-                  <code>{delivery.destination_id}</code>
-                </a>
-              </td>
-              <td>
-                <StatusBadge status={delivery.status} />
-              </td>
-              <td>{delivery.times_attempted}</td>
-              <td>
-                <Time iso={delivery.last_attempt_at} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </TableScroll>
+    <>
+      <ErrorNote error={pages.error} context="Deliveries" />
+      <Loading when={pages.loading && list.length === 0} />
+      {list.length === 0 && !pages.loading && !pages.error && !paged ? <p class="muted">No destination subscribed to this event.</p> : null}
+      {list.length === 0 ? null : (
+        <TableScroll label="Deliveries of this event">
+          <table class="event-deliveries">
+            <TableHead columns={['Delivery', 'Destination', 'Status', 'Attempts', 'Last attempt']} />
+            <tbody>
+              {list.map((delivery) => (
+                <tr key={delivery.id}>
+                  <td>
+                    <a href={href(['deliveries', delivery.id])}>
+                      <code>{delivery.id}</code>
+                    </a>
+                  </td>
+                  <td>
+                    <a href={href(['destinations', delivery.destination_id])}>
+                      <code>{delivery.destination_id}</code>
+                    </a>
+                  </td>
+                  <td>
+                    <StatusBadge status={delivery.status} />
+                  </td>
+                  <td>{delivery.times_attempted}</td>
+                  <td>
+                    <Time iso={delivery.last_attempt_at} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
+      )}
+      {paged ? (
+        <Pager hasNewer={pages.hasNewer} hasOlder={pages.hasOlder} onNewer={pages.newer} onOlder={pages.older} label="Delivery pages" />
+      ) : null}
+    </>
   );
 }
 
