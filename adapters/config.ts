@@ -64,6 +64,16 @@ export interface StreamerConfig {
   readonly deliveryRetentionDays: number;
 }
 
+/** What the Events API takes from one client. Each API process counts on its own. */
+export interface ApiRateLimitConfig {
+  /** Requests one API key may make per window; 0 turns the limit off. @defaultValue 100 (`API_RATE_LIMIT`) */
+  readonly perKey: number;
+  /** Failed authentications one client IP may make per window, after which it is refused until the window ends; 0 turns the limit off. @defaultValue 10 (`API_RATE_LIMIT_AUTH_FAILURES`) */
+  readonly authFailuresPerIp: number;
+  /** The window both limits count in, in ms. @defaultValue 1000 (`API_RATE_LIMIT_WINDOW_MS`) */
+  readonly windowMs: number;
+}
+
 export interface Config {
   /** Kafka bootstrap brokers; the local stack's when unset. (`KAFKA_BROKERS`, comma-separated host:port) */
   readonly kafkaBrokers: readonly string[] | undefined;
@@ -81,6 +91,7 @@ export interface Config {
   readonly topicPrefix: string;
   /** The Events API's port. @defaultValue 3000 (`API_PORT`) */
   readonly apiPort: number;
+  readonly apiRateLimit: ApiRateLimitConfig;
   /**
    * Hosts webhooks may reach over plain http or at internal addresses (loopback, private,
    * link-local). @defaultValue none (`DESTINATION_ALLOWED_HOSTS`, comma-separated)
@@ -119,6 +130,10 @@ const wholeNumber = (example: number, min: number, max: number) =>
     .min(min, `must be at least ${min}`)
     .max(max, `must be at most ${max}`)
     .default(example);
+
+/** An empty variable is an unset one: `API_RATE_LIMIT=` must not read as 0, which turns the limit off. */
+const emptyAsUnset = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema);
 
 const envSchema = z.object({
   KAFKA_BROKERS: optionalText.pipe(
@@ -184,6 +199,9 @@ const envSchema = z.object({
   STREAMER_DISABLE_AFTER_HOURS: wholeNumber(120, 1, 8_760),
   DELIVERY_RETENTION_DAYS: wholeNumber(90, 1, 36_500),
   API_PORT: port(3000),
+  API_RATE_LIMIT: emptyAsUnset(wholeNumber(100, 0, 1_000_000)),
+  API_RATE_LIMIT_AUTH_FAILURES: emptyAsUnset(wholeNumber(10, 0, 1_000_000)),
+  API_RATE_LIMIT_WINDOW_MS: emptyAsUnset(wholeNumber(1000, 100, 86_400_000)),
   DESTINATION_ALLOWED_HOSTS: optionalText.pipe(
     z
       .string()
@@ -256,6 +274,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     topicPrefix: e.TOPIC_PREFIX,
     apiPort: e.API_PORT,
+    apiRateLimit: {
+      perKey: e.API_RATE_LIMIT,
+      authFailuresPerIp: e.API_RATE_LIMIT_AUTH_FAILURES,
+      windowMs: e.API_RATE_LIMIT_WINDOW_MS,
+    },
     destinationAllowedHosts: e.DESTINATION_ALLOWED_HOSTS ?? [],
     destinationFileRoot: path.resolve(
       e.DESTINATION_FILE_ROOT ?? path.join(e.EVP_DATA_DIR ?? path.join(home, '.local', 'share', 'event-pipeline'), 'destinations'),

@@ -74,6 +74,7 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
     logger,
     checkDatabase: async () => void (await pool.query('select 1')),
     consoleDir: options.consoleDir,
+    rateLimit: options.rateLimit,
   });
   return {
     app,

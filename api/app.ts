@@ -8,6 +8,7 @@ import type { ApiContext, ApiInstance } from './context.js';
 import type { ApiKeyIdentity } from './sql/find-api-key.js';
 import { consoleRoutes } from './console.js';
 import { ApiError, handleError } from './errors.js';
+import { createRateLimits, type RateLimitSettings } from './rate-limit.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { destinationRoutes } from './routes/destinations.js';
@@ -26,12 +27,15 @@ export interface BuildApiOptions {
   readonly checkDatabase: () => Promise<void>;
   /** The built web console served under /console/. @defaultValue dist/console */
   readonly consoleDir?: string | undefined;
+  /** Requests per API key and failed authentications per client IP in a window. @defaultValue none: nothing is limited */
+  readonly rateLimit?: RateLimitSettings | undefined;
 }
 
 /**
  * Builds the Events API without listening (tests inject requests; cli/api.ts listens). Under
  * /api/v1 every request needs a Bearer key, checked before its parameters, and is scoped to the
- * key's organization. /openapi.json, /docs, /healthz and /metrics are open.
+ * key's organization; given a rate limit, it counts against its key (a failed one against the
+ * client IP). /openapi.json, /docs, /healthz and /metrics are open and never limited.
  */
 export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
   const { context } = options;
@@ -76,12 +80,14 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
   app.decorateRequest('organizationId', '');
   // Set by the auth hook before any /api/v1 handler reads it.
   app.decorateRequest('apiKey', null as unknown as ApiKeyIdentity);
+  const limits = await createRateLimits(app, context.auth, options.rateLimit);
 
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('request-id', request.id);
     if (!request.url.startsWith('/api/v1/')) return;
-    request.apiKey = await context.auth.authenticate(request);
+    request.apiKey = await limits.authenticate(request, reply);
     request.organizationId = request.apiKey.organizationId;
+    await limits.countKey(request, reply);
   });
   app.addHook('onResponse', async (request, reply) => {
     if (request.routeOptions.url === '/api/v1/events/stream') return;

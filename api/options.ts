@@ -1,6 +1,7 @@
 import type { Logger } from '../adapters/logger.js';
 import type { EventInput } from '../core/build-event.js';
 import type { StreamSettings } from './context.js';
+import type { RateLimitSettings } from './rate-limit.js';
 
 export interface ApiOptions {
   readonly databaseUrl: string;
@@ -29,6 +30,12 @@ export interface ApiOptions {
   readonly fileRoot?: string | undefined;
   /** The built web console, served under /console/. @defaultValue `<project>/dist/console` */
   readonly consoleDir?: string | undefined;
+  /**
+   * Requests per API key, and failed authentications per client IP, allowed in each window.
+   * @defaultValue none: nothing is limited (`evp api`: `API_RATE_LIMIT`, `API_RATE_LIMIT_AUTH_FAILURES`,
+   * `API_RATE_LIMIT_WINDOW_MS`, default 100 requests per key and 10 failures per IP a second)
+   */
+  readonly rateLimit?: RateLimitSettings | undefined;
   /** Publishes the pipeline's own events (`destination.enabled`); without it the API only changes state. (`evp api`: a publisher as source `api`) */
   readonly publishEvent?: ((type: string, event: EventInput) => Promise<unknown>) | undefined;
 }

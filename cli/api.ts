@@ -28,6 +28,7 @@ export function apiCommand(): Command {
         allowedHosts: config.destinationAllowedHosts,
         eventRetentionDays: config.eventRetentionDays,
         fileRoot: config.destinationFileRoot,
+        rateLimit: config.apiRateLimit,
         publishEvent: (type, event) => publisher.publishUntyped(type, event),
       });
       await stopRequested;

@@ -40,4 +40,32 @@ describe('loadConfig', () => {
     for (const variable of ['KAFKA_BROKERS', 'API_PORT', 'LOG_LEVEL', 'DATABASE_URL']) expect(message).toContain(variable);
     expect((thrown as ConfigError).code).toBe('EVP_CONFIG_INVALID');
   });
+
+  it('gives the API rate limits their defaults, reads them, and takes 0 or an empty value as documented', () => {
+    expect(loadConfig({}).apiRateLimit).toEqual({ perKey: 100, authFailuresPerIp: 10, windowMs: 1000 });
+    expect(
+      loadConfig({ API_RATE_LIMIT: '6000', API_RATE_LIMIT_AUTH_FAILURES: '0', API_RATE_LIMIT_WINDOW_MS: '60000' }).apiRateLimit,
+    ).toEqual({ perKey: 6000, authFailuresPerIp: 0, windowMs: 60_000 });
+    // An empty variable is unset, not 0: it must not turn the limit off.
+    expect(loadConfig({ API_RATE_LIMIT: '', API_RATE_LIMIT_WINDOW_MS: ' ' }).apiRateLimit).toEqual({
+      perKey: 100,
+      authFailuresPerIp: 10,
+      windowMs: 1000,
+    });
+  });
+
+  it('reports bad API rate limits by name with what they must be', () => {
+    let thrown: unknown;
+    try {
+      loadConfig({ API_RATE_LIMIT: 'many', API_RATE_LIMIT_AUTH_FAILURES: '-1', API_RATE_LIMIT_WINDOW_MS: '10' });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    const message = (thrown as ConfigError).message;
+    expect(message).toContain('API_RATE_LIMIT="many": must be a whole number, e.g. 100');
+    expect(message).toContain('API_RATE_LIMIT_AUTH_FAILURES="-1": must be at least 0');
+    expect(message).toContain('API_RATE_LIMIT_WINDOW_MS="10": must be at least 100');
+    expect(() => loadConfig({ API_RATE_LIMIT: '2.5' })).toThrow(/API_RATE_LIMIT="2.5": must be a whole number/);
+  });
 });

@@ -8,7 +8,10 @@ import { queryOf } from '../../api/sql/query.js';
 import { createApiKey } from '../../core/api-keys.js';
 import type { TestContext } from './index.js';
 
-/** `evp api` on a free port over `schema`, with a fast live tail; stopped after the file. */
+/**
+ * `evp api` on a free port over `schema`, with a fast live tail and no rate limit (tests send in
+ * bursts; `overrides.rateLimit` sets one); stopped after the file.
+ */
 export async function startTestApi(ctx: TestContext, schema: string, overrides: Partial<ApiOptions> = {}): Promise<Api & { url: string }> {
   const api = await startApi({
     databaseUrl: ctx.endpoints.databaseUrl,
