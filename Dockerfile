@@ -18,6 +18,10 @@ COPY --from=build /app/migrations ./migrations
 COPY --from=build /app/schemas/entities ./schemas/entities
 COPY --from=build /app/schemas/catalogue.json ./schemas/catalogue.json
 COPY --from=build /app/schemas/generated ./schemas/generated
+# The key that seals webhook secrets at rest lives here unless DESTINATION_SECRET_KEY is set;
+# compose mounts one volume here for every service, so they share it.
+RUN mkdir -p /var/lib/event-pipeline && chown node:node /var/lib/event-pipeline
+ENV EVP_DATA_DIR=/var/lib/event-pipeline
 USER node
 ENTRYPOINT ["node", "dist/cli/evp.js"]
 CMD ["api"]

@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { defaultDeliverySchedule } from '../core/delivery-schedule.js';
+import { parseSecretKey } from '../core/secret-box.js';
 import { ConfigError } from './errors.js';
 
 /** The local stack's settings: where it keeps its files and which ports it binds. */
@@ -99,6 +100,12 @@ export interface Config {
   readonly destinationAllowedHosts: readonly string[];
   /** File destinations may only write inside this directory. @defaultValue `<EVP_DATA_DIR>/destinations` (`DESTINATION_FILE_ROOT`) */
   readonly destinationFileRoot: string;
+  /**
+   * The key webhook signing secrets are sealed with at rest: 32 bytes in base64 or hex, the same
+   * for every API and streamer process. @defaultValue the key in `<EVP_DATA_DIR>/destination-secret.key`,
+   * made on first use (`DESTINATION_SECRET_KEY`)
+   */
+  readonly destinationSecretKey: string | undefined;
   /** pino level. @defaultValue `info` (`LOG_LEVEL`) */
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   readonly stack: StackConfig;
@@ -134,6 +141,9 @@ const wholeNumber = (example: number, min: number, max: number) =>
 /** An empty variable is an unset one: `API_RATE_LIMIT=` must not read as 0, which turns the limit off. */
 const emptyAsUnset = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema);
+
+/** Variables whose values an error must not repeat. */
+const hiddenVariables = new Set(['DESTINATION_SECRET_KEY']);
 
 const envSchema = z.object({
   KAFKA_BROKERS: optionalText.pipe(
@@ -216,6 +226,15 @@ const envSchema = z.object({
   DESTINATION_FILE_ROOT: optionalText.pipe(
     z.string().regex(/^\//, 'must be an absolute directory, e.g. /var/lib/evp/destinations').optional(),
   ),
+  DESTINATION_SECRET_KEY: optionalText.pipe(
+    z
+      .string()
+      .refine(
+        (value) => parseSecretKey(value) !== undefined,
+        'must be 32 bytes in base64 or hex, e.g. the output of `openssl rand -base64 32`',
+      )
+      .optional(),
+  ),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   EVP_DATA_DIR: optionalText,
   EVP_CACHE_DIR: optionalText,
@@ -244,7 +263,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const variable = issue.path[0] === undefined ? '(environment)' : String(issue.path[0]);
-      return `${variable}=${JSON.stringify(env[variable] ?? '')}: ${issue.message}`;
+      const shown = hiddenVariables.has(variable) ? '(hidden)' : JSON.stringify(env[variable] ?? '');
+      return `${variable}=${shown}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`, { problems });
   }
@@ -283,6 +303,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     destinationFileRoot: path.resolve(
       e.DESTINATION_FILE_ROOT ?? path.join(e.EVP_DATA_DIR ?? path.join(home, '.local', 'share', 'event-pipeline'), 'destinations'),
     ),
+    destinationSecretKey: e.DESTINATION_SECRET_KEY,
     logLevel: e.LOG_LEVEL,
     stack: {
       dataDir: path.resolve(e.EVP_DATA_DIR ?? path.join(home, '.local', 'share', 'event-pipeline')),

@@ -10,6 +10,7 @@ import type { ApiContext, ApiInstance } from './context.js';
 import { createApiMetrics } from './metrics.js';
 import { apiDefaults, type ApiOptions } from './options.js';
 import { queryOf } from './sql/query.js';
+import { sealStoredSecrets } from './sql/seal-secrets.js';
 import { createFeeds } from './stream/org-feed.js';
 
 export interface Api {
@@ -60,6 +61,7 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
     allowedHosts: new Set((options.allowedHosts ?? []).map((host) => host.toLowerCase())),
     eventRetentionDays: options.eventRetentionDays ?? 90,
     fileRoot: options.fileRoot,
+    secretBox: options.secretBox,
     announce(type, event) {
       if (!options.publishEvent) return;
       const published = options.publishEvent(type, event).catch((error: unknown) => {
@@ -97,6 +99,8 @@ export async function startApi(options: ApiOptions): Promise<Api> {
   const migrator = createPool({ url: options.databaseUrl, schema: options.databaseSchema, max: 1, applicationName: 'evp-api', logger });
   try {
     await migratePool(migrator, options.databaseSchema, logger);
+    const sealed = await sealStoredSecrets(queryOf(migrator), options.secretBox);
+    if (sealed > 0) logger.info({ destinations: sealed, keyId: options.secretBox.keyId }, 'webhook secrets stored in plain text sealed');
   } finally {
     await migrator.end();
   }

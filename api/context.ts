@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, Raw
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { RegistryClient } from '../adapters/registry.js';
 import type { EventInput } from '../core/build-event.js';
+import type { SecretBox } from '../core/secret-box.js';
 import type { CatalogueEntry } from '../schemas/catalogue.js';
 import type { Authenticator } from './auth.js';
 import type { ApiKeyIdentity } from './sql/find-api-key.js';
@@ -29,6 +30,8 @@ export interface ApiContext {
   readonly eventRetentionDays: number;
   /** The directory file destinations must be inside (DESTINATION_FILE_ROOT); undefined: none are allowed. */
   readonly fileRoot: string | undefined;
+  /** Seals the webhook signing secrets stored, opens them for the one call that reveals them. */
+  readonly secretBox: SecretBox;
   /**
    * Publishes one of the pipeline's own events without holding the request: a failure is logged
    * and the change that caused it stands. Does nothing when the API was given no publisher.

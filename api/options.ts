@@ -1,5 +1,6 @@
 import type { Logger } from '../adapters/logger.js';
 import type { EventInput } from '../core/build-event.js';
+import type { SecretBox } from '../core/secret-box.js';
 import type { StreamSettings } from './context.js';
 import type { RateLimitSettings } from './rate-limit.js';
 
@@ -22,6 +23,8 @@ export interface ApiOptions {
   /** How long a checked API key is trusted before the database is asked again. @defaultValue 5 s */
   readonly keyCacheMs?: number;
   readonly stream?: Partial<StreamSettings>;
+  /** Seals webhook signing secrets at rest; the streamers must open them with the same key. (`evp api`: `DESTINATION_SECRET_KEY`, else `<EVP_DATA_DIR>/destination-secret.key`) */
+  readonly secretBox: SecretBox;
   /** Hosts webhooks may reach over http or at internal addresses. @defaultValue none (`DESTINATION_ALLOWED_HOSTS`) */
   readonly allowedHosts?: readonly string[];
   /** Days the event log keeps an event; 0 keeps all. @defaultValue 90 (`EVENT_RETENTION_DAYS`) */

@@ -19,6 +19,7 @@ import { createPartitionManager, dayOf } from '../consumers/materializer/partiti
 import type { EventRow } from '../consumers/materializer/records.js';
 import { eventLogColumns, eventRowValues } from '../consumers/materializer/store.js';
 import { readCatalogue } from '../schemas/catalogue.js';
+import { benchSecretBox } from './scenario.js';
 
 /**
  * The api scenario: how fast the Events API serves `GET /api/v1/events` pages over a large event
@@ -228,6 +229,7 @@ export async function runApiBench(options: ApiBenchOptions): Promise<ApiReport> 
       logger: logger.child({ service: 'api' }, { level: 'warn' }),
       port: 0,
       host: '127.0.0.1',
+      secretBox: benchSecretBox,
     });
     const baseUrl = `http://127.0.0.1:${api.port}`;
     const headers = { authorization: `Bearer ${key.key}` };

@@ -23,7 +23,7 @@ import type { Publisher } from '../producers/types.js';
 import { readEventSchemas } from '../schemas/event-schemas.js';
 import { registerSchemas } from '../schemas/governance.js';
 import { benchEntity, benchEventType, benchService, buildPayload, type Payload } from './payload.js';
-import type { ScenarioStack, MaterializerSettings, StreamerSettings } from './scenario.js';
+import { benchSecretBox, type ScenarioStack, type MaterializerSettings, type StreamerSettings } from './scenario.js';
 
 /**
  * The e2e scenario: the whole pipeline at a steady publish rate, per event, from `publish()`
@@ -367,6 +367,7 @@ export async function runE2e(options: E2eOptions): Promise<E2eReport> {
       logger: logger.child({ service: 'streamer' }),
       port: 0,
       allowedHosts: ['127.0.0.1'],
+      secretBox: benchSecretBox,
       ...options.streamer,
     });
     api = await startApi({
@@ -377,6 +378,7 @@ export async function runE2e(options: E2eOptions): Promise<E2eReport> {
       logger: logger.child({ service: 'api' }, { level: 'warn' }),
       port: 0,
       host: '127.0.0.1',
+      secretBox: benchSecretBox,
     });
     await untilConsuming(materializer.port, 'materializer', 60_000);
     await untilConsuming(streamer.port, 'streamer', 60_000);

@@ -1,5 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import type { Admin } from 'kafkajs';
 import type { Logger } from '../adapters/logger.js';
+import { createSecretBox } from '../core/secret-box.js';
+
+/** The key a scenario's API and streamer share for webhook secrets at rest (a new one per run). */
+export const benchSecretBox = createSecretBox(randomBytes(32));
 
 /** What every scenario over its own topics and PostgreSQL schema is given by bench/run.ts. */
 export interface ScenarioStack {

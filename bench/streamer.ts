@@ -21,7 +21,7 @@ import type { Publisher } from '../producers/types.js';
 import { readEventSchemas } from '../schemas/event-schemas.js';
 import { registerSchemas } from '../schemas/governance.js';
 import { benchEntity, benchEventType, benchService, buildPayload, type Payload } from './payload.js';
-import type { ScenarioStack, StreamerSettings } from './scenario.js';
+import { benchSecretBox, type ScenarioStack, type StreamerSettings } from './scenario.js';
 
 /**
  * The streamer scenario: N events fanned out to D webhook destinations of one organization, all
@@ -282,6 +282,7 @@ async function runStreamer(
       logger: logger.child({ service: 'streamer' }),
       port: 0,
       allowedHosts: ['127.0.0.1'],
+      secretBox: benchSecretBox,
       ...options.streamer,
     });
     onStarted(streamer);

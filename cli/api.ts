@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { secretBoxOf } from '../adapters/secret-key.js';
 import { startApi } from '../api/index.js';
 import { createPublisher } from '../producers/index.js';
 import { databaseUrl } from '../stack/index.js';
@@ -28,6 +29,7 @@ export function apiCommand(): Command {
         allowedHosts: config.destinationAllowedHosts,
         eventRetentionDays: config.eventRetentionDays,
         fileRoot: config.destinationFileRoot,
+        secretBox: secretBoxOf(config, logger),
         rateLimit: config.apiRateLimit,
         publishEvent: (type, event) => publisher.publishUntyped(type, event),
       });

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { secretBoxOf } from '../adapters/secret-key.js';
 import { startStreamer } from '../consumers/streamer/index.js';
 import { createPublisher } from '../producers/index.js';
 import { databaseUrl } from '../stack/index.js';
@@ -26,6 +27,7 @@ export function streamerCommand(): Command {
         logger,
         port: options.port ?? config.streamer.port,
         allowedHosts: config.destinationAllowedHosts,
+        secretBox: secretBoxOf(config, logger),
         fileRoot: config.destinationFileRoot,
         retryScheduleMs: config.streamer.retryScheduleMs,
         maxConcurrency: config.streamer.maxConcurrency,

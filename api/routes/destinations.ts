@@ -11,6 +11,7 @@ import {
   type DestinationType,
 } from '../../core/destination-rules.js';
 import { destinationEvent } from '../../core/destination-event.js';
+import type { SecretBox } from '../../core/secret-box.js';
 import { createWebhookSecret } from '../../core/webhook-signature.js';
 import type { ApiContext, ApiInstance } from '../context.js';
 import {
@@ -23,7 +24,7 @@ import {
   UpdateDestination,
   type DestinationObject,
 } from '../destination-schemas.js';
-import { invalidParameter, refuseTwoCursors, resourceMissing } from '../errors.js';
+import { ApiError, invalidParameter, refuseTwoCursors, resourceMissing } from '../errors.js';
 import { NoQuery, errorResponses, listOf } from '../schemas.js';
 import {
   deleteDestination,
@@ -116,7 +117,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
         id: createDestinationId(),
         organization_id: request.organizationId,
         type,
-        secret,
+        secret: secret === null ? null : ctx.secretBox.seal(secret),
       });
       return reply.code(201).send({ ...toDestinationObject(row), ...(secret ? { secret } : {}) });
     },
@@ -252,12 +253,26 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
       if (row === undefined) throw missing(request.params.id);
       if (row.secret === null)
         throw invalidParameter('id', `Only webhook destinations have a signing secret; ${request.params.id} is a ${row.type} destination.`);
+      let secret: string;
+      try {
+        secret = ctx.secretBox.open(row.secret);
+      } catch (error) {
+        request.log.error({ err: error, destinationId: request.params.id }, 'a signing secret cannot be opened');
+        throw new ApiError(
+          500,
+          'api_error',
+          'secret_unreadable',
+          `The signing secret of ${request.params.id} cannot be opened: ${(error as Error).message}. Rotate it to make a new one.`,
+        );
+      }
+      // A previous secret this key cannot open is of no use to a receiver: it is left out.
+      const previous = row.previous_secret === null ? null : openOrNull(ctx.secretBox, row.previous_secret);
       return {
         object: 'destination_secret' as const,
         destination_id: request.params.id,
-        secret: row.secret,
-        previous_secret: row.previous_secret,
-        previous_secret_expires_at: row.previous_secret_expires_at?.toISOString() ?? null,
+        secret,
+        previous_secret: previous,
+        previous_secret_expires_at: previous === null ? null : (row.previous_secret_expires_at?.toISOString() ?? null),
       };
     },
   );
@@ -282,11 +297,19 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
         throw invalidParameter('id', `Only webhook destinations have a signing secret; ${row.id} is a ${row.type} destination.`);
       const secret = createWebhookSecret();
       const graceMs = (request.body?.grace_period_hours ?? defaultGraceHours) * 3_600_000;
-      const rotated = await rotateDestinationSecret(ctx.query, request.organizationId, row.id, secret, graceMs);
+      const rotated = await rotateDestinationSecret(ctx.query, request.organizationId, row.id, ctx.secretBox.seal(secret), graceMs);
       if (rotated === undefined) throw missing(request.params.id);
       return { ...toDestinationObject(rotated), secret };
     },
   );
+}
+
+function openOrNull(box: SecretBox, stored: string): string | null {
+  try {
+    return box.open(stored);
+  } catch {
+    return null;
+  }
 }
 
 /** A destination as the API serves it: never its secrets (they are in the create and rotate answers only). */

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from '../../adapters/logger.js';
 import { judgeAttempt, type AttemptResult } from '../../core/delivery-schedule.js';
+import type { SecretBox } from '../../core/secret-box.js';
 import type { StreamerMetrics } from './metrics.js';
 import type { FileRequest, KafkaRequest, SendOutcome, WebhookRequest } from './senders/types.js';
 import { claimBatch, claimDeliveries, type ClaimedDelivery } from './sql/claim-deliveries.js';
@@ -34,6 +35,8 @@ export interface DispatcherOptions {
   /** Events per attempt to a Kafka or file destination. */
   readonly groupSize: number;
   readonly onDisabled: (destination: DisabledDestination) => Promise<void>;
+  /** Opens the signing secrets sealed at rest. */
+  readonly secretBox: SecretBox;
 }
 
 export interface Dispatcher {
@@ -91,7 +94,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     ticking = true;
     try {
       if (Date.now() - loadedAt >= options.destinationRefreshMs) {
-        destinations = await loadDestinations(pool);
+        destinations = await loadDestinations(pool, options.secretBox);
         loadedAt = Date.now();
         for (const destination of destinations) failing.set(destination.id, destination.failingSince);
         for (const id of states.keys()) if (!destinations.some((d) => d.id === id) && states.get(id)?.inFlight === 0) states.delete(id);
@@ -260,6 +263,13 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     const { destination, deliveries } = unit;
     const settings = destination.settings;
     if (destination.type === 'webhook') {
+      if (destination.secretsUnreadable !== null) {
+        return Promise.resolve({
+          result: { kind: 'error', code: 'secret_unreadable' },
+          durationMs: 0,
+          error: `cannot sign: ${destination.secretsUnreadable}`,
+        });
+      }
       const single = deliveries.length === 1 && unit.batchId === null;
       return options.senders.webhook.send({
         url: settings['url'] as string,

@@ -1,5 +1,6 @@
 import type { Logger } from '../../adapters/logger.js';
 import type { EventInput } from '../../core/build-event.js';
+import type { SecretBox } from '../../core/secret-box.js';
 
 export interface StreamerOptions {
   readonly kafkaBrokers: readonly string[];
@@ -12,6 +13,8 @@ export interface StreamerOptions {
   readonly logger: Logger;
   /** Port of `/healthz` and `/metrics`; 0 picks a free one. */
   readonly port: number;
+  /** Opens the webhook signing secrets sealed at rest (the API's key: `DESTINATION_SECRET_KEY`). */
+  readonly secretBox: SecretBox;
   /** Hosts webhooks may reach over http or at internal addresses (checked again at connect time). */
   readonly allowedHosts: readonly string[];
   /** File destinations may only write inside this directory (checked again before every write). */

@@ -100,6 +100,7 @@ export async function startStreamer(options: StreamerOptions): Promise<Streamer>
     disableAfterMs: settings.disableAfterMs,
     groupSize: settings.groupSize,
     onDisabled: (destination) => emitDisabled(settings, destination),
+    secretBox: settings.secretBox,
   });
 
   const gate = createPauseGate({

@@ -3,6 +3,7 @@ import { insertDestination, updateDestination, type DestinationRow } from '../..
 import { getDestinationSecret } from '../../api/sql/get-destination-secret.js';
 import type { Query } from '../../api/sql/query.js';
 import { createDestinationId } from '../../core/destination-rules.js';
+import type { SecretBox } from '../../core/secret-box.js';
 import { createWebhookSecret } from '../../core/webhook-signature.js';
 
 /**
@@ -23,6 +24,7 @@ export async function ensureDemoDestinations(
   organizationIds: readonly string[],
   url: string,
   logger: Logger,
+  box: SecretBox,
 ): Promise<DemoDestination[]> {
   const destinations: DemoDestination[] = [];
   for (const organizationId of organizationIds) {
@@ -33,7 +35,7 @@ export async function ensureDemoDestinations(
         id: createDestinationId(),
         organization_id: organizationId,
         type: 'webhook',
-        secret: createWebhookSecret(),
+        secret: box.seal(createWebhookSecret()),
         description: demoDestinationDescription,
         active: true,
         event_types: ['*'],
@@ -102,8 +104,18 @@ async function findDemoDestination(query: Query, organizationId: string): Promis
   return rows[0];
 }
 
-/** The destination's live signing secrets: the current one, and the previous one during a rotation. */
-export async function readDemoSecrets(query: Query, destination: DemoDestination): Promise<string[]> {
+/**
+ * The destination's live signing secrets: the current one, and the previous one during a
+ * rotation. One this key cannot open is left out (the receiver then says the signature is not verified).
+ */
+export async function readDemoSecrets(query: Query, destination: DemoDestination, box: SecretBox): Promise<string[]> {
   const row = await getDestinationSecret(query, destination.organizationId, destination.id);
-  return [row?.secret, row?.previous_secret].filter((secret): secret is string => typeof secret === 'string');
+  return [row?.secret, row?.previous_secret].flatMap((stored) => {
+    if (typeof stored !== 'string') return [];
+    try {
+      return [box.open(stored)];
+    } catch {
+      return [];
+    }
+  });
 }

@@ -16,6 +16,7 @@ import { pace } from './pacer.js';
 import { planDemoEvents } from './planner.js';
 import { startDemoReceiver, type DemoReceiver, type DemoReceiverStats } from './receiver.js';
 import type { DemoDomain, DemoOrganization, PlannedEvent } from './types.js';
+import { secretBoxOf } from '../../adapters/secret-key.js';
 
 /**
  * `evp demo`: publishes the plan (planner.ts) at a steady rate through the publisher SDK, with
@@ -94,6 +95,7 @@ async function startReceiver(
   // Migrated first, so `evp demo` alone works on an empty database too.
   await migratePool(pool, config.databaseSchema, logger);
   const query = queryOf(pool);
+  const box = secretBoxOf(config, logger);
   const known = new Map<string, { destination: DemoDestination; secrets: readonly string[] }>();
   const port = options.receiverPort ?? 0;
   const advertisedHost = options.receiverHost ?? '127.0.0.1';
@@ -106,7 +108,7 @@ async function startReceiver(
     async secrets(organizationId, refresh) {
       const entry = known.get(organizationId);
       if (entry === undefined) return [];
-      if (refresh) known.set(organizationId, { ...entry, secrets: await readDemoSecrets(query, entry.destination) });
+      if (refresh) known.set(organizationId, { ...entry, secrets: await readDemoSecrets(query, entry.destination, box) });
       return known.get(organizationId)?.secrets ?? [];
     },
   }).catch((error: unknown) => {
@@ -117,8 +119,8 @@ async function startReceiver(
     );
   });
   try {
-    for (const destination of await ensureDemoDestinations(query, organizationIds, receiver.url, logger)) {
-      known.set(destination.organizationId, { destination, secrets: await readDemoSecrets(query, destination) });
+    for (const destination of await ensureDemoDestinations(query, organizationIds, receiver.url, logger, box)) {
+      known.set(destination.organizationId, { destination, secrets: await readDemoSecrets(query, destination, box) });
     }
   } catch (error) {
     await receiver.close();

@@ -68,4 +68,19 @@ describe('loadConfig', () => {
     expect(message).toContain('API_RATE_LIMIT_WINDOW_MS="10": must be at least 100');
     expect(() => loadConfig({ API_RATE_LIMIT: '2.5' })).toThrow(/API_RATE_LIMIT="2.5": must be a whole number/);
   });
+
+  it('takes DESTINATION_SECRET_KEY as 32 bytes in base64 or hex, and never repeats a bad one in the error', () => {
+    expect(loadConfig({}).destinationSecretKey).toBeUndefined();
+    const key = 'q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=';
+    expect(loadConfig({ DESTINATION_SECRET_KEY: key }).destinationSecretKey).toBe(key);
+    let thrown: unknown;
+    try {
+      loadConfig({ DESTINATION_SECRET_KEY: 'hunter2-but-too-short' });
+    } catch (error) {
+      thrown = error;
+    }
+    const message = (thrown as ConfigError).message;
+    expect(message).toContain('DESTINATION_SECRET_KEY=(hidden): must be 32 bytes in base64 or hex');
+    expect(message).not.toContain('hunter2');
+  });
 });

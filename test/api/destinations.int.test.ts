@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getJson } from '../harness/api.js';
+import { randomBytes } from 'node:crypto';
+import { createSecretBox } from '../../core/secret-box.js';
+import { getJson, startTestApi } from '../harness/api.js';
 import { useTestContext } from '../harness/index.js';
+import { testSecretBox } from '../harness/secrets.js';
 import { startApiStack } from './setup.js';
 
 const ctx = useTestContext('api_destinations');
@@ -36,6 +39,66 @@ const webhook = (overrides: Record<string, unknown> = {}) => ({
   event_types: ['invoice.*', 'customer.created'],
   webhook: { url: 'http://127.0.0.1:9/hooks', headers: { 'x-team': 'billing' }, timeout_ms: 5000 },
   ...overrides,
+});
+
+const storedSecrets = async (id: string) =>
+  (
+    await stack.pool.query<{ secret: string | null; previous_secret: string | null }>(
+      'select secret, previous_secret from destinations where id = $1',
+      [id],
+    )
+  ).rows[0];
+
+describe('webhook signing secrets at rest', () => {
+  it('are stored sealed, never as given, and revealed, rotated and used as before', async () => {
+    const created = await call<{ id: string; secret: string }>('POST', '/api/v1/destinations', webhook());
+    const first = await storedSecrets(created.body.id);
+    expect(first?.secret).toMatch(new RegExp(`^evpenc1:${testSecretBox.keyId}:`));
+    expect(first?.secret).not.toContain(created.body.secret.slice('whsec_'.length));
+    expect(testSecretBox.open(first?.secret as string)).toBe(created.body.secret);
+
+    const rotated = await call<{ secret: string }>('POST', `/api/v1/destinations/${created.body.id}/rotate-secret`, {});
+    const both = await storedSecrets(created.body.id);
+    expect(both?.secret).toMatch(/^evpenc1:/);
+    expect(both?.previous_secret).toBe(first?.secret);
+    const revealed = await call<Record<string, unknown>>('GET', `/api/v1/destinations/${created.body.id}/secret`);
+    expect(revealed.body).toMatchObject({ secret: rotated.body.secret, previous_secret: created.body.secret });
+  });
+
+  it('stored in plain text before are sealed when an API starts, and read the same', async () => {
+    const created = await call<{ id: string; secret: string }>('POST', '/api/v1/destinations', webhook());
+    await stack.pool.query('update destinations set secret = $2 where id = $1', [created.body.id, created.body.secret]);
+    // Readable as it is meanwhile.
+    expect((await call<{ secret: string }>('GET', `/api/v1/destinations/${created.body.id}/secret`)).body.secret).toBe(created.body.secret);
+
+    const restarted = await startTestApi(ctx, stack.schema);
+    await restarted.stop();
+    const stored = await storedSecrets(created.body.id);
+    expect(stored?.secret).toMatch(/^evpenc1:/);
+    expect(testSecretBox.open(stored?.secret as string)).toBe(created.body.secret);
+    expect((await call<{ secret: string }>('GET', `/api/v1/destinations/${created.body.id}/secret`)).body.secret).toBe(created.body.secret);
+  });
+
+  it('sealed under another key are refused by name, and a rotation makes a readable one', async () => {
+    const created = await call<{ id: string }>('POST', '/api/v1/destinations', webhook());
+    const otherKey = createSecretBox(randomBytes(32));
+    await stack.pool.query('update destinations set secret = $2 where id = $1', [
+      created.body.id,
+      otherKey.seal('whsec_c2VjcmV0IG9mIGFub3RoZXIga2V5IQ=='),
+    ]);
+
+    const refused = await call<{ error: { code: string; message: string } }>('GET', `/api/v1/destinations/${created.body.id}/secret`);
+    expect(refused.status).toBe(500);
+    expect(refused.body.error.code).toBe('secret_unreadable');
+    expect(refused.body.error.message).toContain(`sealed with key ${otherKey.keyId}`);
+    expect(refused.body.error.message).toContain(`this process has key ${testSecretBox.keyId}`);
+    expect(refused.body.error.message).not.toContain('c2VjcmV0');
+
+    const rotated = await call<{ secret: string }>('POST', `/api/v1/destinations/${created.body.id}/rotate-secret`, {});
+    const revealed = await call<Record<string, unknown>>('GET', `/api/v1/destinations/${created.body.id}/secret`);
+    // The previous secret cannot be opened, so it is not offered.
+    expect(revealed.body).toMatchObject({ secret: rotated.body.secret, previous_secret: null, previous_secret_expires_at: null });
+  });
 });
 
 describe('/api/v1/destinations', () => {

@@ -7,6 +7,7 @@ import { createApiKeyRow } from '../../api/sql/api-keys.js';
 import { queryOf } from '../../api/sql/query.js';
 import { createApiKey } from '../../core/api-keys.js';
 import type { TestContext } from './index.js';
+import { testSecretBox } from './secrets.js';
 
 /**
  * `evp api` on a free port over `schema`, with a fast live tail and no rate limit (tests send in
@@ -26,6 +27,7 @@ export async function startTestApi(ctx: TestContext, schema: string, overrides: 
     stream: { heartbeatMs: 300, pollMs: 100 },
     allowedHosts: ['127.0.0.1'],
     fileRoot: os.tmpdir(),
+    secretBox: testSecretBox,
     ...overrides,
   });
   return { ...api, url: `http://127.0.0.1:${api.port}`, stop: () => api.stop() };

@@ -4,6 +4,7 @@ import { Kafka, logLevel, type Admin, type Consumer, type Producer, type Produce
 import pg from 'pg';
 import { afterAll, inject } from 'vitest';
 import type { StackEndpoints } from '../../stack/index.js';
+import { testSecretKey } from './secrets.js';
 
 /**
  * The one test harness. Each test file calls `useTestContext('name')` once and gets names of its
@@ -90,6 +91,7 @@ export function useTestContext(name: string): TestContext {
       DATABASE_URL: endpoints.databaseUrl,
       TOPIC_PREFIX: topicPrefix,
       LOG_LEVEL: 'warn',
+      DESTINATION_SECRET_KEY: testSecretKey,
     },
     subject: (subjectName) => `${topicPrefix}.${subjectName}-value`,
     createRegistry: () => new SchemaRegistry({ host: endpoints.schemaRegistryUrl }),

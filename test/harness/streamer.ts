@@ -3,6 +3,7 @@ import { createLogger } from '../../adapters/logger.js';
 import type { StreamerOptions } from '../../consumers/streamer/index.js';
 import type { Publisher } from '../../producers/types.js';
 import type { TestContext } from './index.js';
+import { testSecretBox } from './secrets.js';
 
 /** A quick retry schedule for tests: seven attempts within a few seconds. */
 export const testRetrySchedule = [0, 200, 400, 800, 800, 800, 800];
@@ -24,6 +25,7 @@ export function streamerOptions(
     logger: createLogger((process.env['TEST_STREAMER_LOG'] as 'warn' | undefined) ?? 'error', { service: 'streamer' }),
     port: 0,
     allowedHosts: ['127.0.0.1'],
+    secretBox: testSecretBox,
     fileRoot: os.tmpdir(),
     retryScheduleMs: testRetrySchedule,
     maxConcurrency: 10,

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { SecretBox } from '../../../core/secret-box.js';
 
 /** A destination as the delivery workers need it: where to send, how, and with which secrets. */
 export interface SendingDestination {
@@ -9,6 +10,8 @@ export interface SendingDestination {
   readonly settings: Readonly<Record<string, unknown>>;
   /** Live signing secrets, current first (the previous one while its grace period lasts). */
   readonly secrets: readonly string[];
+  /** Why the secrets could not be opened (another key sealed them): its attempts fail with this. */
+  readonly secretsUnreadable: string | null;
   readonly maxConcurrency: number | null;
   readonly rateLimitPerSecond: number | null;
   readonly retryScheduleMs: readonly number[] | null;
@@ -30,8 +33,8 @@ interface Row {
   failing_since: Date | null;
 }
 
-/** Every active destination (paused, disabled and deleted ones hold their deliveries). */
-export async function loadDestinations(pool: pg.Pool): Promise<SendingDestination[]> {
+/** Every active destination (paused, disabled and deleted ones hold their deliveries), its secrets opened. */
+export async function loadDestinations(pool: pg.Pool, box: SecretBox): Promise<SendingDestination[]> {
   const { rows } = await pool.query<Row>(
     `select id, organization_id, type, ordering, settings, secret,
             case when previous_secret_expires_at > now() then previous_secret end as previous_secret,
@@ -44,10 +47,29 @@ export async function loadDestinations(pool: pg.Pool): Promise<SendingDestinatio
     type: row.type,
     ordering: row.ordering,
     settings: row.settings,
-    secrets: [row.secret, row.previous_secret].filter((secret): secret is string => secret !== null),
+    ...openSecrets(box, [row.secret, row.previous_secret]),
     maxConcurrency: row.max_concurrency,
     rateLimitPerSecond: row.rate_limit_per_second,
     retryScheduleMs: row.retry_schedule_ms,
     failingSince: row.failing_since?.getTime() ?? null,
   }));
+}
+
+/** The current secret must open; a previous one that does not is left out (receivers get the current signature). */
+function openSecrets(
+  box: SecretBox,
+  [current, previous]: readonly (string | null)[],
+): Pick<SendingDestination, 'secrets' | 'secretsUnreadable'> {
+  if (current === null || current === undefined) return { secrets: [], secretsUnreadable: null };
+  let opened: string;
+  try {
+    opened = box.open(current);
+  } catch (error) {
+    return { secrets: [], secretsUnreadable: (error as Error).message };
+  }
+  try {
+    return { secrets: previous ? [opened, box.open(previous)] : [opened], secretsUnreadable: null };
+  } catch {
+    return { secrets: [opened], secretsUnreadable: null };
+  }
 }

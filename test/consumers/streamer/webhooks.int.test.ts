@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSecretBox } from '../../../core/secret-box.js';
 import { useTestContext } from '../../harness/index.js';
 import { waitFor } from '../../harness/materializer.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../harness/webhook-receiver.js';
@@ -220,6 +222,36 @@ describe('streamer webhooks', () => {
       'destination.enabled',
     ]);
     expect(watcher.accepted()[2]?.json).toMatchObject({ previous_attributes: { active: false } });
+  });
+
+  it('a secret sealed under another key fails its attempts with that reason and sends nothing; after a rotation it is delivered', async () => {
+    const hook = await receiver();
+    const destination = await stack.createDestination({ type: 'webhook', event_types: ['invoice.cancelled'], webhook: { url: hook.url } });
+    const otherKey = createSecretBox(randomBytes(32));
+    await stack.pool.query('update destinations set secret = $2 where id = $1', [
+      destination.id,
+      otherKey.seal('whsec_c2VjcmV0IG9mIGFub3RoZXIga2V5IQ=='),
+    ]);
+    await stack.publish('invoice.cancelled', 'inv_sealed_elsewhere');
+
+    const attempt = await waitFor(
+      () =>
+        stack.pool.query<{ error: string }>(
+          'select a.error from delivery_attempts a join deliveries d on d.id = a.delivery_id where d.destination_id = $1',
+          [destination.id],
+        ),
+      (result) => result.rows.length > 0,
+      60_000,
+      'a failed attempt',
+    );
+    expect(attempt.rows[0]?.error).toContain(`cannot sign: the secret was sealed with key ${otherKey.keyId}`);
+    expect(hook.received).toHaveLength(0);
+
+    const rotated = await stack.call<{ secret: string }>('POST', `/api/v1/destinations/${destination.id}/rotate-secret`, {});
+    hook.secret = rotated.body.secret;
+    await stack.settled(destination.id, 1);
+    expect(hook.received).toHaveLength(1);
+    expect(hook.accepted()[0]?.verified).toBe(true);
   });
 
   it('per_entity ordering holds an entity back until its earlier event succeeded, across retries', async () => {

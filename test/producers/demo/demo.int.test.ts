@@ -6,6 +6,7 @@ import { startStreamer } from '../../../consumers/streamer/index.js';
 import { demoDestinationDescription, demoEntities } from '../../../producers/demo/index.js';
 import { useTestContext } from '../../harness/index.js';
 import { prepareEntities, waitFor } from '../../harness/materializer.js';
+import { testSecretBox } from '../../harness/secrets.js';
 import { streamerOptions } from '../../harness/streamer.js';
 
 const ctx = useTestContext('demo');
@@ -87,7 +88,8 @@ describe('evp demo', () => {
     for (const row of first) {
       expect(row.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/webhooks$/);
       expect(row.event_types).toEqual(['*']);
-      expect(row.secret).toMatch(/^whsec_/);
+      // Sealed under the key the tests give every process (DESTINATION_SECRET_KEY).
+      expect(testSecretBox.open(row.secret)).toMatch(/^whsec_/);
     }
 
     // A second run reuses them, pointed at its own receiver.
