@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -94,6 +95,12 @@ export interface Config {
   readonly apiPort: number;
   readonly apiRateLimit: ApiRateLimitConfig;
   /**
+   * Which proxies in front of the API to believe about the client's address (X-Forwarded-For):
+   * `false` none, `true` all, a number of hops, or addresses and CIDR ranges. The failed-login
+   * limit counts per client address. @defaultValue false (`API_TRUST_PROXY`)
+   */
+  readonly apiTrustProxy: boolean | number | readonly string[];
+  /**
    * Hosts webhooks may reach over plain http or at internal addresses (loopback, private,
    * link-local). @defaultValue none (`DESTINATION_ALLOWED_HOSTS`, comma-separated)
    */
@@ -138,9 +145,23 @@ const wholeNumber = (example: number, min: number, max: number) =>
     .max(max, `must be at most ${max}`)
     .default(example);
 
-/** An empty variable is an unset one: `API_RATE_LIMIT=` must not read as 0, which turns the limit off. */
-const emptyAsUnset = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema);
+/** `API_TRUST_PROXY`: true, false, hops, or a list of addresses and CIDR ranges; undefined when it is none of those. */
+function parseTrustProxy(value: string): boolean | number | string[] | undefined {
+  const text = value.trim().toLowerCase();
+  if (text === 'true' || text === 'false') return text === 'true';
+  if (/^\d+$/.test(text)) return Number(text);
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const valid = (entry: string) => {
+    const [address = '', bits, ...rest] = entry.split('/');
+    const family = isIP(address);
+    if (family === 0 || rest.length > 0) return false;
+    return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+  };
+  return entries.length > 0 && entries.every(valid) ? entries : undefined;
+}
 
 /** Variables whose values an error must not repeat. */
 const hiddenVariables = new Set(['DESTINATION_SECRET_KEY']);
@@ -209,9 +230,25 @@ const envSchema = z.object({
   STREAMER_DISABLE_AFTER_HOURS: wholeNumber(120, 1, 8_760),
   DELIVERY_RETENTION_DAYS: wholeNumber(90, 1, 36_500),
   API_PORT: port(3000),
-  API_RATE_LIMIT: emptyAsUnset(wholeNumber(100, 0, 1_000_000)),
-  API_RATE_LIMIT_AUTH_FAILURES: emptyAsUnset(wholeNumber(10, 0, 1_000_000)),
-  API_RATE_LIMIT_WINDOW_MS: emptyAsUnset(wholeNumber(1000, 100, 86_400_000)),
+  API_RATE_LIMIT: wholeNumber(100, 0, 1_000_000),
+  API_RATE_LIMIT_AUTH_FAILURES: wholeNumber(10, 0, 1_000_000),
+  API_RATE_LIMIT_WINDOW_MS: wholeNumber(1000, 100, 86_400_000),
+  API_TRUST_PROXY: optionalText.pipe(
+    z
+      .string()
+      .transform((value, check) => {
+        const parsed = parseTrustProxy(value);
+        if (parsed === undefined) {
+          check.addIssue({
+            code: 'custom',
+            message: 'must be true, false, a number of hops, or addresses and CIDR ranges, e.g. 10.0.0.0/8,127.0.0.1',
+          });
+          return z.NEVER;
+        }
+        return parsed;
+      })
+      .optional(),
+  ),
   DESTINATION_ALLOWED_HOSTS: optionalText.pipe(
     z
       .string()
@@ -259,7 +296,10 @@ const envSchema = z.object({
  * reported at once, each naming its variable.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  // An empty variable is an unset one: `EVENT_RETENTION_DAYS=` must not read as 0 (keep forever),
+  // nor `API_RATE_LIMIT=` as 0 (no limit).
+  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value === undefined || value.trim() !== ''));
+  const parsed = envSchema.safeParse(given);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const variable = issue.path[0] === undefined ? '(environment)' : String(issue.path[0]);
@@ -299,6 +339,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       authFailuresPerIp: e.API_RATE_LIMIT_AUTH_FAILURES,
       windowMs: e.API_RATE_LIMIT_WINDOW_MS,
     },
+    apiTrustProxy: e.API_TRUST_PROXY ?? false,
     destinationAllowedHosts: e.DESTINATION_ALLOWED_HOSTS ?? [],
     destinationFileRoot: path.resolve(
       e.DESTINATION_FILE_ROOT ?? path.join(e.EVP_DATA_DIR ?? path.join(home, '.local', 'share', 'event-pipeline'), 'destinations'),

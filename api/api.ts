@@ -77,6 +77,7 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
     checkDatabase: async () => void (await pool.query('select 1')),
     consoleDir: options.consoleDir,
     rateLimit: options.rateLimit,
+    trustProxy: options.trustProxy,
   });
   return {
     app,

@@ -29,6 +29,8 @@ export interface BuildApiOptions {
   readonly consoleDir?: string | undefined;
   /** Requests per API key and failed authentications per client IP in a window. @defaultValue none: nothing is limited */
   readonly rateLimit?: RateLimitSettings | undefined;
+  /** Proxies believed about the client's address, which the failed-login limit counts by. @defaultValue false */
+  readonly trustProxy?: boolean | number | readonly string[] | undefined;
 }
 
 /**
@@ -47,6 +49,7 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => `req_${randomBytes(12).toString('base64url')}`,
     requestIdHeader: false,
+    trustProxy: fastifyTrustProxy(options.trustProxy),
     // The schemas decide: unknown parameters are errors (not silently dropped), a single value
     // becomes a one-item list where a list is expected, defaults fill in.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
@@ -122,4 +125,11 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
     return reply.type(context.metrics.registry.contentType).send(await context.metrics.registry.metrics());
   });
   return app;
+}
+
+/** Fastify's form of a trust-proxy setting: a count of hops becomes the function that trusts that many. */
+function fastifyTrustProxy(setting: BuildApiOptions['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting === 'number') return (_address, hop) => hop < setting;
+  if (typeof setting === 'object') return [...setting];
+  return setting ?? false;
 }

@@ -39,6 +39,8 @@ export interface ApiOptions {
    * `API_RATE_LIMIT_WINDOW_MS`, default 100 requests per key and 10 failures per IP a second)
    */
   readonly rateLimit?: RateLimitSettings | undefined;
+  /** Proxies believed about the client's address (X-Forwarded-For): none, all, hops, or addresses and ranges. @defaultValue false (`API_TRUST_PROXY`) */
+  readonly trustProxy?: boolean | number | readonly string[] | undefined;
   /** Publishes the pipeline's own events (`destination.enabled`); without it the API only changes state. (`evp api`: a publisher as source `api`) */
   readonly publishEvent?: ((type: string, event: EventInput) => Promise<unknown>) | undefined;
 }

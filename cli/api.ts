@@ -31,6 +31,7 @@ export function apiCommand(): Command {
         fileRoot: config.destinationFileRoot,
         secretBox: secretBoxOf(config, logger),
         rateLimit: config.apiRateLimit,
+        trustProxy: config.apiTrustProxy,
         publishEvent: (type, event) => publisher.publishUntyped(type, event),
       });
       await stopRequested;

@@ -83,4 +83,25 @@ describe('loadConfig', () => {
     expect(message).toContain('DESTINATION_SECRET_KEY=(hidden): must be 32 bytes in base64 or hex');
     expect(message).not.toContain('hunter2');
   });
+
+  it('reads API_TRUST_PROXY as true, false, hops or addresses and ranges, and refuses anything else by name', () => {
+    expect(loadConfig({}).apiTrustProxy).toBe(false);
+    expect(loadConfig({ API_TRUST_PROXY: 'true' }).apiTrustProxy).toBe(true);
+    expect(loadConfig({ API_TRUST_PROXY: '2' }).apiTrustProxy).toBe(2);
+    expect(loadConfig({ API_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1' }).apiTrustProxy).toEqual(['10.0.0.0/8', '127.0.0.1', '::1']);
+    for (const bad of ['yes', '10.0.0.0/33', 'proxy.internal', '1.2.3.4/8/1']) {
+      expect(() => loadConfig({ API_TRUST_PROXY: bad })).toThrow(
+        /API_TRUST_PROXY=.*must be true, false, a number of hops, or addresses and CIDR ranges/,
+      );
+    }
+  });
+
+  it('reads an empty variable as an unset one, so none turns into 0', () => {
+    const config = loadConfig({ EVENT_RETENTION_DAYS: '', STREAMER_MAX_CONCURRENCY: ' ', API_PORT: '', DELIVERY_RETENTION_DAYS: '' });
+    expect(config.eventRetentionDays).toBe(loadConfig({}).eventRetentionDays);
+    expect(config.eventRetentionDays).toBeGreaterThan(0);
+    expect(config.streamer.maxConcurrency).toBe(10);
+    expect(config.apiPort).toBe(3000);
+    expect(config.streamer.deliveryRetentionDays).toBe(90);
+  });
 });

@@ -19,8 +19,8 @@ afterAll(async () => {
 });
 
 /** An API of its own (so one test's counts cannot touch another's), limited as given. */
-async function limitedApi(rateLimit: RateLimitSettings): Promise<string> {
-  const api = await startTestApi(ctx, schema, { rateLimit });
+async function limitedApi(rateLimit: RateLimitSettings, trustProxy?: readonly string[]): Promise<string> {
+  const api = await startTestApi(ctx, schema, { rateLimit, ...(trustProxy ? { trustProxy } : {}) });
   apis.push(api);
   return api.url;
 }
@@ -31,8 +31,13 @@ interface Answer {
   readonly body: { error?: { type: string; code: string; message: string } } & Record<string, unknown>;
 }
 
-async function get(url: string, key?: string): Promise<Answer> {
-  const response = await fetch(url, { headers: key === undefined ? {} : { authorization: `Bearer ${key}` } });
+async function get(url: string, key?: string, forwardedFor?: string): Promise<Answer> {
+  const response = await fetch(url, {
+    headers: {
+      ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
+      ...(forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor }),
+    },
+  });
   const text = await response.text();
   let body: Answer['body'] = {};
   try {
@@ -173,6 +178,25 @@ describe('rate limit of failed authentications per client IP', () => {
     // A valid key is refused too until the window ends, so a guess that hits looks like one that missed.
     expect((await get(`${url}/api/v1/events`, key)).status).toBe(429);
     expect((await get(`${url}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('rate limit of failed authentications behind a proxy', () => {
+  const guess = `evp_sk_${'c'.repeat(43)}`;
+
+  it('rate limit counts by the address a trusted proxy forwards, one client apart from another', async () => {
+    const url = await limitedApi({ perKey: 0, authFailuresPerIp: 2, windowMs: 60_000 }, ['127.0.0.1']);
+    for (let i = 0; i < 2; i++) expect((await get(`${url}/api/v1/events`, guess, '203.0.113.7')).status).toBe(401);
+    expect((await get(`${url}/api/v1/events`, guess, '203.0.113.7')).status).toBe(429);
+    // Another client behind the same proxy has its own count.
+    expect((await get(`${url}/api/v1/events`, guess, '203.0.113.8')).status).toBe(401);
+  });
+
+  it('rate limit ignores X-Forwarded-For from a proxy it does not trust: a client cannot dodge its count', async () => {
+    const url = await limitedApi({ perKey: 0, authFailuresPerIp: 2, windowMs: 60_000 });
+    expect((await get(`${url}/api/v1/events`, guess, '198.51.100.1')).status).toBe(401);
+    expect((await get(`${url}/api/v1/events`, guess, '198.51.100.2')).status).toBe(401);
+    expect((await get(`${url}/api/v1/events`, guess, '198.51.100.3')).status).toBe(429);
   });
 });
 
