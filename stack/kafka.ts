@@ -124,7 +124,7 @@ export async function kafkaUp(ctx: ServiceContext): Promise<ServiceStatus> {
     ctx,
     [endpoint],
     paths.kafkaLog,
-    exitedReason(paths.kafkaPid, [{ file: paths.kafkaOut }, { file: paths.kafkaLog, matching: kafkaProblem }], 'Kafka'),
+    exitedReason(record.pid, paths.kafkaPid, [{ file: paths.kafkaOut }, { file: paths.kafkaLog, matching: kafkaProblem }], 'Kafka'),
   );
   return { name: 'kafka', endpoint, origin: 'stack', state: 'up', pid: record.pid, logFile: paths.kafkaLog, started: true };
 }

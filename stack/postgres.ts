@@ -206,7 +206,7 @@ async function startEmbedded(ctx: ServiceContext): Promise<PostgresUp> {
     url,
     config.stack.readyTimeoutMs,
     paths.postgresOut,
-    exitedReason(paths.postgresPid, [{ file: paths.postgresOut }], 'PostgreSQL'),
+    exitedReason(record.pid, paths.postgresPid, [{ file: paths.postgresOut }], 'PostgreSQL'),
   );
   const dbUrl = await ensureDatabase(url, pipelineDatabase);
   return {

@@ -38,16 +38,11 @@ export interface QuotedLog {
  * An abort reason for `waitReady`: set once the process recorded in `pidFile` has exited, with how
  * it ended (when this process started it) and the end of each log.
  */
-export function exitedReason(pidFile: string, logs: readonly QuotedLog[], label: string): () => string | undefined {
-  let pid: number | undefined;
+export function exitedReason(pid: number, pidFile: string, logs: readonly QuotedLog[], label: string): () => string | undefined {
   return () => {
-    const record = readDaemon(pidFile);
-    if (record) {
-      pid = record.pid;
-      return undefined;
-    }
-    const ending = pid === undefined ? undefined : daemonEnding(pid);
+    if (readDaemon(pidFile)) return undefined;
+    const ending = daemonEnding(pid);
     const quoted = logs.map(({ file, matching }) => `last ${matching ? 'problem ' : ''}lines of ${file}:\n${tailFile(file, 15, matching)}`);
-    return `the ${label} process${pid === undefined ? '' : ` (pid ${pid})`} exited${ending ? ` (${ending})` : ''}; ${quoted.join('\n')}\n`;
+    return `the ${label} process (pid ${pid}) exited${ending ? ` (${ending})` : ''}; ${quoted.join('\n')}\n`;
   };
 }

@@ -149,7 +149,12 @@ export async function registryUp(ctx: ServiceContext, options: RegistryUpOptions
     meta: { storage: options.storage, java: String(java.major) },
   });
   logger.info({ pid: record.pid, endpoint, storage: options.storage }, 'schema registry starting');
-  await waitRegistry(ctx, endpoint, paths.registryOut, exitedReason(paths.registryPid, [{ file: paths.registryOut }], 'registry'));
+  await waitRegistry(
+    ctx,
+    endpoint,
+    paths.registryOut,
+    exitedReason(record.pid, paths.registryPid, [{ file: paths.registryOut }], 'registry'),
+  );
   return {
     name: 'registry',
     endpoint,

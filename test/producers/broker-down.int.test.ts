@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../adapters/config.js';
+import { loadConfig, type Config } from '../../adapters/config.js';
 import { createKafka } from '../../adapters/kafka.js';
 import { createLogger } from '../../adapters/logger.js';
 import { ensureTopics } from '../../producers/ensure-topics.js';
@@ -20,26 +20,47 @@ import { sampleData } from '../harness/samples.js';
  */
 const ctx = useTestContext('broker-down');
 const logger = createLogger('warn');
-const [kafkaPort, controllerPort] = await freePorts(2);
-const brokers = [`127.0.0.1:${String(kafkaPort)}`];
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'evp-broker-down-'));
-const brokerConfig = loadConfig({
-  ...process.env,
-  EVP_DATA_DIR: dataDir,
-  EVP_KAFKA_PORT: String(kafkaPort),
-  EVP_KAFKA_CONTROLLER_PORT: String(controllerPort),
-  EVP_KAFKA_HEAP: '256m',
-});
-const broker: ServiceContext = { config: brokerConfig, logger, paths: stackPaths(brokerConfig.stack) };
-const config = loadConfig({ ...ctx.env, KAFKA_BROKERS: brokers.join(',') });
+let broker: ServiceContext;
+let brokers: string[];
+let config: Config;
+
+/** The broker on ports free a moment ago; another process may take one first, so it tries again on others. */
+async function startBroker(): Promise<void> {
+  for (let tries = 1; ; tries++) {
+    const [kafkaPort, controllerPort] = await freePorts(2);
+    const brokerConfig = loadConfig({
+      ...process.env,
+      EVP_DATA_DIR: path.join(dataDir, `try-${String(tries)}`),
+      EVP_KAFKA_PORT: String(kafkaPort),
+      EVP_KAFKA_CONTROLLER_PORT: String(controllerPort),
+      EVP_KAFKA_HEAP: '256m',
+    });
+    broker = { config: brokerConfig, logger, paths: stackPaths(brokerConfig.stack) };
+    brokers = [`127.0.0.1:${String(kafkaPort)}`];
+    try {
+      await kafkaUp(broker);
+      return;
+    } catch (error) {
+      await kafkaDown(broker);
+      if (
+        tries === 3 ||
+        !/Address already in use|EVP_STACK_PORT_TAKEN/.test(`${(error as Error).message} ${(error as { code?: string }).code ?? ''}`)
+      )
+        throw error;
+      logger.warn({ err: error }, 'a port of the test broker was taken meanwhile; trying others');
+    }
+  }
+}
 
 beforeAll(async () => {
-  await kafkaUp(broker);
+  await startBroker();
+  config = loadConfig({ ...ctx.env, KAFKA_BROKERS: brokers.join(',') });
   const admin = createKafka({ brokers, clientId: 'broker-down', logger }).admin();
   await admin.connect();
   await ensureTopics(admin, ctx.topicPrefix, ['customer'], { partitions: 3, retentionMs: 3_600_000, deadLetterRetentionMs: 3_600_000 });
   await admin.disconnect();
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await kafkaDown(broker);

@@ -21,7 +21,7 @@ describe('waiting for a daemon that dies', () => {
     const log = path.join(dir, 'dies.log');
     fs.writeFileSync(log, ['INFO starting', 'ERROR could not bind 127.0.0.1:19093', 'INFO shutting down', 'INFO shut down'].join('\n'));
     const { files, record } = daemon('dies', "console.log('about to fail'); setTimeout(() => process.exit(3), 200)");
-    const reason = exitedReason(files.pid, [{ file: files.out }, { file: log, matching: /ERROR/ }], 'Test');
+    const reason = exitedReason(record.pid, files.pid, [{ file: files.out }, { file: log, matching: /ERROR/ }], 'Test');
 
     const waited = waitReady(() => Promise.resolve(false), {
       timeoutMs: 30_000,
@@ -40,7 +40,7 @@ describe('waiting for a daemon that dies', () => {
 
   it('names the signal that killed it once the exit is seen', async () => {
     const { files, record } = daemon('killed', 'setInterval(() => undefined, 1000)');
-    const reason = exitedReason(files.pid, [{ file: files.out }], 'Test');
+    const reason = exitedReason(record.pid, files.pid, [{ file: files.out }], 'Test');
     expect(reason()).toBeUndefined();
     expect(await stopDaemon(files.pid, 'SIGKILL', 1000)).toBe(true);
     // The exit event reaches this process on a later turn of the event loop.
