@@ -782,11 +782,12 @@ async function metricSum(port: number, name: string): Promise<number> {
 
 /** One webhook destination of org_bench, every event type, at the receiver. */
 async function createDestination(pool: pg.Pool, port: number): Promise<void> {
+  const id = createDestinationId();
   await insertDestination(queryOf(pool), {
-    id: createDestinationId(),
+    id,
     organization_id: organizationId,
     type: 'webhook',
-    secret: createWebhookSecret(),
+    secret: benchSecretBox.seal(createWebhookSecret(), id),
     description: 'bench e2e receiver',
     active: true,
     event_types: ['*'],

@@ -220,11 +220,13 @@ async function createDestinations(pool: pg.Pool, count: number, port: number): P
   for (let index = 0; index < count; index++) {
     const secret = createWebhookSecret();
     const url = `http://127.0.0.1:${port}/d/${index}`;
+    const id = createDestinationId();
     const row = await insertDestination(query, {
-      id: createDestinationId(),
+      id,
       organization_id: organizationId,
       type: 'webhook',
-      secret,
+      // Sealed as the API stores it, so the streamer opens it as in production.
+      secret: benchSecretBox.seal(secret, id),
       description: `bench receiver ${index}`,
       active: true,
       event_types: ['*'],

@@ -29,7 +29,7 @@ export function apiCommand(): Command {
         allowedHosts: config.destinationAllowedHosts,
         eventRetentionDays: config.eventRetentionDays,
         fileRoot: config.destinationFileRoot,
-        secretBox: secretBoxOf(config, logger),
+        secretBox: secretBoxOf(config, logger, true),
         rateLimit: config.apiRateLimit,
         trustProxy: config.apiTrustProxy,
         publishEvent: (type, event) => publisher.publishUntyped(type, event),

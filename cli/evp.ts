@@ -8,6 +8,7 @@ import { keysCommand } from './keys.js';
 import { materializerCommand } from './materializer.js';
 import { produceCommand } from './produce.js';
 import { schemasCommand } from './schemas.js';
+import { secretKeyCommand } from './secret-key.js';
 import { stackCommand } from './stack.js';
 import { startCommand } from './start.js';
 import { streamerCommand } from './streamer.js';
@@ -27,6 +28,7 @@ const program = new Command('evp')
   .addCommand(streamerCommand())
   .addCommand(apiCommand())
   .addCommand(keysCommand())
+  .addCommand(secretKeyCommand())
   .addCommand(destinationsCommand())
   .addCommand(startCommand())
   .addCommand(demoCommand());

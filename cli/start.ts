@@ -7,6 +7,7 @@ import type { RegistryStorage } from '../stack/registry.js';
 import { startSupervisor, type ServiceSpec } from '../stack/supervisor.js';
 import { commandContext } from './context.js';
 import { untilSignal } from './signals.js';
+import { secretBoxOf } from '../adapters/secret-key.js';
 
 const pipelineServices = ['materializer', 'streamer', 'api'] as const;
 type PipelineService = (typeof pipelineServices)[number];
@@ -49,6 +50,8 @@ export function startCommand(): Command {
       for (const [name, port] of ports) await ensurePortFree(name, port);
 
       const prepared = await preparePipeline(config, logger, options.registryStorage);
+      // Made here, before the services start, so the API and the streamers read one key.
+      if (wanted.has('api') || wanted.has('streamer') || options.demo) secretBoxOf(config, logger, true);
       const allowed = new Set(config.destinationAllowedHosts);
       if (options.demo) allowed.add('127.0.0.1'); // the demo's receiver is local
       const env = { ...process.env, DESTINATION_ALLOWED_HOSTS: [...allowed].join(',') };

@@ -27,7 +27,7 @@ export function streamerCommand(): Command {
         logger,
         port: options.port ?? config.streamer.port,
         allowedHosts: config.destinationAllowedHosts,
-        secretBox: secretBoxOf(config, logger),
+        secretBox: secretBoxOf(config, logger, false),
         fileRoot: config.destinationFileRoot,
         retryScheduleMs: config.streamer.retryScheduleMs,
         maxConcurrency: config.streamer.maxConcurrency,

@@ -6,20 +6,33 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
  * `evpenc1:<key id>:<base64url of iv | tag | ciphertext>`; the key id (the first 8 hex digits of
  * the key's SHA-256) says which key sealed it, so a wrong key is named, not mistaken for tampering.
  * A value without the prefix was stored before secrets were sealed and is read as it is.
+ *
+ * Each value is sealed for one owner (a destination's id), which is authenticated with it: a
+ * sealed value copied to another destination's row does not open there.
  */
 export const sealedPrefix = 'evpenc1:';
 
 export interface SecretBox {
   /** The key's id, as sealed values carry it. */
   readonly keyId: string;
-  seal(plain: string): string;
-  /** The plain secret; throws SecretUnreadable when another key sealed it or it was altered. */
-  open(stored: string): string;
+  seal(plain: string, owner: string): string;
+  /** The plain secret; throws SecretUnreadable when another key sealed it, for another owner, or it was altered. */
+  open(stored: string, owner: string): string;
   isSealed(stored: string): boolean;
 }
 
 export class SecretUnreadable extends Error {
   readonly code = 'EVP_SECRET_UNREADABLE';
+
+  constructor(
+    message: string,
+    /** The key that sealed it, when that is why it cannot be opened. */
+    readonly sealedBy?: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'SecretUnreadable';
+  }
 }
 
 const ivBytes = 12;
@@ -36,34 +49,45 @@ export function createSecretBox(key: Buffer): SecretBox {
   return {
     keyId,
     isSealed,
-    seal(plain) {
+    seal(plain, owner) {
       const iv = randomBytes(ivBytes);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
-      // The key id is authenticated too: moving a sealed value to another key's label fails.
-      cipher.setAAD(Buffer.from(keyId));
+      // The key id and the owner are authenticated too: relabelled or moved, it does not open.
+      cipher.setAAD(associated(keyId, owner));
       const sealed = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
       return `${sealedPrefix}${keyId}:${Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url')}`;
     },
-    open(stored) {
+    open(stored, owner) {
       if (!isSealed(stored)) return stored;
       const [sealedBy, payload] = stored.slice(sealedPrefix.length).split(':');
       if (sealedBy !== keyId) {
         throw new SecretUnreadable(
           `the secret was sealed with key ${sealedBy ?? '?'} but this process has key ${keyId}: give every API and streamer process the same DESTINATION_SECRET_KEY`,
+          sealedBy,
         );
       }
       const bytes = Buffer.from(payload ?? '', 'base64url');
       if (bytes.length < ivBytes + tagBytes) throw new SecretUnreadable('the sealed secret is cut short');
       try {
         const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, ivBytes));
-        decipher.setAAD(Buffer.from(keyId));
+        decipher.setAAD(associated(keyId, owner));
         decipher.setAuthTag(bytes.subarray(ivBytes, ivBytes + tagBytes));
         return Buffer.concat([decipher.update(bytes.subarray(ivBytes + tagBytes)), decipher.final()]).toString('utf8');
       } catch (error) {
-        throw new SecretUnreadable('the sealed secret was altered: it does not authenticate under its key', { cause: error });
+        throw new SecretUnreadable(
+          'the sealed secret does not authenticate under its key for this destination: it was altered or copied from another row',
+          undefined,
+          {
+            cause: error,
+          },
+        );
       }
     },
   };
+}
+
+function associated(keyId: string, owner: string): Buffer {
+  return Buffer.from(`${keyId}:${owner}`);
 }
 
 /** A key given as text: 32 bytes in base64, base64url or hex. Undefined when it is none of those. */

@@ -112,12 +112,13 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
       };
       await checked(type, fields);
       const secret = type === 'webhook' ? createWebhookSecret() : null;
+      const id = createDestinationId();
       const row = await insertDestination(ctx.query, {
         ...fields,
-        id: createDestinationId(),
+        id,
         organization_id: request.organizationId,
         type,
-        secret: secret === null ? null : ctx.secretBox.seal(secret),
+        secret: secret === null ? null : ctx.secretBox.seal(secret, id),
       });
       return reply.code(201).send({ ...toDestinationObject(row), ...(secret ? { secret } : {}) });
     },
@@ -193,9 +194,10 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
         retry_schedule_ms: body.retry_schedule_ms === undefined ? row.retry_schedule_ms : body.retry_schedule_ms,
       };
       await checked(row.type, fields);
-      const updated = await updateDestination(ctx.query, request.organizationId, row.id, fields);
+      // `active` only when asked: an edit of other fields must not undo a disable made meanwhile.
+      const updated = await updateDestination(ctx.query, request.organizationId, row.id, { ...fields, active: body.active ?? null });
       if (updated === undefined) throw missing(request.params.id);
-      if (updated.active && !updated.was_active) {
+      if (body.active === true && !updated.was_active) {
         ctx.announce(
           'destination.enabled',
           destinationEvent(updated, {
@@ -255,18 +257,19 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
         throw invalidParameter('id', `Only webhook destinations have a signing secret; ${request.params.id} is a ${row.type} destination.`);
       let secret: string;
       try {
-        secret = ctx.secretBox.open(row.secret);
+        secret = ctx.secretBox.open(row.secret, request.params.id);
       } catch (error) {
+        // The operator's key ids and advice go to the log; the caller learns what it can do.
         request.log.error({ err: error, destinationId: request.params.id }, 'a signing secret cannot be opened');
         throw new ApiError(
           500,
           'api_error',
           'secret_unreadable',
-          `The signing secret of ${request.params.id} cannot be opened: ${(error as Error).message}. Rotate it to make a new one.`,
+          `The signing secret of ${request.params.id} cannot be read by this API (request ${request.id}); rotate it to make a new one.`,
         );
       }
       // A previous secret this key cannot open is of no use to a receiver: it is left out.
-      const previous = row.previous_secret === null ? null : openOrNull(ctx.secretBox, row.previous_secret);
+      const previous = row.previous_secret === null ? null : openOrNull(ctx.secretBox, row.previous_secret, request.params.id);
       return {
         object: 'destination_secret' as const,
         destination_id: request.params.id,
@@ -297,16 +300,16 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
         throw invalidParameter('id', `Only webhook destinations have a signing secret; ${row.id} is a ${row.type} destination.`);
       const secret = createWebhookSecret();
       const graceMs = (request.body?.grace_period_hours ?? defaultGraceHours) * 3_600_000;
-      const rotated = await rotateDestinationSecret(ctx.query, request.organizationId, row.id, ctx.secretBox.seal(secret), graceMs);
+      const rotated = await rotateDestinationSecret(ctx.query, request.organizationId, row.id, ctx.secretBox.seal(secret, row.id), graceMs);
       if (rotated === undefined) throw missing(request.params.id);
       return { ...toDestinationObject(rotated), secret };
     },
   );
 }
 
-function openOrNull(box: SecretBox, stored: string): string | null {
+function openOrNull(box: SecretBox, stored: string, owner: string): string | null {
   try {
-    return box.open(stored);
+    return box.open(stored, owner);
   } catch {
     return null;
   }

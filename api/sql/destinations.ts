@@ -108,11 +108,14 @@ export async function updateDestination(
   query: Query,
   organizationId: string,
   id: string,
-  fields: DestinationFields,
+  fields: Omit<DestinationFields, 'active'> & {
+    /** null keeps what the row holds when it is locked (a disable by the streamer meanwhile stands). */
+    readonly active: boolean | null;
+  },
 ): Promise<UpdatedDestination | undefined> {
   // The row is locked while read, so of two requests that enable it at once only one sees it inactive.
   const { rows } = await query<UpdatedDestination>(
-    `update destinations set description = $3, active = $4, event_types = $5, severities = $6, entity_types = $7, ordering = $8,
+    `update destinations set description = $3, active = coalesce($4, active), event_types = $5, severities = $6, entity_types = $7, ordering = $8,
             settings = $9, max_concurrency = $10, rate_limit_per_second = $11, retry_schedule_ms = $12, updated_at = now(),
             disabled_reason = case when $4 then null else disabled_reason end,
             disabled_at = case when $4 then null else disabled_at end,

@@ -14,7 +14,7 @@ export async function sealStoredSecrets(query: Query, box: SecretBox): Promise<n
   );
   let sealed = 0;
   for (const row of rows) {
-    const seal = (value: string | null) => (value === null || box.isSealed(value) ? value : box.seal(value));
+    const seal = (value: string | null) => (value === null || box.isSealed(value) ? value : box.seal(value, row.id));
     const { rowCount } = await query(
       `update destinations set secret = $2, previous_secret = $3
         where id = $1 and secret is not distinct from $4 and previous_secret is not distinct from $5`,

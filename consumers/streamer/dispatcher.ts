@@ -97,10 +97,14 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
         destinations = await loadDestinations(pool, options.secretBox);
         loadedAt = Date.now();
         for (const destination of destinations) failing.set(destination.id, destination.failingSince);
+        complainOfSecrets();
         for (const id of states.keys()) if (!destinations.some((d) => d.id === id) && states.get(id)?.inFlight === 0) states.delete(id);
       }
       for (const destination of destinations) {
         if (stopped) break;
+        // A secret this key cannot open is the operator's to fix, not the receiver's: its deliveries
+        // are left for a streamer that can sign them, and nothing counts against the destination.
+        if (destination.secretsUnreadable !== null) continue;
         for (const unit of await claim(destination)) start(unit);
       }
     } catch (error) {
@@ -115,6 +119,18 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
         setImmediate(() => void tick());
       }
     }
+  };
+
+  let complainedOfSecrets = 0;
+  const complainOfSecrets = (): void => {
+    const unreadable = destinations.filter((destination) => destination.secretsUnreadable !== null);
+    metrics.unreadableSecrets.set(unreadable.length);
+    if (unreadable.length === 0 || Date.now() - complainedOfSecrets < 60_000) return;
+    complainedOfSecrets = Date.now();
+    logger.error(
+      { destinationIds: unreadable.map((d) => d.id), reason: unreadable[0]?.secretsUnreadable },
+      'webhook secrets this streamer cannot open: their deliveries wait for a streamer with the right DESTINATION_SECRET_KEY, or a rotation',
+    );
   };
 
   const stateOf = (destination: SendingDestination): DestinationState => {
@@ -263,13 +279,6 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     const { destination, deliveries } = unit;
     const settings = destination.settings;
     if (destination.type === 'webhook') {
-      if (destination.secretsUnreadable !== null) {
-        return Promise.resolve({
-          result: { kind: 'error', code: 'secret_unreadable' },
-          durationMs: 0,
-          error: `cannot sign: ${destination.secretsUnreadable}`,
-        });
-      }
       const single = deliveries.length === 1 && unit.batchId === null;
       return options.senders.webhook.send({
         url: settings['url'] as string,

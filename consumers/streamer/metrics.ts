@@ -9,6 +9,7 @@ export interface StreamerMetrics {
   readonly inFlight: Gauge<'destination'>;
   readonly disabled: Counter<'reason'>;
   readonly databaseUp: Gauge;
+  readonly unreadableSecrets: Gauge;
 }
 
 export interface StreamerGauges {
@@ -102,6 +103,11 @@ export function createStreamerMetrics(gauges: StreamerGauges): StreamerMetrics {
     databaseUp: new Gauge({
       name: 'evp_streamer_database_up',
       help: '1 while PostgreSQL answers the streamer, 0 while fan-out is paused for it.',
+      registers,
+    }),
+    unreadableSecrets: new Gauge({
+      name: 'evp_streamer_destinations_secret_unreadable',
+      help: "Active webhook destinations whose signing secret this streamer's key cannot open; their deliveries wait.",
       registers,
     }),
   };

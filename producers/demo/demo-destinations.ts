@@ -31,11 +31,12 @@ export async function ensureDemoDestinations(
     const found = await findDemoDestination(query, organizationId);
     let destination: DemoDestination;
     if (found === undefined) {
+      const id = createDestinationId();
       const row = await insertDestination(query, {
-        id: createDestinationId(),
+        id,
         organization_id: organizationId,
         type: 'webhook',
-        secret: box.seal(createWebhookSecret()),
+        secret: box.seal(createWebhookSecret(), id),
         description: demoDestinationDescription,
         active: true,
         event_types: ['*'],
@@ -113,7 +114,7 @@ export async function readDemoSecrets(query: Query, destination: DemoDestination
   return [row?.secret, row?.previous_secret].flatMap((stored) => {
     if (typeof stored !== 'string') return [];
     try {
-      return [box.open(stored)];
+      return [box.open(stored, destination.id)];
     } catch {
       return [];
     }

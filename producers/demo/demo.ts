@@ -95,7 +95,8 @@ async function startReceiver(
   // Migrated first, so `evp demo` alone works on an empty database too.
   await migratePool(pool, config.databaseSchema, logger);
   const query = queryOf(pool);
-  const box = secretBoxOf(config, logger);
+  // The demo stores its destinations' secrets, so it may make this machine's key.
+  const box = secretBoxOf(config, logger, true);
   const known = new Map<string, { destination: DemoDestination; secrets: readonly string[] }>();
   const port = options.receiverPort ?? 0;
   const advertisedHost = options.receiverHost ?? '127.0.0.1';

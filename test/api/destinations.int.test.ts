@@ -55,7 +55,7 @@ describe('webhook signing secrets at rest', () => {
     const first = await storedSecrets(created.body.id);
     expect(first?.secret).toMatch(new RegExp(`^evpenc1:${testSecretBox.keyId}:`));
     expect(first?.secret).not.toContain(created.body.secret.slice('whsec_'.length));
-    expect(testSecretBox.open(first?.secret as string)).toBe(created.body.secret);
+    expect(testSecretBox.open(first?.secret as string, created.body.id)).toBe(created.body.secret);
 
     const rotated = await call<{ secret: string }>('POST', `/api/v1/destinations/${created.body.id}/rotate-secret`, {});
     const both = await storedSecrets(created.body.id);
@@ -75,29 +75,46 @@ describe('webhook signing secrets at rest', () => {
     await restarted.stop();
     const stored = await storedSecrets(created.body.id);
     expect(stored?.secret).toMatch(/^evpenc1:/);
-    expect(testSecretBox.open(stored?.secret as string)).toBe(created.body.secret);
+    expect(testSecretBox.open(stored?.secret as string, created.body.id)).toBe(created.body.secret);
     expect((await call<{ secret: string }>('GET', `/api/v1/destinations/${created.body.id}/secret`)).body.secret).toBe(created.body.secret);
   });
 
-  it('sealed under another key are refused by name, and a rotation makes a readable one', async () => {
+  it('sealed under another key are refused without naming the keys, and a rotation makes a readable one', async () => {
     const created = await call<{ id: string }>('POST', '/api/v1/destinations', webhook());
     const otherKey = createSecretBox(randomBytes(32));
     await stack.pool.query('update destinations set secret = $2 where id = $1', [
       created.body.id,
-      otherKey.seal('whsec_c2VjcmV0IG9mIGFub3RoZXIga2V5IQ=='),
+      otherKey.seal('whsec_c2VjcmV0IG9mIGFub3RoZXIga2V5IQ==', created.body.id),
     ]);
 
     const refused = await call<{ error: { code: string; message: string } }>('GET', `/api/v1/destinations/${created.body.id}/secret`);
     expect(refused.status).toBe(500);
     expect(refused.body.error.code).toBe('secret_unreadable');
-    expect(refused.body.error.message).toContain(`sealed with key ${otherKey.keyId}`);
-    expect(refused.body.error.message).toContain(`this process has key ${testSecretBox.keyId}`);
+    expect(refused.body.error.message).toMatch(
+      new RegExp(`The signing secret of ${created.body.id} cannot be read by this API \\(request req_.+\\); rotate it`),
+    );
+    // The operator's key ids are for the log, not for the caller.
+    expect(refused.body.error.message).not.toContain(otherKey.keyId);
+    expect(refused.body.error.message).not.toContain(testSecretBox.keyId);
     expect(refused.body.error.message).not.toContain('c2VjcmV0');
 
     const rotated = await call<{ secret: string }>('POST', `/api/v1/destinations/${created.body.id}/rotate-secret`, {});
     const revealed = await call<Record<string, unknown>>('GET', `/api/v1/destinations/${created.body.id}/secret`);
     // The previous secret cannot be opened, so it is not offered.
     expect(revealed.body).toMatchObject({ secret: rotated.body.secret, previous_secret: null, previous_secret_expires_at: null });
+  });
+});
+
+describe('a sealed secret copied to another destination', () => {
+  it('does not open there, so a key to one organization cannot read the secret of another', async () => {
+    const victim = await call<{ id: string; secret: string }>('POST', '/api/v1/destinations', webhook(), await stack.key('org_dst_victim'));
+    const own = await call<{ id: string }>('POST', '/api/v1/destinations', webhook());
+    const stolen = (await storedSecrets(victim.body.id))?.secret;
+    await stack.pool.query('update destinations set secret = $2 where id = $1', [own.body.id, stolen]);
+    const refused = await call<{ error: { code: string } }>('GET', `/api/v1/destinations/${own.body.id}/secret`);
+    expect(refused.status).toBe(500);
+    expect(refused.body.error.code).toBe('secret_unreadable');
+    expect(JSON.stringify(refused.body)).not.toContain(victim.body.secret);
   });
 });
 

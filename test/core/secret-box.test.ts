@@ -8,24 +8,24 @@ const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 describe('secret box', () => {
   it('seals a secret so the stored text does not contain it, differently each time, and opens it again', () => {
-    const sealed = box.seal(secret);
+    const sealed = box.seal(secret, 'dst_1');
     expect(sealed.startsWith(`${sealedPrefix}${box.keyId}:`)).toBe(true);
     expect(sealed).not.toContain(secret.slice(6));
-    expect(box.seal(secret)).not.toBe(sealed);
-    expect(box.open(sealed)).toBe(secret);
+    expect(box.seal(secret, 'dst_1')).not.toBe(sealed);
+    expect(box.open(sealed, 'dst_1')).toBe(secret);
     expect(box.isSealed(sealed)).toBe(true);
   });
 
   it('reads a value stored before sealing as it is', () => {
     expect(box.isSealed(secret)).toBe(false);
-    expect(box.open(secret)).toBe(secret);
+    expect(box.open(secret, 'dst_1')).toBe(secret);
   });
 
   it('names both keys when another key sealed the value', () => {
     const other = createSecretBox(randomBytes(32));
     const error = (() => {
       try {
-        other.open(box.seal(secret));
+        other.open(box.seal(secret, 'dst_1'), 'dst_1');
       } catch (thrown) {
         return thrown as SecretUnreadable;
       }
@@ -33,17 +33,20 @@ describe('secret box', () => {
     })();
     expect(error).toBeInstanceOf(SecretUnreadable);
     expect(error?.code).toBe('EVP_SECRET_UNREADABLE');
+    expect(error?.sealedBy).toBe(box.keyId);
     expect(error?.message).toContain(box.keyId);
     expect(error?.message).toContain(other.keyId);
     expect(error?.message).toContain('DESTINATION_SECRET_KEY');
   });
 
   it('refuses a sealed value that was altered or cut short', () => {
-    const sealed = box.seal(secret);
+    const sealed = box.seal(secret, 'dst_1');
     const last = sealed.at(-2) === 'A' ? 'B' : 'A';
     const altered = `${sealed.slice(0, -2)}${last}${sealed.slice(-1)}`;
-    expect(() => box.open(altered)).toThrow(/altered/);
-    expect(() => box.open(`${sealedPrefix}${box.keyId}:abc`)).toThrow(/cut short/);
+    expect(() => box.open(altered, 'dst_1')).toThrow(/altered/);
+    // Copied to another destination's row, it does not open there.
+    expect(() => box.open(sealed, 'dst_2')).toThrow(/copied from another row/);
+    expect(() => box.open(`${sealedPrefix}${box.keyId}:abc`, 'dst_1')).toThrow(/cut short/);
   });
 
   it('takes a key as base64, base64url or hex, and nothing of another length', () => {

@@ -10,7 +10,7 @@ export interface SendingDestination {
   readonly settings: Readonly<Record<string, unknown>>;
   /** Live signing secrets, current first (the previous one while its grace period lasts). */
   readonly secrets: readonly string[];
-  /** Why the secrets could not be opened (another key sealed them): its attempts fail with this. */
+  /** Why the secrets could not be opened (another key sealed them): its deliveries are not claimed. */
   readonly secretsUnreadable: string | null;
   readonly maxConcurrency: number | null;
   readonly rateLimitPerSecond: number | null;
@@ -47,7 +47,7 @@ export async function loadDestinations(pool: pg.Pool, box: SecretBox): Promise<S
     type: row.type,
     ordering: row.ordering,
     settings: row.settings,
-    ...openSecrets(box, [row.secret, row.previous_secret]),
+    ...openSecrets(box, row.id, [row.secret, row.previous_secret]),
     maxConcurrency: row.max_concurrency,
     rateLimitPerSecond: row.rate_limit_per_second,
     retryScheduleMs: row.retry_schedule_ms,
@@ -58,17 +58,18 @@ export async function loadDestinations(pool: pg.Pool, box: SecretBox): Promise<S
 /** The current secret must open; a previous one that does not is left out (receivers get the current signature). */
 function openSecrets(
   box: SecretBox,
+  owner: string,
   [current, previous]: readonly (string | null)[],
 ): Pick<SendingDestination, 'secrets' | 'secretsUnreadable'> {
   if (current === null || current === undefined) return { secrets: [], secretsUnreadable: null };
   let opened: string;
   try {
-    opened = box.open(current);
+    opened = box.open(current, owner);
   } catch (error) {
     return { secrets: [], secretsUnreadable: (error as Error).message };
   }
   try {
-    return { secrets: previous ? [opened, box.open(previous)] : [opened], secretsUnreadable: null };
+    return { secrets: previous ? [opened, box.open(previous, owner)] : [opened], secretsUnreadable: null };
   } catch {
     return { secrets: [opened], secretsUnreadable: null };
   }

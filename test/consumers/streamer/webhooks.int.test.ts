@@ -211,9 +211,18 @@ describe('streamer webhooks', () => {
     // Already active: enabling again announces nothing. A pause announces nothing either; the
     // resume after it does. Its event shares the partition of any announcement before it, so once
     // its delivery is recorded, every earlier one would be too.
-    await stack.call('PATCH', `/api/v1/destinations/${destination.id}`, { active: true });
-    await stack.call('PATCH', `/api/v1/destinations/${destination.id}`, { active: false });
-    await stack.call('PATCH', `/api/v1/destinations/${destination.id}`, { active: true });
+    const patch = async (active: boolean): Promise<string> => {
+      const response = await fetch(`${stack.api.url}/api/v1/destinations/${destination.id}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${stack.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ active }),
+      });
+      expect(response.status).toBe(200);
+      return response.headers.get('request-id') ?? '';
+    };
+    const again = await patch(true);
+    await patch(false);
+    const resumed = await patch(true);
     await stack.settled(watching.id, 3);
     expect(await countDeliveries(stack.pool, watching.id)).toBe(3);
     expect(watcher.accepted().map((request) => (request.json as { type: string }).type)).toEqual([
@@ -221,37 +230,44 @@ describe('streamer webhooks', () => {
       'destination.enabled',
       'destination.enabled',
     ]);
-    expect(watcher.accepted()[2]?.json).toMatchObject({ previous_attributes: { active: false } });
+    expect(watcher.accepted()[2]?.json).toMatchObject({ request_id: resumed, previous_attributes: { active: false } });
+    expect(watcher.accepted().map((request) => (request.json as { request_id: string | null }).request_id)).not.toContain(again);
   });
 
-  it('a secret sealed under another key fails its attempts with that reason and sends nothing; after a rotation it is delivered', async () => {
+  it('a secret sealed under another key is not claimed: nothing is attempted or sent, the streamer says so, and after a rotation it is delivered', async () => {
     const hook = await receiver();
     const destination = await stack.createDestination({ type: 'webhook', event_types: ['invoice.cancelled'], webhook: { url: hook.url } });
     const otherKey = createSecretBox(randomBytes(32));
     await stack.pool.query('update destinations set secret = $2 where id = $1', [
       destination.id,
-      otherKey.seal('whsec_c2VjcmV0IG9mIGFub3RoZXIga2V5IQ=='),
+      otherKey.seal('whsec_c2VjcmV0IG9mIGFub3RoZXIga2V5IQ==', destination.id),
     ]);
     await stack.publish('invoice.cancelled', 'inv_sealed_elsewhere');
+    await stack.settled(destination.id, 1, 'pending');
 
-    const attempt = await waitFor(
-      () =>
-        stack.pool.query<{ error: string }>(
-          'select a.error from delivery_attempts a join deliveries d on d.id = a.delivery_id where d.destination_id = $1',
-          [destination.id],
-        ),
-      (result) => result.rows.length > 0,
-      60_000,
-      'a failed attempt',
+    const metric = () =>
+      fetch(`http://127.0.0.1:${stack.streamer?.port ?? 0}/metrics`)
+        .then((response) => response.text())
+        .then((text) => /^evp_streamer_destinations_secret_unreadable (\d+)$/m.exec(text)?.[1]);
+    await waitFor(metric, (value) => value === '1', 60_000, 'the unreadable secret in the metrics');
+    // Several claim rounds have passed since (the workers poll every 100 ms and the metric is set
+    // after each read of the destinations): the delivery was left alone, not failed or disabled.
+    await waitFor(metric, (value) => value === '1', 60_000, 'the metric again');
+    const row = await stack.pool.query<{ status: string; times_attempted: number }>(
+      'select status, times_attempted from deliveries where destination_id = $1',
+      [destination.id],
     );
-    expect(attempt.rows[0]?.error).toContain(`cannot sign: the secret was sealed with key ${otherKey.keyId}`);
+    expect(row.rows).toEqual([{ status: 'pending', times_attempted: 0 }]);
     expect(hook.received).toHaveLength(0);
+    const health = await stack.call<{ active: boolean; failing_since: string | null }>('GET', `/api/v1/destinations/${destination.id}`);
+    expect(health.body).toMatchObject({ active: true, failing_since: null });
 
     const rotated = await stack.call<{ secret: string }>('POST', `/api/v1/destinations/${destination.id}/rotate-secret`, {});
     hook.secret = rotated.body.secret;
     await stack.settled(destination.id, 1);
     expect(hook.received).toHaveLength(1);
     expect(hook.accepted()[0]?.verified).toBe(true);
+    await waitFor(metric, (value) => value === '0', 60_000, 'the metric to clear');
   });
 
   it('per_entity ordering holds an entity back until its earlier event succeeded, across retries', async () => {

@@ -89,7 +89,8 @@ describe('evp demo', () => {
       expect(row.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/webhooks$/);
       expect(row.event_types).toEqual(['*']);
       // Sealed under the key the tests give every process (DESTINATION_SECRET_KEY).
-      expect(testSecretBox.open(row.secret)).toMatch(/^whsec_/);
+      expect(row.secret).toMatch(new RegExp(`^evpenc1:${testSecretBox.keyId}:`));
+      expect(testSecretBox.open(row.secret, row.id)).toMatch(/^whsec_/);
     }
 
     // A second run reuses them, pointed at its own receiver.
