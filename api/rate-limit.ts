@@ -93,9 +93,10 @@ export async function createRateLimits(
   return {
     async authenticate(request, reply) {
       if (checkIp === undefined) return auth.authenticate(request);
-      // Look without counting: only failures count.
+      // Look without counting: only failures count. An address that used up its failures is refused
+      // before its key is looked at, so the next guess is never checked, right or wrong.
       const before = await checkIp(request, { increment: false });
-      if (!before.isAllowed && before.isExceeded) throw refuseIp(reply, before.ttl);
+      if (!before.isAllowed && before.remaining === 0) throw refuseIp(reply, before.ttl);
       try {
         return await auth.authenticate(request);
       } catch (error) {
