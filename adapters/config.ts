@@ -110,7 +110,7 @@ export interface Config {
   /**
    * The key webhook signing secrets are sealed with at rest: 32 bytes in base64 or hex, the same
    * for every API and streamer process. @defaultValue the key in `<EVP_DATA_DIR>/destination-secret.key`,
-   * made on first use (`DESTINATION_SECRET_KEY`)
+   * made by the API, `evp start`, `evp demo` or `evp secret-key ensure` (`DESTINATION_SECRET_KEY`)
    */
   readonly destinationSecretKey: string | undefined;
   /** pino level. @defaultValue `info` (`LOG_LEVEL`) */

@@ -11,6 +11,11 @@ export function secretKeyFile(dataDir: string): string {
   return path.join(dataDir, 'destination-secret.key');
 }
 
+/** A box, and the key file when this process has just made it. */
+export interface LoadedSecretBox extends SecretBox {
+  readonly madeFile?: string;
+}
+
 export interface SecretKeyOptions {
   readonly key: Buffer | undefined;
   readonly dataDir: string;
@@ -27,20 +32,21 @@ export interface SecretKeyOptions {
  * under the key in `<EVP_DATA_DIR>/destination-secret.key` (mode 0600). Processes on several
  * machines must be given the same DESTINATION_SECRET_KEY.
  */
-export function loadSecretBox(options: SecretKeyOptions): SecretBox {
+export function loadSecretBox(options: SecretKeyOptions): LoadedSecretBox {
   if (options.key) return createSecretBox(options.key);
   const file = secretKeyFile(options.dataDir);
+  let made = false;
   if (!fs.existsSync(file)) {
     if (!options.create) {
       throw new ConfigError(
         `No key for webhook secrets: set DESTINATION_SECRET_KEY to the key the API uses, or on the API's machine start \`evp api\` (or \`evp secret-key ensure\`) first, which makes ${file}`,
       );
     }
-    makeKeyFile(file, options.logger);
+    made = makeKeyFile(file, options.logger);
   }
   const key = parseSecretKey(fs.readFileSync(file, 'utf8'));
   if (!key) throw new ConfigError(`${file} does not hold a key of 32 bytes in base64 or hex; restore it, or set DESTINATION_SECRET_KEY`);
-  return createSecretBox(key);
+  return made ? { ...createSecretBox(key), madeFile: file } : createSecretBox(key);
 }
 
 /**
@@ -48,22 +54,24 @@ export function loadSecretBox(options: SecretKeyOptions): SecretBox {
  * service is pid 1), then linked: a process starting at the same moment sees either no file or
  * the whole key, and the first link wins.
  */
-function makeKeyFile(file: string, logger: Logger): void {
+function makeKeyFile(file: string, logger: Logger): boolean {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const draft = `${file}.${randomUUID()}.tmp`;
   fs.writeFileSync(draft, `${createSecretKey()}\n`, { mode: 0o600, flag: 'wx' });
   try {
     fs.linkSync(draft, file);
     logger.info({ file }, 'made a key for webhook secrets at rest; give every other machine its content as DESTINATION_SECRET_KEY');
+    return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return false;
   } finally {
     fs.rmSync(draft, { force: true });
   }
 }
 
 /** The box of `evp api`, `evp streamer` and `evp demo`: DESTINATION_SECRET_KEY, else this machine's key file. */
-export function secretBoxOf(config: Config, logger: Logger, create: boolean): SecretBox {
+export function secretBoxOf(config: Config, logger: Logger, create: boolean): LoadedSecretBox {
   const given = config.destinationSecretKey;
   return loadSecretBox({ key: given === undefined ? undefined : parseSecretKey(given), dataDir: config.stack.dataDir, logger, create });
 }

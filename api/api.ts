@@ -9,8 +9,9 @@ import { createHighWatermarks } from './high-watermarks.js';
 import type { ApiContext, ApiInstance } from './context.js';
 import { createApiMetrics } from './metrics.js';
 import { apiDefaults, type ApiOptions } from './options.js';
-import { queryOf } from './sql/query.js';
-import { sealStoredSecrets } from './sql/seal-secrets.js';
+import { queryOf, type Query } from './sql/query.js';
+import { sealStoredSecrets, sealedKeyIds } from './sql/seal-secrets.js';
+import { ConfigError } from '../adapters/errors.js';
 import { createFeeds } from './stream/org-feed.js';
 
 export interface Api {
@@ -100,6 +101,7 @@ export async function startApi(options: ApiOptions): Promise<Api> {
   const migrator = createPool({ url: options.databaseUrl, schema: options.databaseSchema, max: 1, applicationName: 'evp-api', logger });
   try {
     await migratePool(migrator, options.databaseSchema, logger);
+    await checkSecretKey(queryOf(migrator), options, logger);
     const sealed = await sealStoredSecrets(queryOf(migrator), options.secretBox);
     if (sealed > 0) logger.info({ destinations: sealed, keyId: options.secretBox.keyId }, 'webhook secrets stored in plain text sealed');
   } finally {
@@ -124,4 +126,27 @@ export async function startApi(options: ApiOptions): Promise<Api> {
       logger.info('events API stopped');
     },
   };
+}
+
+/**
+ * Secrets sealed under another key cannot be opened here. With a key made just now and none of
+ * the stored secrets under it, the key the deployment uses is missing: refuse, rather than seal
+ * new secrets under a key no streamer has. Otherwise say which destinations cannot be read.
+ */
+async function checkSecretKey(query: Query, options: ApiOptions, logger: ApiOptions['logger']): Promise<void> {
+  const keys = await sealedKeyIds(query);
+  const ours = options.secretBox.keyId;
+  const others = [...keys].filter(([id]) => id !== ours);
+  if (others.length === 0) return;
+  const described = others.map(([id, n]) => `${n} under key ${id}`).join(', ');
+  if (options.secretKeyMadeNow && !keys.has(ours)) {
+    throw new ConfigError(
+      `The stored webhook secrets are sealed with another key (${described}) and this API has just made key ${ours}: set DESTINATION_SECRET_KEY to the deployment's key (or restore its key file). If that key is lost, run \`evp secret-key ensure\` to keep a new one, start again, and rotate each destination's secret.`,
+      { secretKeyMismatch: true },
+    );
+  }
+  logger.error(
+    { keyId: ours, others: Object.fromEntries(others) },
+    `webhook secrets sealed with other keys (${described}) cannot be read by this API until they are rotated`,
+  );
 }

@@ -25,6 +25,11 @@ export interface ApiOptions {
   readonly stream?: Partial<StreamSettings>;
   /** Seals webhook signing secrets at rest; the streamers must open them with the same key. (`evp api`: `DESTINATION_SECRET_KEY`, else `<EVP_DATA_DIR>/destination-secret.key`) */
   readonly secretBox: SecretBox;
+  /**
+   * The key was made just now (no DESTINATION_SECRET_KEY, no key file): the API refuses to start
+   * if the stored secrets were sealed under other keys only, rather than seal new ones apart.
+   */
+  readonly secretKeyMadeNow?: boolean;
   /** Hosts webhooks may reach over http or at internal addresses. @defaultValue none (`DESTINATION_ALLOWED_HOSTS`) */
   readonly allowedHosts?: readonly string[];
   /** Days the event log keeps an event; 0 keeps all. @defaultValue 90 (`EVENT_RETENTION_DAYS`) */

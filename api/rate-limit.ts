@@ -98,7 +98,13 @@ export async function createRateLimits(
       const before = await checkIp(request, { increment: false });
       if (!before.isAllowed && before.remaining === 0) throw refuseIp(reply, before.ttl);
       try {
-        return await auth.authenticate(request);
+        const identity = await auth.authenticate(request);
+        // Guesses sent at once all pass the look above; one that hits after the others used up the
+        // failures is answered like them. (Checks are not held back: a client's own burst of good
+        // requests must not be refused for failures it has not made.)
+        const after = await checkIp(request, { increment: false });
+        if (!after.isAllowed && after.remaining === 0) throw refuseIp(reply, after.ttl);
+        return identity;
       } catch (error) {
         if (!(error instanceof ApiError) || error.statusCode !== 401) throw error;
         const after = await checkIp(request);

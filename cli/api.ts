@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { secretBoxOf } from '../adapters/secret-key.js';
+import fs from 'node:fs';
+import { secretBoxOf, secretKeyFile } from '../adapters/secret-key.js';
 import { startApi } from '../api/index.js';
 import { createPublisher } from '../producers/index.js';
 import { databaseUrl } from '../stack/index.js';
@@ -18,6 +19,9 @@ export function apiCommand(): Command {
       const stopRequested = untilSignal(logger);
       // The API's own events (destination.enabled) go out as source `api`, like any service's.
       const publisher = createPublisher(config, { service: 'api', logger });
+      const box = secretBoxOf(config, logger, true);
+      // Made just now by this process, or by `evp start` for it.
+      const madeNow = box.madeFile !== undefined || process.env['EVP_SECRET_KEY_MADE_NOW'] === '1';
       const api = await startApi({
         databaseUrl: await databaseUrl(config, logger),
         databaseSchema: config.databaseSchema,
@@ -29,10 +33,17 @@ export function apiCommand(): Command {
         allowedHosts: config.destinationAllowedHosts,
         eventRetentionDays: config.eventRetentionDays,
         fileRoot: config.destinationFileRoot,
-        secretBox: secretBoxOf(config, logger, true),
+        secretBox: box,
+        secretKeyMadeNow: madeNow,
         rateLimit: config.apiRateLimit,
         trustProxy: config.apiTrustProxy,
         publishEvent: (type, event) => publisher.publishUntyped(type, event),
+      }).catch(async (error: unknown) => {
+        await publisher.close();
+        // A key that seals nothing of this deployment's is not kept: the next start refuses too.
+        if (madeNow && (error as { secretKeyMismatch?: boolean }).secretKeyMismatch)
+          fs.rmSync(secretKeyFile(config.stack.dataDir), { force: true });
+        throw error;
       });
       await stopRequested;
       await api.stop();

@@ -51,10 +51,15 @@ export function startCommand(): Command {
 
       const prepared = await preparePipeline(config, logger, options.registryStorage);
       // Made here, before the services start, so the API and the streamers read one key.
-      if (wanted.has('api') || wanted.has('streamer') || options.demo) secretBoxOf(config, logger, true);
+      const madeKey = wanted.has('api') || wanted.has('streamer') || options.demo ? secretBoxOf(config, logger, true).madeFile : undefined;
       const allowed = new Set(config.destinationAllowedHosts);
       if (options.demo) allowed.add('127.0.0.1'); // the demo's receiver is local
-      const env = { ...process.env, DESTINATION_ALLOWED_HOSTS: [...allowed].join(',') };
+      const env = {
+        ...process.env,
+        DESTINATION_ALLOWED_HOSTS: [...allowed].join(','),
+        // The API checks a key made just now against the stored secrets (and drops it if they were sealed with another).
+        ...(madeKey === undefined ? {} : { EVP_SECRET_KEY_MADE_NOW: '1' }),
+      };
       const base = (port: number) => `http://127.0.0.1:${port}`;
       const specs: ServiceSpec[] = [];
       if (wanted.has('materializer'))

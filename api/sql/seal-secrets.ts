@@ -1,6 +1,15 @@
 import { sealedPrefix, type SecretBox } from '../../core/secret-box.js';
 import type { Query } from './query.js';
 
+/** How many destinations' current secrets each key sealed, by key id. */
+export async function sealedKeyIds(query: Query): Promise<Map<string, number>> {
+  const { rows } = await query<{ key_id: string; n: number }>(
+    `select split_part(secret, ':', 2) as key_id, count(*)::int as n from destinations
+      where secret like '${sealedPrefix}%' and deleted_at is null group by 1`,
+  );
+  return new Map(rows.map((row) => [row.key_id, row.n]));
+}
+
 /**
  * Seals the signing secrets stored before secrets were sealed at rest. Each row is changed only
  * if it still holds what was read, so a rotation at the same moment is not undone. Returns how

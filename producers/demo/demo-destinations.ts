@@ -52,8 +52,9 @@ export async function ensureDemoDestinations(
     } else if (found.settings['url'] !== url || found.disabled_at !== null) {
       await updateDestination(query, organizationId, found.id, {
         description: found.description,
-        // Re-enable one the streamer disabled (the receiver was away too long); a paused one stays paused.
-        active: found.disabled_at !== null ? true : found.active,
+        // Re-enable one the streamer disabled (the receiver was away too long); otherwise keep what
+        // the row holds when it is written (a paused one stays paused, a disable meanwhile stands).
+        active: found.disabled_at !== null ? true : null,
         event_types: found.event_types,
         severities: found.severities,
         entity_types: found.entity_types,

@@ -44,7 +44,7 @@ describe('the key for webhook secrets at rest', () => {
     expect(fs.existsSync(secretKeyFile(dataDir))).toBe(false);
   });
 
-  it('is the same for processes that start at once, whatever their pids', { timeout: 60_000 }, async () => {
+  it('is the same for processes that start at once', { timeout: 60_000 }, async () => {
     const dataDir = path.join(root, 'racing');
     const script = `
       const { loadSecretBox } = await import(${JSON.stringify(path.resolve('adapters/secret-key.ts'))});

@@ -105,6 +105,23 @@ describe('webhook signing secrets at rest', () => {
   });
 });
 
+describe('an API whose key was made just now', () => {
+  it('refuses to start when the stored secrets were sealed with other keys only, naming them', async () => {
+    await call('POST', '/api/v1/destinations', webhook());
+    const fresh = createSecretBox(randomBytes(32));
+    const refused = await startTestApi(ctx, stack.schema, { secretBox: fresh, secretKeyMadeNow: true }).then(
+      () => undefined,
+      (error: unknown) => error as Error & { code: string },
+    );
+    expect(refused?.code).toBe('EVP_CONFIG_INVALID');
+    expect(refused?.message).toContain(`under key ${testSecretBox.keyId}`);
+    expect(refused?.message).toContain(`this API has just made key ${fresh.keyId}: set DESTINATION_SECRET_KEY`);
+    // A key that was there before (a file kept on purpose) starts, and says what it cannot read.
+    const kept = await startTestApi(ctx, stack.schema, { secretBox: fresh });
+    await kept.stop();
+  });
+});
+
 describe('a sealed secret copied to another destination', () => {
   it('does not open there, so a key to one organization cannot read the secret of another', async () => {
     const victim = await call<{ id: string; secret: string }>('POST', '/api/v1/destinations', webhook(), await stack.key('org_dst_victim'));
