@@ -41,6 +41,12 @@ export function refuseTwoCursors(query: {
   }
 }
 
+/** The list's cursor (`starting_after` or `ending_before`, whichever was given) names nothing it holds. */
+export function unknownCursor(query: { readonly starting_after?: string | undefined }, mustBe: string): ApiError {
+  const param = query.starting_after !== undefined ? 'starting_after' : 'ending_before';
+  return invalidParameter(param, `${param} must be ${mustBe}.`, 'cursor_unknown');
+}
+
 export function resourceMissing(message: string, param?: string): ApiError {
   return new ApiError(404, 'invalid_request_error', 'resource_missing', message, param);
 }

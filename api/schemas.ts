@@ -176,7 +176,8 @@ export const HistoryItem = Type.Object({
   changes: Type.Array(Change, { description: 'What this event changed: each attribute with its previous and new value.' }),
 });
 
-export const Entity = Type.Object({
+/** What an entity and its summary in a list both say, in this order. */
+const entityState = {
   object: Type.Literal('entity'),
   organization_id: Type.String(),
   entity_type: Type.String(),
@@ -184,10 +185,13 @@ export const Entity = Type.Object({
   data: AnyObject,
   deleted: Type.Boolean({ description: 'A delete event was the last; data is the state it deleted.' }),
   version: Type.Integer({ description: 'How many of its events have been stored.' }),
-  last_event: Nullable(Event),
+};
+const entityTimes = {
   created_at: Type.String({ format: 'date-time', description: 'When the store first saw the entity.' }),
   updated_at: Type.String({ format: 'date-time' }),
-});
+};
+
+export const Entity = Type.Object({ ...entityState, last_event: Nullable(Event), ...entityTimes });
 
 export const EntityParams = Type.Object({
   entity_type: Type.String({ minLength: 1, maxLength: 200 }),
@@ -196,17 +200,10 @@ export const EntityParams = Type.Object({
 export type EntityParams = Static<typeof EntityParams>;
 
 export const EntitySummary = Type.Object({
-  object: Type.Literal('entity'),
-  organization_id: Type.String(),
-  entity_type: Type.String(),
-  entity_id: Type.String(),
-  data: AnyObject,
-  deleted: Type.Boolean({ description: 'A delete event was the last; data is the state it deleted.' }),
-  version: Type.Integer({ description: 'How many of its events have been stored.' }),
+  ...entityState,
   last_event_id: Type.String(),
   last_event_type: Type.String(),
-  created_at: Type.String({ format: 'date-time', description: 'When the store first saw the entity.' }),
-  updated_at: Type.String({ format: 'date-time' }),
+  ...entityTimes,
 });
 
 export const ListEntitiesQuery = Type.Object(

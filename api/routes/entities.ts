@@ -1,5 +1,5 @@
 import type { ApiContext, ApiInstance } from '../context.js';
-import { invalidParameter, refuseTwoCursors, resourceMissing } from '../errors.js';
+import { invalidParameter, refuseTwoCursors, resourceMissing, unknownCursor } from '../errors.js';
 import { changesOf, toEventObject } from '../event-object.js';
 import {
   Entity,
@@ -52,10 +52,7 @@ export function entityRoutes(app: ApiInstance, ctx: ApiContext): void {
         startingAfter,
         endingBefore,
       });
-      if (page === 'cursor_missing') {
-        const param = startingAfter !== undefined ? 'starting_after' : 'ending_before';
-        throw invalidParameter(param, `${param} must be the id of a ${entityType} of your organization.`, 'cursor_unknown');
-      }
+      if (page === 'cursor_missing') throw unknownCursor(request.query, `the id of a ${entityType} of your organization`);
       return {
         object: 'list' as const,
         url: '/api/v1/entities',
@@ -138,10 +135,7 @@ export function entityRoutes(app: ApiInstance, ctx: ApiContext): void {
         startingAfter,
         endingBefore,
       });
-      if (page === 'cursor_missing') {
-        const param = startingAfter !== undefined ? 'starting_after' : 'ending_before';
-        throw invalidParameter(param, `${param} must be an event of ${entityType} ${entityId}.`, 'cursor_unknown');
-      }
+      if (page === 'cursor_missing') throw unknownCursor(request.query, `an event of ${entityType} ${entityId}`);
       // No events: either no such entity, or retention dropped its events and kept its state.
       if (page.rows.length === 0 && startingAfter === undefined && endingBefore === undefined) {
         if ((await getEntity(ctx.query, request.organizationId, entityType, entityId)) === undefined) {
