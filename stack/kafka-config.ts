@@ -65,7 +65,14 @@ export function renderLog4jProperties(logFile: string): string {
   ].join('\n');
 }
 
-/** A KRaft cluster id: 16 random bytes in unpadded base64url (what `kafka-storage random-uuid` prints). */
+/**
+ * A KRaft cluster id: 16 random bytes in unpadded base64url (what `kafka-storage random-uuid`
+ * prints). Never one that starts with "-": the storage tool would read it as an option (Kafka's own
+ * Uuid.randomUuid draws again for the same reason).
+ */
 export function createClusterId(): string {
-  return Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64url');
+  for (;;) {
+    const id = Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
