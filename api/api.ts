@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { createPool } from '../adapters/database.js';
+import { createPool, inTransaction } from '../adapters/database.js';
 import { migratePool } from '../adapters/migrate.js';
 import { createRegistryClient } from '../adapters/registry.js';
 import { readCatalogue } from '../schemas/catalogue.js';
@@ -13,6 +13,7 @@ import { queryOf, type Query } from './sql/query.js';
 import { sealStoredSecrets, sealedKeyIds } from './sql/seal-secrets.js';
 import { ConfigError } from '../adapters/errors.js';
 import { createFeeds } from './stream/org-feed.js';
+import { createStreamSlots } from './stream/stream-slots.js';
 
 export interface Api {
   readonly port: number;
@@ -42,6 +43,14 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
   const announcing = new Set<Promise<unknown>>();
   const context: ApiContext = {
     query,
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        return await inTransaction(client, () => work((text, values) => client.query(text, values as unknown[])));
+      } finally {
+        client.release();
+      }
+    },
     catalogue: {
       entries,
       types: Object.keys(entries),
@@ -59,7 +68,14 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
     feeds,
     metrics: createApiMetrics(() => feeds.size),
     stream,
+    streamSlots: createStreamSlots({ ...apiDefaults.streamLimits, ...options.streamLimits }),
     allowedHosts: new Set((options.allowedHosts ?? []).map((host) => host.toLowerCase())),
+    kafkaBrokerPolicy: {
+      ownBrokers: options.kafkaBrokers ?? [],
+      allowedBrokers: (options.allowedKafkaBrokers ?? []).map((broker) => broker.toLowerCase()),
+      topicPrefix: options.topicPrefix,
+    },
+    maxDestinationsPerOrg: options.maxDestinationsPerOrg ?? apiDefaults.maxDestinationsPerOrg,
     eventRetentionDays: options.eventRetentionDays ?? 90,
     fileRoot: options.fileRoot,
     secretBox: options.secretBox,
@@ -79,6 +95,7 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
     consoleDir: options.consoleDir,
     rateLimit: options.rateLimit,
     trustProxy: options.trustProxy,
+    timeouts: options.timeouts ?? apiDefaults.timeouts,
   });
   return {
     app,

@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '../adapters/logger.js';
 import type { ApiContext, ApiInstance } from './context.js';
 import type { ApiKeyIdentity } from './sql/find-api-key.js';
 import { consoleRoutes } from './console.js';
-import { ApiError, handleError } from './errors.js';
+import { ApiError, frameworkError, handleError, writeClientError } from './errors.js';
 import { createRateLimits, type RateLimitSettings } from './rate-limit.js';
+import { nonCanonicalTarget, normalizeTarget } from './request-target.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { destinationRoutes } from './routes/destinations.js';
@@ -19,6 +20,7 @@ import { organizationRoutes } from './routes/organization.js';
 import { schemaRoutes } from './routes/schemas.js';
 import { statsRoutes } from './routes/stats.js';
 import { streamRoutes } from './routes/stream.js';
+import { addRequestKeywords } from './schemas.js';
 
 export interface BuildApiOptions {
   readonly context: ApiContext;
@@ -31,13 +33,28 @@ export interface BuildApiOptions {
   readonly rateLimit?: RateLimitSettings | undefined;
   /** Proxies believed about the client's address, which the failed-login limit counts by. @defaultValue false */
   readonly trustProxy?: boolean | number | readonly string[] | undefined;
+  /** How long a client may take to send its request headers, then the whole request, in ms. @defaultValue 10,000 and 30,000 */
+  readonly timeouts?: { readonly headersMs: number; readonly requestMs: number } | undefined;
 }
 
 /**
- * Builds the Events API without listening (tests inject requests; cli/api.ts listens). Under
- * /api/v1 every request needs a Bearer key, checked before its parameters, and is scoped to the
- * key's organization; given a rate limit, it counts against its key (a failed one against the
- * client IP). /openapi.json, /docs, /healthz and /metrics are open and never limited.
+ * Routes made by plugins, which cannot carry a route's `config`: the API docs and the console's
+ * files. They are public; every other route is public only if it says so (`config.public`).
+ */
+const pluginPublicPrefixes = ['/docs', '/console'];
+
+/** The longest raw path parameter the router takes (an entity id of 500 characters, percent-encoded); past it, 414. */
+const maxParamLength = 2048;
+
+/**
+ * Builds the Events API without listening (tests inject requests; cli/api.ts listens). Every
+ * route needs a Bearer key, checked before its parameters, and is scoped to the key's
+ * organization, unless the route itself says it is public (/openapi.json, /docs, /healthz,
+ * /metrics and the console's files, none of them under /api/). The check belongs to the route
+ * the router matched, never to the raw URL; a target is brought to normal form before routing
+ * (percent-encoded letters and digits decoded), and one that cannot be (dot segments, `//`, an
+ * absolute URL) is refused. Given a rate limit, a request counts against
+ * its key (a failed one against the client IP); public routes are never limited.
  */
 export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
   const { context } = options;
@@ -50,10 +67,36 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
     genReqId: () => `req_${randomBytes(12).toString('base64url')}`,
     requestIdHeader: false,
     trustProxy: fastifyTrustProxy(options.trustProxy),
+    routerOptions: { maxParamLength },
+    // A client that sends its headers or body slowly holds a connection; past these it gets a 408.
+    requestTimeout: options.timeouts?.requestMs ?? 30_000,
+    http: {
+      headersTimeout: Math.min(options.timeouts?.headersMs ?? 10_000, options.timeouts?.requestMs ?? 30_000),
+      // Node checks the two timeouts this often (30 s by default, which would stretch a 10 s limit to 40).
+      connectionsCheckingInterval: 1_000,
+    },
+    // The framework's own refusals (a bad URL, a path parameter too long, a header too large, a
+    // timeout) answer in the API's error shape too.
+    // `/api/v%31/a%7Eb` is `/api/v1/a~b`: routed, authenticated and logged as one (request-target.ts).
+    rewriteUrl: (request) => normalizeTarget(request.url ?? '/'),
+    frameworkErrors: frameworkError,
+    clientErrorHandler: writeClientError,
     // The schemas decide: unknown parameters are errors (not silently dropped), a single value
-    // becomes a one-item list where a list is expected, defaults fill in.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    // becomes a one-item list where a list is expected, defaults fill in. addRequestKeywords adds
+    // `finite`, which refuses the Infinity that coercion makes of `?limit=Infinity`.
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
+      plugins: [addRequestKeywords],
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onRoute', (route) => {
+    const isPublic =
+      route.config?.public === true || pluginPublicPrefixes.some((prefix) => route.url === prefix || route.url.startsWith(`${prefix}/`));
+    if (isPublic && route.url.startsWith('/api/')) throw new Error(`${String(route.method)} ${route.url}: nothing under /api/ is public`);
+    route.config = { ...route.config, public: isPublic };
+    if (!isPublic) route.onRequest = [...hooksOf(route.onRequest), authenticate];
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -71,27 +114,37 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
 
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler((request, reply) => {
+  app.setNotFoundHandler(async (request, reply) => {
+    // No route holds data here, but a key is asked for (and counted) under /api/ all the same, so
+    // a client without one learns nothing from this path, and a key's requests count wherever they go.
+    if (request.url.startsWith('/api/')) await authenticate(request, reply);
     const error = new ApiError(
       404,
       'invalid_request_error',
       'resource_missing',
       `Unrecognized request URL (${request.method} ${request.url.split('?')[0]}); see /docs.`,
     );
-    void reply.code(404).send(error.toJSON());
+    return reply.code(404).send(error.toJSON());
   });
   app.decorateRequest('organizationId', '');
   // Set by the auth hook before any /api/v1 handler reads it.
   app.decorateRequest('apiKey', null as unknown as ApiKeyIdentity);
   const limits = await createRateLimits(app, context.auth, options.rateLimit);
 
+  // Runs before every route's own hooks, and for requests no route matched.
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('request-id', request.id);
-    if (!request.url.startsWith('/api/v1/')) return;
+    const problem = nonCanonicalTarget(request.url);
+    if (problem !== undefined) {
+      throw new ApiError(400, 'invalid_request_error', 'url_not_canonical', `The request target is refused: ${problem}.`);
+    }
+  });
+  // Added to every route that is not public (onRoute above), so it runs for that route whatever URL reached it.
+  async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     request.apiKey = await limits.authenticate(request, reply);
     request.organizationId = request.apiKey.organizationId;
     await limits.countKey(request, reply);
-  });
+  }
   app.addHook('onResponse', async (request, reply) => {
     if (request.routeOptions.url === '/api/v1/events/stream') return;
     context.metrics.requestSeconds.observe(
@@ -112,8 +165,8 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
   schemaRoutes(app, context);
   await consoleRoutes(app, options.consoleDir);
 
-  app.get('/openapi.json', { schema: { hide: true } }, (_request, reply) => reply.send(app.swagger()));
-  app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, (_request, reply) => reply.send(app.swagger()));
+  app.get('/healthz', { schema: { hide: true }, config: { public: true } }, async (_request, reply) => {
     try {
       await options.checkDatabase();
       return { ok: true, database: 'up' };
@@ -121,10 +174,15 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
       return reply.code(503).send({ ok: false, database: 'unreachable' });
     }
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/metrics', { schema: { hide: true }, config: { public: true } }, async (_request, reply) => {
     return reply.type(context.metrics.registry.contentType).send(await context.metrics.registry.metrics());
   });
   return app;
+}
+
+function hooksOf<T>(hooks: T | T[] | undefined): T[] {
+  if (hooks === undefined) return [];
+  return Array.isArray(hooks) ? hooks : [hooks];
 }
 
 /** Fastify's form of a trust-proxy setting: a count of hops becomes the function that trusts that many. */

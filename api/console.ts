@@ -14,11 +14,11 @@ export const defaultConsoleDir = path.join(projectRoot(), 'dist', 'console');
  * shows at the next load. A strict Content-Security-Policy keeps the page to this origin.
  */
 export async function consoleRoutes(app: ApiInstance, consoleDir: string = defaultConsoleDir): Promise<void> {
-  app.get('/', { schema: { hide: true } }, (_request, reply) => reply.redirect('/console/'));
-  app.get('/console', { schema: { hide: true } }, (_request, reply) => reply.redirect('/console/'));
+  app.get('/', { schema: { hide: true }, config: { public: true } }, (_request, reply) => reply.redirect('/console/'));
+  app.get('/console', { schema: { hide: true }, config: { public: true } }, (_request, reply) => reply.redirect('/console/'));
 
   if (!fs.existsSync(path.join(consoleDir, 'index.html'))) {
-    app.get('/console/*', { schema: { hide: true } }, (request, reply) => {
+    app.get('/console/*', { schema: { hide: true }, config: { public: true } }, (request, reply) => {
       const error = new ApiError(
         404,
         'invalid_request_error',

@@ -4,6 +4,7 @@ import type { RegistryClient } from '../adapters/registry.js';
 import type { EventInput } from '../core/build-event.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { CatalogueEntry } from '../schemas/catalogue.js';
+import type { KafkaBrokerPolicy } from '../core/kafka-broker-rules.js';
 import type { Authenticator } from './auth.js';
 import type { ApiKeyIdentity } from './sql/find-api-key.js';
 import type { HighWatermarks } from './high-watermarks.js';
@@ -11,10 +12,13 @@ import type { FilterCatalogue } from './event-filter.js';
 import type { ApiMetrics } from './metrics.js';
 import type { Query } from './sql/query.js';
 import type { Feeds } from './stream/org-feed.js';
+import type { StreamSlots } from './stream/stream-slots.js';
 
 /** What the routes share: built once by buildApi, passed to each route plugin. */
 export interface ApiContext {
   readonly query: Query;
+  /** Runs `work` in one transaction on one connection, for a check that must hold until the write commits. */
+  readonly transaction: <T>(work: (query: Query) => Promise<T>) => Promise<T>;
   readonly catalogue: FilterCatalogue & { readonly entries: Readonly<Record<string, CatalogueEntry>> };
   readonly registry: Pick<RegistryClient, 'latest' | 'versions' | 'schemaByVersion' | 'subjectCompatibility' | 'globalCompatibility'>;
   /** Kafka's high watermarks for consumer lag; undefined when the API was given no brokers. */
@@ -24,11 +28,17 @@ export interface ApiContext {
   readonly feeds: Feeds;
   readonly metrics: ApiMetrics;
   readonly stream: StreamSettings;
+  /** Open live tails, capped per key, organization and client address. */
+  readonly streamSlots: StreamSlots;
   /** Hosts webhooks may reach over http or at internal addresses (DESTINATION_ALLOWED_HOSTS). */
   readonly allowedHosts: ReadonlySet<string>;
+  /** Which Kafka brokers destinations may write to: not the pipeline's own nor internal ones, unless DESTINATION_ALLOWED_KAFKA_BROKERS lists them. */
+  readonly kafkaBrokerPolicy: KafkaBrokerPolicy;
+  /** Destinations one organization may have (API_MAX_DESTINATIONS_PER_ORG); 0: no limit. */
+  readonly maxDestinationsPerOrg: number;
   /** Days the event log keeps an event (EVENT_RETENTION_DAYS; 0 keeps all): says whether a delivery's event is still there. */
   readonly eventRetentionDays: number;
-  /** The directory file destinations must be inside (DESTINATION_FILE_ROOT); undefined: none are allowed. */
+  /** DESTINATION_FILE_ROOT: file destinations write below their organization's own directory there; undefined: none are allowed. */
   readonly fileRoot: string | undefined;
   /** Seals the webhook signing secrets stored, opens them for the one call that reveals them. */
   readonly secretBox: SecretBox;
@@ -57,6 +67,10 @@ export type ApiInstance = FastifyInstance<
 >;
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Answered without an API key. Only routes outside /api/ may say so (app.ts). @defaultValue false */
+    public?: boolean;
+  }
   interface FastifyRequest {
     /** The organization of the request's API key (set by the auth hook under /api/v1). */
     organizationId: string;

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Nullable } from './schemas.js';
+import { Nullable, SafeInteger, SafeString } from './schemas.js';
 
 /** Request and response schemas of the dead letters: records the materializer could not store. */
 
@@ -23,14 +23,12 @@ export const DeadLetter = Type.Object({
 
 export const ListDeadLettersQuery = Type.Object(
   {
-    limit: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'How many dead letters to return, 1 to 100.' }),
-    ),
+    limit: Type.Optional(SafeInteger({ minimum: 1, maximum: 100, default: 20, description: 'How many dead letters to return, 1 to 100.' })),
     starting_after: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 30, description: 'Cursor: the dead letters after (older than) this one (dlq_…).' }),
+      SafeString({ minLength: 1, maxLength: 30, description: 'Cursor: the dead letters after (older than) this one (dlq_…).' }),
     ),
     ending_before: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 30, description: 'Cursor: the dead letters before (newer than) this one (dlq_…).' }),
+      SafeString({ minLength: 1, maxLength: 30, description: 'Cursor: the dead letters before (newer than) this one (dlq_…).' }),
     ),
   },
   { additionalProperties: false },

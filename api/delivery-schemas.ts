@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Event, Nullable, timeBound } from './schemas.js';
+import { Event, Nullable, SafeInteger, SafeString, timeBound } from './schemas.js';
 
 /** Request and response schemas of the delivery log (deliveries, attempts, retry, replay, test). */
 
@@ -50,7 +50,7 @@ export const DeliveryId = Type.Object({ id: Type.String({ pattern: deliveryIdPat
 
 export const ListDeliveriesQuery = Type.Object(
   {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'How many deliveries to return, 1 to 100.' })),
+    limit: Type.Optional(SafeInteger({ minimum: 1, maximum: 100, default: 20, description: 'How many deliveries to return, 1 to 100.' })),
     starting_after: Type.Optional(
       Type.String({ pattern: deliveryIdPattern, description: 'Cursor: the deliveries after (older than) this one.' }),
     ),
@@ -58,8 +58,8 @@ export const ListDeliveriesQuery = Type.Object(
       Type.String({ pattern: deliveryIdPattern, description: 'Cursor: the deliveries before (newer than) this one.' }),
     ),
     status: Type.Optional(Type.String({ enum: [...deliveryStatuses] })),
-    type: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'An event type or pattern (`invoice.*`).' })),
-    event_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Only the deliveries of this event.' })),
+    type: Type.Optional(SafeString({ minLength: 1, maxLength: 200, description: 'An event type or pattern (`invoice.*`).' })),
+    event_id: Type.Optional(SafeString({ minLength: 1, maxLength: 100, description: 'Only the deliveries of this event.' })),
     'created[gte]': timeBound('Recorded at or after this time (RFC 3339).'),
     'created[gt]': timeBound('Recorded after this time (RFC 3339).'),
     'created[lte]': timeBound('Recorded at or before this time (RFC 3339).'),
@@ -72,7 +72,7 @@ export type ListDeliveriesQuery = Static<typeof ListDeliveriesQuery>;
 export const ListAllDeliveriesQuery = Type.Object(
   {
     ...ListDeliveriesQuery.properties,
-    destination_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Only this destination’s deliveries.' })),
+    destination_id: Type.Optional(SafeString({ minLength: 1, maxLength: 100, description: 'Only this destination’s deliveries.' })),
   },
   { additionalProperties: false },
 );
@@ -80,8 +80,8 @@ export type ListAllDeliveriesQuery = Static<typeof ListAllDeliveriesQuery>;
 
 export const Replay = Type.Object(
   {
-    since: Type.String({ format: 'date-time', description: 'Deliveries recorded at or after this time (RFC 3339).' }),
-    until: Type.Optional(Type.String({ format: 'date-time', description: 'And before this time; default now.' })),
+    since: SafeString({ format: 'date-time', description: 'Deliveries recorded at or after this time (RFC 3339).' }),
+    until: Type.Optional(SafeString({ format: 'date-time', description: 'And before this time; default now.' })),
     status: Type.Optional(
       Type.String({ enum: ['failed', 'all'], description: '`failed` (default) resends the failed ones; `all` every settled one.' }),
     ),
@@ -96,6 +96,6 @@ export const ReplayResult = Type.Object({
 });
 
 export const TestSend = Type.Object(
-  { event_type: Type.String({ minLength: 1, maxLength: 200, description: 'The catalogue type of the sample event.' }) },
+  { event_type: SafeString({ minLength: 1, maxLength: 200, description: 'The catalogue type of the sample event.' }) },
   { additionalProperties: false },
 );

@@ -1,5 +1,8 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isConnectionError } from '../adapters/database.js';
+import { stringRules } from './schemas.js';
 
 /**
  * Every error the API answers with has one shape, `{ error: { type, code, message, param? } }`:
@@ -60,6 +63,8 @@ interface AjvError {
   readonly instancePath: string;
   readonly params: Record<string, unknown>;
   readonly message?: string;
+  /** Set when a key of an object, not its value, broke the schema of its keys. */
+  readonly propertyName?: string;
 }
 
 /** What people are told a parameter must look like, where the schema's own words would be cryptic. */
@@ -67,26 +72,46 @@ const expectations: Record<string, string> = {
   starting_after: 'the id of an item of a previous page (evt_… for events, dst_… for destinations, dlv_… for deliveries)',
   ending_before: 'the id of an item of a previous page (evt_… for events, dst_… for destinations, dlv_… for deliveries)',
   id: 'an id of the kind the path names: evt_… (events), dst_… (destinations) or dlv_… (deliveries), each + a UUIDv7',
+  last_event_id: 'an event id: evt_ + a UUIDv7',
+  'last-event-id': 'an event id: evt_ + a UUIDv7',
   'created[gte]': 'an RFC 3339 time such as 2026-11-24T10:30:00Z',
   'created[gt]': 'an RFC 3339 time such as 2026-11-24T10:30:00Z',
   'created[lte]': 'an RFC 3339 time such as 2026-11-24T10:30:00Z',
   'created[lt]': 'an RFC 3339 time such as 2026-11-24T10:30:00Z',
+  since: 'an RFC 3339 time such as 2026-11-24T10:30:00Z',
+  until: 'an RFC 3339 time such as 2026-11-24T10:30:00Z',
+};
+
+/** The character rules of the request strings (schemas.ts), by their pattern. */
+const characterRules = new Map(Object.values(stringRules).map(({ pattern, rule }) => [pattern, rule]));
+
+const typeWords: Record<string, string> = {
+  string: 'a string',
+  object: 'an object',
+  array: 'a list',
+  boolean: 'true or false',
+  number: 'a number',
+  integer: 'a whole number',
+  null: 'null',
 };
 
 /** Turns a schema validation failure into the 400 that names the parameter. */
 export function validationError(errors: readonly AjvError[]): ApiError {
-  const error = errors[0];
+  const error = mostTelling(errors);
   if (error === undefined) return new ApiError(400, 'invalid_request_error', 'parameter_invalid', 'The request is invalid.');
-  // Nested fields (a body's webhook.url) are named with dots; a list is named, not its item.
-  const param = error.instancePath
-    .split('/')
-    .slice(1)
-    .filter((segment) => !/^\d+$/.test(segment))
-    .map((segment) => decodeURIComponent(segment).replaceAll('~1', '/').replaceAll('~0', '~'))
-    .join('.');
+  // Nested fields (a body's webhook.url) are named with dots; a list is named, not its item. A
+  // key is taken as it came (ajv escapes only ~ and /), shown with its controls escaped.
+  const param = printable(
+    error.instancePath
+      .split('/')
+      .slice(1)
+      .filter((segment) => !/^\d+$/.test(segment))
+      .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'))
+      .join('.'),
+  );
   const within = (name: string) => (param === '' ? name : `${param}.${name}`);
   if (error.keyword === 'additionalProperties') {
-    const unknown = within(String(error.params['additionalProperty']));
+    const unknown = within(printable(String(error.params['additionalProperty'])));
     return invalidParameter(unknown, `Received unknown parameter: ${unknown}.`, 'parameter_unknown');
   }
   if (error.keyword === 'required') {
@@ -94,16 +119,55 @@ export function validationError(errors: readonly AjvError[]): ApiError {
     return invalidParameter(missing, `Missing required parameter: ${missing}.`, 'parameter_missing');
   }
   const name = param === '' ? 'the request' : param;
+  const rule = error.keyword === 'pattern' ? characterRules.get(String(error.params['pattern'])) : undefined;
+  if (rule !== undefined) {
+    return invalidParameter(param, error.propertyName === undefined ? `${name} ${rule}.` : `The names in ${name} ${rule}.`);
+  }
+  if (error.keyword === 'finite') return invalidParameter(param, `${name} must be a finite number.`, 'parameter_out_of_range');
   if (error.keyword === 'minimum' || error.keyword === 'maximum') {
     return invalidParameter(param, `${name} ${String(error.message)}.`, 'parameter_out_of_range');
   }
-  if (error.keyword === 'type' && error.params['type'] === 'integer') {
-    return invalidParameter(param, `${name} must be a whole number.`, 'parameter_invalid_integer');
+  if (error.keyword === 'type') {
+    const types = String(error.params['type']).split(',');
+    const expected = types.map((type) => typeWords[type] ?? type).join(' or ');
+    const code = types.includes('integer') ? 'parameter_invalid_integer' : 'parameter_invalid';
+    return invalidParameter(param, `${param === '' ? 'The request body' : name} must be ${expected}.`, code);
   }
   if (error.keyword === 'minLength') return invalidParameter(param, `${name} must not be empty.`, 'parameter_invalid_empty');
+  if (error.keyword === 'maxLength') {
+    return invalidParameter(param, `${name} must be at most ${String(error.params['limit'])} characters long.`);
+  }
   const expected = expectations[param];
   if (expected !== undefined) return invalidParameter(param, `${name} must be ${expected}.`);
+  if (error.keyword === 'enum' && Array.isArray(error.params['allowedValues'])) {
+    return invalidParameter(param, `${name} must be one of ${error.params['allowedValues'].map(String).join(', ')}.`);
+  }
   return invalidParameter(param, `${name} ${String(error.message)}.`);
+}
+
+/**
+ * ajv reports a failed union (`description`: null or a string) as each branch's failure, then
+ * `anyOf`. A failure other than the type says what is wrong (a control character in the string);
+ * when every branch failed on its type, the answer lists the types.
+ */
+function mostTelling(errors: readonly AjvError[]): AjvError | undefined {
+  const first = errors[0];
+  const union = errors.findIndex((error) => error.keyword === 'anyOf');
+  const anyOf = errors[union];
+  if (first?.keyword !== 'type' || anyOf === undefined) return first;
+  const branches = errors.slice(0, union);
+  const types = branches.filter((error) => error.instancePath === anyOf.instancePath).map((error) => String(error.params['type']));
+  return branches.find((error) => error.keyword !== 'type') ?? { ...anyOf, keyword: 'type', params: { type: types.join(',') } };
+}
+
+/** A parameter name as it can be shown: controls and unpaired surrogates escaped, at most 200 characters. */
+function printable(name: string): string {
+  const escaped = name.replace(
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point
+    /[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return escaped.length > 200 ? `${escaped.slice(0, 200)}…` : escaped;
 }
 
 /** Fastify's error handler: known errors as they are, everything else as a bare 500 or 503. */
@@ -114,8 +178,7 @@ export function handleError(this: unknown, thrown: FastifyError, request: Fastif
   } else if (thrown.validation) {
     error = validationError(thrown.validation);
   } else if (thrown.statusCode !== undefined && thrown.statusCode >= 400 && thrown.statusCode < 500) {
-    // Fastify's own 4xx: a body that is not JSON, a header too large, a bad URL.
-    error = new ApiError(thrown.statusCode, 'invalid_request_error', 'request_invalid', thrown.message);
+    error = fromFrameworkError(thrown);
   } else if (isConnectionError(thrown)) {
     request.log.warn({ err: thrown }, 'database unreachable while answering');
     error = new ApiError(
@@ -130,4 +193,73 @@ export function handleError(this: unknown, thrown: FastifyError, request: Fastif
   }
   if (error.statusCode === 503) void reply.header('retry-after', '5');
   void reply.code(error.statusCode).type('application/json').send(error.toJSON());
+}
+
+/** The API's codes for fastify's own refusals; any other 4xx of the framework is `request_invalid`. */
+const frameworkCodes: Record<string, { code: string; message?: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'body_too_large', message: 'The request body is larger than the API accepts (1 MiB).' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'media_type_unsupported', message: 'Send the body as application/json.' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'body_invalid', message: 'The body does not match its Content-Length.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'body_invalid', message: 'The body is empty while Content-Type says application/json.' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'body_invalid_json' },
+  FST_ERR_CTP_MISSING_CONTENT_TYPE: { code: 'body_invalid', message: 'A body needs a Content-Type: application/json.' },
+  FST_ERR_BAD_URL: { code: 'url_invalid', message: 'The URL is not valid: a percent sign must start a %XX escape.' },
+  FST_ERR_MAX_PARAM_LENGTH: { code: 'url_too_long', message: 'A part of the URL path is too long.' },
+  FST_ERR_ASYNC_CONSTRAINT: { code: 'request_invalid', message: 'The request could not be routed.' },
+};
+
+/** A fastify 4xx in the API's shape: its status kept, a stable code, and words that do not echo the request. */
+function fromFrameworkError(thrown: FastifyError): ApiError {
+  const known = frameworkCodes[thrown.code];
+  const status = thrown.statusCode ?? 400;
+  // A JSON parser's message says where the body broke, which is worth passing on; nothing else is repeated.
+  const message =
+    known?.message ?? (thrown.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? `The body is not valid JSON: ${thrown.message}` : thrown.message);
+  return new ApiError(status, 'invalid_request_error', known?.code ?? 'request_invalid', message);
+}
+
+/**
+ * Fastify's `frameworkErrors`: what the router refuses before any route or hook runs (a URL
+ * that does not decode, a path parameter past the router's length) answered like any error.
+ */
+export function frameworkError(thrown: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const known = frameworkCodes[thrown.code];
+  const status = thrown.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+  const error = new ApiError(
+    status,
+    'invalid_request_error',
+    known?.code ?? 'request_invalid',
+    known?.message ?? 'The request is invalid.',
+  );
+  void reply.header('request-id', request.id).code(status).type('application/json').send(error.toJSON());
+}
+
+/** What Node's HTTP parser refuses before fastify sees a request, by the parser's code. */
+const clientErrors: Record<string, { status: number; code: string; message: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    code: 'request_timeout',
+    message: 'The request was not received in time; send it whole, without pauses.',
+  },
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    code: 'headers_too_large',
+    message: 'The request line and headers are larger than the API accepts (16 KiB).',
+  },
+};
+
+/**
+ * Fastify's `clientErrorHandler`: the socket-level answer (a request sent too slowly, headers too
+ * large, bytes that are not HTTP) in the API's error shape, then the connection is closed.
+ */
+export function writeClientError(thrown: Error & { code?: string }, socket: Duplex): void {
+  if (thrown.code === 'ECONNRESET' || socket.destroyed) return;
+  const known = clientErrors[thrown.code ?? ''] ?? { status: 400, code: 'request_invalid', message: 'The request is not valid HTTP.' };
+  const body = JSON.stringify(new ApiError(known.status, 'invalid_request_error', known.code, known.message).toJSON());
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${known.status} ${STATUS_CODES[known.status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(thrown);
 }

@@ -3,13 +3,14 @@ import type { EventInput } from '../core/build-event.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { StreamSettings } from './context.js';
 import type { RateLimitSettings } from './rate-limit.js';
+import type { StreamLimits } from './stream/stream-slots.js';
 
 export interface ApiOptions {
   readonly databaseUrl: string;
   /** The schema holding the pipeline's tables. @defaultValue public */
   readonly databaseSchema: string;
   readonly schemaRegistryUrl: string;
-  /** Kafka, asked for high watermarks by GET /stats/consumers; without it consumer lag is null. (`evp api`: `KAFKA_BROKERS` or the local stack's) */
+  /** Kafka, asked for high watermarks by GET /stats/consumers (without it consumer lag is null), and the cluster Kafka destinations may not write to. (`evp api`: `KAFKA_BROKERS` or the local stack's) */
   readonly kafkaBrokers?: readonly string[] | undefined;
   /** Names the entity topics, hence the registry subjects of the catalogue's schemas. */
   readonly topicPrefix: string;
@@ -23,6 +24,14 @@ export interface ApiOptions {
   /** How long a checked API key is trusted before the database is asked again. @defaultValue 5 s */
   readonly keyCacheMs?: number;
   readonly stream?: Partial<StreamSettings>;
+  /** Live tails open at once per key, organization and client address; 0 is no limit. @defaultValue 10, 50 and 25 (`API_STREAMS_PER_KEY`, `API_STREAMS_PER_ORG`, `API_STREAMS_PER_CLIENT`) */
+  readonly streamLimits?: Partial<StreamLimits>;
+  /**
+   * How long a client may take to send its request headers, then its whole request (body
+   * included), in ms; past either it is answered 408 and disconnected.
+   * @defaultValue 10,000 and 30,000 (`API_HEADERS_TIMEOUT_MS`, `API_REQUEST_TIMEOUT_MS`)
+   */
+  readonly timeouts?: { readonly headersMs: number; readonly requestMs: number } | undefined;
   /** Seals webhook signing secrets at rest; the streamers must open them with the same key. (`evp api`: `DESTINATION_SECRET_KEY`, else `<EVP_DATA_DIR>/destination-secret.key`) */
   readonly secretBox: SecretBox;
   /**
@@ -32,9 +41,13 @@ export interface ApiOptions {
   readonly secretKeyMadeNow?: boolean;
   /** Hosts webhooks may reach over http or at internal addresses. @defaultValue none (`DESTINATION_ALLOWED_HOSTS`) */
   readonly allowedHosts?: readonly string[];
+  /** Kafka destination brokers allowed at internal addresses or on the pipeline's own cluster, `host:port` or `host`. @defaultValue none (`DESTINATION_ALLOWED_KAFKA_BROKERS`) */
+  readonly allowedKafkaBrokers?: readonly string[];
+  /** Destinations one organization may have; 0: no limit. @defaultValue 100 (`API_MAX_DESTINATIONS_PER_ORG`) */
+  readonly maxDestinationsPerOrg?: number;
   /** Days the event log keeps an event; 0 keeps all. @defaultValue 90 (`EVENT_RETENTION_DAYS`) */
   readonly eventRetentionDays?: number;
-  /** File destinations must write inside this directory; without one they are refused. (`evp api`: `DESTINATION_FILE_ROOT`, default `<EVP_DATA_DIR>/destinations`) */
+  /** File destinations write below their organization's own directory here; without one they are refused. (`evp api`: `DESTINATION_FILE_ROOT`, default `<EVP_DATA_DIR>/destinations`) */
   readonly fileRoot?: string | undefined;
   /** The built web console, served under /console/. @defaultValue `<project>/dist/console` */
   readonly consoleDir?: string | undefined;
@@ -54,5 +67,8 @@ export const apiDefaults = {
   host: '0.0.0.0',
   poolSize: 10,
   keyCacheMs: 5_000,
+  maxDestinationsPerOrg: 100,
   stream: { maxBufferBytes: 1024 * 1024, heartbeatMs: 15_000, pollMs: 250 } satisfies StreamSettings,
+  streamLimits: { perKey: 10, perOrganization: 50, perClient: 25 } satisfies StreamLimits,
+  timeouts: { headersMs: 10_000, requestMs: 30_000 },
 } as const;

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Nullable } from './schemas.js';
+import { Nullable, SafeInteger, SafeString } from './schemas.js';
 
 /** Response schemas of an entity's schema in the registry: its versions and their Avro. */
 
@@ -9,11 +9,11 @@ const AvroSchema = Type.Unsafe<Record<string, unknown>>({
   description: 'The Avro schema, parsed.',
 });
 
-export const SchemaParams = Type.Object({ entity: Type.String({ minLength: 1, maxLength: 200 }) });
+export const SchemaParams = Type.Object({ entity: SafeString({ minLength: 1, maxLength: 200 }) });
 
 export const SchemaVersionParams = Type.Object({
-  entity: Type.String({ minLength: 1, maxLength: 200 }),
-  version: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
+  entity: SafeString({ minLength: 1, maxLength: 200 }),
+  version: SafeInteger({ minimum: 1, maximum: 2_147_483_647 }),
 });
 
 export const Schema = Type.Object(

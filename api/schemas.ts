@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from 'typebox';
+import { Type, type Static, type TNumberOptions, type TSchema, type TSchemaOptions, type TStringOptions } from 'typebox';
 import { eventSeverities, eventSources } from '../core/event-schema.js';
 
 /**
@@ -11,6 +11,78 @@ const eventIdPattern = '^evt_[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]
 const rfc3339 = '^\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+ -]\\d{2}:\\d{2})$';
 
 export const EventId = Type.String({ pattern: eventIdPattern, description: 'An event id: `evt_` + a UUIDv7.' });
+
+/**
+ * Which whitespace controls a request string may hold. PostgreSQL cannot store NUL in text and
+ * refuses `\u0000` and unpaired surrogates in jsonb (the driver would turn an unpaired surrogate
+ * in text into U+FFFD without a word), and no id, name, URL or path has a use for the other C0
+ * controls or DEL. Free text keeps tab and line breaks; a header value keeps tab, never CR or LF.
+ * ajv compiles patterns with the `u` flag, so a surrogate pair is one code point and only an
+ * unpaired surrogate falls in \ud800-\udfff.
+ */
+export type KeptWhitespace = 'none' | 'tab' | 'tab and line breaks';
+
+/** The pattern of each kind of string and what the 400 says a string of that kind must not hold (errors.ts). */
+export const stringRules: Readonly<Record<KeptWhitespace, { readonly pattern: string; readonly rule: string }>> = {
+  none: {
+    pattern: '^[^\\u0000-\\u001f\\u007f\\ud800-\\udfff]*$',
+    rule: 'must not contain control characters (U+0000–U+001F, U+007F) or unpaired surrogates',
+  },
+  tab: {
+    pattern: '^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f\\ud800-\\udfff]*$',
+    rule: 'must not contain control characters other than tab (U+0000–U+001F, U+007F) or unpaired surrogates',
+  },
+  'tab and line breaks': {
+    pattern: '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f\\ud800-\\udfff]*$',
+    rule: 'must not contain control characters other than tab and line breaks (U+0000–U+001F, U+007F) or unpaired surrogates',
+  },
+};
+
+/** A request string that PostgreSQL can store and that holds no controls beyond `keeps`; every free-form request string is one. */
+export const SafeString = (options: Omit<TStringOptions, 'pattern'> = {}, keeps: KeptWhitespace = 'none') =>
+  Type.String({ ...options, pattern: stringRules[keeps].pattern });
+
+/**
+ * A request integer. ajv's coercion turns the text `Infinity` or `1e400` into Infinity without
+ * checking the type again, and minimum and maximum skip a number that is not finite: the
+ * `finite` keyword (addRequestKeywords) is what keeps it from the handler and from SQL.
+ */
+export const SafeInteger = (options: TNumberOptions = {}) => Type.Integer({ ...options, finite: true });
+
+/**
+ * A record of request strings whose keys are SafeStrings too. TypeBox's Record checks the values
+ * of the keys matching `^.*$`, which a key with a line break does not; `additionalProperties`
+ * checks every value.
+ */
+export const SafeRecord = (value: ReturnType<typeof SafeString>, options: TSchemaOptions = {}) =>
+  Type.Unsafe<Record<string, string>>({
+    ...options,
+    type: 'object',
+    propertyNames: { pattern: stringRules.none.pattern },
+    additionalProperties: value,
+  });
+
+/**
+ * The ajv keywords of the request schemas, for fastify's `ajv.plugins`. `finite` refuses a
+ * number that is not finite, whatever made it: ajv's type check refuses one parsed from JSON
+ * (1e400), not one its coercion made from text.
+ */
+export function addRequestKeywords<Ajv extends { addKeyword(definition: FiniteKeyword): unknown }>(ajv: Ajv): Ajv {
+  ajv.addKeyword({
+    keyword: 'finite',
+    schemaType: 'boolean',
+    errors: false,
+    validate: (schema: boolean, data: unknown) => !schema || typeof data !== 'number' || Number.isFinite(data),
+  });
+  return ajv;
+}
+
+interface FiniteKeyword {
+  readonly keyword: 'finite';
+  readonly schemaType: 'boolean';
+  readonly errors: false;
+  readonly validate: (schema: boolean, data: unknown) => boolean;
+}
 
 const AnyObject = Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true });
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -79,7 +151,7 @@ export function listOf<T extends TSchema>(item: T, description: string) {
 
 const commaList = (description: string) =>
   Type.Optional(
-    Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
+    Type.Array(SafeString({ minLength: 1, maxLength: 200 }), {
       maxItems: 50,
       description: `${description} Repeat the parameter or separate values with commas.`,
     }),
@@ -89,14 +161,14 @@ const commaList = (description: string) =>
 const filterProperties = {
   type: commaList('Event types: exact (`invoice.paid`) or a prefix pattern (`invoice.*`, `crm.*`).'),
   entity_type: Type.Optional(
-    Type.String({ minLength: 1, maxLength: 200, description: 'Only events of this entity type (`invoice`, `crm.deal`).' }),
+    SafeString({ minLength: 1, maxLength: 200, description: 'Only events of this entity type (`invoice`, `crm.deal`).' }),
   ),
-  entity_id: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'Only events of this entity.' })),
+  entity_id: Type.Optional(SafeString({ minLength: 1, maxLength: 500, description: 'Only events of this entity.' })),
   severity: commaList(`Severities: ${eventSeverities.join(', ')}.`),
   source: commaList(`Sources: ${eventSources.join(', ')}.`),
-  request_id: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'Only events caused by this API request.' })),
+  request_id: Type.Optional(SafeString({ minLength: 1, maxLength: 500, description: 'Only events caused by this API request.' })),
   q: Type.Optional(
-    Type.String({
+    SafeString({
       minLength: 1,
       maxLength: 200,
       description:
@@ -106,7 +178,7 @@ const filterProperties = {
 };
 
 const cursorProperties = {
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'How many events to return, 1 to 100.' })),
+  limit: Type.Optional(SafeInteger({ minimum: 1, maximum: 100, default: 20, description: 'How many events to return, 1 to 100.' })),
   starting_after: Type.Optional(
     Type.String({ pattern: eventIdPattern, description: 'Cursor: return the events after (older than) this event id.' }),
   ),
@@ -194,8 +266,8 @@ const entityTimes = {
 export const Entity = Type.Object({ ...entityState, last_event: Nullable(Event), ...entityTimes });
 
 export const EntityParams = Type.Object({
-  entity_type: Type.String({ minLength: 1, maxLength: 200 }),
-  entity_id: Type.String({ minLength: 1, maxLength: 500 }),
+  entity_type: SafeString({ minLength: 1, maxLength: 200 }),
+  entity_id: SafeString({ minLength: 1, maxLength: 500 }),
 });
 export type EntityParams = Static<typeof EntityParams>;
 
@@ -208,14 +280,14 @@ export const EntitySummary = Type.Object({
 
 export const ListEntitiesQuery = Type.Object(
   {
-    entity_type: Type.String({ minLength: 1, maxLength: 200, description: 'The entity type (`invoice`, `crm.deal`); required.' }),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'A case-insensitive part of the entity id.' })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'How many entities to return, 1 to 100.' })),
+    entity_type: SafeString({ minLength: 1, maxLength: 200, description: 'The entity type (`invoice`, `crm.deal`); required.' }),
+    q: Type.Optional(SafeString({ minLength: 1, maxLength: 200, description: 'A case-insensitive part of the entity id.' })),
+    limit: Type.Optional(SafeInteger({ minimum: 1, maximum: 100, default: 20, description: 'How many entities to return, 1 to 100.' })),
     starting_after: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 500, description: 'Cursor: the entities after this one (an entity id of that type).' }),
+      SafeString({ minLength: 1, maxLength: 500, description: 'Cursor: the entities after this one (an entity id of that type).' }),
     ),
     ending_before: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 500, description: 'Cursor: the entities before this one (an entity id of that type).' }),
+      SafeString({ minLength: 1, maxLength: 500, description: 'Cursor: the entities before this one (an entity id of that type).' }),
     ),
   },
   { additionalProperties: false },

@@ -1,13 +1,13 @@
 import { Type, type Static } from 'typebox';
 import { eventSeverities } from '../core/event-schema.js';
-import { Nullable } from './schemas.js';
+import { Nullable, SafeInteger } from './schemas.js';
 
 /** Response and request schemas of the console's operational views: event rates, destination health, consumer lag. */
 
 export const EventStatsQuery = Type.Object(
   {
     minutes: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 1440, default: 60, description: 'How many minutes back, the current one included: 1 to 1440.' }),
+      SafeInteger({ minimum: 1, maximum: 1440, default: 60, description: 'How many minutes back, the current one included: 1 to 1440.' }),
     ),
   },
   { additionalProperties: false },

@@ -21,6 +21,7 @@ export function streamRoutes(app: ApiInstance, ctx: ApiContext): void {
           "A live tail of the organization's events as `text/event-stream`, with the list's filters. Each event is one SSE message whose `id` is the event id and whose `data` is the event object.",
           "Send `Last-Event-ID` (browsers' EventSource does on reconnect), or `last_event_id`, to resume after that event: the stored events that follow it are sent first, then the live ones, with no gap and no repeat.",
           "Events come in the order they were stored, which across entities may differ from id order. A comment line (`: heartbeat`) is sent every 15 s. A client that reads too slowly to keep its unread backlog under the server's limit gets a final `error` event (`client_too_slow`) and is disconnected; it resumes with Last-Event-ID.",
+          'Each API process keeps a limited number of live tails open per key, per organization and per client address (`API_STREAMS_PER_KEY`, `API_STREAMS_PER_ORG`, `API_STREAMS_PER_CLIENT`); past one, the answer is `429 stream_limit_reached`.',
         ].join('\n\n'),
         tags: ['events'],
         querystring: StreamQuery,
@@ -47,7 +48,13 @@ export function streamRoutes(app: ApiInstance, ctx: ApiContext): void {
           );
         }
       }
-      await follow(ctx, reply, organizationId, filter, resumeFrom);
+      const release = ctx.streamSlots.acquire({ keyId: request.apiKey.id, organizationId, client: request.ip });
+      try {
+        await follow(ctx, reply, organizationId, filter, resumeFrom, release);
+      } catch (error) {
+        release();
+        throw error;
+      }
     },
   );
 }
@@ -63,7 +70,8 @@ async function follow(
   reply: FastifyReply,
   organizationId: string,
   filter: EventFilter,
-  resumeFrom?: StreamPosition,
+  resumeFrom: StreamPosition | undefined,
+  release: () => void,
 ): Promise<void> {
   const held: { row: StreamRow; position: StreamPosition }[] = [];
   let live = false;
@@ -99,6 +107,7 @@ async function follow(
     heartbeatMs: ctx.stream.heartbeatMs,
     onClose: (reason) => {
       subscription.unsubscribe();
+      release();
       ctx.metrics.streamClients.dec();
       if (reason !== 'client') ctx.metrics.streamDropped.inc({ reason });
     },

@@ -114,8 +114,10 @@ export function followEvents<T>(options: FollowOptions<T>): () => void {
     if (!response.ok || !response.body) {
       const body = (await response.json().catch(() => undefined)) as { error?: { message?: string } } | undefined;
       const message = body?.error?.message ?? `the stream answered ${response.status}`;
-      // A 4xx will not get better by retrying (bad filter, revoked key).
-      if (response.status >= 400 && response.status < 500) throw Object.assign(new Error(message), { final: true });
+      // A 4xx will not get better by retrying (bad filter, revoked key), except a 429: a rate
+      // limit's window ends, and a live-tail slot frees when another tab closes its tail.
+      if (response.status >= 400 && response.status < 500 && response.status !== 429)
+        throw Object.assign(new Error(message), { final: true });
       throw new Error(message);
     }
     options.onState('live');

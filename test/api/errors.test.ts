@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, invalidParameter, resourceMissing, unauthorized, validationError } from '../../api/errors.js';
+import { stringRules } from '../../api/schemas.js';
 
 // The errors below are what ajv 8 (Fastify's validator, with the options in api/app.ts) reports for
 // the Events API's query schemas, copied from its output.
@@ -120,6 +121,128 @@ describe('validationError', () => {
     expect(validationError([]).toJSON()).toEqual({
       error: { type: 'invalid_request_error', code: 'parameter_invalid', message: 'The request is invalid.' },
     });
+  });
+
+  it('says which control characters a string must not contain, by the rule its schema follows', () => {
+    const refused = (instancePath: string, keeps: 'none' | 'tab' | 'tab and line breaks') =>
+      validationError([
+        {
+          instancePath,
+          keyword: 'pattern',
+          params: { pattern: stringRules[keeps].pattern },
+          message: `must match pattern "${stringRules[keeps].pattern}"`,
+        },
+      ]).toJSON();
+    expect(refused('/entity_id', 'none')).toEqual({
+      error: {
+        type: 'invalid_request_error',
+        code: 'parameter_invalid',
+        message: 'entity_id must not contain control characters (U+0000–U+001F, U+007F) or unpaired surrogates.',
+        param: 'entity_id',
+      },
+    });
+    expect(refused('/description', 'tab and line breaks').error.message).toBe(
+      'description must not contain control characters other than tab and line breaks (U+0000–U+001F, U+007F) or unpaired surrogates.',
+    );
+    expect(refused('/webhook/headers/x-team', 'tab').error).toMatchObject({
+      param: 'webhook.headers.x-team',
+      message: expect.stringContaining('other than tab (') as unknown,
+    });
+  });
+
+  it('says the names of a record must not contain control characters when a key breaks the rule', () => {
+    const error = validationError([
+      {
+        instancePath: '/webhook/headers',
+        keyword: 'pattern',
+        params: { pattern: stringRules.none.pattern },
+        message: 'must match pattern',
+        propertyName: 'x-\u0000',
+      },
+      {
+        instancePath: '/webhook/headers',
+        keyword: 'propertyNames',
+        params: { propertyName: 'x-\u0000' },
+        message: 'property name must be valid',
+      },
+    ]);
+    expect([error.param, error.code, error.message]).toEqual([
+      'webhook.headers',
+      'parameter_invalid',
+      'The names in webhook.headers must not contain control characters (U+0000–U+001F, U+007F) or unpaired surrogates.',
+    ]);
+  });
+
+  it('refuses a number that is not finite as out of range', () => {
+    const error = validationError([
+      { instancePath: '/minutes', keyword: 'finite', params: {}, message: 'must pass "finite" keyword validation' },
+    ]);
+    expect([error.param, error.code, error.message]).toEqual(['minutes', 'parameter_out_of_range', 'minutes must be a finite number.']);
+  });
+
+  it('reads past the type failures of a union to the failure that says what is wrong', () => {
+    const error = validationError([
+      { instancePath: '/description', keyword: 'type', params: { type: 'null' }, message: 'must be null' },
+      { instancePath: '/description', keyword: 'pattern', params: { pattern: stringRules['tab and line breaks'].pattern }, message: 'x' },
+      { instancePath: '/description', keyword: 'anyOf', params: {}, message: 'must match a schema in anyOf' },
+    ]);
+    expect([error.param, error.message]).toEqual([
+      'description',
+      'description must not contain control characters other than tab and line breaks (U+0000–U+001F, U+007F) or unpaired surrogates.',
+    ]);
+  });
+
+  it('lists the types of a union when every branch failed on its type', () => {
+    const error = validationError([
+      { instancePath: '/max_concurrency', keyword: 'type', params: { type: 'integer' }, message: 'must be integer' },
+      { instancePath: '/max_concurrency', keyword: 'type', params: { type: 'null' }, message: 'must be null' },
+      { instancePath: '/max_concurrency', keyword: 'anyOf', params: {}, message: 'must match a schema in anyOf' },
+    ]);
+    expect([error.param, error.code, error.message]).toEqual([
+      'max_concurrency',
+      'parameter_invalid_integer',
+      'max_concurrency must be a whole number or null.',
+    ]);
+  });
+
+  it('says in words which type was expected, and that a body must be an object', () => {
+    const string = validationError([
+      { instancePath: '/webhook/url', keyword: 'type', params: { type: 'string' }, message: 'must be string' },
+    ]);
+    expect([string.param, string.message]).toEqual(['webhook.url', 'webhook.url must be a string.']);
+    const body = validationError([{ instancePath: '', keyword: 'type', params: { type: 'object' }, message: 'must be object' }]);
+    expect(body.toJSON()).toEqual({
+      error: { type: 'invalid_request_error', code: 'parameter_invalid', message: 'The request body must be an object.' },
+    });
+  });
+
+  it('names the longest a string may be, and the values an enum allows', () => {
+    const long = validationError([{ instancePath: '/entity_id', keyword: 'maxLength', params: { limit: 500 }, message: 'x' }]);
+    expect(long.message).toBe('entity_id must be at most 500 characters long.');
+    const status = validationError([
+      { instancePath: '/status', keyword: 'enum', params: { allowedValues: ['pending', 'failed'] }, message: 'x' },
+    ]);
+    expect(status.message).toBe('status must be one of pending, failed.');
+  });
+
+  it('takes a key as it came, a percent sign included, and shows its controls escaped', () => {
+    const percent = validationError([
+      { instancePath: '/webhook/headers/a%zz', keyword: 'pattern', params: { pattern: 'x' }, message: 'm' },
+    ]);
+    expect(percent.param).toBe('webhook.headers.a%zz');
+    const unknown = validationError([
+      { instancePath: '', keyword: 'additionalProperties', params: { additionalProperty: 'a\u0000\ud800b' }, message: 'x' },
+    ]);
+    expect([unknown.param, unknown.message]).toEqual(['a\\u0000\\ud800b', 'Received unknown parameter: a\\u0000\\ud800b.']);
+    const long = validationError([
+      { instancePath: '', keyword: 'additionalProperties', params: { additionalProperty: 'a'.repeat(5000) }, message: 'x' },
+    ]);
+    expect(long.param).toBe(`${'a'.repeat(200)}…`);
+  });
+
+  it('tells what an RFC 3339 time looks like when since is not one', () => {
+    const error = validationError([{ instancePath: '/since', keyword: 'format', params: { format: 'date-time' }, message: 'x' }]);
+    expect(error.message).toBe('since must be an RFC 3339 time such as 2026-11-24T10:30:00Z.');
   });
 });
 

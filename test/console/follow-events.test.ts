@@ -73,4 +73,32 @@ describe('console followEvents', () => {
     expect(unauthorized).toBe(1);
     expect(states.at(-1)?.[1]).toBe('Invalid API key (unknown or revoked).');
   });
+
+  it('keeps trying after a 429 (a live-tail cap or a rate limit), saying why, and follows once a slot is free', async () => {
+    vi.useFakeTimers();
+    const limited = () =>
+      new Response(JSON.stringify({ error: { code: 'stream_limit_reached', message: 'Too many live tails open for this key' } }), {
+        status: 429,
+      });
+    const answers = [limited(), limited(), streamResponse(['id: evt_1\ndata: {"id":"evt_1"}\n\n'], 'close')];
+    vi.stubGlobal('fetch', () => {
+      const answer = answers.shift();
+      return answer ? Promise.resolve(answer) : new Promise<Response>(() => undefined);
+    });
+    const received: string[] = [];
+    const states: [StreamState, string | undefined][] = [];
+    const stop = followEvents<{ id: string }>({
+      key: 'evp_sk_test',
+      params: {},
+      onEvent: (event) => received.push(event.id),
+      onState: (state, detail) => states.push([state, detail]),
+    });
+    await vi.advanceTimersByTimeAsync(1_100);
+    await vi.advanceTimersByTimeAsync(2_100);
+    const before = states.map(([state]) => state);
+    stop();
+    expect(received).toEqual(['evt_1']);
+    expect(before).not.toContain('stopped');
+    expect(states).toContainEqual(['reconnecting', 'Too many live tails open for this key']);
+  });
 });
