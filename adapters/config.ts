@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { defaultDeliverySchedule } from '../core/delivery-schedule.js';
+import { redactUrl } from '../core/redact-url.js';
 import { parseSecretKey } from '../core/secret-box.js';
 import { ConfigError } from './errors.js';
 
@@ -76,6 +77,20 @@ export interface ApiRateLimitConfig {
   readonly windowMs: number;
 }
 
+/** What one client may hold of an Events API process: live tails and slow requests. */
+export interface ApiLimitsConfig {
+  /** Live tails open at once with one API key; 0: no limit. @defaultValue 10 (`API_STREAMS_PER_KEY`) */
+  readonly streamsPerKey: number;
+  /** Live tails open at once for one organization, all its keys together; 0: no limit. @defaultValue 50 (`API_STREAMS_PER_ORG`) */
+  readonly streamsPerOrganization: number;
+  /** Live tails open at once from one client address; 0: no limit. @defaultValue 25 (`API_STREAMS_PER_CLIENT`) */
+  readonly streamsPerClient: number;
+  /** A client must have sent its request headers within this, in ms. @defaultValue 10000 (`API_HEADERS_TIMEOUT_MS`) */
+  readonly headersTimeoutMs: number;
+  /** A client must have sent its whole request (body included) within this, in ms. @defaultValue 30000 (`API_REQUEST_TIMEOUT_MS`) */
+  readonly requestTimeoutMs: number;
+}
+
 export interface Config {
   /** Kafka bootstrap brokers; the local stack's when unset. (`KAFKA_BROKERS`, comma-separated host:port) */
   readonly kafkaBrokers: readonly string[] | undefined;
@@ -94,6 +109,7 @@ export interface Config {
   /** The Events API's port. @defaultValue 3000 (`API_PORT`) */
   readonly apiPort: number;
   readonly apiRateLimit: ApiRateLimitConfig;
+  readonly apiLimits: ApiLimitsConfig;
   /**
    * Which proxies in front of the API to believe about the client's address (X-Forwarded-For):
    * `false` none, `true` all, a number of hops, or addresses and CIDR ranges. The failed-login
@@ -105,7 +121,15 @@ export interface Config {
    * link-local). @defaultValue none (`DESTINATION_ALLOWED_HOSTS`, comma-separated)
    */
   readonly destinationAllowedHosts: readonly string[];
-  /** File destinations may only write inside this directory. @defaultValue `<EVP_DATA_DIR>/destinations` (`DESTINATION_FILE_ROOT`) */
+  /**
+   * Kafka destination brokers allowed at internal addresses or on the pipeline's own cluster,
+   * `host:port` or `host` (any port); the pipeline's own topics stay refused. DESTINATION_ALLOWED_HOSTS
+   * does not apply to Kafka. @defaultValue none (`DESTINATION_ALLOWED_KAFKA_BROKERS`, comma-separated)
+   */
+  readonly destinationAllowedKafkaBrokers: readonly string[];
+  /** Destinations one organization may have (deleted ones aside); 0: no limit. @defaultValue 100 (`API_MAX_DESTINATIONS_PER_ORG`) */
+  readonly apiMaxDestinationsPerOrg: number;
+  /** File destinations write below their organization's own directory here, nowhere else. @defaultValue `<EVP_DATA_DIR>/destinations` (`DESTINATION_FILE_ROOT`) */
   readonly destinationFileRoot: string;
   /**
    * The key webhook signing secrets are sealed with at rest: 32 bytes in base64 or hex, the same
@@ -163,8 +187,15 @@ function parseTrustProxy(value: string): boolean | number | string[] | undefined
   return entries.length > 0 && entries.every(valid) ? entries : undefined;
 }
 
-/** Variables whose values an error must not repeat. */
-const hiddenVariables = new Set(['DESTINATION_SECRET_KEY']);
+/**
+ * A variable's value as an error may repeat it: none at all for a variable named as a secret (a
+ * key, but not a per-key limit such as API_STREAMS_PER_KEY), a connection string without its
+ * password. Errors end up in logs and terminals.
+ */
+function shownValue(variable: string, value: string | undefined): string {
+  if (/SECRET|(?<!PER_)KEY|PASSWORD|PASSWD|TOKEN|CREDENTIAL/i.test(variable)) return '(hidden)';
+  return JSON.stringify(redactUrl(value ?? ''));
+}
 
 const envSchema = z.object({
   KAFKA_BROKERS: optionalText.pipe(
@@ -233,6 +264,11 @@ const envSchema = z.object({
   API_RATE_LIMIT: wholeNumber(100, 0, 1_000_000),
   API_RATE_LIMIT_AUTH_FAILURES: wholeNumber(10, 0, 1_000_000),
   API_RATE_LIMIT_WINDOW_MS: wholeNumber(1000, 100, 86_400_000),
+  API_STREAMS_PER_KEY: wholeNumber(10, 0, 100_000),
+  API_STREAMS_PER_ORG: wholeNumber(50, 0, 100_000),
+  API_STREAMS_PER_CLIENT: wholeNumber(25, 0, 100_000),
+  API_HEADERS_TIMEOUT_MS: wholeNumber(10_000, 1_000, 600_000),
+  API_REQUEST_TIMEOUT_MS: wholeNumber(30_000, 1_000, 3_600_000),
   API_TRUST_PROXY: optionalText.pipe(
     z
       .string()
@@ -260,6 +296,19 @@ const envSchema = z.object({
       )
       .optional(),
   ),
+  DESTINATION_ALLOWED_KAFKA_BROKERS: optionalText.pipe(
+    z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((broker) => broker.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().regex(/^[^\s:/]+(:\d{1,5})?$/, 'each broker must be host:port or host, e.g. kafka-1.internal:9092')))
+      .optional(),
+  ),
+  API_MAX_DESTINATIONS_PER_ORG: wholeNumber(100, 0, 1_000_000),
   DESTINATION_FILE_ROOT: optionalText.pipe(
     z.string().regex(/^\//, 'must be an absolute directory, e.g. /var/lib/evp/destinations').optional(),
   ),
@@ -303,8 +352,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const variable = issue.path[0] === undefined ? '(environment)' : String(issue.path[0]);
-      const shown = hiddenVariables.has(variable) ? '(hidden)' : JSON.stringify(env[variable] ?? '');
-      return `${variable}=${shown}: ${issue.message}`;
+      return `${variable}=${shownValue(variable, env[variable])}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`, { problems });
   }
@@ -339,8 +387,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       authFailuresPerIp: e.API_RATE_LIMIT_AUTH_FAILURES,
       windowMs: e.API_RATE_LIMIT_WINDOW_MS,
     },
+    apiLimits: {
+      streamsPerKey: e.API_STREAMS_PER_KEY,
+      streamsPerOrganization: e.API_STREAMS_PER_ORG,
+      streamsPerClient: e.API_STREAMS_PER_CLIENT,
+      headersTimeoutMs: e.API_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.API_REQUEST_TIMEOUT_MS,
+    },
     apiTrustProxy: e.API_TRUST_PROXY ?? false,
     destinationAllowedHosts: e.DESTINATION_ALLOWED_HOSTS ?? [],
+    destinationAllowedKafkaBrokers: e.DESTINATION_ALLOWED_KAFKA_BROKERS ?? [],
+    apiMaxDestinationsPerOrg: e.API_MAX_DESTINATIONS_PER_ORG,
     destinationFileRoot: path.resolve(
       e.DESTINATION_FILE_ROOT ?? path.join(e.EVP_DATA_DIR ?? path.join(home, '.local', 'share', 'event-pipeline'), 'destinations'),
     ),

@@ -1,4 +1,14 @@
-import { pino, type Logger, type LevelWithSilent } from 'pino';
+import {
+  pino,
+  stdSerializers,
+  type DestinationStream,
+  type Level,
+  type LevelWithSilent,
+  type Logger,
+  type LoggerOptions,
+  type StreamEntry,
+} from 'pino';
+import { redactUrl, redactUrlsIn } from '../core/redact-url.js';
 
 /** The context keys a child logger may bind; message text stays constant, variables go here. */
 export interface LogFields {
@@ -16,20 +26,74 @@ export interface LogFields {
 
 export type { Logger };
 
+export interface CopyOptions {
+  /** Also writes every line at `level` or above here, whatever the logger's own level (tests keep each service's log). */
+  readonly copyTo?: { readonly stream: DestinationStream; readonly level: Level };
+}
+
+/**
+ * Fields that never reach a log line as they are, at the top level or one object down (and a
+ * request's headers): secrets are replaced, connection strings lose their password.
+ */
+const secretFields = ['password', 'secret', 'secrets', 'apiKey', 'authorization', 'cookie', 'secretKey'];
+const urlFields = ['url', 'endpoint', 'databaseUrl', 'connectionString', 'schemaRegistryUrl', 'input'];
+const redaction: LoggerOptions['redact'] = {
+  paths: [
+    ...[...secretFields, ...urlFields].flatMap((field) => [field, `*.${field}`]),
+    ...['authorization', 'cookie'].flatMap((header) => [`req.headers.${header}`, `*.headers.${header}`]),
+  ],
+  censor: (value: unknown, path: string[]) => {
+    if (!urlFields.includes(path[path.length - 1] ?? '')) return '[redacted]';
+    return typeof value === 'string' ? redactUrl(value) : value;
+  },
+};
+
+/**
+ * Errors carry what they were given: a URL error its input, a driver error its connection
+ * string, a message text that quotes a secret. Every string of the serialized error is scrubbed.
+ */
+function serializeError(error: unknown): unknown {
+  return scrubStrings(stdSerializers.err(error as Error), 0);
+}
+
+function scrubStrings(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return scrubText(value);
+  if (value === null || typeof value !== 'object' || depth > 4) return value;
+  if (Array.isArray(value)) return value.map((item) => scrubStrings(item, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, scrubStrings(item, depth + 1)]));
+}
+
+/** Passwords in URLs, and API keys and webhook secrets by their prefix, masked inside any text. */
+function scrubText(text: string): string {
+  return redactUrlsIn(text).replace(/\b(evp_sk_|whsec_)[A-Za-z0-9_+/=-]{8,}/g, '$1***');
+}
+
+const baseOptions: LoggerOptions = { redact: redaction, serializers: { err: serializeError } };
+
 /**
  * The one root logger: JSON lines on stderr, pretty-printed when stderr is a terminal. stdout is
  * left to command output (status, keys) so scripts can read it.
  */
-export function createLogger(level: LevelWithSilent, fields: LogFields = {}): Logger {
-  const pretty = process.stderr.isTTY === true;
-  const logger = pretty
-    ? pino({
-        level,
-        transport: {
-          target: 'pino-pretty',
-          options: { destination: 2, colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' },
-        },
-      })
-    : pino({ level, base: null }, pino.destination({ dest: 2, sync: true }));
+export function createLogger(level: LevelWithSilent, fields: LogFields = {}, options: CopyOptions = {}): Logger {
+  const logger = options.copyTo
+    ? copyingLogger(level, options.copyTo)
+    : process.stderr.isTTY === true
+      ? pino({
+          ...baseOptions,
+          level,
+          transport: {
+            target: 'pino-pretty',
+            options: { destination: 2, colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' },
+          },
+        })
+      : pino({ ...baseOptions, level, base: null }, pino.destination({ dest: 2, sync: true }));
   return Object.keys(fields).length > 0 ? logger.child(fields) : logger;
+}
+
+/** JSON lines at `level` on stderr and, at the copy's level, to the copy. */
+function copyingLogger(level: LevelWithSilent, copy: NonNullable<CopyOptions['copyTo']>): Logger {
+  const streams: StreamEntry[] = [{ level: copy.level, stream: copy.stream }];
+  if (level !== 'silent') streams.push({ level, stream: pino.destination({ dest: 2, sync: true }) });
+  const lowest = level === 'silent' || pino.levels.values[copy.level]! < pino.levels.values[level]! ? copy.level : level;
+  return pino({ ...baseOptions, level: lowest, base: null }, pino.multistream(streams));
 }

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { redactUrl } from '../core/redact-url.js';
 import { nextAttempt, type RetrySchedule } from '../core/retry.js';
 import { RegistryError, coerceError, registryErrorCodes } from './errors.js';
 
@@ -35,6 +36,7 @@ export interface CompatibilityResult {
 }
 
 export interface RegistryClient {
+  /** The API base as messages name it: without the password its URL may carry. */
   readonly url: string;
   /** The id and version under which `subject` already holds exactly this schema, if it does. */
   lookup(subject: string, schema: string): Promise<RegisteredSchema | undefined>;
@@ -64,6 +66,8 @@ interface Answer {
 
 export function createRegistryClient(options: RegistryClientOptions): RegistryClient {
   const base = options.url.replace(/\/+$/, '');
+  // Messages and error fields name the registry without the password its URL may carry.
+  const shown = redactUrl(base);
   const retry = options.retry ?? defaultRetry;
   const timeoutMs = options.requestTimeoutMs ?? 10_000;
   const fetchImpl = options.fetchImpl ?? fetch;
@@ -95,8 +99,8 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
         const reason = describeCause(cause);
         throw new RegistryError(
           registryErrorCodes.unreachable,
-          `Schema registry at ${base} is unreachable (${reason}) after ${attempt} attempts; start it with \`npx evp stack up\` or set SCHEMA_REGISTRY_URL`,
-          { cause, retriable: true, url: base },
+          `Schema registry at ${shown} is unreachable (${reason}) after ${attempt} attempts; start it with \`npx evp stack up\` or set SCHEMA_REGISTRY_URL`,
+          { cause, retriable: true, url: shown },
         );
       }
       await sleep(decision.delayMs);
@@ -106,17 +110,17 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   const failed = (what: string, answer: Answer): RegistryError =>
     new RegistryError(
       registryErrorCodes.requestFailed,
-      `Schema registry at ${base} refused to ${what}: HTTP ${answer.status} ${errorMessage(answer.body)}`,
+      `Schema registry at ${shown} refused to ${what}: HTTP ${answer.status} ${errorMessage(answer.body)}`,
       {
         status: answer.status,
-        url: base,
+        url: shown,
       },
     );
 
   const subjectPath = (subject: string) => `/subjects/${encodeURIComponent(subject)}`;
 
   return {
-    url: base,
+    url: shown,
 
     async lookup(subject, schema) {
       const answer = await request('POST', subjectPath(subject), { schema });
@@ -133,7 +137,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
           `Schema registry refused the new schema of ${subject}: ${errorMessage(answer.body)}`,
           {
             subject,
-            url: base,
+            url: shown,
           },
         );
       }
@@ -165,9 +169,9 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     async schemaById(id) {
       const answer = await request('GET', `/schemas/ids/${id}`);
       if (answer.status === 404) {
-        throw new RegistryError(registryErrorCodes.unknownSchemaId, `Schema id ${id} is not in the schema registry at ${base}`, {
+        throw new RegistryError(registryErrorCodes.unknownSchemaId, `Schema id ${id} is not in the schema registry at ${shown}`, {
           schemaId: id,
-          url: base,
+          url: shown,
         });
       }
       if (answer.status !== 200) throw failed(`return schema id ${id}`, answer);

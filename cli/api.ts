@@ -6,7 +6,7 @@ import { createPublisher } from '../producers/index.js';
 import { databaseUrl } from '../stack/index.js';
 import { commandContext } from './context.js';
 import { parsePort } from './materializer.js';
-import { untilSignal } from './signals.js';
+import { runService } from './run-service.js';
 
 /** `evp api`: serves the Events API until SIGTERM/SIGINT. */
 export function apiCommand(): Command {
@@ -15,14 +15,14 @@ export function apiCommand(): Command {
     .option('--port <port>', 'listening port (default API_PORT, 3000; 0 picks a free one)', parsePort)
     .action(async (options: { port?: number }) => {
       const { config, endpoints, logger } = commandContext('api');
-      // Listening from the start: a signal during start-up still ends in a graceful stop.
-      const stopRequested = untilSignal(logger);
+      // Listening from the start: a signal during start-up ends it, or stops what started.
+      const run = runService(logger);
       // The API's own events (destination.enabled) go out as source `api`, like any service's.
       const publisher = createPublisher(config, { service: 'api', logger });
       const box = secretBoxOf(config, logger, true);
       // Made just now by this process, or by `evp start` for it.
       const madeNow = box.madeFile !== undefined || process.env['EVP_SECRET_KEY_MADE_NOW'] === '1';
-      const api = await startApi({
+      const starting = startApi({
         databaseUrl: await databaseUrl(config, logger),
         databaseSchema: config.databaseSchema,
         schemaRegistryUrl: endpoints.schemaRegistryUrl,
@@ -31,12 +31,20 @@ export function apiCommand(): Command {
         logger,
         port: options.port ?? config.apiPort,
         allowedHosts: config.destinationAllowedHosts,
+        allowedKafkaBrokers: config.destinationAllowedKafkaBrokers,
+        maxDestinationsPerOrg: config.apiMaxDestinationsPerOrg,
         eventRetentionDays: config.eventRetentionDays,
         fileRoot: config.destinationFileRoot,
         secretBox: box,
         secretKeyMadeNow: madeNow,
         rateLimit: config.apiRateLimit,
         trustProxy: config.apiTrustProxy,
+        streamLimits: {
+          perKey: config.apiLimits.streamsPerKey,
+          perOrganization: config.apiLimits.streamsPerOrganization,
+          perClient: config.apiLimits.streamsPerClient,
+        },
+        timeouts: { headersMs: config.apiLimits.headersTimeoutMs, requestMs: config.apiLimits.requestTimeoutMs },
         publishEvent: (type, event) => publisher.publishUntyped(type, event),
       }).catch(async (error: unknown) => {
         await publisher.close();
@@ -45,7 +53,8 @@ export function apiCommand(): Command {
           fs.rmSync(secretKeyFile(config.stack.dataDir), { force: true });
         throw error;
       });
-      await stopRequested;
+      const api = await run.started(starting);
+      await run.stopRequested;
       await api.stop();
       await publisher.close();
     });

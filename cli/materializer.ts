@@ -3,9 +3,9 @@ import { InputError } from '../adapters/errors.js';
 import { startMaterializer } from '../consumers/materializer/index.js';
 import { databaseUrl } from '../stack/index.js';
 import { commandContext } from './context.js';
-import { untilSignal } from './signals.js';
+import { runService } from './run-service.js';
 
-/** `evp materializer`: runs until SIGTERM/SIGINT, then finishes its batches and leaves the group. */
+/** `evp materializer`: runs until SIGTERM/SIGINT, start-up included, then finishes its batches and leaves the group. */
 export function materializerCommand(): Command {
   return new Command('materializer')
     .description('write every event exactly once into PostgreSQL (event log, entity state, history)')
@@ -13,9 +13,9 @@ export function materializerCommand(): Command {
     .option('--port <port>', 'port of /healthz and /metrics (default MATERIALIZER_PORT, 3001; 0 picks a free one)', parsePort)
     .action(async (options: { resetTo?: 'earliest' | Date; port?: number }) => {
       const { config, endpoints, logger } = commandContext('materializer');
-      // Listening from the start: a signal during start-up still ends in a graceful stop.
-      const stopRequested = untilSignal(logger);
-      const materializer = await startMaterializer({
+      // Listening from the start: a signal during start-up aborts the waiting, or stops what started.
+      const run = runService(logger);
+      const starting = startMaterializer({
         kafkaBrokers: endpoints.kafkaBrokers,
         schemaRegistryUrl: endpoints.schemaRegistryUrl,
         databaseUrl: await databaseUrl(config, logger),
@@ -29,8 +29,10 @@ export function materializerCommand(): Command {
         concurrency: config.materializer.concurrency,
         retentionDays: config.eventRetentionDays,
         resetTo: options.resetTo,
+        signal: run.signal,
       });
-      await stopRequested;
+      const materializer = await run.started(starting);
+      await run.stopRequested;
       await materializer.stop();
     });
 }

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { loadConfig } from '../adapters/config.js';
 import { createLogger } from '../adapters/logger.js';
+import { redactUrl } from '../core/redact-url.js';
 import { stackDown, stackStatus, stackUp, type ServiceStatus } from '../stack/index.js';
 
 /** `evp stack up | down | status`. */
@@ -49,7 +50,9 @@ export function stackCommand(): Command {
 
 const originText = { env: 'given by environment', stack: 'started by evp stack', external: 'already running, reused' } as const;
 
-export function printServices(services: readonly ServiceStatus[], json: boolean): void {
+export function printServices(given: readonly ServiceStatus[], json: boolean): void {
+  // An endpoint given by the environment (SCHEMA_REGISTRY_URL) may carry a password.
+  const services = given.map((service) => ({ ...service, endpoint: redactUrl(service.endpoint) }));
   if (json) {
     const byName = Object.fromEntries(services.map(({ name, started: _started, ...rest }) => [name, rest]));
     process.stdout.write(`${JSON.stringify(byName, null, 2)}\n`);

@@ -1,42 +1,60 @@
 import { Command } from 'commander';
 import { secretBoxOf } from '../adapters/secret-key.js';
-import { startStreamer } from '../consumers/streamer/index.js';
+import type { Config } from '../adapters/config.js';
+import { startStreamer, type StreamerOptions } from '../consumers/streamer/index.js';
 import { createPublisher } from '../producers/index.js';
+import type { Endpoints } from '../adapters/endpoints.js';
 import { databaseUrl } from '../stack/index.js';
 import { commandContext } from './context.js';
 import { parsePort } from './materializer.js';
-import { untilSignal } from './signals.js';
+import { runService } from './run-service.js';
 
-/** `evp streamer`: runs until SIGTERM/SIGINT, then lets its attempts finish and leaves the group. */
+/**
+ * What `evp streamer` takes from the configuration. One function, so a setting the API enforces
+ * (an allowlist, a root) cannot be left out of the streamer that enforces it again.
+ */
+export function streamerOptionsFrom(
+  config: Config,
+  endpoints: Pick<Endpoints, 'kafkaBrokers' | 'schemaRegistryUrl'>,
+): Omit<StreamerOptions, 'databaseUrl' | 'logger' | 'port' | 'secretBox'> {
+  return {
+    kafkaBrokers: endpoints.kafkaBrokers,
+    schemaRegistryUrl: endpoints.schemaRegistryUrl,
+    databaseSchema: config.databaseSchema,
+    topicPrefix: config.topicPrefix,
+    groupId: config.streamer.groupId,
+    allowedHosts: config.destinationAllowedHosts,
+    allowedKafkaBrokers: config.destinationAllowedKafkaBrokers,
+    fileRoot: config.destinationFileRoot,
+    retryScheduleMs: config.streamer.retryScheduleMs,
+    maxConcurrency: config.streamer.maxConcurrency,
+    timeoutMs: config.streamer.timeoutMs,
+    disableAfterMs: config.streamer.disableAfterHours * 3_600_000,
+    retentionDays: config.streamer.deliveryRetentionDays,
+  };
+}
+
+/** `evp streamer`: runs until SIGTERM/SIGINT, start-up included, then lets its attempts finish and leaves the group. */
 export function streamerCommand(): Command {
   return new Command('streamer')
     .description('send every event to the destinations that subscribe to it (webhooks, Kafka topics, files), with retries')
     .option('--port <port>', 'port of /healthz and /metrics (default STREAMER_PORT, 3002; 0 picks a free one)', parsePort)
     .action(async (options: { port?: number }) => {
       const { config, endpoints, logger } = commandContext('streamer');
-      // Listening from the start: a signal during start-up still ends in a graceful stop.
-      const stopRequested = untilSignal(logger);
+      // Listening from the start: a signal during start-up aborts the waiting, or stops what started.
+      const run = runService(logger);
       const publisher = createPublisher(config, { service: 'streamer', logger });
-      const streamer = await startStreamer({
-        kafkaBrokers: endpoints.kafkaBrokers,
-        schemaRegistryUrl: endpoints.schemaRegistryUrl,
+      const starting = startStreamer({
+        ...streamerOptionsFrom(config, endpoints),
         databaseUrl: await databaseUrl(config, logger),
-        databaseSchema: config.databaseSchema,
-        topicPrefix: config.topicPrefix,
-        groupId: config.streamer.groupId,
         logger,
         port: options.port ?? config.streamer.port,
-        allowedHosts: config.destinationAllowedHosts,
         secretBox: secretBoxOf(config, logger, false),
-        fileRoot: config.destinationFileRoot,
-        retryScheduleMs: config.streamer.retryScheduleMs,
-        maxConcurrency: config.streamer.maxConcurrency,
-        timeoutMs: config.streamer.timeoutMs,
-        disableAfterMs: config.streamer.disableAfterHours * 3_600_000,
-        retentionDays: config.streamer.deliveryRetentionDays,
         publishEvent: (type, event) => publisher.publishUntyped(type, event),
+        signal: run.signal,
       });
-      await stopRequested;
+      const streamer = await run.started(starting, () => publisher.close());
+      await run.stopRequested;
       await streamer.stop();
       await publisher.close();
     });

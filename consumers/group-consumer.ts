@@ -6,6 +6,7 @@ import { connectKafka } from '../adapters/kafka.js';
 import type { Logger } from '../adapters/logger.js';
 import { nextAttempt } from '../core/retry.js';
 import { entityTopic } from '../core/topics.js';
+import { abortable } from './abortable.js';
 import { positionId, readPositions } from './offsets.js';
 
 /**
@@ -160,19 +161,30 @@ export async function listEntityTopics(admin: Admin, prefix: string, entities: R
     .sort();
 }
 
-/** The entity topics under the prefix, waiting until at least one exists. */
-export async function untilTopics(admin: Admin, prefix: string, entities: ReadonlySet<string>, logger: Logger): Promise<string[]> {
+/** The entity topics under the prefix, waiting until at least one exists or `signal` aborts the wait. */
+export async function untilTopics(
+  admin: Admin,
+  prefix: string,
+  entities: ReadonlySet<string>,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<string[]> {
   for (let announced = false; ; announced = true) {
-    const found = await listEntityTopics(admin, prefix, entities);
+    const found = await abortable(listEntityTopics(admin, prefix, entities), signal);
     if (found.length > 0) return found;
     if (!announced) logger.info({ prefix }, 'no entity topics yet; waiting for `evp topics ensure` or a publisher');
-    await sleep(2_000);
+    await sleep(2_000, undefined, { signal });
   }
 }
 
-/** Runs `work` until PostgreSQL (or whatever `what` names) answers, backing off; other errors throw. */
-export async function untilReachable(logger: Logger, what: string, work: () => Promise<void>): Promise<void> {
+/**
+ * Runs `work` until PostgreSQL (or whatever `what` names) answers, backing off; other errors
+ * throw, and so does `signal` when aborted. An attempt under way is not abandoned: it ends within
+ * the connection timeout, and its connection must be back in the pool before the pool can end.
+ */
+export async function untilReachable(logger: Logger, what: string, work: () => Promise<void>, signal?: AbortSignal): Promise<void> {
   for (let attempt = 1; ; attempt++) {
+    signal?.throwIfAborted();
     try {
       await work();
       return;
@@ -181,7 +193,7 @@ export async function untilReachable(logger: Logger, what: string, work: () => P
       const decision = nextAttempt(attempt, true, { retries: Number.POSITIVE_INFINITY, initialDelayMs: 500, maxDelayMs: 10_000 });
       const delayMs = decision.retry ? decision.delayMs : 10_000;
       logger.warn({ err: error, attempt, retryInMs: delayMs }, `${what} is unreachable; waiting for it`);
-      await sleep(delayMs);
+      await sleep(delayMs, undefined, { signal });
     }
   }
 }

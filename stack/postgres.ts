@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { StackError, stackErrorCodes } from '../adapters/errors.js';
+import { redactUrl } from '../core/redact-url.js';
 import { readDaemon, startDaemon, stopDaemon } from './daemon.js';
 import { isPortOpen } from './net.js';
 import { exitedReason, waitReady } from './ready.js';
@@ -96,13 +97,13 @@ export async function pipelineDatabaseUrl(ctx: ServiceContext): Promise<string> 
 
 export async function postgresStatus(ctx: ServiceContext): Promise<ServiceStatus> {
   const given = ctx.config.databaseUrl;
-  if (given) return { name: 'postgres', endpoint: redact(given), origin: 'env', state: (await answers(given)) ? 'up' : 'down' };
+  if (given) return { name: 'postgres', endpoint: redactUrl(given), origin: 'env', state: (await answers(given)) ? 'up' : 'down' };
   const record = readDaemon(ctx.paths.postgresPid);
   if (record) {
     const url = withDatabase(localUrl(ctx, embeddedPassword), pipelineDatabase);
     return {
       name: 'postgres',
-      endpoint: redact(url),
+      endpoint: redactUrl(url),
       origin: 'stack',
       state: (await answers(url)) ? 'up' : 'down',
       pid: record.pid,
@@ -112,7 +113,7 @@ export async function postgresStatus(ctx: ServiceContext): Promise<ServiceStatus
   }
   const url = withDatabase(localUrl(ctx), pipelineDatabase);
   const up = await answers(localUrl(ctx));
-  return { name: 'postgres', endpoint: url, origin: up ? 'external' : 'stack', state: up ? 'up' : 'down' };
+  return { name: 'postgres', endpoint: redactUrl(url), origin: up ? 'external' : 'stack', state: up ? 'up' : 'down' };
 }
 
 /** The status plus the connection URL (with its password, which `endpoint` redacts). */
@@ -123,14 +124,14 @@ export async function postgresUp(ctx: ServiceContext): Promise<PostgresUp> {
   const timeoutMs = config.stack.readyTimeoutMs;
   if (config.databaseUrl) {
     await waitPostgres(config.databaseUrl, timeoutMs, 'the server at DATABASE_URL');
-    return { name: 'postgres', endpoint: redact(config.databaseUrl), url: config.databaseUrl, origin: 'env', state: 'up' };
+    return { name: 'postgres', endpoint: redactUrl(config.databaseUrl), url: config.databaseUrl, origin: 'env', state: 'up' };
   }
   const running = readDaemon(paths.postgresPid);
   if (running) {
     const url = await ensureDatabase(localUrl(ctx, embeddedPassword), pipelineDatabase);
     return {
       name: 'postgres',
-      endpoint: redact(url),
+      endpoint: redactUrl(url),
       url,
       origin: 'stack',
       state: 'up',
@@ -153,8 +154,8 @@ export async function postgresUp(ctx: ServiceContext): Promise<PostgresUp> {
       );
     }
     const url = await ensureDatabase(localUrl(ctx), pipelineDatabase);
-    logger.info({ endpoint: url }, 'using the local postgresql server');
-    return { name: 'postgres', endpoint: url, url, origin: 'external', state: 'up', started: false };
+    logger.info({ endpoint: redactUrl(url) }, 'using the local postgresql server');
+    return { name: 'postgres', endpoint: redactUrl(url), url, origin: 'external', state: 'up', started: false };
   }
   return startEmbedded(ctx);
 }
@@ -211,7 +212,7 @@ async function startEmbedded(ctx: ServiceContext): Promise<PostgresUp> {
   const dbUrl = await ensureDatabase(url, pipelineDatabase);
   return {
     name: 'postgres',
-    endpoint: redact(dbUrl),
+    endpoint: redactUrl(dbUrl),
     url: dbUrl,
     origin: 'stack',
     state: 'up',
@@ -240,19 +241,8 @@ function waitPostgres(url: string, timeoutMs: number, readLog: string, abortReas
   return waitReady(() => probePostgres(url), {
     timeoutMs,
     intervalMs: 200,
-    failure: `PostgreSQL at ${redact(url)} did not answer \`select 1\``,
+    failure: `PostgreSQL at ${redactUrl(url)} did not answer \`select 1\``,
     readLog,
     ...(abortReason ? { abortReason } : {}),
   });
-}
-
-/** The URL without its password, for logs and status output. */
-export function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
 }

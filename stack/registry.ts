@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { localRegistryUrl } from '../adapters/endpoints.js';
+import { redactUrl } from '../core/redact-url.js';
 import { readDaemon, startDaemon, stopDaemon } from './daemon.js';
 import { portTaken } from './kafka.js';
 import { isPortOpen } from './net.js';
@@ -64,7 +65,7 @@ export async function registryUp(ctx: ServiceContext, options: RegistryUpOptions
   const { config, paths, logger } = ctx;
   const given = config.schemaRegistryUrl;
   if (given) {
-    await waitRegistry(ctx, given, `SCHEMA_REGISTRY_URL=${given}`);
+    await waitRegistry(ctx, given, `SCHEMA_REGISTRY_URL=${redactUrl(given)}`);
     return { name: 'registry', endpoint: given, origin: 'env', state: 'up' };
   }
   const endpoint = localRegistryUrl(ctx.config.stack);
@@ -188,7 +189,7 @@ function waitRegistry(ctx: ServiceContext, baseUrl: string, readLog: string, abo
   return waitReady(() => probeRegistry(baseUrl), {
     timeoutMs: ctx.config.stack.readyTimeoutMs,
     intervalMs: 300,
-    failure: `The schema registry did not answer GET ${baseUrl}/subjects`,
+    failure: `The schema registry did not answer GET ${redactUrl(baseUrl)}/subjects`,
     readLog,
     ...(abortReason ? { abortReason } : {}),
   });

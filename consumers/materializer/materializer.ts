@@ -8,6 +8,7 @@ import { startOpsServer, type OpsServer } from '../../adapters/ops-server.js';
 import { createRegistryClient } from '../../adapters/registry.js';
 import { deadLetterTopic } from '../../core/topics.js';
 import { readCatalogue } from '../../schemas/catalogue.js';
+import { abortable } from '../abortable.js';
 import { createEventDecoder, type EventDecoder } from '../event-decoder.js';
 import { createPauseGate, type PauseGate } from '../pause-gate.js';
 import { deadLetterHeaders, ensureDeadLetterTopic } from './dead-letters.js';
@@ -41,7 +42,7 @@ export interface Materializer {
  */
 export async function startMaterializer(options: MaterializerOptions): Promise<Materializer> {
   const settings = { ...materializerDefaults, ...options };
-  const { logger, topicPrefix, groupId } = settings;
+  const { logger, topicPrefix, groupId, signal } = settings;
   const pool = createPool({
     url: settings.databaseUrl,
     schema: settings.databaseSchema,
@@ -63,11 +64,11 @@ export async function startMaterializer(options: MaterializerOptions): Promise<M
   metrics.databaseUp.set(1);
 
   try {
-    await untilReachable(logger, 'PostgreSQL', async () => void (await migratePool(pool, settings.databaseSchema, logger)));
-    await untilReachable(logger, 'PostgreSQL', () => maintainPartitions(partitions, settings.retentionDays, logger));
-    await connectKafka(settings.kafkaBrokers, admin, producer);
-    await ensureDeadLetterTopic(admin, dlqTopic);
-    topics = await untilTopics(admin, topicPrefix, entities, logger);
+    await untilReachable(logger, 'PostgreSQL', async () => void (await migratePool(pool, settings.databaseSchema, logger)), signal);
+    await untilReachable(logger, 'PostgreSQL', () => maintainPartitions(partitions, settings.retentionDays, logger), signal);
+    await abortable(connectKafka(settings.kafkaBrokers, admin, producer), signal);
+    await abortable(ensureDeadLetterTopic(admin, dlqTopic), signal);
+    topics = await untilTopics(admin, topicPrefix, entities, logger, signal);
     if (settings.resetTo !== undefined) await reset(admin, pool, groupId, topics, settings.resetTo, logger);
   } catch (error) {
     await Promise.allSettled([admin.disconnect(), producer.disconnect(), pool.end()]);
@@ -95,24 +96,27 @@ export async function startMaterializer(options: MaterializerOptions): Promise<M
     seek: (topic, partition, offset) => group?.seek(topic, partition, offset),
   });
 
+  const starting = startGroupConsumer({
+    kafka,
+    admin,
+    pool,
+    brokers: settings.kafkaBrokers,
+    groupId,
+    topicPrefix,
+    entities,
+    topics,
+    logger,
+    sessionTimeoutMs: settings.sessionTimeoutMs,
+    lingerMs: settings.lingerMs,
+    concurrency: settings.concurrency,
+    topicRefreshMs: settings.topicRefreshMs,
+    eachBatch: handler,
+  });
   try {
-    group = await startGroupConsumer({
-      kafka,
-      admin,
-      pool,
-      brokers: settings.kafkaBrokers,
-      groupId,
-      topicPrefix,
-      entities,
-      topics,
-      logger,
-      sessionTimeoutMs: settings.sessionTimeoutMs,
-      lingerMs: settings.lingerMs,
-      concurrency: settings.concurrency,
-      topicRefreshMs: settings.topicRefreshMs,
-      eachBatch: handler,
-    });
+    group = await abortable(starting, signal);
   } catch (error) {
+    // Aborted while joining: a consumer that still comes up leaves the group at once.
+    void starting.then((late) => late.stop()).catch(() => undefined);
     await Promise.allSettled([admin.disconnect(), producer.disconnect(), pool.end()]);
     throw error;
   }
@@ -170,7 +174,7 @@ export async function startMaterializer(options: MaterializerOptions): Promise<M
 }
 
 interface HandlerContext {
-  readonly settings: Required<Omit<MaterializerOptions, 'resetTo'>>;
+  readonly settings: Required<Omit<MaterializerOptions, 'resetTo' | 'signal'>>;
   readonly pool: pg.Pool;
   readonly admin: Admin;
   readonly producer: Producer;

@@ -21,6 +21,11 @@ export interface MaterializerOptions {
   readonly retentionDays: number;
   /** Replay from here: `earliest`, or the first record at or after a time. */
   readonly resetTo?: 'earliest' | Date | undefined;
+  /**
+   * Aborting it during start-up (SIGTERM while PostgreSQL or Kafka does not answer yet) stops the
+   * waiting: start rejects after closing what it opened. Once started, `stop()` is the way out.
+   */
+  readonly signal?: AbortSignal | undefined;
   /** A member that sends no heartbeat for this long leaves the group, in ms. */
   readonly sessionTimeoutMs?: number;
   /** How often new entity topics are looked for, in ms. */

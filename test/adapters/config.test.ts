@@ -84,6 +84,34 @@ describe('loadConfig', () => {
     expect(message).not.toContain('hunter2');
   });
 
+  it('shows a bad connection string without its password, and an unparseable one without its user part', () => {
+    let thrown: unknown;
+    try {
+      loadConfig({
+        DATABASE_URL: 'mysql://admin:hunter2@db.internal:3306/app',
+        SCHEMA_REGISTRY_URL: 'https://registry:s3cr3t-pass@registry.internal:99999/apis/ccompat/v7',
+      });
+    } catch (error) {
+      thrown = error;
+    }
+    const message = (thrown as ConfigError).message;
+    expect(message).toContain('DATABASE_URL="mysql://admin:***@db.internal:3306/app": must be a postgres:// URL');
+    expect(message).toContain('SCHEMA_REGISTRY_URL="https://registry.internal:99999/apis/ccompat/v7": must be a URL');
+    expect(message).not.toMatch(/hunter2|s3cr3t/);
+    expect(JSON.stringify((thrown as ConfigError & { problems: unknown }).problems)).not.toMatch(/hunter2|s3cr3t/);
+
+    // No scheme: the password cannot be told from the rest, so everything before the host goes.
+    expect(() => loadConfig({ DATABASE_URL: 'admin:hunter2@db.internal/app' })).toThrow('DATABASE_URL="db.internal/app"');
+    expect(() => loadConfig({ DATABASE_URL: 'host=db user=admin password=hunter2' })).toThrow(
+      'DATABASE_URL="host=db user=admin password=***"',
+    );
+  });
+
+  it('hides every value of a variable named as a secret, but not of a per-key limit', () => {
+    expect(() => loadConfig({ DESTINATION_SECRET_KEY: 'postgres://a:b@c/d' })).toThrow('DESTINATION_SECRET_KEY=(hidden)');
+    expect(() => loadConfig({ API_STREAMS_PER_KEY: 'lots' })).toThrow('API_STREAMS_PER_KEY="lots"');
+  });
+
   it('reads API_TRUST_PROXY as true, false, hops or addresses and ranges, and refuses anything else by name', () => {
     expect(loadConfig({}).apiTrustProxy).toBe(false);
     expect(loadConfig({ API_TRUST_PROXY: 'true' }).apiTrustProxy).toBe(true);
@@ -103,5 +131,16 @@ describe('loadConfig', () => {
     expect(config.streamer.maxConcurrency).toBe(10);
     expect(config.apiPort).toBe(3000);
     expect(config.streamer.deliveryRetentionDays).toBe(90);
+  });
+
+  it('reads the Kafka destination allowlist and the cap on destinations, with their defaults', () => {
+    expect(loadConfig({})).toMatchObject({ destinationAllowedKafkaBrokers: [], apiMaxDestinationsPerOrg: 100 });
+    const config = loadConfig({ DESTINATION_ALLOWED_KAFKA_BROKERS: 'Kafka-1.internal:9092, 10.0.0.5', API_MAX_DESTINATIONS_PER_ORG: '0' });
+    expect(config.destinationAllowedKafkaBrokers).toEqual(['kafka-1.internal:9092', '10.0.0.5']);
+    expect(config.apiMaxDestinationsPerOrg).toBe(0);
+    expect(() => loadConfig({ DESTINATION_ALLOWED_KAFKA_BROKERS: 'kafka://x:9092' })).toThrow(
+      /DESTINATION_ALLOWED_KAFKA_BROKERS=.*host:port or host/,
+    );
+    expect(() => loadConfig({ API_MAX_DESTINATIONS_PER_ORG: 'many' })).toThrow(/API_MAX_DESTINATIONS_PER_ORG/);
   });
 });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../adapters/logger.js';
+import { createTestLogger } from '../harness/log-sink.js';
 import { migrate, migrationsDir } from '../../adapters/migrate.js';
 import { createPartitionManager, dayOf, partitionName } from '../../consumers/materializer/partitions.js';
 import { createEventId } from '../../core/ids.js';
@@ -19,7 +19,7 @@ import {
 import { sampleData } from '../harness/samples.js';
 
 const ctx = useTestContext('store');
-const logger = createLogger('error');
+const logger = createTestLogger('error');
 const day = 86_400_000;
 let publisher: Publisher;
 

@@ -1,13 +1,21 @@
 import os from 'node:os';
+import path from 'node:path';
 import type pg from 'pg';
-import { createLogger } from '../../adapters/logger.js';
 import { startApi, type Api } from '../../api/index.js';
 import type { ApiOptions } from '../../api/options.js';
 import { createApiKeyRow } from '../../api/sql/api-keys.js';
 import { queryOf } from '../../api/sql/query.js';
 import { createApiKey } from '../../core/api-keys.js';
 import type { TestContext } from './index.js';
+import { createTestLogger } from './log-sink.js';
 import { testSecretBox } from './secrets.js';
+
+/**
+ * DESTINATION_FILE_ROOT of the test APIs and streamers, shared by every test file: each
+ * organization writes below its own directory there, so files use organization ids or
+ * directories of their own.
+ */
+export const testFileRoot = path.join(os.tmpdir(), 'evp-test-file-destinations');
 
 /**
  * `evp api` on a free port over `schema`, with a fast live tail and no rate limit (tests send in
@@ -20,13 +28,15 @@ export async function startTestApi(ctx: TestContext, schema: string, overrides: 
     schemaRegistryUrl: ctx.endpoints.schemaRegistryUrl,
     kafkaBrokers: ctx.endpoints.kafkaBrokers,
     topicPrefix: ctx.topicPrefix,
-    logger: createLogger((process.env['TEST_API_LOG'] as 'warn' | undefined) ?? 'error', { service: 'api' }),
+    logger: createTestLogger((process.env['TEST_API_LOG'] as 'warn' | undefined) ?? 'error', { service: 'api' }),
     port: 0,
     host: '127.0.0.1',
     keyCacheMs: 0,
     stream: { heartbeatMs: 300, pollMs: 100 },
     allowedHosts: ['127.0.0.1'],
-    fileRoot: os.tmpdir(),
+    // The stack's Kafka is the pipeline's own: tests write to topics of theirs there.
+    allowedKafkaBrokers: ctx.endpoints.kafkaBrokers,
+    fileRoot: testFileRoot,
     secretBox: testSecretBox,
     ...overrides,
   });

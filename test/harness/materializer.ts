@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { loadConfig } from '../../adapters/config.js';
-import { createLogger } from '../../adapters/logger.js';
 import { createRegistryClient } from '../../adapters/registry.js';
 import { startMaterializer, type Materializer, type MaterializerOptions } from '../../consumers/materializer/index.js';
 import { createEventId } from '../../core/ids.js';
@@ -11,6 +10,7 @@ import type { Publisher } from '../../producers/types.js';
 import { readEventSchemas } from '../../schemas/event-schemas.js';
 import { registerSchemas } from '../../schemas/governance.js';
 import type { TestContext } from './index.js';
+import { createTestLogger } from './log-sink.js';
 import { sampleData } from './samples.js';
 
 /**
@@ -37,7 +37,7 @@ export async function prepareEntities(
 }
 
 export function testPublisher(ctx: TestContext, prefix = ctx.topicPrefix): Publisher {
-  return createPublisher(loadConfig({ ...ctx.env, TOPIC_PREFIX: prefix }), { service: 'test', logger: createLogger('warn') });
+  return createPublisher(loadConfig({ ...ctx.env, TOPIC_PREFIX: prefix }), { service: 'test', logger: createTestLogger('warn') });
 }
 
 /** The options `evp materializer` would build from this file's environment, writing to `schema`. */
@@ -49,7 +49,7 @@ export function materializerOptions(ctx: TestContext, schema: string, overrides:
     databaseSchema: schema,
     topicPrefix: ctx.topicPrefix,
     groupId: ctx.groupId('materializer'),
-    logger: createLogger((process.env['TEST_MATERIALIZER_LOG'] as 'warn' | undefined) ?? 'error', { service: 'materializer' }),
+    logger: createTestLogger((process.env['TEST_MATERIALIZER_LOG'] as 'warn' | undefined) ?? 'error', { service: 'materializer' }),
     port: 0,
     batchSize: 2000,
     lingerMs: 50,

@@ -1,8 +1,8 @@
-import os from 'node:os';
-import { createLogger } from '../../adapters/logger.js';
 import type { StreamerOptions } from '../../consumers/streamer/index.js';
 import type { Publisher } from '../../producers/types.js';
+import { testFileRoot } from './api.js';
 import type { TestContext } from './index.js';
+import { createTestLogger } from './log-sink.js';
 import { testSecretBox } from './secrets.js';
 
 /** A quick retry schedule for tests: seven attempts within a few seconds. */
@@ -22,11 +22,13 @@ export function streamerOptions(
     databaseSchema: schema,
     topicPrefix: ctx.topicPrefix,
     groupId: ctx.groupId('streamer'),
-    logger: createLogger((process.env['TEST_STREAMER_LOG'] as 'warn' | undefined) ?? 'error', { service: 'streamer' }),
+    logger: createTestLogger((process.env['TEST_STREAMER_LOG'] as 'warn' | undefined) ?? 'error', { service: 'streamer' }),
     port: 0,
     allowedHosts: ['127.0.0.1'],
+    // The stack's Kafka is the pipeline's own: tests write to topics of theirs there.
+    allowedKafkaBrokers: ctx.endpoints.kafkaBrokers,
     secretBox: testSecretBox,
-    fileRoot: os.tmpdir(),
+    fileRoot: testFileRoot,
     retryScheduleMs: testRetrySchedule,
     maxConcurrency: 10,
     timeoutMs: 3_000,

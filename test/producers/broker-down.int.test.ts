@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../adapters/config.js';
 import { createKafka } from '../../adapters/kafka.js';
-import { createLogger } from '../../adapters/logger.js';
+import { createTestLogger } from '../harness/log-sink.js';
 import { ensureTopics } from '../../producers/ensure-topics.js';
 import { createPublisher } from '../../producers/publisher.js';
 import { kafkaDown, kafkaUp } from '../../stack/kafka.js';
@@ -19,7 +19,7 @@ import { sampleData } from '../harness/samples.js';
  * can be stopped mid-test without touching the shared one, nor another run's.
  */
 const ctx = useTestContext('broker-down');
-const logger = createLogger('warn');
+const logger = createTestLogger('warn');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'evp-broker-down-'));
 let broker: ServiceContext;
 let brokers: string[];

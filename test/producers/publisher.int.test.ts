@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../adapters/config.js';
 import type { EventError } from '../../adapters/errors.js';
 import { PipelineError } from '../../adapters/errors.js';
-import { createLogger } from '../../adapters/logger.js';
+import { createTestLogger } from '../harness/log-sink.js';
 import { createRegistryClient } from '../../adapters/registry.js';
 import { readCloudEventHeaders } from '../../core/cloudevents.js';
 import { entityTopic } from '../../core/topics.js';
@@ -19,7 +19,7 @@ import { normalise, sampleData, samplePrevious } from '../harness/samples.js';
 
 const ctx = useTestContext('publisher');
 const config = loadConfig(ctx.env);
-const logger = createLogger('warn');
+const logger = createTestLogger('warn');
 const catalogue = readCatalogue();
 let publisher: Publisher;
 

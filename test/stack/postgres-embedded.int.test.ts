@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../adapters/config.js';
-import { createLogger } from '../../adapters/logger.js';
+import { createTestLogger } from '../harness/log-sink.js';
 import { readDaemon } from '../../stack/daemon.js';
 import { isPortOpen } from '../../stack/net.js';
 import { stackPaths } from '../../stack/paths.js';
@@ -13,7 +13,7 @@ import { embeddedDataDir, postgresDown, postgresUp, probePostgres } from '../../
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'evp-embedded-'));
 // Nothing answers on this port, so the stack falls back to the embedded server.
 const config = loadConfig({ EVP_DATA_DIR: dataDir, EVP_POSTGRES_PORT: String(await freePort()) });
-const ctx = { config, paths: stackPaths(config.stack), logger: createLogger('silent') };
+const ctx = { config, paths: stackPaths(config.stack), logger: createTestLogger('silent') };
 
 afterAll(async () => {
   await postgresDown(ctx);

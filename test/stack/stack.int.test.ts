@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../adapters/config.js';
-import { createLogger } from '../../adapters/logger.js';
+import { createTestLogger } from '../harness/log-sink.js';
 import { stackStatus, stackUp } from '../../stack/index.js';
 
 const config = loadConfig();
-const logger = createLogger('silent');
+const logger = createTestLogger('silent');
 
 describe('stack up', () => {
   it('reuses every running service the second time and starts nothing', async () => {

@@ -1,0 +1,60 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../adapters/logger.js';
+
+/** A logger writing nothing to stderr and every line (debug and up) into the returned list. */
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n')) if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: createLogger('silent', { service: 'test' }, { copyTo: { stream, level: 'debug' } }), lines };
+}
+
+describe('createLogger', () => {
+  it('replaces secret fields and takes the password out of connection strings', () => {
+    const { logger, lines } = capture();
+    logger.info(
+      {
+        password: 'hunter2',
+        databaseUrl: 'postgres://app:hunter2@db/app',
+        destination: { secret: 'whsec_c2VjcmV0LXNpZ25pbmcta2V5LWJ5dGVz', url: 'https://u:hunter2@hooks.example/in' },
+        req: { headers: { authorization: 'Bearer evp_sk_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG' } },
+      },
+      'fields',
+    );
+    expect(lines[0]).toMatchObject({
+      password: '[redacted]',
+      databaseUrl: 'postgres://app:***@db/app',
+      destination: { secret: '[redacted]', url: 'https://u:***@hooks.example/in' },
+      req: { headers: { authorization: '[redacted]' } },
+    });
+    expect(JSON.stringify(lines)).not.toMatch(/hunter2|whsec_c2Vj|evp_sk_0123/);
+  });
+
+  it('scrubs what an error carries: its message, stack, cause and fields', () => {
+    const { logger, lines } = capture();
+    let invalid: unknown;
+    try {
+      new URL('postgres://app:hunter2@db:99999/app');
+    } catch (error) {
+      invalid = error;
+    }
+    logger.error({ err: invalid }, 'bad url');
+    const cause = new Error('signing with whsec_c2VjcmV0LXNpZ25pbmcta2V5LWJ5dGVz failed');
+    logger.warn({ err: new Error('cannot reach postgres://app:hunter2@db/app', { cause }) }, 'unreachable');
+    expect(lines).toHaveLength(2);
+    expect(JSON.stringify(lines)).not.toMatch(/hunter2|whsec_c2Vj/);
+    expect(lines[1]).toMatchObject({ err: { message: expect.stringContaining('postgres://app:***@db/app') } });
+  });
+
+  it('copies every line at the copy level, whatever the logger level', () => {
+    const { logger, lines } = capture();
+    logger.debug('quiet');
+    logger.trace('quieter');
+    expect(lines.map((line) => line['msg'])).toEqual(['quiet']);
+  });
+});
