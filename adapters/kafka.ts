@@ -9,6 +9,10 @@ export interface KafkaClientOptions {
   /** kafkajs's own retry budget for each request. */
   readonly retry?: KafkaConfig['retry'];
   readonly connectionTimeoutMs?: number;
+  /** Opens the client's connections (a guard on where they go); kafkajs's plain TCP/TLS when unset. */
+  readonly socketFactory?: KafkaConfig['socketFactory'];
+  /** kafkajs's own warnings and errors at debug: for clusters whose failures the caller reports itself. */
+  readonly quiet?: boolean;
 }
 
 /**
@@ -23,6 +27,7 @@ export function createKafka(options: KafkaClientOptions): Kafka {
     brokers: [...options.brokers],
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
     retry: options.retry ?? { initialRetryTime: 200, retries: 8, maxRetryTime: 10_000 },
+    ...(options.socketFactory === undefined ? {} : { socketFactory: options.socketFactory }),
     logLevel: logLevel.INFO,
     logCreator:
       () =>
@@ -31,6 +36,7 @@ export function createKafka(options: KafkaClientOptions): Kafka {
         const bound = { namespace, ...fields };
         // Our publisher bounds the idempotent producer's retries on purpose, so a publish rejects instead of hanging.
         if (message.startsWith('Limiting retries for the idempotent producer')) kafkaLogger.debug(bound, message);
+        else if (options.quiet === true) kafkaLogger.debug(bound, message);
         else if (level === logLevel.ERROR || level === logLevel.WARN) kafkaLogger.warn(bound, message);
         else if (level === logLevel.INFO) kafkaLogger.debug(bound, message);
         else kafkaLogger.trace(bound, message);

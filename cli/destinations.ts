@@ -388,7 +388,7 @@ function settingsOptions(command: Command, mode: 'create' | 'update'): Command {
     .option('--batch-max-wait-ms <ms>', 'webhook: longest an event waits for a batch to fill', parseInteger('--batch-max-wait-ms'))
     .option('--brokers <list>', 'kafka: bootstrap brokers, comma-separated host:port', parseList)
     .option('--topic <topic>', 'kafka: the topic written to')
-    .option('--directory <path>', 'file: absolute directory of the NDJSON files')
+    .option('--directory <path>', "file: directory of the NDJSON files, relative to the organization's own under DESTINATION_FILE_ROOT")
     .option('--rotate-bytes <n>', 'file: start a new file past this size', parseInteger('--rotate-bytes'))
     .option('--max-concurrency <n>', 'deliveries in flight at once', parseInteger('--max-concurrency'))
     .option('--rate-limit <per second>', 'most deliveries per second', parseNumber('--rate-limit'))

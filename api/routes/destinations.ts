@@ -11,6 +11,7 @@ import {
   type DestinationType,
 } from '../../core/destination-rules.js';
 import { destinationEvent } from '../../core/destination-event.js';
+import { isAllowedKafkaBroker, parseBroker } from '../../core/kafka-broker-rules.js';
 import type { SecretBox } from '../../core/secret-box.js';
 import { createWebhookSecret } from '../../core/webhook-signature.js';
 import type { ApiContext, ApiInstance } from '../context.js';
@@ -29,7 +30,6 @@ import { NoQuery, errorResponses, listOf } from '../schemas.js';
 import {
   deleteDestination,
   getDestination,
-  insertDestination,
   listDestinations,
   rotateDestinationSecret,
   updateDestination,
@@ -37,6 +37,7 @@ import {
   type DestinationRow,
 } from '../sql/destinations.js';
 import { getDestinationSecret } from '../sql/get-destination-secret.js';
+import { insertDestinationWithinLimit } from '../sql/insert-destination-within-limit.js';
 import { Type } from 'typebox';
 
 const defaultGraceHours = 24;
@@ -46,20 +47,69 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
   const missing = (id: string) => resourceMissing(`No such destination: ${id}.`, 'id');
 
   /** The settings of `type` checked against every rule; the first problem is the 400. */
-  const checked = async (type: DestinationType, fields: DestinationFields): Promise<void> => {
+  const checked = async (
+    type: DestinationType,
+    fields: DestinationFields,
+    organizationId: string,
+    { settings = true }: { settings?: boolean } = {},
+  ): Promise<void> => {
     const problems: DestinationProblem[] = checkSubscription(fields, ctx.catalogue);
-    if (type === 'webhook') {
-      const webhook = fields.settings as { url: string; headers?: Record<string, string> };
-      problems.push(...checkWebhookHeaders(webhook.headers), ...checkWebhookUrl(webhook.url, await resolve(webhook.url), ctx.allowedHosts));
-    }
-    if (type === 'kafka') problems.push(...checkKafkaSettings(fields.settings as { brokers: string[]; topic: string }));
-    if (type === 'file') {
-      if (ctx.fileRoot === undefined)
-        throw invalidParameter('type', 'File destinations are not enabled on this server (no DESTINATION_FILE_ROOT).');
-      problems.push(...checkFileSettings(fields.settings as { directory: string }, ctx.fileRoot));
-    }
+    if (settings) problems.push(...(await settingsProblems(type, fields.settings, organizationId)));
     const problem = problems[0];
     if (problem) throw invalidParameter(problem.field, `${problem.message}.`);
+  };
+
+  /** What is wrong with a type's settings: reachable, allowed, confined. */
+  const settingsProblems = async (type: DestinationType, settings: unknown, organizationId: string): Promise<DestinationProblem[]> => {
+    if (type === 'webhook') {
+      const webhook = settings as { url: string; headers?: Record<string, string> };
+      return [...checkWebhookHeaders(webhook.headers), ...checkWebhookUrl(webhook.url, await resolve(webhook.url), ctx.allowedHosts)];
+    }
+    if (type === 'kafka') {
+      const kafka = settings as { brokers: string[]; topic: string };
+      const { resolved, unresolved } = await resolveBrokers(kafka.brokers);
+      const problems = checkKafkaSettings(kafka, ctx.kafkaBrokerPolicy, resolved);
+      // A broker the operator allowed may resolve only where the streamers run; the streamers check it again.
+      const { allowedBrokers } = ctx.kafkaBrokerPolicy;
+      for (const { host, port } of unresolved) {
+        if (isAllowedKafkaBroker(host, port, allowedBrokers)) continue;
+        problems.push({ field: 'kafka.brokers', message: `the broker host ${host} does not resolve; check the destination's brokers` });
+      }
+      return problems;
+    }
+    if (ctx.fileRoot === undefined)
+      throw invalidParameter('type', 'File destinations are not enabled on this server (no DESTINATION_FILE_ROOT).');
+    return checkFileSettings(settings as { directory: string }, ctx.fileRoot, organizationId);
+  };
+
+  /**
+   * What the brokers' hosts, and the pipeline's own, resolve to (IP literals need no lookup), and
+   * the brokers' hosts that do not resolve. The policy's checks compare these addresses, so a
+   * name or another spelling of the pipeline's own cluster is still recognised.
+   */
+  const resolveBrokers = async (
+    brokers: readonly string[],
+  ): Promise<{ resolved: Map<string, string[]>; unresolved: { host: string; port: number }[] }> => {
+    const parsed = brokers.map((broker) => parseBroker(broker)).filter((broker) => broker !== undefined);
+    const own = ctx.kafkaBrokerPolicy.ownBrokers.map((broker) => parseBroker(broker)?.host);
+    const names = [...new Set([...parsed.map((broker) => broker.host), ...own])].filter(
+      (host): host is string => host !== undefined && isIP(host) === 0,
+    );
+    const resolved = new Map<string, string[]>();
+    const unresolved: { host: string; port: number }[] = [];
+    await Promise.all(
+      names.map(async (host) => {
+        try {
+          resolved.set(
+            host,
+            (await lookup(host, { all: true })).map((entry) => entry.address),
+          );
+        } catch {
+          unresolved.push(...parsed.filter((broker) => broker.host === host));
+        }
+      }),
+    );
+    return { resolved, unresolved };
   };
 
   const resolve = async (url: string): Promise<string[]> => {
@@ -110,16 +160,23 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
         rate_limit_per_second: body.rate_limit_per_second ?? null,
         retry_schedule_ms: body.retry_schedule_ms ?? null,
       };
-      await checked(type, fields);
+      await checked(type, fields, request.organizationId);
       const secret = type === 'webhook' ? createWebhookSecret() : null;
       const id = createDestinationId();
-      const row = await insertDestination(ctx.query, {
-        ...fields,
-        id,
-        organization_id: request.organizationId,
-        type,
-        secret: secret === null ? null : ctx.secretBox.seal(secret, id),
-      });
+      const stored = await insertDestinationWithinLimit(
+        ctx.transaction,
+        { ...fields, id, organization_id: request.organizationId, type, secret: secret === null ? null : ctx.secretBox.seal(secret, id) },
+        ctx.maxDestinationsPerOrg,
+      );
+      if ('limitReached' in stored) {
+        throw new ApiError(
+          400,
+          'invalid_request_error',
+          'destination_limit_reached',
+          `This organization has ${stored.limitReached} destinations, the most allowed (${ctx.maxDestinationsPerOrg}, API_MAX_DESTINATIONS_PER_ORG); delete one it no longer uses, or ask the operator to raise the limit.`,
+        );
+      }
+      const row = stored.row;
       return reply.code(201).send({ ...toDestinationObject(row), ...(secret ? { secret } : {}) });
     },
   );
@@ -193,7 +250,10 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
         rate_limit_per_second: body.rate_limit_per_second === undefined ? row.rate_limit_per_second : body.rate_limit_per_second,
         retry_schedule_ms: body.retry_schedule_ms === undefined ? row.retry_schedule_ms : body.retry_schedule_ms,
       };
-      await checked(row.type, fields);
+      // The type's settings are checked when the request changes them: a destination saved under
+      // older rules can still be paused, described or re-subscribed (the streamer refuses to send
+      // to settings the rules no longer allow, and says why in the delivery log).
+      await checked(row.type, fields, request.organizationId, { settings: body[row.type] !== undefined });
       // `active` only when asked: an edit of other fields must not undo a disable made meanwhile.
       const updated = await updateDestination(ctx.query, request.organizationId, row.id, { ...fields, active: body.active ?? null });
       if (updated === undefined) throw missing(request.params.id);

@@ -11,7 +11,8 @@ import { disableDestination, recordDestinationOutcome, type DisabledDestination 
 import { loadDestinations, type SendingDestination } from './sql/load-destinations.js';
 
 export interface Senders {
-  readonly webhook: { send(request: WebhookRequest): Promise<SendOutcome> };
+  /** `release` closes the connections of a destination that went away. */
+  readonly webhook: { send(request: WebhookRequest): Promise<SendOutcome>; release?(destinationId: string): void };
   readonly kafka: { send(request: KafkaRequest): Promise<SendOutcome> };
   readonly file: { send(request: FileRequest): Promise<SendOutcome> };
 }
@@ -98,7 +99,11 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
         loadedAt = Date.now();
         for (const destination of destinations) failing.set(destination.id, destination.failingSince);
         complainOfSecrets();
-        for (const id of states.keys()) if (!destinations.some((d) => d.id === id) && states.get(id)?.inFlight === 0) states.delete(id);
+        for (const id of states.keys()) {
+          if (destinations.some((d) => d.id === id) || states.get(id)?.inFlight !== 0) continue;
+          states.delete(id);
+          options.senders.webhook.release?.(id);
+        }
       }
       for (const destination of destinations) {
         if (stopped) break;
@@ -281,6 +286,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     if (destination.type === 'webhook') {
       const single = deliveries.length === 1 && unit.batchId === null;
       return options.senders.webhook.send({
+        destinationId: destination.id,
         url: settings['url'] as string,
         headers: (settings['headers'] as Record<string, string> | undefined) ?? {},
         timeoutMs: timeoutOf(destination),
@@ -302,6 +308,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       });
     }
     return options.senders.file.send({
+      organizationId: destination.organizationId,
       directory: settings['directory'] as string,
       lines: deliveries.map((delivery) => delivery.payload),
       rotateBytes: (settings['rotate_bytes'] as number | undefined) ?? defaultRotateBytes,

@@ -10,6 +10,7 @@ export interface StreamerMetrics {
   readonly disabled: Counter<'reason'>;
   readonly databaseUp: Gauge;
   readonly unreadableSecrets: Gauge;
+  readonly stalledAttempts: Counter<'destination'>;
 }
 
 export interface StreamerGauges {
@@ -108,6 +109,12 @@ export function createStreamerMetrics(gauges: StreamerGauges): StreamerMetrics {
     unreadableSecrets: new Gauge({
       name: 'evp_streamer_destinations_secret_unreadable',
       help: "Active webhook destinations whose signing secret this streamer's key cannot open; their deliveries wait.",
+      registers,
+    }),
+    stalledAttempts: new Counter({
+      name: 'evp_streamer_webhook_stalled_attempts_total',
+      help: "Webhook attempts still unsettled after their timeout plus a margin: abandoned as timeouts, and the destination's connections destroyed.",
+      labelNames: ['destination'],
       registers,
     }),
   };

@@ -17,7 +17,9 @@ export interface StreamerOptions {
   readonly secretBox: SecretBox;
   /** Hosts webhooks may reach over http or at internal addresses (checked again at connect time). */
   readonly allowedHosts: readonly string[];
-  /** File destinations may only write inside this directory (checked again before every write). */
+  /** Kafka destinations' brokers allowed at internal addresses or on the pipeline's own cluster, `host:port` or `host` (checked again at every connection). */
+  readonly allowedKafkaBrokers?: readonly string[] | undefined;
+  /** Each organization's file destinations write below its own directory here (checked again before every write); without one they are refused. */
   readonly fileRoot?: string | undefined;
   /** Delays before each attempt, in ms, for destinations without their own schedule. */
   readonly retryScheduleMs: readonly number[];
@@ -31,6 +33,11 @@ export interface StreamerOptions {
   readonly retentionDays: number;
   /** Emits an event of the pipeline itself (`destination.disabled`); without it the streamer only logs. */
   readonly publishEvent?: ((type: string, event: EventInput) => Promise<unknown>) | undefined;
+  /**
+   * Aborting it during start-up (SIGTERM while PostgreSQL or Kafka does not answer yet) stops the
+   * waiting: start rejects after closing what it opened. Once started, `stop()` is the way out.
+   */
+  readonly signal?: AbortSignal | undefined;
   /** How often due deliveries are looked for when no fan-out wakes the workers, in ms. */
   readonly pollMs?: number;
   /** How often the workers read the destinations again, in ms. */

@@ -10,6 +10,7 @@ import { startOpsServer } from '../../adapters/ops-server.js';
 import { createRegistryClient } from '../../adapters/registry.js';
 import { toEventObject } from '../../api/event-object.js';
 import { readCatalogue } from '../../schemas/catalogue.js';
+import { abortable } from '../abortable.js';
 import { createEventDecoder, type EventDecoder } from '../event-decoder.js';
 import {
   lagOf,
@@ -73,18 +74,28 @@ export async function startStreamer(options: StreamerOptions): Promise<Streamer>
   metrics.databaseUp.set(1);
 
   try {
-    await untilReachable(logger, 'PostgreSQL', async () => void (await migratePool(pool, settings.databaseSchema, logger)));
-    await connectKafka(settings.kafkaBrokers, admin);
-    topics = await untilTopics(admin, settings.topicPrefix, entities, logger);
+    const { signal } = settings;
+    await untilReachable(logger, 'PostgreSQL', async () => void (await migratePool(pool, settings.databaseSchema, logger)), signal);
+    await abortable(connectKafka(settings.kafkaBrokers, admin), signal);
+    topics = await untilTopics(admin, settings.topicPrefix, entities, logger, signal);
   } catch (error) {
     await Promise.allSettled([admin.disconnect(), pool.end()]);
     throw error;
   }
 
   const senders = {
-    webhook: createWebhookSender({ allowedHosts: settings.allowedHosts }),
-    kafka: createKafkaSender({ logger }),
-    file: createFileSender(settings.fileRoot === undefined ? {} : { root: settings.fileRoot }),
+    webhook: createWebhookSender({
+      allowedHosts: settings.allowedHosts,
+      logger,
+      onStalled: (destinationId) => metrics.stalledAttempts.inc({ destination: destinationId }),
+    }),
+    kafka: createKafkaSender({
+      logger,
+      ownBrokers: settings.kafkaBrokers,
+      allowedBrokers: settings.allowedKafkaBrokers ?? [],
+      topicPrefix: settings.topicPrefix,
+    }),
+    file: createFileSender({ root: settings.fileRoot }),
   };
   const dispatcher = startDispatcher({
     pool,
@@ -153,6 +164,8 @@ export async function startStreamer(options: StreamerOptions): Promise<Streamer>
       database: gate.paused ? 'paused' : 'up',
       ...(gate.reason ? { reason: gate.reason } : {}),
       attemptsInFlight: dispatcher.inFlight,
+      // Leaves `ok` alone: a stalled attempt is already abandoned and its connections reset; a restart would not help.
+      webhooks: senders.webhook.health(),
       topics: consumer.topics.length,
       groupId,
     }),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { createSecretBox } from '../../core/secret-box.js';
-import { getJson, startTestApi } from '../harness/api.js';
+import { getJson, startTestApi, testFileRoot } from '../harness/api.js';
 import { useTestContext } from '../harness/index.js';
 import { testSecretBox } from '../harness/secrets.js';
 import { startApiStack } from './setup.js';
@@ -160,7 +160,7 @@ describe('/api/v1/destinations', () => {
       type: 'kafka',
       event_types: ['*'],
       severities: ['critical'],
-      kafka: { brokers: ['127.0.0.1:9092'], topic: 'customer.events' },
+      kafka: { brokers: [...ctx.endpoints.kafkaBrokers], topic: 'customer.events' },
     });
     expect(second.status).toBe(201);
     expect(second.body['secret']).toBeUndefined();
@@ -253,7 +253,151 @@ describe('/api/v1/destinations', () => {
     expect(file.body).toMatchObject({ error: { param: 'file.directory' } });
     const outside = await call('POST', '/api/v1/destinations', { type: 'file', event_types: ['*'], file: { directory: '/etc/cron.d' } });
     expect(outside.body).toMatchObject({ error: { param: 'file.directory', message: expect.stringContaining('DESTINATION_FILE_ROOT') } });
-    const good = await call('POST', '/api/v1/destinations', { type: 'file', event_types: ['sim.*'], file: { directory: '/tmp/evp-out' } });
+    const good = await call('POST', '/api/v1/destinations', { type: 'file', event_types: ['sim.*'], file: { directory: 'evp-out' } });
     expect(good.status).toBe(201);
+  });
+});
+
+describe('kafka destinations', () => {
+  const kafka = (brokers: readonly string[], topic: string, apiKey = key, url = stack.api.url) =>
+    fetch(`${url}/api/v1/destinations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'kafka', event_types: ['*'], kafka: { brokers, topic } }),
+    }).then(async (response) => ({ status: response.status, body: (await response.json()) as { error?: Record<string, string> } }));
+
+  it("are refused on the pipeline's own cluster unless DESTINATION_ALLOWED_KAFKA_BROKERS lists it", async () => {
+    const strict = await startTestApi(ctx, stack.schema, { allowedKafkaBrokers: [] });
+    try {
+      const own = await kafka(ctx.endpoints.kafkaBrokers, 'customer.events', key, strict.url);
+      expect(own.status).toBe(400);
+      expect(own.body.error).toMatchObject({ type: 'invalid_request_error', code: 'parameter_invalid', param: 'kafka.brokers' });
+      expect(own.body.error?.['message']).toContain("the pipeline's own Kafka cluster");
+      expect(own.body.error?.['message']).toContain('DESTINATION_ALLOWED_KAFKA_BROKERS');
+      // Another spelling of the same broker is the same cluster.
+      const port = ctx.endpoints.kafkaBrokers[0]?.split(':')[1] ?? '9092';
+      expect((await kafka([`localhost:${port}`], 'customer.events', key, strict.url)).body.error?.['param']).toBe('kafka.brokers');
+    } finally {
+      await strict.stop();
+    }
+    // Allowed by the operator (the test API's default), it is accepted.
+    expect((await kafka(ctx.endpoints.kafkaBrokers, 'customer.events')).status).toBe(201);
+  });
+
+  it('are refused at internal addresses, and when their host does not resolve', async () => {
+    for (const broker of ['10.0.0.5:9092', '169.254.169.254:9092', '127.0.0.1:1', 'localhost:2']) {
+      const refused = await kafka([broker], 'customer.events');
+      expect(refused.status, broker).toBe(400);
+      expect(refused.body.error, broker).toMatchObject({ param: 'kafka.brokers', message: expect.stringContaining('internal address') });
+    }
+    const nowhere = await kafka(['broker.invalid:9092'], 'customer.events');
+    expect(nowhere.body.error).toMatchObject({ param: 'kafka.brokers', message: expect.stringContaining('does not resolve') });
+  });
+
+  it("are refused on the pipeline's own topics and Kafka's internal ones, even on the allowed own cluster", async () => {
+    for (const topic of [`${ctx.topicPrefix}.invoice`, `${ctx.topicPrefix}.dead-letter`, '__consumer_offsets']) {
+      const refused = await kafka(ctx.endpoints.kafkaBrokers, topic);
+      expect(refused.status, topic).toBe(400);
+      expect(refused.body.error, topic).toMatchObject({ param: 'kafka.topic' });
+    }
+  });
+});
+
+describe('a destination saved under older rules', () => {
+  it('can still be paused and described, while a change of its settings is checked against the rules of now', async () => {
+    const created = await call<{ id: string }>('POST', '/api/v1/destinations', {
+      type: 'kafka',
+      event_types: ['*'],
+      kafka: { brokers: ctx.endpoints.kafkaBrokers, topic: 'customer.events' },
+    });
+    expect(created.status).toBe(201);
+    // What the rules of before allowed: a broker at an internal address.
+    await stack.pool.query(`update destinations set settings = jsonb_set(settings, '{brokers}', '["10.0.0.5:9092"]') where id = $1`, [
+      created.body.id,
+    ]);
+    const paused = await call('PATCH', `/api/v1/destinations/${created.body.id}`, { active: false, description: 'old cluster' });
+    expect(paused.status).toBe(200);
+    expect(paused.body).toMatchObject({ active: false, description: 'old cluster', kafka: { brokers: ['10.0.0.5:9092'] } });
+    const moved = await call<{ error: Record<string, string> }>('PATCH', `/api/v1/destinations/${created.body.id}`, {
+      kafka: { topic: 'customer.other' },
+    });
+    expect(moved.status).toBe(400);
+    expect(moved.body.error).toMatchObject({ param: 'kafka.brokers', message: expect.stringContaining('internal address') });
+  });
+});
+
+describe('file destinations', () => {
+  it("keep each organization in its own directory: another organization's is refused, and the directory is answered as given", async () => {
+    const a = await stack.key('org_files_a');
+    const b = await stack.key('org_files_b');
+    const file = (directory: string, apiKey: string) =>
+      call<{ file?: { directory: string }; error?: { param: string; message: string } }>(
+        'POST',
+        '/api/v1/destinations',
+        { type: 'file', event_types: ['*'], file: { directory } },
+        apiKey,
+      );
+
+    const relative = await file('exports/invoices', a);
+    expect(relative.status).toBe(201);
+    expect(relative.body.file?.directory).toBe('exports/invoices');
+    const absolute = await file(`${testFileRoot}/org_files_a/exports`, a);
+    expect(absolute.status).toBe(201);
+    expect(absolute.body.file?.directory).toBe(`${testFileRoot}/org_files_a/exports`);
+
+    for (const directory of [
+      `${testFileRoot}/org_files_a/exports`,
+      `${testFileRoot}/org_files_a`,
+      testFileRoot,
+      '../org_files_a',
+      'x/../../org_files_a',
+    ]) {
+      const refused = await file(directory, b);
+      expect(refused.status, directory).toBe(400);
+      expect(refused.body.error?.param, directory).toBe('file.directory');
+    }
+    // A PATCH is held to the same rule.
+    const own = await file('exports', b);
+    const moved = await call<{ error?: { param: string } }>(
+      'PATCH',
+      `/api/v1/destinations/${(own.body as { id: string }).id}`,
+      { file: { directory: `${testFileRoot}/org_files_a/exports` } },
+      b,
+    );
+    expect(moved.status).toBe(400);
+    expect(moved.body.error?.param).toBe('file.directory');
+  });
+});
+
+describe('the number of destinations per organization', () => {
+  it('is capped by API_MAX_DESTINATIONS_PER_ORG, even for creates at once, and a delete makes room', async () => {
+    const capped = await startTestApi(ctx, stack.schema, { maxDestinationsPerOrg: 3 });
+    const capKey = await stack.key('org_dst_capped');
+    const create = () =>
+      fetch(`${capped.url}/api/v1/destinations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${capKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(webhook()),
+      }).then(async (response) => ({ status: response.status, body: (await response.json()) as Record<string, unknown> }));
+    try {
+      const answers = await Promise.all(Array.from({ length: 8 }, create));
+      expect(answers.filter((answer) => answer.status === 201)).toHaveLength(3);
+      const refused = answers.filter((answer) => answer.status !== 201);
+      expect(refused).toHaveLength(5);
+      for (const answer of refused) {
+        expect(answer.status).toBe(400);
+        expect(answer.body['error']).toMatchObject({ type: 'invalid_request_error', code: 'destination_limit_reached' });
+        expect((answer.body['error'] as { message: string }).message).toContain('API_MAX_DESTINATIONS_PER_ORG');
+      }
+      // Another organization has its own count.
+      expect((await call('POST', '/api/v1/destinations', webhook())).status).toBe(201);
+
+      const first = answers.find((answer) => answer.status === 201)?.body['id'] as string;
+      expect((await call('DELETE', `/api/v1/destinations/${first}`, undefined, capKey)).status).toBe(200);
+      expect((await create()).status).toBe(201);
+      expect((await create()).status).toBe(400);
+    } finally {
+      await capped.stop();
+    }
   });
 });

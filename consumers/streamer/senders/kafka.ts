@@ -1,19 +1,27 @@
 import { performance } from 'node:perf_hooks';
-import type { Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import { createKafka } from '../../../adapters/kafka.js';
 import type { Logger } from '../../../adapters/logger.js';
+import { createBrokerGuard, type ConnectionGuard, type Refusal, type ResolveHost } from './kafka-guard.js';
 import type { KafkaRequest, SendOutcome } from './types.js';
-
-/*
- * Kafka destinations are an operator-level feature: their brokers are not checked against the
- * internal address rules that guard webhooks (core/network-address.ts), since reaching a Kafka
- * cluster on the private network is the usual reason to have one.
- */
 
 export interface KafkaSenderOptions {
   readonly logger: Logger;
+  /** The pipeline's own brokers (KAFKA_BROKERS, or the local stack's): destinations may not reach them unless allowed. */
+  readonly ownBrokers: readonly string[];
+  /** DESTINATION_ALLOWED_KAFKA_BROKERS: `host:port` or `host`, reachable at internal addresses or on the pipeline's own cluster. */
+  readonly allowedBrokers: readonly string[];
+  /** TOPIC_PREFIX: `<prefix>.*` topics of the pipeline's own cluster are never written. */
+  readonly topicPrefix: string;
+  /** @defaultValue every address of the host, from the system resolver */
+  readonly resolveHost?: ResolveHost;
   /** A producer unused this long is disconnected, in ms. @defaultValue 300,000 (5 min) */
   readonly idleMs?: number;
+  /**
+   * The pipeline's own cluster id (null: the cluster gives none), asked once and kept; asked again
+   * by the next attempt when it fails. @defaultValue a short-lived admin client on `ownBrokers`
+   */
+  readonly learnOwnClusterId?: () => Promise<string | null>;
 }
 
 export interface KafkaSender {
@@ -27,8 +35,12 @@ export interface KafkaSender {
 
 interface CachedProducer {
   readonly key: string;
+  readonly guard: ConnectionGuard;
   readonly producer: Producer;
-  readonly connected: Promise<void>;
+  /** The destination cluster's id (null: it gives none), learned before the first send through this producer. */
+  readonly clusterId: Promise<string | null>;
+  /** The producer's connect, started by the first send the cluster check passed. */
+  connected?: Promise<void> | undefined;
   inFlight: number;
   /** Out of the cache; disconnected once its last send settles. */
   retired: boolean;
@@ -37,39 +49,67 @@ interface CachedProducer {
 }
 
 class SendTimeoutError extends Error {}
+/** The sender closed while an attempt waited for its cluster's id. */
+class ProducerClosedError extends Error {}
+
+/** For promises observed later (by `send`): a rejection meanwhile is not an unhandled one. */
+const ignore = (): undefined => undefined;
 
 /** How long `close` waits for producers to disconnect, in ms. */
 const closeGraceMs = 5_000;
+const clientId = 'event-pipeline-streamer';
+/** Few retries: a dead cluster fails the attempt quickly, and the delivery schedule retries it. */
+const retry = { initialRetryTime: 100, retries: 2, maxRetryTime: 1_000 };
 
 /**
  * Sends to Kafka destinations: one producer per broker list, connected on first use and kept
  * while it is used. A producer whose send fails leaves the cache, so the next attempt starts from
  * a fresh connection.
+ *
+ * A destination's cluster is the tenant's, so is what it answers: before connecting, and at every
+ * connection, the brokers are held to the broker policy (kafka-guard.ts). Addresses do not show
+ * another listener of the pipeline's own cluster, so before the first send through a producer the
+ * cluster's id is learned (an admin client over the same guarded connections) and compared with
+ * the pipeline's own, learned once from `ownBrokers`: the same id is the pipeline's own cluster,
+ * whatever the address. An attempt that cannot learn the pipeline's own id sends nothing
+ * (`kafka_cluster_unverified`, retried). A cluster that cannot be reached is reported in the same
+ * words however it failed (refused, closed, reset, silent), so the delivery log does not tell an
+ * open port from a closed one; the details go to the debug log.
  */
 export function createKafkaSender(options: KafkaSenderOptions): KafkaSender {
   const idleMs = options.idleMs ?? 300_000;
   const logger = options.logger.child({ component: 'kafka-sender' });
+  const brokerGuard = createBrokerGuard(
+    { ownBrokers: options.ownBrokers, allowedBrokers: options.allowedBrokers, topicPrefix: options.topicPrefix },
+    options.resolveHost,
+  );
   const producers = new Map<string, CachedProducer>();
+  let ownClusterId: Promise<string> | undefined;
   /** Every producer not yet disconnected: the cached ones and retired ones still sending. */
   const live = new Set<CachedProducer>();
   let closed = false;
 
-  function acquire(brokers: readonly string[]): CachedProducer {
+  function acquire(brokers: readonly string[], own: boolean): CachedProducer {
     const key = [...brokers].sort().join(',');
     const cached = producers.get(key);
-    if (cached) return cached;
+    if (cached) {
+      cached.guard.own = own;
+      return cached;
+    }
+    const guard: ConnectionGuard = { own };
     const kafka = createKafka({
       brokers,
-      clientId: 'event-pipeline-streamer',
+      clientId,
       logger,
-      // Few retries: a dead cluster fails the attempt quickly, and the delivery schedule retries it.
-      retry: { initialRetryTime: 100, retries: 2, maxRetryTime: 1_000 },
+      retry,
+      socketFactory: brokerGuard.socketFactory(guard),
+      // A tenant's cluster failing is the tenant's to read in the delivery log, not warnings in the operator's.
+      quiet: true,
     });
     // A destination's topic must exist: a typo should fail the attempt, not create a topic.
     const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
-    const entry: CachedProducer = { key, producer, connected: producer.connect(), inFlight: 0, retired: false };
-    // Observed by `send`; this keeps a failed connect from being an unhandled rejection meanwhile.
-    entry.connected.catch(() => undefined);
+    const entry: CachedProducer = { key, guard, producer, clusterId: learnClusterId(kafka), inFlight: 0, retired: false };
+    entry.clusterId.catch(ignore);
     producers.set(key, entry);
     live.add(entry);
     logger.debug({ brokers: key }, 'kafka destination producer created');
@@ -84,13 +124,46 @@ export function createKafkaSender(options: KafkaSenderOptions): KafkaSender {
   }
 
   /**
+   * The pipeline's own cluster id, learned once; a failure is not kept, so the next attempt asks
+   * again. Its own cluster always gives one (Kafka 0.10.1 and later): none is a failure too.
+   */
+  function learnOwn(): Promise<string> {
+    if (ownClusterId !== undefined) return ownClusterId;
+    const asked =
+      options.learnOwnClusterId ?? (() => learnClusterId(createKafka({ brokers: options.ownBrokers, clientId, logger, retry })));
+    const learning = asked().then((id) => {
+      if (id === null) throw new Error(`the pipeline's own Kafka cluster at ${options.ownBrokers.join(',')} gave no cluster id`);
+      return id;
+    });
+    ownClusterId = learning;
+    learning.catch((error: unknown) => {
+      if (ownClusterId === learning) ownClusterId = undefined;
+      logger.warn(
+        { brokers: options.ownBrokers.join(','), err: error },
+        "pipeline's own kafka cluster id not learned; kafka deliveries wait for it",
+      );
+    });
+    return learning;
+  }
+
+  /** Connects the producer once; not after its disconnect began, which a connect would outlive. */
+  function connect(entry: CachedProducer): Promise<void> {
+    if (entry.disconnecting !== undefined) return Promise.reject(new ProducerClosedError());
+    entry.connected ??= entry.producer.connect();
+    entry.connected.catch(ignore);
+    return entry.connected;
+  }
+
+  /**
    * Disconnects once. kafkajs's `disconnect` during a `connect` does not stop the connect's
-   * retries, which can then leave a connection open behind it: wait for the connect to settle first.
+   * retries, which can then leave a connection open behind it: wait for the connects (the
+   * admin's that learns the cluster id, the producer's) to settle first.
    */
   function disconnect(entry: CachedProducer): Promise<void> {
     entry.disconnecting ??= (async () => {
       try {
-        await entry.connected.catch(() => undefined);
+        await entry.clusterId.catch(ignore);
+        await entry.connected?.catch(ignore);
         await entry.producer.disconnect();
         logger.debug({ brokers: entry.key }, 'kafka destination producer disconnected');
       } catch (error) {
@@ -118,37 +191,64 @@ export function createKafkaSender(options: KafkaSenderOptions): KafkaSender {
     const started = performance.now();
     const elapsed = (): number => Math.round(performance.now() - started);
     if (closed) return { result: { kind: 'error', code: 'sender_closed' }, durationMs: 0, error: 'the Kafka sender is closed' };
+    const checked = await brokerGuard.check(request.brokers, request.topic);
+    if ('refusal' in checked) {
+      return { result: { kind: 'error', code: checked.refusal.code }, durationMs: elapsed(), error: checked.refusal.message };
+    }
+    // Closed while the names were resolved: no producer may be made after `close`.
+    if (closed) return { result: { kind: 'error', code: 'sender_closed' }, durationMs: elapsed(), error: 'the Kafka sender is closed' };
 
-    const entry = acquire(request.brokers);
+    const entry = acquire(request.brokers, checked.own);
     entry.inFlight += 1;
     clearTimeout(entry.idleTimer);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => reject(new SendTimeoutError()), request.timeoutMs);
     });
+    const own = learnOwn();
+    own.catch(ignore);
+    /** Where the attempt is: a failure while waiting for the pipeline's own id is not the destination's. */
+    const progress: { step: 'destination' | 'own' | 'send' } = { step: 'destination' };
     try {
-      const attempt = entry.connected.then(() =>
-        entry.producer.send({
+      const attempt = (async (): Promise<Refusal | undefined> => {
+        const clusterId = await entry.clusterId;
+        progress.step = 'own';
+        const ownId = await own;
+        progress.step = 'send';
+        const refusal = brokerGuard.checkCluster(request.brokers, request.topic, clusterId, ownId);
+        if (refusal !== undefined) return refusal;
+        await connect(entry);
+        await entry.producer.send({
           topic: request.topic,
           acks: -1,
           timeout: request.timeoutMs,
           messages: request.messages.map((message) => ({ key: message.key, value: message.value, headers: { ...message.headers } })),
-        }),
-      );
-      attempt.catch(() => undefined);
-      await Promise.race([attempt, deadline]);
+        });
+        return undefined;
+      })();
+      attempt.catch(ignore);
+      const refusal = await Promise.race([attempt, deadline]);
+      if (refusal !== undefined) return { result: { kind: 'error', code: refusal.code }, durationMs: elapsed(), error: refusal.message };
       // Kafka has no status code: an acknowledged write counts as a 2xx for the delivery verdict.
       return { result: { kind: 'response', status: 200 }, durationMs: elapsed() };
     } catch (error) {
-      retire(entry);
-      if (error instanceof SendTimeoutError) {
+      if (progress.step === 'own') {
+        // Fail closed: without the pipeline's own id, the destination could be its own cluster. The producer stays.
         return {
-          result: { kind: 'timeout' },
+          result: { kind: 'error', code: unverifiedCode },
           durationMs: elapsed(),
-          error: `no acknowledgement from Kafka at ${entry.key} for topic ${request.topic} within ${request.timeoutMs} ms`,
+          error: `the pipeline could not tell whether the Kafka cluster at ${entry.key} is its own, so nothing was sent; the attempt is retried`,
         };
       }
-      const failure = describeKafkaFailure(error, entry.key, request.topic);
+      if (error instanceof ProducerClosedError)
+        return { result: { kind: 'error', code: 'sender_closed' }, durationMs: elapsed(), error: 'the Kafka sender is closed' };
+      retire(entry);
+      const refusal = entry.guard.refusal;
+      if (refusal !== undefined) return { result: { kind: 'error', code: refusal.code }, durationMs: elapsed(), error: refusal.message };
+      const failure = describeKafkaFailure(error, entry.key, request.topic, request.timeoutMs);
+      if (failure.code === unreachableCode) {
+        logger.debug({ brokers: entry.key, topic: request.topic, err: error }, 'kafka destination unreachable');
+      }
       return { result: { kind: 'error', code: failure.code }, durationMs: elapsed(), error: failure.message };
     } finally {
       clearTimeout(timer);
@@ -163,7 +263,7 @@ export function createKafkaSender(options: KafkaSenderOptions): KafkaSender {
       entry.retired = true;
       clearTimeout(entry.idleTimer);
     }
-    const all = Promise.all([...live].map((entry) => disconnect(entry)));
+    const all = Promise.all([...[...live].map((entry) => disconnect(entry)), ownClusterId?.catch(ignore)]);
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<'late'>((resolve) => {
       timer = setTimeout(() => resolve('late'), closeGraceMs);
@@ -180,35 +280,75 @@ export function createKafkaSender(options: KafkaSenderOptions): KafkaSender {
 
 interface KafkaJsErrorShape {
   name?: unknown;
-  message?: unknown;
   type?: unknown;
   cause?: unknown;
   originalError?: unknown;
 }
 
+/** The one code of a cluster that could not be reached or did not acknowledge, however that came about. */
+export const unreachableCode = 'kafka_unreachable';
+/** The pipeline's own cluster id could not be learned, so no destination cluster could be told from it. */
+export const unverifiedCode = 'kafka_cluster_unverified';
+
 /**
- * A kafkajs failure as a code (the kafkajs error name, or the protocol error type such as
- * UNKNOWN_TOPIC_OR_PARTITION) and words an operator can act on. kafkajs wraps what it retried in
- * KafkaJSNumberOfRetriesExceeded; the cause inside says what went wrong.
+ * A cluster's id with a short-lived admin client: Kafka's Metadata answer carries it (KIP-78);
+ * null when the cluster gives none. The admin disconnects once its connect has settled.
  */
-export function describeKafkaFailure(thrown: unknown, brokers: string, topic: string): { code: string; message: string } {
+async function learnClusterId(kafka: Kafka): Promise<string | null> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const { clusterId } = await admin.describeCluster();
+    return typeof clusterId === 'string' && clusterId !== '' ? clusterId : null;
+  } finally {
+    await admin.disconnect().catch(ignore);
+  }
+}
+
+/**
+ * Errors a reachable cluster answers about the write itself, worth telling the tenant as they are.
+ * Anything else (refused, closed, reset, timed out, an answer that is not Kafka's) is one generic
+ * failure: told apart, they would map which ports of a host are open.
+ */
+const writeErrors = new Set([
+  'TOPIC_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'INVALID_TOPIC_EXCEPTION',
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'POLICY_VIOLATION',
+  'NOT_ENOUGH_REPLICAS',
+  'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+]);
+
+/**
+ * A send's failure as a code and words for the delivery log: a missing topic and the write errors
+ * above by their Kafka error type; every other failure as `kafka_unreachable`, in words that are
+ * the same whatever happened. kafkajs wraps what it retried in KafkaJSNumberOfRetriesExceeded; the
+ * cause inside says what went wrong.
+ */
+export function describeKafkaFailure(
+  thrown: unknown,
+  brokers: string,
+  topic: string,
+  timeoutMs: number,
+): { code: string; message: string } {
   let error = (thrown ?? {}) as KafkaJsErrorShape;
   for (let depth = 0; depth < 5; depth += 1) {
     const inner = (error.originalError ?? error.cause) as KafkaJsErrorShape | undefined;
     if (error.name !== 'KafkaJSNumberOfRetriesExceeded' || inner === undefined) break;
     error = inner;
   }
-  const name = typeof error.name === 'string' && error.name.startsWith('KafkaJS') ? error.name : undefined;
   const type = typeof error.type === 'string' ? error.type : undefined;
-  const text = typeof error.message === 'string' && error.message !== '' ? error.message : String(thrown);
   if (type === 'UNKNOWN_TOPIC_OR_PARTITION') {
     return { code: type, message: `topic ${topic} does not exist on Kafka at ${brokers}; create it or fix the destination's topic` };
   }
-  if (name === 'KafkaJSConnectionError' || name === 'KafkaJSNonRetriableError' || /ECONNREFUSED|ENOTFOUND|Connection/i.test(text)) {
-    return {
-      code: name ?? 'kafka_error',
-      message: `Kafka at ${brokers} is unreachable (${text}); check the destination's brokers and that the cluster is up`,
-    };
+  if (type !== undefined && writeErrors.has(type)) {
+    return { code: type, message: `Kafka at ${brokers} refused the write to topic ${topic} (${type})` };
   }
-  return { code: type ?? name ?? 'kafka_error', message: `sending to topic ${topic} on Kafka at ${brokers} failed: ${text}` };
+  return {
+    code: unreachableCode,
+    message: `could not reach the Kafka cluster at ${brokers}, or it did not acknowledge the write to topic ${topic} within ${timeoutMs} ms; check the destination's brokers and that the cluster is up and reachable from the pipeline`,
+  };
 }

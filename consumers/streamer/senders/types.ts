@@ -19,8 +19,10 @@ export interface SendOutcome {
 
 /** A webhook request: one event (a JSON object) or a batch (a JSON array), signed as one message. */
 export interface WebhookRequest {
+  /** The destination's id: its attempts share connections with no other destination's. */
+  readonly destinationId: string;
   readonly url: string;
-  /** Extra headers of the destination (never webhook-*, content-type, host: the API refuses them). */
+  /** Extra headers of the destination, as stored: the sender checks them again before each attempt. */
   readonly headers: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
   /** Live signing secrets, current first: the header carries one signature per secret. */
@@ -40,6 +42,9 @@ export interface KafkaRequest {
 }
 
 export interface FileRequest {
+  /** The destination's organization: its files go below its own directory of DESTINATION_FILE_ROOT. */
+  readonly organizationId: string;
+  /** As stored: relative to the organization's directory, or absolute inside it. */
   readonly directory: string;
   /** One JSON text per line, written in this order. */
   readonly lines: readonly string[];

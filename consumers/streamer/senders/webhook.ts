@@ -1,10 +1,11 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { isIP, type LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { Agent, buildConnector, request } from 'undici';
-import { isInternalAddress } from '../../../core/network-address.js';
+import { Pool, request } from 'undici';
+import type { Logger } from '../../../adapters/logger.js';
+import { checkWebhookHeaders } from '../../../core/destination-rules.js';
 import { signatureHeader } from '../../../core/webhook-signature.js';
 import type { SendOutcome, WebhookRequest } from './types.js';
+import { BlockedAddressError, checkUrl, createGuardedConnector, normalizeHost } from './webhook-guard.js';
+import { createDestinationPools, type PoolLease } from './webhook-pools.js';
 
 export interface WebhookSenderOptions {
   /** Hosts (lower case) that may be reached over http or at internal addresses: DESTINATION_ALLOWED_HOSTS. */
@@ -13,44 +14,63 @@ export interface WebhookSenderOptions {
   readonly maxResponseBytes?: number;
   /** @defaultValue `event-pipeline-webhooks/1` */
   readonly userAgent?: string;
+  /** Where an abandoned attempt is logged. @defaultValue none */
+  readonly logger?: Logger | undefined;
+  /** Called with the destination's id for every attempt the watchdog abandons (a metric). */
+  readonly onStalled?: ((destinationId: string) => void) | undefined;
+  /**
+   * An attempt still unsettled this long after its timeout is abandoned and its destination's
+   * connections destroyed, in ms. Shorter than the dispatcher's lease margin (10 s), so the
+   * outcome is recorded before the lease runs out. @defaultValue 2,000
+   */
+  readonly stallMarginMs?: number;
+  /** A destination's connection pool unused for this long is closed, in ms. @defaultValue 60,000 */
+  readonly idlePoolMs?: number;
+  /** How long `close()` lets connections close gracefully before destroying them, in ms. @defaultValue 5,000 */
+  readonly closeDeadlineMs?: number;
+}
+
+/** The webhook part of the streamer's `/healthz`. */
+export interface WebhookSenderHealth {
+  /** `degraded` while an attempt was abandoned in the last 5 minutes. */
+  readonly state: 'ok' | 'degraded';
+  /** Attempts the watchdog abandoned since the streamer started. */
+  readonly stalledAttempts: number;
+  readonly lastStalledAt?: string;
+  /** Destinations with a connection pool open. */
+  readonly pools: number;
 }
 
 export interface WebhookSender {
   /** One attempt; never rejects: every failure is an outcome. */
   send(request: WebhookRequest): Promise<SendOutcome>;
-  /** Closes the kept-alive connections, after the attempts in flight. */
+  /** Closes a destination's connections once its attempts end (it was deleted or paused). */
+  release(destinationId: string): void;
+  health(): WebhookSenderHealth;
+  /** Closes every connection: gracefully up to the close deadline, then by force. */
   close(): Promise<void>;
 }
 
 /** The first bytes of a response body kept for the delivery log. */
 export const keptResponseBytes = 2048;
 
-/** Connections kept per origin: many destinations share the process, one slow receiver must not take them all. */
-const connectionsPerOrigin = 16;
+/** Connections kept per destination (and origin). The dispatcher's concurrency limit applies before this. */
+const connectionsPerDestination = 16;
 /**
- * A TCP/TLS connect gives up after this (the longest destination timeout). An attempt's own
- * timeout ends the attempt sooner; the connect then finishes or fails in the background.
+ * A TCP/TLS connect gives up after the attempt's timeout, at most this. An aborted attempt still
+ * waits for a connect in progress (undici hands it the abort only once connected), so the
+ * connect must not outlive the attempt.
  */
-const connectTimeoutMs = 60_000;
+const maxConnectTimeoutMs = 60_000;
+/** A watchdog abandonment within this long makes the webhooks' health `degraded`. */
+const recentStallMs = 5 * 60_000;
 
-/** The headers the sender sets itself; a destination's headers never replace them. */
-const ownHeaders = new Set([
-  'host',
-  'content-type',
-  'content-length',
-  'user-agent',
-  'webhook-id',
-  'webhook-timestamp',
-  'webhook-signature',
-]);
+/** What the attempts still on a pool fail with when another attempt's stall destroys it. */
+class ConnectionsResetError extends Error {
+  readonly code = 'connections_reset';
 
-/** Thrown by the connector when a host is, or resolves to, an internal address it may not reach. */
-class BlockedAddressError extends Error {
-  readonly code = 'blocked_address';
-
-  constructor(host: string, address: string) {
-    const what = host === address ? `${host} is` : `${host} resolves to ${address},`;
-    super(`${what} an internal address; the connection was refused. Add the host to DESTINATION_ALLOWED_HOSTS to allow it`);
+  constructor() {
+    super("an attempt to this destination stalled past its timeout, so the destination's connections were reset");
   }
 }
 
@@ -60,17 +80,30 @@ class AttemptTimeoutError extends Error {}
  * Posts signed webhooks with undici. SSRF is checked on every connection, against the address
  * actually connected to, so a host that passed the check when its destination was created and
  * now resolves elsewhere (DNS rebinding) is still refused. Redirects are never followed.
+ *
+ * Each destination has connections of its own (webhook-pools.ts), its headers are checked again
+ * before each attempt, and a watchdog abandons an attempt undici does not end after its timeout:
+ * one destination cannot leave connections another one needs busy, nor hold a worker slot for ever.
  */
 export function createWebhookSender(options: WebhookSenderOptions): WebhookSender {
   const allowed = new Set(options.allowedHosts.map(normalizeHost));
   const maxResponseBytes = options.maxResponseBytes ?? 65_536;
   const userAgent = options.userAgent ?? 'event-pipeline-webhooks/1';
-  const dispatcher = new Agent({ connections: connectionsPerOrigin, connect: createGuardedConnector(allowed) });
+  const stallMarginMs = options.stallMarginMs ?? 2_000;
+  const pools = createDestinationPools({
+    createPool: (origin, connectTimeoutMs) =>
+      new Pool(origin, { connections: connectionsPerDestination, connect: createGuardedConnector(allowed, connectTimeoutMs) }),
+    idleMs: options.idlePoolMs ?? 60_000,
+    retireDeadlineMs: maxConnectTimeoutMs + 10_000,
+  });
+  let stalledAttempts = 0;
+  let lastStalledAt: number | undefined;
 
   async function send(webhook: WebhookRequest): Promise<SendOutcome> {
     const started = performance.now();
     const elapsed = (): number => Math.round(performance.now() - started);
-    const refusal = checkUrl(webhook.url, allowed);
+    // Before any connection: undici throws on some headers (CR/LF, upgrade…) in a way that leaves a connection busy for good.
+    const refusal = checkUrl(webhook.url, allowed) ?? checkHeaders(webhook.headers);
     if (refusal) return { result: { kind: 'error', code: refusal.code }, durationMs: elapsed(), error: refusal.message };
 
     const timestamp = Math.floor(Date.now() / 1000);
@@ -86,25 +119,58 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       };
     }
 
+    let lease: PoolLease;
+    try {
+      lease = pools.lease(webhook.destinationId, new URL(webhook.url).origin, Math.min(webhook.timeoutMs, maxConnectTimeoutMs));
+    } catch (thrown) {
+      const failure = describeFailure(thrown, webhook.url);
+      return { result: { kind: 'error', code: failure.code }, durationMs: elapsed(), error: failure.message };
+    }
+    let watchdog: NodeJS.Timeout | undefined;
+    const abandoned = new Promise<undefined>((resolve) => {
+      watchdog = setTimeout(() => resolve(undefined), webhook.timeoutMs + stallMarginMs);
+    });
+    const own = {
+      'content-type': 'application/json',
+      'user-agent': userAgent,
+      'webhook-id': webhook.id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signature,
+    };
+    const outcome = await Promise.race([post(lease.pool, webhook, own, elapsed), abandoned]);
+    clearTimeout(watchdog);
+    if (outcome !== undefined) {
+      lease.done();
+      return outcome;
+    }
+    // undici did not end the attempt when it was aborted: its request sits where no abort reaches.
+    lease.reset(new ConnectionsResetError());
+    stalledAttempts++;
+    lastStalledAt = Date.now();
+    options.logger?.error(
+      { destinationId: webhook.destinationId, timeoutMs: webhook.timeoutMs },
+      "webhook attempt still unsettled after its timeout: abandoned, and the destination's connections destroyed",
+    );
+    options.onStalled?.(webhook.destinationId);
+    return {
+      result: { kind: 'timeout' },
+      durationMs: elapsed(),
+      error: `no response within ${webhook.timeoutMs} ms, and the attempt did not end when aborted; it was abandoned and the connections to this destination were reset`,
+    };
+  }
+
+  /** The request itself; never rejects. Our abort bounds it; undici's own timers are only a backstop. */
+  async function post(pool: Pool, webhook: WebhookRequest, own: Record<string, string>, elapsed: () => number): Promise<SendOutcome> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new AttemptTimeoutError()), webhook.timeoutMs);
     let statusCode: number | undefined;
     try {
-      const extra = Object.entries(webhook.headers).filter(([name]) => !ownHeaders.has(name.toLowerCase()));
       const response = await request(webhook.url, {
-        dispatcher,
+        dispatcher: pool,
         method: 'POST',
-        headers: {
-          ...Object.fromEntries(extra),
-          'content-type': 'application/json',
-          'user-agent': userAgent,
-          'webhook-id': webhook.id,
-          'webhook-timestamp': String(timestamp),
-          'webhook-signature': signature,
-        },
+        headers: { ...webhook.headers, ...own },
         body: webhook.body,
         signal: controller.signal,
-        // Our abort bounds the attempt; undici's own timers are only a backstop behind it.
         headersTimeout: webhook.timeoutMs + 1_000,
         bodyTimeout: webhook.timeoutMs + 1_000,
       });
@@ -135,61 +201,29 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
 
   return {
     send,
-    close: () => dispatcher.close(),
+    release: (destinationId) => pools.release(destinationId),
+    health: () => {
+      const recent = lastStalledAt !== undefined && Date.now() - lastStalledAt < recentStallMs;
+      return {
+        state: recent ? 'degraded' : 'ok',
+        stalledAttempts,
+        ...(lastStalledAt === undefined ? {} : { lastStalledAt: new Date(lastStalledAt).toISOString() }),
+        pools: pools.size,
+      };
+    },
+    close: () => pools.close(options.closeDeadlineMs ?? 5_000),
   };
 }
 
-function normalizeHost(host: string): string {
-  return host
-    .trim()
-    .replace(/^\[|\]$/g, '')
-    .toLowerCase();
-}
-
-/** Refusals made before connecting: not http(s), or plain http to a host that is not allowed. */
-function checkUrl(text: string, allowed: ReadonlySet<string>): { code: string; message: string } | undefined {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return { code: 'invalid_url', message: `${JSON.stringify(text)} is not a URL; fix the destination's webhook URL` };
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    return { code: 'insecure_url', message: `webhook URLs must be https (got ${url.protocol})` };
-  const host = normalizeHost(url.hostname);
-  if (url.protocol === 'http:' && !allowed.has(host)) {
-    return {
-      code: 'insecure_url',
-      message: `webhook URLs must be https; http is allowed only for hosts in DESTINATION_ALLOWED_HOSTS (${host} is not)`,
-    };
-  }
-  return undefined;
-}
-
-/**
- * undici's connector, guarded. Node's `net.connect` resolves a host name through `lookup` and
- * connects to what it returns, so checking there is checking the address connected to. An IP
- * literal skips `lookup` in Node, so it is checked before the connector is called.
- */
-function createGuardedConnector(allowed: ReadonlySet<string>): buildConnector.connector {
-  const lookup: LookupFunction = (hostname, lookupOptions, callback) => {
-    // Every address of the host is checked, whichever Node then tries first (autoSelectFamily tries several).
-    dnsLookup(hostname, { ...lookupOptions, all: true }, (error, addresses: LookupAddress[]) => {
-      if (error) return callback(error, '', 0);
-      const host = normalizeHost(hostname);
-      const internal = allowed.has(host) ? undefined : addresses.find((entry) => isInternalAddress(entry.address));
-      if (internal !== undefined) return callback(new BlockedAddressError(host, internal.address), '', 0);
-      if (lookupOptions.all === true) return callback(null, addresses);
-      const first = addresses[0];
-      if (first === undefined) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', 0);
-      return callback(null, first.address, first.family);
-    });
-  };
-  const connector = buildConnector({ lookup, timeout: connectTimeoutMs });
-  return (connectOptions, callback) => {
-    const host = normalizeHost(connectOptions.hostname);
-    if (isIP(host) !== 0 && !allowed.has(host) && isInternalAddress(host)) return callback(new BlockedAddressError(host, host), null);
-    return connector(connectOptions, callback);
+/** A destination's headers against the API's rules, so a row stored past them never reaches undici. */
+function checkHeaders(headers: unknown): { code: string; message: string } | undefined {
+  const problems = checkWebhookHeaders(headers);
+  const first = problems[0];
+  if (first === undefined) return undefined;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+  return {
+    code: 'invalid_header',
+    message: `invalid header: ${first.message}${more}; nothing was sent, fix the destination's headers (invalid_header)`,
   };
 }
 

@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { organizationDirectoryName } from '../../../core/organization-directory.js';
+import { testFileRoot } from '../../harness/api.js';
 import { useTestContext } from '../../harness/index.js';
 import { waitFor } from '../../harness/materializer.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../harness/webhook-receiver.js';
@@ -11,18 +12,36 @@ import { countDeliveries, startStreamerStack } from './setup.js';
 const ctx = useTestContext('streamer_log');
 let stack: Awaited<ReturnType<typeof startStreamerStack>>;
 const receivers: WebhookReceiver[] = [];
-let directory: string;
+/** The file destination's directory, relative to the organization's own; `written` is where that is. */
+const directory = `file-destination-${ctx.id}`;
+let written: string;
+/** Topics of the tenant's: outside the pipeline's `<prefix>.*`, which destinations may not write to. */
+const tenantTopics: string[] = [];
 
 beforeAll(async () => {
   stack = await startStreamerStack(ctx, { overrides: { retryScheduleMs: [0, 100, 100] } });
-  directory = await fs.mkdtemp(path.join(os.tmpdir(), 'evp-file-destination-'));
+  written = path.join(testFileRoot, organizationDirectoryName(stack.organizationId), directory);
 });
 
 afterAll(async () => {
   for (const receiver of receivers) await receiver.close();
   await stack?.stop();
-  await fs.rm(directory, { recursive: true, force: true });
+  await fs.rm(written, { recursive: true, force: true });
+  const admin = ctx.kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: tenantTopics }).catch(() => undefined);
+  await admin.disconnect();
 });
+
+async function createTenantTopic(name: string): Promise<string> {
+  const topic = `${ctx.topicPrefix}-${name}`;
+  const admin = ctx.kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+  await admin.disconnect();
+  tenantTopics.push(topic);
+  return topic;
+}
 
 async function receiver(): Promise<WebhookReceiver> {
   const started = await startWebhookReceiver();
@@ -173,7 +192,7 @@ describe('delivery log, retry, replay and test sends', () => {
   });
 
   it('streams subscribed events into a Kafka topic and a file directory, and only those', async () => {
-    const topic = await ctx.createTopic('customer-copy', 1);
+    const topic = await createTenantTopic('customer-copy');
     const kafka = await stack.createDestination({
       type: 'kafka',
       event_types: ['customer.created'],
@@ -221,9 +240,9 @@ describe('delivery log, retry, replay and test sends', () => {
     expect(seen.every((message) => message.key.startsWith('cus_copy_'))).toBe(true);
     expect(seen.every((message) => message.deliveryId.startsWith('dlv_'))).toBe(true);
 
-    const files = (await fs.readdir(directory)).filter((name) => name.endsWith('.ndjson')).sort();
+    const files = (await fs.readdir(written)).filter((name) => name.endsWith('.ndjson')).sort();
     expect(files.length).toBeGreaterThan(1);
-    const lines = (await Promise.all(files.map((name) => fs.readFile(path.join(directory, name), 'utf8'))))
+    const lines = (await Promise.all(files.map((name) => fs.readFile(path.join(written, name), 'utf8'))))
       .join('')
       .split('\n')
       .filter(Boolean)

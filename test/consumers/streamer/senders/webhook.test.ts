@@ -1,10 +1,18 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { decodePrefix, createWebhookSender } from '../../../../consumers/streamer/senders/webhook.js';
 import type { WebhookRequest } from '../../../../consumers/streamer/senders/types.js';
+import type * as DestinationRules from '../../../../core/destination-rules.js';
 import { createWebhookSecret } from '../../../../core/webhook-signature.js';
+
+// Lets a test send headers past the rules, as a row stored before a rule existed would be.
+const rules = vi.hoisted(() => ({ bypass: false }));
+vi.mock('../../../../core/destination-rules.js', async (importOriginal) => {
+  const original = await importOriginal<typeof DestinationRules>();
+  return { ...original, checkWebhookHeaders: (headers: unknown) => (rules.bypass ? [] : original.checkWebhookHeaders(headers)) };
+});
 
 interface Received {
   readonly headers: IncomingMessage['headers'];
@@ -52,11 +60,21 @@ const sender = createWebhookSender({ allowedHosts: ['127.0.0.1'] });
 const secret = createWebhookSecret();
 
 function webhook(url: string, overrides: Partial<WebhookRequest> = {}): WebhookRequest {
-  return { url, headers: {}, timeoutMs: 5_000, secrets: [secret], id: 'msg_0001', body: '{"type":"invoice.paid"}', ...overrides };
+  return {
+    destinationId: 'dst_test',
+    url,
+    headers: {},
+    timeoutMs: 5_000,
+    secrets: [secret],
+    id: 'msg_0001',
+    body: '{"type":"invoice.paid"}',
+    ...overrides,
+  };
 }
 
 afterEach(async () => {
   vi.useRealTimers();
+  rules.bypass = false;
   for (const close of servers.splice(0)) await close();
 });
 
@@ -243,7 +261,9 @@ describe('webhook sender', () => {
     try {
       const outcome = await strict.send(webhook(`https://localhost:${receiver.port}/hooks`));
       expect(outcome.result).toEqual({ kind: 'error', code: 'blocked_address' });
-      expect(outcome.error).toMatch(/^localhost resolves to (127\.0\.0\.1|::1), an internal address/);
+      expect(outcome.error).toMatch(/^localhost resolves to an internal address/);
+      // The address it resolved to is not told: the delivery log is the destination owner's to read.
+      expect(outcome.error).not.toMatch(/127\.0\.0\.1|::1/);
       expect(outcome.error).toContain('DESTINATION_ALLOWED_HOSTS');
       expect(receiver.connections).toBe(0);
     } finally {
@@ -283,4 +303,85 @@ describe('webhook sender', () => {
       }
     },
   );
+
+  it.each([
+    [{ upgrade: 'websocket' }, '"upgrade" cannot be set'],
+    [{ 'x-token': 'abc\r\nx-injected: 1' }, 'contains CR at character 4'],
+    [{ 'x-token': 'a\u0000b' }, 'contains NUL'],
+  ])('webhook sender refuses headers %j as invalid_header without connecting', async (headers, reason) => {
+    const receiver = await startReceiver((res) => res.writeHead(200).end());
+    const outcome = await sender.send(webhook(receiver.url, { headers }));
+
+    expect(outcome.result).toEqual({ kind: 'error', code: 'invalid_header' });
+    expect(outcome.error).toContain(reason);
+    expect(outcome.error).not.toContain('injected');
+    expect(receiver.connections).toBe(0);
+  });
+
+  it('webhook sender keeps a destination whose headers undici refuses from stalling another destination on the same origin', async () => {
+    rules.bypass = true;
+    const onStalled = vi.fn();
+    const isolated = createWebhookSender({ allowedHosts: ['127.0.0.1'], stallMarginMs: 200, onStalled });
+    const receiver = await startReceiver((res) => res.writeHead(200).end('ok'));
+    try {
+      // Each refusal leaves one of the destination's 16 connections busy for good; the 17th attempt waits for one.
+      const hostile = webhook(receiver.url, { destinationId: 'dst_hostile', headers: { upgrade: 'websocket' }, timeoutMs: 300 });
+      const refused = [];
+      for (let attempt = 0; attempt < 16; attempt++) refused.push(await isolated.send(hostile));
+      expect(refused.every((outcome) => outcome.result.kind === 'error')).toBe(true);
+      const healthy = isolated.send(webhook(receiver.url, { destinationId: 'dst_healthy', timeoutMs: 300 }));
+      const stalled = await isolated.send(hostile);
+
+      expect((await healthy).result).toMatchObject({ kind: 'response', status: 200 });
+      expect(stalled.result).toEqual({ kind: 'timeout' });
+      expect(stalled.error).toContain('abandoned');
+      expect(stalled.durationMs).toBeLessThan(2_000);
+      expect(onStalled).toHaveBeenCalledWith('dst_hostile');
+      expect(isolated.health()).toMatchObject({ state: 'degraded', stalledAttempts: 1 });
+      // Its pool was destroyed: the next attempt fails at once again instead of waiting.
+      expect((await isolated.send(hostile)).result.kind).toBe('error');
+      expect(receiver.requests.map((request) => request.url)).toEqual(['/hooks']);
+    } finally {
+      await isolated.close();
+    }
+  });
+
+  it('webhook sender closes promptly while an attempt waits for a connection that never frees', async () => {
+    rules.bypass = true;
+    const isolated = createWebhookSender({ allowedHosts: ['127.0.0.1'], closeDeadlineMs: 200 });
+    const receiver = await startReceiver((res) => res.writeHead(200).end());
+    const hostile = webhook(receiver.url, { destinationId: 'dst_hostile', headers: { upgrade: 'websocket' }, timeoutMs: 30_000 });
+    for (let attempt = 0; attempt < 16; attempt++) await isolated.send(hostile);
+    const waiting = isolated.send(hostile);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const started = Date.now();
+    await isolated.close();
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect((await waiting).result.kind).toBe('error');
+  });
+
+  it('webhook sender ends an attempt whose TLS handshake never answers at its timeout', async () => {
+    const sockets = new Set<Socket>();
+    const tarpit = createNetServer((socket) => sockets.add(socket.on('error', () => undefined)));
+    await new Promise<void>((resolve) => tarpit.listen(0, '127.0.0.1', resolve));
+    servers.push(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => tarpit.close(resolve));
+    });
+    const onStalled = vi.fn();
+    const guarded = createWebhookSender({ allowedHosts: ['127.0.0.1'], onStalled });
+    try {
+      const port = (tarpit.address() as AddressInfo).port;
+      const outcome = await guarded.send(webhook(`https://127.0.0.1:${port}/hooks`, { timeoutMs: 300 }));
+
+      expect(outcome.result.kind).toBe('timeout');
+      // undici checks connect timeouts on a coarse timer: about a second late at most, well inside the stall margin.
+      expect(outcome.durationMs).toBeLessThan(2_000);
+      expect(onStalled).not.toHaveBeenCalled();
+      expect(guarded.health()).toMatchObject({ state: 'ok', stalledAttempts: 0 });
+    } finally {
+      await guarded.close();
+    }
+  });
 });
