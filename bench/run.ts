@@ -559,7 +559,7 @@ function renderStreamerTable(report: StreamerReport): string {
       `× ${report.destinations} webhook destinations of org_bench = ${report.deliveries.toLocaleString('en-US')} deliveries, ` +
       `all to one node:http receiver (a worker thread of its own, 127.0.0.1, /d/<n>, 204 at once)`,
     `streamer: startStreamer() in this process, ${streamer.maxConcurrency} attempts in flight per destination (${streamer.maxConcurrency * report.destinations} in all), ` +
-      `pool of ${streamer.poolSize}, webhook sender ≤ ${streamer.senderConnectionsPerOrigin} connections per origin, timeout ${streamer.timeoutMs} ms, ` +
+      `pool of ${streamer.poolSize}, webhook sender ≤ ${streamer.senderConnectionsPerDestination} connections per destination, timeout ${streamer.timeoutMs} ms, ` +
       `retry schedule ${streamer.retryScheduleMs.join(',')} ms; started and warmed with one event before the first publish; ` +
       `the events published through the SDK meanwhile, ${report.window} in flight` +
       (report.publish ? ` (${figure(report.publish.elapsedMs / 1000, 1)} s, ${figure(report.publish.eventsPerSec)} events/s)` : ''),
@@ -800,7 +800,7 @@ function summaryRows(reports: {
   }
   if (streamer) {
     const [streamed, ...baselines] = streamer.results;
-    // The undici baseline with the sender's own cap of connections per origin, like for like.
+    // The undici baseline with the sender's own connections (its pools together), like for like.
     const baseline = baselines.find((result) => result.connections !== null) ?? baselines[0];
     const other = baselines.find((result) => result !== baseline);
     rows.push({

@@ -38,7 +38,8 @@ import { benchSecretBox, type ScenarioStack, type StreamerSettings } from './sce
  *   fresh webhook-id and the same three Standard Webhooks headers (signed per post, so signing is
  *   in the figure), `maxConcurrency × D` posts in flight; latency per post: from signing to the
  *   response read. Once with undici's default Agent (a connection per post in flight), once with
- *   16 connections, the cap the streamer's webhook sender keeps per origin.
+ *   16 connections per destination, the pool the streamer's webhook sender keeps for each
+ *   destination and origin (so 16 × D to the one receiver, at most one per post in flight).
  *
  * The receiver is a node:http server in a worker thread of its own (so its work does not share the
  * streamer's event loop): 204 at once, arrival time per distinct webhook-id. Only measures.
@@ -76,7 +77,7 @@ export interface StreamerResult {
   readonly done: number;
   /** In flight at most: the streamer's per-destination concurrency × D, the baseline's lanes. */
   readonly inFlight: number;
-  /** HTTP connections at most: the sender's per-origin cap, or the baseline Agent's (null: one per post in flight). */
+  /** HTTP connections at most: the sender's pools together, or the baseline Agent's (null: one per post in flight). */
   readonly connections: number | null;
   readonly elapsedMs: number | null;
   readonly perSec: number | null;
@@ -98,7 +99,7 @@ export interface StreamerReport {
   /** Bytes of each event's Kafka value, and of the JSON body each destination gets. */
   readonly valueBytes: number;
   readonly bodyBytes: number | null;
-  readonly streamer: StreamerBenchOptions['streamer'] & { readonly poolSize: number; readonly senderConnectionsPerOrigin: number };
+  readonly streamer: StreamerBenchOptions['streamer'] & { readonly poolSize: number; readonly senderConnectionsPerDestination: number };
   /** The timed publish, for reference (it runs while the streamer works). */
   readonly publish: { readonly elapsedMs: number; readonly eventsPerSec: number } | null;
   readonly results: readonly StreamerResult[];
@@ -106,8 +107,8 @@ export interface StreamerReport {
 
 const organizationId = 'org_bench';
 const stallMs = 120_000;
-/** The webhook sender's Agent keeps this many connections per origin (consumers/streamer/senders/webhook.ts). */
-const senderConnectionsPerOrigin = 16;
+/** The webhook sender keeps a pool of this many connections per destination and origin (consumers/streamer/senders/webhook-pools.ts). */
+const senderConnectionsPerDestination = 16;
 const poolSize = streamerDefaults.concurrency + 6;
 const sampleMs = 500;
 
@@ -180,7 +181,7 @@ export async function runStreamerBench(options: StreamerBenchOptions): Promise<S
       results.push(emptyResult('baseline (undici)', total, inFlight, null, 'no bodies to post: the streamer recorded no deliveries'));
     } else {
       results.push(await runBaseline(receiver, destinations, bodies, total, inFlight, null));
-      results.push(await runBaseline(receiver, destinations, bodies, total, inFlight, senderConnectionsPerOrigin));
+      results.push(await runBaseline(receiver, destinations, bodies, total, inFlight, senderConnectionsPerDestination * d));
     }
     return {
       scenario: 'streamer',
@@ -194,7 +195,7 @@ export async function runStreamerBench(options: StreamerBenchOptions): Promise<S
       topic,
       valueBytes: payload.valueBytes,
       bodyBytes,
-      streamer: { ...options.streamer, poolSize, senderConnectionsPerOrigin },
+      streamer: { ...options.streamer, poolSize, senderConnectionsPerDestination },
       publish: started.publish,
       results,
     };
@@ -267,7 +268,7 @@ async function runStreamer(
   const n = options.events;
   const total = n * options.destinations;
   const inFlight = options.streamer.maxConcurrency * options.destinations;
-  const base = { scenario, expected: total, inFlight, connections: senderConnectionsPerOrigin };
+  const base = { scenario, expected: total, inFlight, connections: senderConnectionsPerDestination * options.destinations };
   const probe = await connect(options.databaseUrl, options.schema);
   let streamer: Streamer | undefined;
   let sampler: Sampler | undefined;
