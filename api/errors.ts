@@ -118,6 +118,13 @@ export function validationError(errors: readonly AjvError[]): ApiError {
     const missing = within(String(error.params['missingProperty']));
     return invalidParameter(missing, `Missing required parameter: ${missing}.`, 'parameter_missing');
   }
+  if (error.keyword === 'minProperties') {
+    return invalidParameter(
+      param,
+      param === '' ? 'Send at least one field to change.' : `${param} needs at least one field.`,
+      'parameter_missing',
+    );
+  }
   const name = param === '' ? 'the request' : param;
   const rule = error.keyword === 'pattern' ? characterRules.get(String(error.params['pattern'])) : undefined;
   if (rule !== undefined) {

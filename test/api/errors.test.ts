@@ -102,6 +102,13 @@ describe('validationError', () => {
     expect([error.param, error.code, error.message]).toEqual(['name', 'parameter_missing', 'Missing required parameter: name.']);
   });
 
+  it('asks for at least one field when an update body is empty', () => {
+    const error = validationError([
+      { instancePath: '', keyword: 'minProperties', params: { limit: 1 }, message: 'must NOT have fewer than 1 properties' },
+    ]);
+    expect([error.param, error.code, error.message]).toEqual([undefined, 'parameter_missing', 'Send at least one field to change.']);
+  });
+
   it("falls back to the validator's words for other failures", () => {
     const error = validationError([
       { instancePath: '/type', keyword: 'maxItems', params: { limit: 50 }, message: 'must NOT have more than 50 items' },

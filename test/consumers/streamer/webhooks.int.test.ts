@@ -242,14 +242,15 @@ describe('streamer webhooks', () => {
       destination.id,
       otherKey.seal('whsec_c2VjcmV0IG9mIGFub3RoZXIga2V5IQ==', destination.id),
     ]);
-    await stack.publish('invoice.cancelled', 'inv_sealed_elsewhere');
-    await stack.settled(destination.id, 1, 'pending');
-
     const metric = () =>
       fetch(`http://127.0.0.1:${stack.streamer?.port ?? 0}/metrics`)
         .then((response) => response.text())
         .then((text) => /^evp_streamer_destinations_secret_unreadable (\d+)$/m.exec(text)?.[1]);
+    // The workers read the destinations again every 200 ms; until they have, they hold the secret
+    // as it was created (readable), and a slow machine could deliver the event with it.
     await waitFor(metric, (value) => value === '1', 60_000, 'the unreadable secret in the metrics');
+    await stack.publish('invoice.cancelled', 'inv_sealed_elsewhere');
+    await stack.settled(destination.id, 1, 'pending');
     // A healthy destination's event published after this one is delivered: the workers went through
     // the destinations several times since, and left the unreadable one's delivery alone.
     const healthy = await receiver();
