@@ -6,10 +6,17 @@ import { Event, Nullable, SafeInteger, SafeString, timeBound } from './schemas.j
 const deliveryIdPattern = '^dlv_[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$';
 export const deliveryStatuses = ['pending', 'needs_retry', 'delivered', 'failed'] as const;
 
+export const attemptOutcomes = ['sending', 'succeeded', 'failed', 'unknown'] as const;
+
 export const Attempt = Type.Object({
   attempt: Type.Integer({ description: 'The attempt number, from 1.' }),
-  attempted_at: Type.String({ format: 'date-time' }),
-  duration_ms: Type.Integer(),
+  attempted_at: Type.String({ format: 'date-time', description: 'When the attempt was put on record, just before it was sent.' }),
+  outcome: Type.String({
+    enum: [...attemptOutcomes],
+    description:
+      '`sending`: being made now; `succeeded` or `failed`: the answer (or its absence) is below; `unknown`: the worker stopped (crashed, lost the database) before it recorded an answer, so the receiver may or may not have it.',
+  }),
+  duration_ms: Nullable(Type.Integer({ description: 'Null while sending, or when unknown.' })),
   status_code: Nullable(Type.Integer({ description: 'The HTTP status, when a response came.' })),
   error: Nullable(Type.String({ description: 'Why the attempt failed; null when it succeeded.' })),
   response_body: Nullable(Type.String({ description: 'The first 2 KB of the response body.' })),

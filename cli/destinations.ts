@@ -286,6 +286,7 @@ interface Destination {
 interface Attempt {
   readonly attempt?: number;
   readonly attempted_at: string;
+  readonly outcome?: string;
   readonly duration_ms: number | null;
   readonly status_code: number | null;
   readonly error: string | null;
@@ -619,10 +620,11 @@ function printDelivery(delivery: Delivery): void {
   if (attempts.length === 0) return;
   line();
   table(
-    ['#', 'ATTEMPTED AT', 'MS', 'STATUS', 'ERROR', 'RESPONSE'],
+    ['#', 'ATTEMPTED AT', 'OUTCOME', 'MS', 'STATUS', 'ERROR', 'RESPONSE'],
     attempts.map((attempt, index) => [
       text(attempt.attempt ?? index + 1),
       text(attempt.attempted_at),
+      text(attempt.outcome),
       text(attempt.duration_ms),
       text(attempt.status_code),
       oneLine(attempt.error, 60),

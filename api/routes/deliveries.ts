@@ -103,7 +103,8 @@ export function deliveryRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       schema: {
         summary: 'Retrieve a delivery',
-        description: 'With the event it carries and every attempt: time, duration, status code or error, the first 2 KB of the answer.',
+        description:
+          'With the event it carries and every attempt: time, outcome, duration, status code or error, the first 2 KB of the answer. An attempt is on record before it is sent: `sending` while it is made, `unknown` when the worker making it stopped before the answer.',
         tags,
         params: DeliveryId,
         querystring: NoQuery,
@@ -119,6 +120,7 @@ export function deliveryRoutes(app: ApiInstance, ctx: ApiContext): void {
         attempts: row.attempts.map((attempt) => ({
           attempt: attempt.attempt,
           attempted_at: attempt.attempted_at.toISOString(),
+          outcome: attempt.outcome,
           duration_ms: attempt.duration_ms,
           status_code: attempt.status_code,
           error: attempt.error,

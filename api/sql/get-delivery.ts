@@ -4,7 +4,8 @@ import type { Query } from './query.js';
 export interface AttemptRow {
   readonly attempt: number;
   readonly attempted_at: Date;
-  readonly duration_ms: number;
+  readonly outcome: 'sending' | 'succeeded' | 'failed' | 'unknown';
+  readonly duration_ms: number | null;
   readonly status_code: number | null;
   readonly error: string | null;
   readonly response_body: string | null;
@@ -24,7 +25,7 @@ export async function getDelivery(
   const row = rows[0];
   if (row === undefined) return undefined;
   const attempts = await query<AttemptRow>(
-    `select attempt, attempted_at, duration_ms, status_code, error, response_body, batch_id
+    `select attempt, attempted_at, outcome, duration_ms, status_code, error, response_body, batch_id
        from delivery_attempts where delivery_id = $1 order by attempt`,
     [id],
   );

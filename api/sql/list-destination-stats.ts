@@ -36,7 +36,7 @@ export async function listDestinationStats(query: Query, organizationId: string)
            from deliveries x where x.destination_id = d.id
        ) c
        cross join lateral (
-         select count(*)::int as attempts, count(*) filter (where t.error is null)::int as succeeded
+         select count(*) filter (where t.outcome <> 'sending')::int as attempts, count(*) filter (where t.outcome = 'succeeded')::int as succeeded
            from deliveries x join delivery_attempts t on t.delivery_id = x.id
           where x.destination_id = d.id and x.last_attempt_at >= now() - interval '1 hour'
             and t.attempted_at >= now() - interval '1 hour'

@@ -12,7 +12,7 @@ export async function replayDeliveries(
   window: { since: Date; until: Date; status: 'failed' | 'all' },
 ): Promise<number> {
   const { rowCount } = await query(
-    `update deliveries set status = 'pending', next_attempt_at = now(), schedule_base = times_attempted, batch_id = null, updated_at = now()
+    `update deliveries set status = 'pending', next_attempt_at = now(), schedule_base = times_attempted, schedule_started_at = null, batch_id = null, updated_at = now()
       where organization_id = $1 and destination_id = $2 and created_at >= $3 and created_at < $4
         and status = any($5::text[])`,
     [organizationId, destinationId, window.since, window.until, window.status === 'all' ? ['delivered', 'failed'] : ['failed']],

@@ -7,7 +7,7 @@ import type { Query } from './query.js';
  */
 export async function retryDelivery(query: Query, organizationId: string, id: string): Promise<DeliveryRow | 'in_flight' | undefined> {
   const { rows } = await query<DeliveryRow>(
-    `update deliveries d set status = 'pending', next_attempt_at = now(), schedule_base = d.times_attempted, batch_id = null,
+    `update deliveries d set status = 'pending', next_attempt_at = now(), schedule_base = d.times_attempted, schedule_started_at = null, batch_id = null,
                              updated_at = now()
       where d.id = $1 and d.organization_id = $2 and (d.lease_expires_at is null or d.lease_expires_at <= now())
      returning ${deliveryColumns}`,

@@ -120,7 +120,8 @@ export interface Delivery {
 export interface Attempt {
   readonly attempt: number;
   readonly attempted_at: string;
-  readonly duration_ms: number;
+  readonly outcome: 'sending' | 'succeeded' | 'failed' | 'unknown';
+  readonly duration_ms: number | null;
   readonly status_code: number | null;
   readonly error: string | null;
   readonly response_body: string | null;

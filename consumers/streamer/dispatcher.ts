@@ -1,10 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { Logger } from '../../adapters/logger.js';
 import { judgeAttempt, type AttemptResult } from '../../core/delivery-schedule.js';
 import type { SecretBox } from '../../core/secret-box.js';
 import type { StreamerMetrics } from './metrics.js';
 import type { FileRequest, KafkaRequest, SendOutcome, WebhookRequest } from './senders/types.js';
-import { claimBatch, claimDeliveries, type ClaimedDelivery } from './sql/claim-deliveries.js';
+import { claimBatch, claimDeliveries, settleAbandonedAttempts, type ClaimedDelivery } from './sql/claim-deliveries.js';
 import { createAttemptRecorder } from './attempt-recorder.js';
 import { releaseLeases, type DeliveryStatus } from './sql/complete-attempt.js';
 import { disableDestination, recordDestinationOutcome, type DisabledDestination } from './sql/destination-health.js';
@@ -38,6 +39,8 @@ export interface DispatcherOptions {
   readonly onDisabled: (destination: DisabledDestination) => Promise<void>;
   /** Opens the signing secrets sealed at rest. */
   readonly secretBox: SecretBox;
+  /** How long `stop()` waits for outcomes it could not record yet (the database is down), in ms. @defaultValue 10000 */
+  readonly recordGraceMs?: number;
 }
 
 export interface Dispatcher {
@@ -65,6 +68,8 @@ interface Unit {
 const defaultRotateBytes = 64 * 1024 * 1024;
 // A lease outlives the longest attempt by this much, so only a crashed worker loses one.
 const leaseMarginMs = 10_000;
+// How often attempts left `sending` by a worker that is gone are marked `unknown`.
+const sweepEveryMs = 5_000;
 
 /**
  * The delivery workers: each destination is claimed and sent to on its own, within its own
@@ -82,7 +87,13 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   let again = false;
   let stopped = false;
   let lastComplaint = 0;
-  const recorder = createAttemptRecorder({ pool, owner: options.owner, logger });
+  const recorder = createAttemptRecorder({
+    pool,
+    owner: options.owner,
+    logger,
+    onWriteFailed: () => metrics.recordRetries.inc(),
+  });
+  let sweptAt = 0;
   // What this worker last knew of each destination's failure run: undefined (ask), null (none), or since when.
   const failing = new Map<string, number | null>();
 
@@ -103,6 +114,14 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
           if (destinations.some((d) => d.id === id) || states.get(id)?.inFlight !== 0) continue;
           states.delete(id);
           options.senders.webhook.release?.(id);
+        }
+      }
+      if (Date.now() - sweptAt >= sweepEveryMs) {
+        sweptAt = Date.now();
+        const abandoned = await settleAbandonedAttempts(pool);
+        if (abandoned > 0) {
+          metrics.abandonedAttempts.inc(abandoned);
+          logger.warn({ attempts: abandoned }, 'attempts whose worker stopped before the answer are marked unknown');
         }
       }
       for (const destination of destinations) {
@@ -194,7 +213,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       .catch((error: unknown) =>
         logger.error(
           { err: error, destinationId: unit.destination.id, deliveryIds: unit.deliveries.map((d) => d.id) },
-          'recording an attempt failed; the deliveries are retried when their lease runs out',
+          'an attempt ended without its outcome on record; it shows unknown once its lease runs out, and the deliveries are retried',
         ),
       )
       .finally(() => {
@@ -209,10 +228,10 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   const attempt = async (unit: Unit): Promise<void> => {
     const { destination } = unit;
     const log = logger.child({ destinationId: destination.id });
-    const attemptedAt = new Date();
+    const startedAt = Date.now();
     const outcome = await send(unit).catch((error: unknown): SendOutcome => ({
       result: { kind: 'error', code: 'internal' },
-      durationMs: Date.now() - attemptedAt.getTime(),
+      durationMs: Date.now() - startedAt,
       error: `the attempt could not be made: ${(error as Error).message}`,
     }));
     metrics.attemptSeconds.observe({ type: destination.type, result: resultLabel(outcome.result) }, outcome.durationMs / 1000);
@@ -220,18 +239,18 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     const schedule = destination.retryScheduleMs ?? options.retryScheduleMs;
     let gone = false;
     const deliveries = unit.deliveries.map((delivery) => {
-      const verdict = judgeAttempt(outcome.result, delivery.timesAttempted + 1 - delivery.scheduleBase, now, schedule);
+      const progress = { attempts: delivery.timesAttempted - delivery.scheduleBase, now, startedAt: delivery.scheduleStartedAt.getTime() };
+      const verdict = judgeAttempt(outcome.result, progress, schedule);
       if (verdict.outcome === 'disable') gone = true;
       const status: DeliveryStatus = verdict.outcome === 'delivered' ? 'delivered' : verdict.outcome === 'retry' ? 'needs_retry' : 'failed';
-      return { id: delivery.id, status, nextAttemptAt: verdict.outcome === 'retry' ? new Date(verdict.at) : null };
+      const nextAttemptAt = verdict.outcome === 'retry' ? new Date(verdict.at) : null;
+      return { id: delivery.id, attempt: delivery.timesAttempted, status, nextAttemptAt };
     });
     const settled = await recorder.record({
-      attemptedAt,
       durationMs: outcome.durationMs,
       statusCode: outcome.statusCode ?? null,
       error: outcome.error ?? null,
       responseBody: outcome.responseBody ?? null,
-      batchId: unit.batchId,
       deliveries,
     });
     for (const delivery of deliveries) {
@@ -239,13 +258,20 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       const outcomeLabel = delivery.status === 'needs_retry' ? 'retry' : delivery.status;
       metrics.deliveries.inc({ type: destination.type, outcome: outcomeLabel });
       if (delivery.status === 'delivered') continue;
-      const fields = { deliveryId: delivery.id, attempt: unit.deliveries.find((d) => d.id === delivery.id)!.timesAttempted + 1 };
+      const fields = { deliveryId: delivery.id, attempt: delivery.attempt };
       if (delivery.status === 'failed') log.error({ ...fields, error: outcome.error }, 'delivery failed for good');
       else log.warn({ ...fields, error: outcome.error, nextAttemptAt: delivery.nextAttemptAt }, 'delivery attempt failed; retry scheduled');
     }
     if (settled.size < deliveries.length)
       log.warn({ lost: deliveries.length - settled.size }, 'a lease ran out during the attempt; another worker owns those deliveries now');
     const succeeded = deliveries.every((delivery) => delivery.status === 'delivered');
+    // The outcome is on record; what follows only keeps the destination's health, and is tried again by the next attempt.
+    await judgeDestination(destination, succeeded, gone, now).catch((error: unknown) =>
+      log.warn({ err: error }, "updating the destination's failure run failed; the next attempt updates it"),
+    );
+  };
+
+  const judgeDestination = async (destination: SendingDestination, succeeded: boolean, gone: boolean, now: number): Promise<void> => {
     const failingSince = await noteOutcome(destination.id, succeeded);
     if (gone) {
       await disable(destination, 'the endpoint answered 410 Gone', 'gone');
@@ -330,7 +356,18 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       stopped = true;
       clearInterval(poll);
       while (ticking) await new Promise((resolve) => setTimeout(resolve, 10));
-      await Promise.allSettled([...running]);
+      // Attempts in flight finish (the webhook watchdog bounds them). Outcomes the database will
+      // not take are kept and written again, for `recordGraceMs`; past it they are given up.
+      const graceEnds = Date.now() + (options.recordGraceMs ?? 10_000);
+      while (running.size > 0) {
+        await Promise.race([Promise.allSettled([...running]), sleep(250)]);
+        if (running.size === 0 || Date.now() < graceEnds || !recorder.failing) continue;
+        logger.error(
+          { outcomes: recorder.waiting },
+          'stopping with attempt outcomes not on record (the database does not answer): those attempts show unknown once their lease runs out',
+        );
+        recorder.abandon(new Error('the streamer stopped before the outcome was recorded'));
+      }
       const released = await releaseLeases(pool, options.owner).catch(() => 0);
       if (released > 0) logger.info({ released }, 'leases freed; those deliveries are due again');
     },

@@ -11,6 +11,8 @@ export interface StreamerMetrics {
   readonly databaseUp: Gauge;
   readonly unreadableSecrets: Gauge;
   readonly stalledAttempts: Counter<'destination'>;
+  readonly recordRetries: Counter;
+  readonly abandonedAttempts: Counter;
 }
 
 export interface StreamerGauges {
@@ -115,6 +117,16 @@ export function createStreamerMetrics(gauges: StreamerGauges): StreamerMetrics {
       name: 'evp_streamer_webhook_stalled_attempts_total',
       help: "Webhook attempts still unsettled after their timeout plus a margin: abandoned as timeouts, and the destination's connections destroyed.",
       labelNames: ['destination'],
+      registers,
+    }),
+    recordRetries: new Counter({
+      name: 'evp_streamer_attempt_record_retries_total',
+      help: 'Writes of attempt outcomes that failed (the database did not answer) and were tried again.',
+      registers,
+    }),
+    abandonedAttempts: new Counter({
+      name: 'evp_streamer_attempts_unknown_total',
+      help: 'Attempts whose worker stopped before recording the answer, marked unknown once their lease ran out.',
       registers,
     }),
   };

@@ -93,15 +93,16 @@ export function DeliveryPage({ id }: { id: string }) {
           ) : (
             <TableScroll label="Attempts, oldest first">
               <table class="attempts">
-                <TableHead columns={['#', 'When', 'Duration', 'Status', 'Response']} />
+                <TableHead columns={['#', 'When', 'Outcome', 'Duration', 'Status', 'Response']} />
                 <tbody>
                   {value.attempts.map((attempt) => (
-                    <tr key={attempt.attempt} class={attempt.error ? 'attempt-failed' : 'attempt-ok'}>
+                    <tr key={attempt.attempt} class={attempt.outcome === 'succeeded' ? 'attempt-ok' : 'attempt-failed'}>
                       <td>{attempt.attempt}</td>
                       <td>
                         <Time iso={attempt.attempted_at} />
                       </td>
-                      <td>{attempt.duration_ms} ms</td>
+                      <td>{attempt.outcome}</td>
+                      <td>{attempt.duration_ms === null ? '—' : `${attempt.duration_ms} ms`}</td>
                       <td>
                         {attempt.status_code ?? '—'}
                         {attempt.error ? <div class="error-text">{attempt.error}</div> : null}

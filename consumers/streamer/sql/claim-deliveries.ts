@@ -9,8 +9,11 @@ export interface ClaimedDelivery {
   readonly entityId: string;
   /** The event object as JSON text, exactly as stored. */
   readonly payload: string;
+  /** Attempts made, the one this claim opened included. */
   readonly timesAttempted: number;
   readonly scheduleBase: number;
+  /** When the current retry schedule's first attempt was made (this claim's, for a first attempt). */
+  readonly scheduleStartedAt: Date;
   readonly batchId: string | null;
   /** Fan-out order (bigint as text). */
   readonly seq: string;
@@ -27,7 +30,8 @@ export interface ClaimRequest {
 }
 
 const columns = `d.id, d.event_id as "eventId", d.event_type as "eventType", d.entity_id as "entityId", d.payload::text as payload,
-  d.times_attempted as "timesAttempted", d.schedule_base as "scheduleBase", d.batch_id as "batchId", d.seq::text as seq`;
+  d.times_attempted as "timesAttempted", d.schedule_base as "scheduleBase",
+  d.schedule_started_at as "scheduleStartedAt", d.batch_id as "batchId", d.seq::text as seq`;
 
 // Due, not leased (or its lease ran out), and under per_entity the first of its entity. The
 // destination must still be active: a pause takes effect at the next claim, not only once the
@@ -48,13 +52,32 @@ export async function claimDeliveries(pool: pg.Pool, request: ClaimRequest): Pro
   const { rows } = await pool.query<ClaimedDelivery>(
     `with picked as (
        select c.id from deliveries c where ${due('c')}
-        order by c.next_attempt_at, c.seq limit $3 for update skip locked)
-     update deliveries d set lease_owner = $4, lease_expires_at = now() + make_interval(secs => $5::double precision / 1000)
-       from picked where d.id = picked.id
-     returning ${columns}`,
+        order by c.next_attempt_at, c.seq limit $3 for update skip locked),
+     ${openAttempts('picked', '')}`,
     [request.destinationId, request.perEntity, request.limit, request.owner, request.leaseMs],
   );
   return sortBySeq(rows);
+}
+
+/**
+ * The end of every claim: lease the picked rows and open an attempt on each, on the record before
+ * a byte is sent. An attempt still `sending` from a worker whose lease ran out becomes `unknown`:
+ * the receiver may or may not have seen it. `$4` is the owner, `$5` the lease in ms.
+ */
+function openAttempts(picked: string, alsoSet: string): string {
+  return `claimed as (
+       update deliveries d set lease_owner = $4, lease_expires_at = now() + make_interval(secs => $5::double precision / 1000),
+              times_attempted = d.times_attempted + 1, last_attempt_at = now(),
+              schedule_started_at = coalesce(d.schedule_started_at, now()), updated_at = now()${alsoSet}
+         from ${picked} where d.id = ${picked}.id
+       returning ${columns}),
+     abandoned as (
+       update delivery_attempts a set outcome = 'unknown', error = ${abandonedError}
+         from claimed c where a.delivery_id = c.id and a.outcome = 'sending'),
+     opened as (
+       insert into delivery_attempts (delivery_id, attempt, attempted_at, outcome, batch_id)
+       select c.id, c."timesAttempted", now(), 'sending', c."batchId" from claimed c)
+     select * from claimed`;
 }
 
 /**
@@ -63,16 +86,14 @@ export async function claimDeliveries(pool: pg.Pool, request: ClaimRequest): Pro
  * `limit` of them or the oldest has waited `maxWaitMs`.
  */
 export async function claimBatch(pool: pg.Pool, request: ClaimRequest & { readonly maxWaitMs: number }): Promise<ClaimedDelivery[]> {
-  const lease = 'lease_owner = $4, lease_expires_at = now() + make_interval(secs => $5::double precision / 1000)';
   const retried = await pool.query<ClaimedDelivery>(
     `with head as (
        select c.batch_id from deliveries c where ${due('c')} and c.batch_id is not null
         order by c.next_attempt_at, c.seq limit 1 for update skip locked),
      members as (
        select d.id from deliveries d, head where d.batch_id = head.batch_id and d.status in ('pending', 'needs_retry')
-        order by d.seq limit $3 for update skip locked)
-     update deliveries d set ${lease} from members where d.id = members.id
-     returning ${columns}`,
+        order by d.seq limit $3 for update skip locked),
+     ${openAttempts('members', '')}`,
     [request.destinationId, request.perEntity, request.limit, request.owner, request.leaseMs],
   );
   if (retried.rows.length > 0) return sortBySeq(retried.rows);
@@ -83,12 +104,30 @@ export async function claimBatch(pool: pg.Pool, request: ClaimRequest & { readon
      ready as (
        select id from picked
         where (select count(*) from picked) >= $3
-           or (select min(next_attempt_at) from picked) <= now() - make_interval(secs => $6::double precision / 1000))
-     update deliveries d set ${lease}, batch_id = $7 from ready where d.id = ready.id
-     returning ${columns}`,
+           or (select min(next_attempt_at) from picked) <= now() - make_interval(secs => $6::double precision / 1000)),
+     ${openAttempts('ready', ', batch_id = $7')}`,
     [request.destinationId, request.perEntity, request.limit, request.owner, request.leaseMs, request.maxWaitMs, createBatchId()],
   );
   return sortBySeq(fresh.rows);
+}
+
+/** What an attempt says when its worker stopped (crashed, lost the database) before recording an answer. */
+export const abandonedAttemptError = 'worker stopped before the answer';
+const abandonedError = `'${abandonedAttemptError}'`;
+
+/**
+ * Attempts left `sending` by a worker that is gone (its lease ran out, or was freed) become
+ * `unknown`, also when no one claims the delivery again soon (a paused destination, say).
+ * Returns how many.
+ */
+export async function settleAbandonedAttempts(pool: pg.Pool): Promise<number> {
+  const { rowCount } = await pool.query(
+    `update delivery_attempts a set outcome = 'unknown', error = ${abandonedError}
+       from deliveries d
+      where a.outcome = 'sending' and d.id = a.delivery_id
+        and (d.times_attempted > a.attempt or d.lease_expires_at is null or d.lease_expires_at < now())`,
+  );
+  return rowCount ?? 0;
 }
 
 /** UPDATE … RETURNING gives rows in no set order; they are sent in fan-out order. */

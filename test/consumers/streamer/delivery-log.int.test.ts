@@ -300,8 +300,8 @@ describe('delivery log, retry, replay and test sends', () => {
       [stack.organizationId, destinationId],
     );
     await stack.pool.query(
-      `insert into delivery_attempts (delivery_id, attempt, attempted_at, duration_ms, status_code)
-       values ('dlv_00000000-0000-7000-8000-000000000001', 1, now() - interval '91 days', 12, 200)`,
+      `insert into delivery_attempts (delivery_id, attempt, attempted_at, outcome, duration_ms, status_code)
+       values ('dlv_00000000-0000-7000-8000-000000000001', 1, now() - interval '91 days', 'succeeded', 12, 200)`,
     );
     expect(await pruneDeliveries(stack.pool, 90)).toBe(1);
     expect(await countDeliveries(stack.pool, destinationId)).toBe(before);

@@ -80,6 +80,34 @@ describe('streamer webhooks', () => {
     expect(up.accepted()[0]?.json).toMatchObject({ object: 'event', type: 'invoice.created', organization_id: stack.organizationId });
   });
 
+  it('a receiver answering 503 with Retry-After: 2 while down for 30 s gets every delivery once it is up', async () => {
+    const busy = await receiver();
+    const upAt = Date.now() + 30_000;
+    busy.answer = () => (Date.now() < upAt ? { status: 503, headers: { 'retry-after': '2' }, body: 'down' } : { status: 200 });
+    // Four quick retries, then one 30 s later: Retry-After may only make the waits longer.
+    const destination = await stack.createDestination({
+      type: 'webhook',
+      event_types: ['invoice.deleted'],
+      webhook: { url: busy.url },
+      retry_schedule_ms: [0, 1_000, 1_000, 1_000, 30_000],
+    });
+    busy.secret = destination.secret;
+    for (let i = 0; i < 10; i++) await stack.publish('invoice.deleted', `inv_busy_${i}`);
+
+    await stack.settled(destination.id, 10, 'delivered', 120_000);
+    expect(await countDeliveries(stack.pool, destination.id, 'failed')).toBe(0);
+    const { rows } = await stack.pool.query<{ gap_ms: number }>(
+      `select extract(epoch from a.attempted_at - p.attempted_at)::float * 1000 as gap_ms
+         from delivery_attempts a join delivery_attempts p on p.delivery_id = a.delivery_id and p.attempt = a.attempt - 1
+         join deliveries d on d.id = a.delivery_id where d.destination_id = $1`,
+      [destination.id],
+    );
+    // No retry came sooner than the receiver asked.
+    expect(rows.length).toBeGreaterThan(0);
+    expect(Math.min(...rows.map((row) => row.gap_ms))).toBeGreaterThanOrEqual(1_900);
+    expect(new Set(busy.accepted().map((request) => request.id)).size).toBe(10);
+  });
+
   it('a destination answering 500s and one that hangs do not hold back a healthy one', async () => {
     const healthy = await receiver();
     const failing = await receiver();
