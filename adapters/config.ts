@@ -47,6 +47,8 @@ export interface MaterializerConfig {
   readonly lingerMs: number;
   /** Partitions written concurrently, each on its own connection. @defaultValue 3 (`MATERIALIZER_CONCURRENCY`) */
   readonly concurrency: number;
+  /** Its static member id in the group, unique per process. @defaultValue `<hostname>-materializer-<port>`, none when the port is 0 (`MATERIALIZER_INSTANCE_ID`) */
+  readonly instanceId: string | undefined;
 }
 
 /** `evp streamer`'s settings. */
@@ -65,6 +67,8 @@ export interface StreamerConfig {
   readonly disableAfterHours: number;
   /** Deliveries and their attempts are deleted this many days after they were recorded. @defaultValue 90 (`DELIVERY_RETENTION_DAYS`) */
   readonly deliveryRetentionDays: number;
+  /** Its static member id in the group, unique per process. @defaultValue `<hostname>-streamer-<port>`, none when the port is 0 (`STREAMER_INSTANCE_ID`) */
+  readonly instanceId: string | undefined;
 }
 
 /** What the Events API takes from one client. Each API process counts on its own. */
@@ -102,6 +106,12 @@ export interface Config {
   readonly databaseSchema: string;
   /** Events older than this many days leave the event log (entity state stays); 0 keeps every event. @defaultValue 90 (`EVENT_RETENTION_DAYS`) */
   readonly eventRetentionDays: number;
+  /**
+   * A materializer or streamer that sends no heartbeat for this long leaves its group and its
+   * partitions move, in ms. A static member restarted sooner takes its place at once.
+   * @defaultValue 10000 (`CONSUMER_SESSION_TIMEOUT_MS`)
+   */
+  readonly consumerSessionTimeoutMs: number;
   readonly materializer: MaterializerConfig;
   readonly streamer: StreamerConfig;
   /** Topics are `<topicPrefix>.<entity>`. @defaultValue `events` (`TOPIC_PREFIX`) */
@@ -160,6 +170,14 @@ const optionalText = z
   .trim()
   .transform((value) => (value === '' ? undefined : value))
   .optional();
+
+/** A Kafka group.instance.id: what Kafka allows in a name. */
+const instanceId = optionalText.pipe(
+  z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be 1 to 249 letters, digits, ".", "_" or "-", unique per process, e.g. host-a-streamer')
+    .optional(),
+);
 
 const wholeNumber = (example: number, min: number, max: number) =>
   z.coerce
@@ -226,6 +244,7 @@ const envSchema = z.object({
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (letters, digits, _), e.g. public')
     .default('public'),
   EVENT_RETENTION_DAYS: wholeNumber(90, 0, 36_500),
+  CONSUMER_SESSION_TIMEOUT_MS: wholeNumber(10_000, 6_000, 1_800_000),
   MATERIALIZER_GROUP: optionalText,
   MATERIALIZER_PORT: z.coerce
     .number({ error: 'must be a port number (0 for any free one), e.g. 3001' })
@@ -236,6 +255,7 @@ const envSchema = z.object({
   MATERIALIZER_BATCH_SIZE: wholeNumber(2000, 1, 100_000),
   MATERIALIZER_LINGER_MS: wholeNumber(100, 0, 60_000),
   MATERIALIZER_CONCURRENCY: wholeNumber(3, 1, 64),
+  MATERIALIZER_INSTANCE_ID: instanceId,
   STREAMER_GROUP: optionalText,
   STREAMER_PORT: z.coerce
     .number({ error: 'must be a port number (0 for any free one), e.g. 3002' })
@@ -259,6 +279,7 @@ const envSchema = z.object({
   STREAMER_MAX_CONCURRENCY: wholeNumber(10, 1, 100),
   STREAMER_TIMEOUT_MS: wholeNumber(15_000, 1_000, 60_000),
   STREAMER_DISABLE_AFTER_HOURS: wholeNumber(120, 1, 8_760),
+  STREAMER_INSTANCE_ID: instanceId,
   DELIVERY_RETENTION_DAYS: wholeNumber(90, 1, 36_500),
   API_PORT: port(3000),
   API_RATE_LIMIT: wholeNumber(100, 0, 1_000_000),
@@ -364,12 +385,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     databaseSchema: e.DATABASE_SCHEMA,
     eventRetentionDays: e.EVENT_RETENTION_DAYS,
+    consumerSessionTimeoutMs: e.CONSUMER_SESSION_TIMEOUT_MS,
     materializer: {
       groupId: e.MATERIALIZER_GROUP ?? `${e.TOPIC_PREFIX}.materializer`,
       port: e.MATERIALIZER_PORT,
       batchSize: e.MATERIALIZER_BATCH_SIZE,
       lingerMs: e.MATERIALIZER_LINGER_MS,
       concurrency: e.MATERIALIZER_CONCURRENCY,
+      instanceId: e.MATERIALIZER_INSTANCE_ID,
     },
     streamer: {
       groupId: e.STREAMER_GROUP ?? `${e.TOPIC_PREFIX}.streamer`,
@@ -379,6 +402,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.STREAMER_TIMEOUT_MS,
       disableAfterHours: e.STREAMER_DISABLE_AFTER_HOURS,
       deliveryRetentionDays: e.DELIVERY_RETENTION_DAYS,
+      instanceId: e.STREAMER_INSTANCE_ID,
     },
     topicPrefix: e.TOPIC_PREFIX,
     apiPort: e.API_PORT,

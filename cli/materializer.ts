@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { InputError } from '../adapters/errors.js';
 import { startMaterializer } from '../consumers/materializer/index.js';
+import { defaultGroupInstanceId } from '../adapters/kafka-static-membership.js';
 import { databaseUrl } from '../stack/index.js';
 import { commandContext } from './context.js';
 import { runService } from './run-service.js';
@@ -15,6 +16,7 @@ export function materializerCommand(): Command {
       const { config, endpoints, logger } = commandContext('materializer');
       // Listening from the start: a signal during start-up aborts the waiting, or stops what started.
       const run = runService(logger);
+      const port = options.port ?? config.materializer.port;
       const starting = startMaterializer({
         kafkaBrokers: endpoints.kafkaBrokers,
         schemaRegistryUrl: endpoints.schemaRegistryUrl,
@@ -22,8 +24,10 @@ export function materializerCommand(): Command {
         databaseSchema: config.databaseSchema,
         topicPrefix: config.topicPrefix,
         groupId: config.materializer.groupId,
+        groupInstanceId: config.materializer.instanceId ?? defaultGroupInstanceId('materializer', port),
+        sessionTimeoutMs: config.consumerSessionTimeoutMs,
         logger,
-        port: options.port ?? config.materializer.port,
+        port,
         batchSize: config.materializer.batchSize,
         lingerMs: config.materializer.lingerMs,
         concurrency: config.materializer.concurrency,

@@ -4,6 +4,7 @@ import type { Config } from '../adapters/config.js';
 import { startStreamer, type StreamerOptions } from '../consumers/streamer/index.js';
 import { createPublisher } from '../producers/index.js';
 import type { Endpoints } from '../adapters/endpoints.js';
+import { defaultGroupInstanceId } from '../adapters/kafka-static-membership.js';
 import { databaseUrl } from '../stack/index.js';
 import { commandContext } from './context.js';
 import { parsePort } from './materializer.js';
@@ -44,11 +45,14 @@ export function streamerCommand(): Command {
       // Listening from the start: a signal during start-up aborts the waiting, or stops what started.
       const run = runService(logger);
       const publisher = createPublisher(config, { service: 'streamer', logger });
+      const port = options.port ?? config.streamer.port;
       const starting = startStreamer({
         ...streamerOptionsFrom(config, endpoints),
+        groupInstanceId: config.streamer.instanceId ?? defaultGroupInstanceId('streamer', port),
+        sessionTimeoutMs: config.consumerSessionTimeoutMs,
         databaseUrl: await databaseUrl(config, logger),
         logger,
-        port: options.port ?? config.streamer.port,
+        port,
         secretBox: secretBoxOf(config, logger, false),
         publishEvent: (type, event) => publisher.publishUntyped(type, event),
         signal: run.signal,

@@ -3,8 +3,9 @@ import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { isConnectionError, isTransientConflict } from '../adapters/database.js';
 import { connectKafka } from '../adapters/kafka.js';
+import { withGroupInstanceId } from '../adapters/kafka-static-membership.js';
 import type { Logger } from '../adapters/logger.js';
-import { nextAttempt } from '../core/retry.js';
+import { nextAttempt, type RetrySchedule } from '../core/retry.js';
 import { entityTopic } from '../core/topics.js';
 import { abortable } from './abortable.js';
 import { positionId, readPositions } from './offsets.js';
@@ -37,6 +38,11 @@ export interface GroupConsumerOptions {
   readonly topics: readonly string[];
   readonly logger: Logger;
   readonly sessionTimeoutMs: number;
+  /**
+   * A stable id of this member (static membership): restarted under the same id, the process
+   * gets its partitions back at once. Unique per process within the group; none: a dynamic member.
+   */
+  readonly groupInstanceId?: string | undefined;
   /** How long a fetch waits for more records, in ms. */
   readonly lingerMs: number;
   readonly concurrency: number;
@@ -69,14 +75,24 @@ export async function startGroupConsumer(options: GroupConsumerOptions): Promise
     });
     next.on(next.events.CRASH, ({ payload }) => {
       consuming = false;
+      if ((payload.error as { type?: string }).type === 'FENCED_INSTANCE_ID') {
+        // Two processes share one instance id: restarting would only fence the other one in turn.
+        logger.error(
+          { err: payload.error, groupInstanceId: options.groupInstanceId, groupId },
+          'another process joined the group with this instance id, so this one stopped consuming; give each process its own id',
+        );
+        return;
+      }
       if (payload.restart || stopping) return;
       logger.error({ err: payload.error }, 'the consumer stopped on an error it cannot retry; restarting it in 5 s');
       timers.push(setTimeout(() => void restart(), 5_000));
     });
     await connectKafka(options.brokers, next);
     await next.subscribe({ topics, fromBeginning: true });
-    await next.run({ eachBatchAutoResolve: false, partitionsConsumedConcurrently: options.concurrency, eachBatch: options.eachBatch });
-    logger.info({ topics: topics.length, groupId }, 'consuming');
+    await withGroupInstanceId(options.groupInstanceId, () =>
+      next.run({ eachBatchAutoResolve: false, partitionsConsumedConcurrently: options.concurrency, eachBatch: options.eachBatch }),
+    );
+    logger.info({ topics: topics.length, groupId, groupInstanceId: options.groupInstanceId ?? null }, 'consuming');
   };
 
   const restart = async (): Promise<void> => {
@@ -178,6 +194,12 @@ export async function untilTopics(
 }
 
 /**
+ * Waiting for a dependency to answer again: asking costs a refused connection, so asking often
+ * (never more than 2 s apart) lets work resume within about 2 s of its return.
+ */
+export const reachableAgain: RetrySchedule = { retries: Number.POSITIVE_INFINITY, initialDelayMs: 250, maxDelayMs: 2_000 };
+
+/**
  * Runs `work` until PostgreSQL (or whatever `what` names) answers, backing off; other errors
  * throw, and so does `signal` when aborted. An attempt under way is not abandoned: it ends within
  * the connection timeout, and its connection must be back in the pool before the pool can end.
@@ -190,8 +212,8 @@ export async function untilReachable(logger: Logger, what: string, work: () => P
       return;
     } catch (error) {
       if (!isConnectionError(error)) throw error;
-      const decision = nextAttempt(attempt, true, { retries: Number.POSITIVE_INFINITY, initialDelayMs: 500, maxDelayMs: 10_000 });
-      const delayMs = decision.retry ? decision.delayMs : 10_000;
+      const decision = nextAttempt(attempt, true, reachableAgain);
+      const delayMs = decision.retry ? decision.delayMs : reachableAgain.maxDelayMs;
       logger.warn({ err: error, attempt, retryInMs: delayMs }, `${what} is unreachable; waiting for it`);
       await sleep(delayMs, undefined, { signal });
     }

@@ -26,7 +26,9 @@ export function createPauseGate(options: {
   readonly schedule?: RetrySchedule;
   readonly onChange?: (paused: boolean) => void;
 }): PauseGate {
-  const schedule = options.schedule ?? { retries: Number.POSITIVE_INFINITY, initialDelayMs: 500, maxDelayMs: 30_000 };
+  // Resuming costs one fetch and one failed write while the dependency is still down; never
+  // waiting more than 2 s means work resumes within about 2 s of its return.
+  const schedule = options.schedule ?? { retries: Number.POSITIVE_INFINITY, initialDelayMs: 250, maxDelayMs: 2_000 };
   let attempt = 0;
   let since: number | undefined;
   let timer: NodeJS.Timeout | undefined;

@@ -107,6 +107,7 @@ export async function startMaterializer(options: MaterializerOptions): Promise<M
     topics,
     logger,
     sessionTimeoutMs: settings.sessionTimeoutMs,
+    groupInstanceId: settings.groupInstanceId,
     lingerMs: settings.lingerMs,
     concurrency: settings.concurrency,
     topicRefreshMs: settings.topicRefreshMs,
@@ -174,7 +175,7 @@ export async function startMaterializer(options: MaterializerOptions): Promise<M
 }
 
 interface HandlerContext {
-  readonly settings: Required<Omit<MaterializerOptions, 'resetTo' | 'signal'>>;
+  readonly settings: Required<Omit<MaterializerOptions, 'resetTo' | 'signal' | 'groupInstanceId'>>;
   readonly pool: pg.Pool;
   readonly admin: Admin;
   readonly producer: Producer;

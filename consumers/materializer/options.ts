@@ -26,6 +26,11 @@ export interface MaterializerOptions {
    * waiting: start rejects after closing what it opened. Once started, `stop()` is the way out.
    */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Its static member id in the group (group.instance.id), unique per process: restarted under
+   * the same id, it gets its partitions back at once. Undefined: a dynamic member.
+   */
+  readonly groupInstanceId?: string | undefined;
   /** A member that sends no heartbeat for this long leaves the group, in ms. */
   readonly sessionTimeoutMs?: number;
   /** How often new entity topics are looked for, in ms. */

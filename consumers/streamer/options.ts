@@ -48,6 +48,11 @@ export interface StreamerOptions {
   readonly lingerMs?: number;
   /** Partitions fanned out at once. */
   readonly concurrency?: number;
+  /**
+   * Its static member id in the group (group.instance.id), unique per process: restarted under
+   * the same id, it gets its partitions back at once. Undefined: a dynamic member.
+   */
+  readonly groupInstanceId?: string | undefined;
   readonly sessionTimeoutMs?: number;
   readonly topicRefreshMs?: number;
   /** How often retention runs, in ms. */

@@ -140,6 +140,7 @@ export async function startStreamer(options: StreamerOptions): Promise<Streamer>
       topics,
       logger,
       sessionTimeoutMs: settings.sessionTimeoutMs,
+      groupInstanceId: settings.groupInstanceId,
       lingerMs: settings.lingerMs,
       concurrency: settings.concurrency,
       topicRefreshMs: settings.topicRefreshMs,

@@ -37,11 +37,18 @@ afterAll(async () => {
  * `evp materializer` as its own process, the way it runs in production. Node itself with tsx's
  * loader, not the tsx command: that one runs Node as a child, which a SIGKILL would orphan.
  */
-function spawnMaterializer(schema: string): { child: ChildProcess; output: () => string } {
+function spawnMaterializer(schema: string, env: Record<string, string> = {}): { child: ChildProcess; output: () => string } {
   const root = projectRoot();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'cli', 'evp.ts'), 'materializer', '--port', '0'], {
     cwd: root,
-    env: { ...process.env, ...ctx.env, DATABASE_SCHEMA: schema, MATERIALIZER_GROUP: ctx.groupId('crash'), MATERIALIZER_BATCH_SIZE: '300' },
+    env: {
+      ...process.env,
+      ...ctx.env,
+      DATABASE_SCHEMA: schema,
+      MATERIALIZER_GROUP: ctx.groupId('crash'),
+      MATERIALIZER_BATCH_SIZE: '300',
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   children.push(child);
@@ -109,4 +116,46 @@ describe('materializer: crash safety', () => {
     const { rows } = await pool.query<{ next: string }>('select sum(next_offset)::text as next from consumer_offsets');
     expect(Number(rows[0]?.next)).toBe(total);
   }, 600_000);
+
+  it('restarted under its instance id after a SIGKILL, it takes its partitions back without waiting out the dead member', async () => {
+    const { pool, schema } = await ctx.createTestDatabase();
+    // A session far longer than the wait below: a new (dynamic) member would wait for it to run out.
+    const env = {
+      MATERIALIZER_GROUP: ctx.groupId('static'),
+      MATERIALIZER_INSTANCE_ID: `${ctx.id}-materializer`,
+      CONSUMER_SESSION_TIMEOUT_MS: '120000',
+    };
+    const { events } = planWorkload(200, entities, 10, 'org_static');
+    await publishPlanned(publisher, events.slice(0, 100), 'org_static');
+    const first = spawnMaterializer(schema, env);
+    await waitFor(
+      () => countEvents(pool).catch(() => 0),
+      (n) => n >= 100,
+      90_000,
+      'the first events',
+    );
+    first.child.kill('SIGKILL');
+    await once(first.child, 'exit');
+
+    await publishPlanned(publisher, events.slice(100), 'org_static');
+    const second = spawnMaterializer(schema, env);
+    await waitFor(
+      () => countEvents(pool),
+      (n) => n >= 200,
+      60_000,
+      'the rest, from the restarted member',
+    );
+    // One member: the restarted process took the dead one's place instead of joining beside it.
+    const admin = ctx.kafka.admin();
+    await admin.connect();
+    const { groups } = await admin.describeGroups([env.MATERIALIZER_GROUP]);
+    await admin.disconnect();
+    expect(groups[0]?.state).toBe('Stable');
+    expect(groups[0]?.members.length).toBe(1);
+    second.child.kill('SIGTERM');
+    const [code] = (await once(second.child, 'exit')) as [number | null];
+    expect(code, second.output()).toBe(0);
+    expect(await countEvents(pool)).toBe(200);
+    expect(await duplicateEvents(pool)).toBe(0);
+  }, 240_000);
 });

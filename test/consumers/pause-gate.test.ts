@@ -157,14 +157,20 @@ describe('createPauseGate', () => {
     gate.close();
   });
 
-  it('uses the default schedule (500 ms first) without one', () => {
+  it('uses the default schedule without one: 250 ms first, never more than 2 s apart', () => {
     const logger = { warn: vi.fn(), info: vi.fn() };
     const resume = vi.fn();
     const gate = createPauseGate({ pause: vi.fn(), resume, logger: logger as unknown as Logger });
     gate.failed(new Error('down'), 'PostgreSQL is unreachable');
-    expect(logger.warn.mock.calls[0]?.[0]).toMatchObject({ retryInMs: 500 });
-    vi.advanceTimersByTime(500);
+    expect(logger.warn.mock.calls[0]?.[0]).toMatchObject({ retryInMs: 250 });
+    vi.advanceTimersByTime(250);
     expect(resume).toHaveBeenCalledTimes(1);
+    for (let i = 0; i < 10; i++) {
+      gate.failed(new Error('down'), 'PostgreSQL is unreachable');
+      vi.advanceTimersByTime(2_000);
+    }
+    expect(resume).toHaveBeenCalledTimes(11);
+    expect(Math.max(...logger.warn.mock.calls.map((call) => (call[0] as { retryInMs: number }).retryInMs))).toBeLessThanOrEqual(2_000);
   });
 
   // With partitions written concurrently, a batch started before the pause can succeed while the
