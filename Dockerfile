@@ -23,5 +23,9 @@ COPY --from=build /app/schemas/generated ./schemas/generated
 RUN mkdir -p /var/lib/event-pipeline && chown node:node /var/lib/event-pipeline
 ENV EVP_DATA_DIR=/var/lib/event-pipeline
 USER node
+# Healthy while the service this container runs answers GET /healthz on its port (the api's
+# API_PORT, 3000; the materializer's MATERIALIZER_PORT, 3001; the streamer's STREAMER_PORT, 3002;
+# or its --port). The demo and one-off commands (setup, keys) have no such endpoint and pass.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 CMD ["node", "dist/stack/docker/healthcheck.js"]
 ENTRYPOINT ["node", "dist/cli/evp.js"]
 CMD ["api"]

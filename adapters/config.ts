@@ -13,11 +13,16 @@ export interface StackConfig {
   readonly dataDir: string;
   /** Downloaded jars and archives. @defaultValue `~/.cache/event-pipeline` (`EVP_CACHE_DIR`) */
   readonly cacheDir: string;
-  /** Kafka's client port on 127.0.0.1. @defaultValue 9092 (`EVP_KAFKA_PORT`) */
+  /**
+   * Kafka nodes the stack runs, each a KRaft broker and controller: 1, or 3 for a cluster that
+   * keeps working when one node dies. `evp stack up --brokers` overrides it. @defaultValue 1 (`EVP_KAFKA_NODES`)
+   */
+  readonly kafkaNodes: 1 | 3;
+  /** Kafka's client port on 127.0.0.1; node n of a cluster uses this + 2(n-1). @defaultValue 9092 (`EVP_KAFKA_PORT`) */
   readonly kafkaPort: number;
-  /** Kafka's KRaft controller port on 127.0.0.1. @defaultValue 9093 (`EVP_KAFKA_CONTROLLER_PORT`) */
+  /** Kafka's KRaft controller port on 127.0.0.1; node n of a cluster uses this + 2(n-1). @defaultValue 9093 (`EVP_KAFKA_CONTROLLER_PORT`) */
   readonly kafkaControllerPort: number;
-  /** Kafka's JVM heap, as `-Xmx`. @defaultValue `512m` (`EVP_KAFKA_HEAP`) */
+  /** Each Kafka node's JVM heap, as `-Xmx`. @defaultValue `512m`, `384m` per node of a cluster (`EVP_KAFKA_HEAP`) */
   readonly kafkaHeap: string;
   /** Apicurio Registry's HTTP port on 127.0.0.1. @defaultValue 8081 (`EVP_REGISTRY_PORT`) */
   readonly registryPort: number;
@@ -170,6 +175,14 @@ const optionalText = z
   .trim()
   .transform((value) => (value === '' ? undefined : value))
   .optional();
+
+/** A heap whose default depends on other settings (Kafka's, on the number of nodes). */
+const optionalHeap = optionalText.pipe(
+  z
+    .string()
+    .regex(/^\d+[kmg]$/i, 'must be a JVM heap size such as 512m or 1g')
+    .optional(),
+);
 
 /** A Kafka group.instance.id: what Kafka allows in a name. */
 const instanceId = optionalText.pipe(
@@ -345,9 +358,13 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   EVP_DATA_DIR: optionalText,
   EVP_CACHE_DIR: optionalText,
+  EVP_KAFKA_NODES: z
+    .enum(['1', '3'], { error: 'must be 1 (a single node) or 3 (a cluster that survives one dead node), e.g. 3' })
+    .default('1')
+    .transform((value): 1 | 3 => (value === '3' ? 3 : 1)),
   EVP_KAFKA_PORT: port(9092),
   EVP_KAFKA_CONTROLLER_PORT: port(9093),
-  EVP_KAFKA_HEAP: heap,
+  EVP_KAFKA_HEAP: optionalHeap,
   EVP_REGISTRY_PORT: port(8081),
   EVP_REGISTRY_MANAGEMENT_PORT: port(8082),
   EVP_REGISTRY_HEAP: heap,
@@ -362,6 +379,32 @@ const envSchema = z.object({
 });
 
 /**
+ * Node n of the local Kafka listens on EVP_KAFKA_PORT + 2(n-1) and EVP_KAFKA_CONTROLLER_PORT + 2(n-1)
+ * (stack/kafka-config.ts): no port may serve two listeners, none may pass 65535.
+ */
+function checkKafkaPorts(e: z.infer<typeof envSchema>, check: z.RefinementCtx): void {
+  const clients = Array.from({ length: e.EVP_KAFKA_NODES }, (_, index) => e.EVP_KAFKA_PORT + 2 * index);
+  const controllers = Array.from({ length: e.EVP_KAFKA_NODES }, (_, index) => e.EVP_KAFKA_CONTROLLER_PORT + 2 * index);
+  const layout = 'node n uses EVP_KAFKA_PORT + 2(n-1) and EVP_KAFKA_CONTROLLER_PORT + 2(n-1)';
+  const clash = clients.find((port) => controllers.includes(port));
+  if (clash !== undefined) {
+    check.addIssue({
+      code: 'custom',
+      path: ['EVP_KAFKA_CONTROLLER_PORT'],
+      message: `gives port ${clash} to both a client and a controller listener of the ${e.EVP_KAFKA_NODES}-node Kafka (${layout}); choose ports an odd number apart, e.g. 9092 and 9093`,
+    });
+  }
+  const highest = Math.max(...clients, ...controllers);
+  if (highest > 65535) {
+    check.addIssue({
+      code: 'custom',
+      path: [clients.includes(highest) ? 'EVP_KAFKA_PORT' : 'EVP_KAFKA_CONTROLLER_PORT'],
+      message: `leaves no room for ${e.EVP_KAFKA_NODES} Kafka nodes below port 65536 (${layout}), e.g. 9092`,
+    });
+  }
+}
+
+/**
  * Reads the environment once, validates it once and returns a frozen Config. Every problem is
  * reported at once, each naming its variable.
  */
@@ -369,7 +412,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable is an unset one: `EVENT_RETENTION_DAYS=` must not read as 0 (keep forever),
   // nor `API_RATE_LIMIT=` as 0 (no limit).
   const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value === undefined || value.trim() !== ''));
-  const parsed = envSchema.safeParse(given);
+  const parsed = envSchema.superRefine(checkKafkaPorts).safeParse(given);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const variable = issue.path[0] === undefined ? '(environment)' : String(issue.path[0]);
@@ -430,9 +473,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stack: {
       dataDir: path.resolve(e.EVP_DATA_DIR ?? path.join(home, '.local', 'share', 'event-pipeline')),
       cacheDir: path.resolve(e.EVP_CACHE_DIR ?? path.join(home, '.cache', 'event-pipeline')),
+      kafkaNodes: e.EVP_KAFKA_NODES,
       kafkaPort: e.EVP_KAFKA_PORT,
       kafkaControllerPort: e.EVP_KAFKA_CONTROLLER_PORT,
-      kafkaHeap: e.EVP_KAFKA_HEAP,
+      // Three JVMs share the machine: a smaller heap each is plenty for a development cluster.
+      kafkaHeap: e.EVP_KAFKA_HEAP ?? (e.EVP_KAFKA_NODES === 3 ? '384m' : '512m'),
       registryPort: e.EVP_REGISTRY_PORT,
       registryManagementPort: e.EVP_REGISTRY_MANAGEMENT_PORT,
       registryHeap: e.EVP_REGISTRY_HEAP,

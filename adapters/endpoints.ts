@@ -6,9 +6,12 @@ export interface Endpoints {
   readonly schemaRegistryUrl: string;
 }
 
-/** The local stack's Kafka listener (`evp stack up`). */
-export function localKafkaBroker(stack: StackConfig): string {
-  return `127.0.0.1:${stack.kafkaPort}`;
+/**
+ * The local stack's Kafka listeners (`evp stack up`): one per node, node n on `EVP_KAFKA_PORT` + 2(n-1),
+ * so a client still bootstraps while any one node of three is down.
+ */
+export function localKafkaBrokers(stack: StackConfig): string[] {
+  return Array.from({ length: stack.kafkaNodes }, (_, index) => `127.0.0.1:${stack.kafkaPort + 2 * index}`);
 }
 
 /** The local stack's registry, through its Confluent-compatible API. */
@@ -19,7 +22,7 @@ export function localRegistryUrl(stack: StackConfig): string {
 /** Where the services are: the environment's endpoints, and for each one left unset the local stack's. */
 export function resolveEndpoints(config: Config): Endpoints {
   return {
-    kafkaBrokers: config.kafkaBrokers ?? [localKafkaBroker(config.stack)],
+    kafkaBrokers: config.kafkaBrokers ?? localKafkaBrokers(config.stack),
     schemaRegistryUrl: config.schemaRegistryUrl ?? localRegistryUrl(config.stack),
   };
 }

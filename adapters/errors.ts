@@ -78,6 +78,7 @@ export class KafkaError extends PipelineError {}
 
 export const kafkaErrorCodes = {
   unreachable: 'EVP_KAFKA_UNREACHABLE',
+  leaderless: 'EVP_KAFKA_NO_LEADER',
 } as const;
 
 /** A command-line input (a flag, a file, a line of a file) cannot be used. */

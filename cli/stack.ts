@@ -16,9 +16,15 @@ export function stackCommand(): Command {
         .choices(['memory', 'sql'])
         .default('memory'),
     )
+    .addOption(
+      new Option(
+        '--brokers <n>',
+        'Kafka nodes: 1, or 3 for a cluster that keeps working when one dies (default: EVP_KAFKA_NODES, else 1)',
+      ).choices(['1', '3']),
+    )
     .option('--json', 'print the services as JSON')
-    .action(async (options: { registryStorage: 'memory' | 'sql'; json?: boolean }) => {
-      const config = loadConfig();
+    .action(async (options: { registryStorage: 'memory' | 'sql'; brokers?: '1' | '3'; json?: boolean }) => {
+      const config = loadConfig(options.brokers === undefined ? process.env : { ...process.env, EVP_KAFKA_NODES: options.brokers });
       const result = await stackUp(config, createLogger(config.logLevel, { service: 'stack' }), {
         registryStorage: options.registryStorage,
       });
@@ -69,5 +75,11 @@ export function printServices(given: readonly ServiceStatus[], json: boolean): v
       `${service.name.padEnd(9)} ${service.state.padEnd(5)} ${service.endpoint}  (${originText[service.origin]}${pid}${details})\n`,
     );
     if (service.logFile) process.stdout.write(`${''.padEnd(16)}log: ${service.logFile}\n`);
+    for (const node of service.nodes ?? []) {
+      const nodePid = node.pid === undefined ? '' : ` pid ${node.pid}`;
+      process.stdout.write(
+        `${''.padEnd(16)}node ${node.nodeId} ${node.state.padEnd(5)} ${node.endpoint}${nodePid}  log: ${node.logFile}\n`,
+      );
+    }
   }
 }

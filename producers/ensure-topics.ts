@@ -1,6 +1,6 @@
 import kafkajs, { type Admin } from 'kafkajs';
 import { deadLetterTopic, entityTopic } from '../core/topics.js';
-import { ConfigError } from '../adapters/errors.js';
+import { ConfigError, KafkaError, kafkaErrorCodes } from '../adapters/errors.js';
 
 /**
  * `evp topics ensure`: one topic per entity (`<prefix>.<entity>`, keyed by entity id) and the
@@ -73,8 +73,10 @@ export async function ensureTopics(
   const existing = new Set(await admin.listTopics());
   const missing = wanted.filter((topic) => !existing.has(topic.topic));
   if (missing.length > 0) {
+    // kafkajs's own wait gives up when a broker that has not yet heard of the topic answers the
+    // metadata request, which on a cluster of several nodes happens about every other time.
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: missing.map((topic) => ({
         topic: topic.topic,
         numPartitions: topic.partitions,
@@ -82,6 +84,7 @@ export async function ensureTopics(
         configEntries: Object.entries(topic.configs).map(([name, value]) => ({ name, value })),
       })),
     });
+    await untilLed(admin, missing);
   }
 
   const present = wanted.filter((topic) => existing.has(topic.topic));
@@ -112,6 +115,35 @@ export async function ensureTopics(
     });
   }
   return outcomes.sort((a, b) => a.topic.localeCompare(b.topic));
+}
+
+/** How long a created topic may take until every partition has a leader, in ms. */
+const leadersTimeoutMs = 30_000;
+
+/**
+ * Until every partition of the created topics has a leader, so whoever publishes next finds one.
+ * A failed metadata request (a node not yet told of the topic) counts as "not yet".
+ */
+async function untilLed(admin: Admin, topics: readonly WantedTopic[]): Promise<void> {
+  const deadline = Date.now() + leadersTimeoutMs;
+  let leaderless: string[];
+  for (let pause = 50; ; pause = Math.min(pause * 2, 500)) {
+    const metadata = await admin.fetchTopicMetadata({ topics: topics.map((topic) => topic.topic) }).catch(() => ({ topics: [] }));
+    leaderless = topics
+      .filter((topic) => {
+        const partitions = metadata.topics.find((m) => m.name === topic.topic)?.partitions ?? [];
+        return partitions.length < topic.partitions || partitions.some((partition) => partition.leader < 0);
+      })
+      .map((topic) => topic.topic);
+    if (leaderless.length === 0) return;
+    if (Date.now() + pause > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+  throw new KafkaError(
+    kafkaErrorCodes.leaderless,
+    `topics created, but ${leaderless.join(', ')} still had partitions without a leader after ${leadersTimeoutMs / 1000} s; check that every Kafka node is up (evp stack status) and run evp topics ensure again`,
+    { retriable: true },
+  );
 }
 
 /**

@@ -1,8 +1,10 @@
-export { databaseUrl, stackDown, stackStatus, stackUp } from './stack.js';
+export { databaseUrl, stackContext, stackDown, stackStatus, stackUp } from './stack.js';
 export type { StackDownOptions, StackEndpoints, StackUp, StackUpOptions } from './stack.js';
-export type { ServiceName, ServiceOrigin, ServiceStatus } from './service.js';
+export type { NodeStatus, ServiceContext, ServiceName, ServiceOrigin, ServiceStatus } from './service.js';
 export type { RegistryStorage } from './registry.js';
-export { probeKafka } from './kafka.js';
+export { kafkaNodes, startKafkaNode, stopKafkaNode, waitKafkaNodeInSync } from './kafka-nodes.js';
+export { probeKafka } from './kafka-probe.js';
+export type { KafkaNode, StartKafkaNodeOptions } from './kafka-nodes.js';
 export { probeRegistry } from './registry.js';
 export { probePostgres } from './postgres.js';
 export { versions } from './versions.js';

@@ -1,33 +1,82 @@
 import { randomUUID } from 'node:crypto';
 
-export interface KafkaServerSettings {
-  port: number;
-  controllerPort: number;
-  dataDir: string;
+/**
+ * Where the nodes of the local Kafka listen. Node n (1-based) takes the client port
+ * `kafkaPort + 2(n-1)` and the controller port `kafkaControllerPort + 2(n-1)`: with the defaults the
+ * pairs interleave (9092/9093, 9094/9095, 9096/9097), so a single node keeps the ports it always had
+ * and no node lands on another's controller port. `loadConfig` rejects settings where they collide.
+ */
+export interface KafkaLayout {
+  readonly kafkaPort: number;
+  readonly kafkaControllerPort: number;
+  /** 1, or 3 for a cluster. */
+  readonly kafkaNodes: number;
+}
+
+export interface KafkaNodeAddress {
+  readonly nodeId: number;
+  /** Client (PLAINTEXT) port on 127.0.0.1. */
+  readonly port: number;
+  /** KRaft controller port on 127.0.0.1. */
+  readonly controllerPort: number;
+}
+
+/** The step between one node's ports and the next one's. */
+export const kafkaPortStride = 2;
+
+export function kafkaNodeAddresses(layout: KafkaLayout): KafkaNodeAddress[] {
+  return Array.from({ length: layout.kafkaNodes }, (_, index) => ({
+    nodeId: index + 1,
+    port: layout.kafkaPort + kafkaPortStride * index,
+    controllerPort: layout.kafkaControllerPort + kafkaPortStride * index,
+  }));
 }
 
 /**
- * server.properties for a single-node KRaft broker+controller. Every replication factor is 1
- * (there is one broker), or consumer groups and transactions never find a coordinator.
+ * Replication settings for a cluster of `nodes` brokers: three copies of everything once there are
+ * three brokers, and a write acknowledged by all (acks=all) needs two of them, so one node may die
+ * without losing an acknowledged record or refusing writes. A single node keeps one copy.
+ */
+export function replicationFor(nodes: number): { replicationFactor: number; minInsyncReplicas: number } {
+  const replicationFactor = Math.min(3, nodes);
+  return { replicationFactor, minInsyncReplicas: replicationFactor >= 3 ? 2 : 1 };
+}
+
+export interface KafkaServerSettings {
+  /** This node's id. */
+  readonly nodeId: number;
+  /** Every node of the cluster, this one included: all are KRaft voters. */
+  readonly nodes: readonly KafkaNodeAddress[];
+  readonly dataDir: string;
+}
+
+/**
+ * server.properties for one KRaft node that is both broker and controller. Every node of the
+ * cluster votes (`controller.quorum.voters` lists them all), so three nodes keep a quorum when one
+ * dies. The internal topics' replication follows `replicationFor`, or consumer groups and
+ * transactions never find a coordinator on a single node.
  */
 export function renderServerProperties(settings: KafkaServerSettings): string {
+  const self = settings.nodes.find((node) => node.nodeId === settings.nodeId);
+  if (!self) throw new Error(`node ${settings.nodeId} is not one of the cluster's nodes`);
+  const { replicationFactor, minInsyncReplicas } = replicationFor(settings.nodes.length);
   const lines: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
-    'node.id': 1,
-    'controller.quorum.voters': `1@127.0.0.1:${settings.controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${settings.port},CONTROLLER://127.0.0.1:${settings.controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${settings.port}`,
+    'node.id': self.nodeId,
+    'controller.quorum.voters': settings.nodes.map((node) => `${node.nodeId}@127.0.0.1:${node.controllerPort}`).join(','),
+    listeners: `PLAINTEXT://127.0.0.1:${self.port},CONTROLLER://127.0.0.1:${self.controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${self.port}`,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
     'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
     'log.dirs': settings.dataDir,
     'num.partitions': 1,
-    'default.replication.factor': 1,
-    'min.insync.replicas': 1,
-    'offsets.topic.replication.factor': 1,
+    'default.replication.factor': replicationFactor,
+    'min.insync.replicas': minInsyncReplicas,
+    'offsets.topic.replication.factor': replicationFactor,
     'offsets.topic.num.partitions': 10,
-    'transaction.state.log.replication.factor': 1,
-    'transaction.state.log.min.isr': 1,
+    'transaction.state.log.replication.factor': replicationFactor,
+    'transaction.state.log.min.isr': minInsyncReplicas,
     'transaction.state.log.num.partitions': 10,
     // Consumers in tests join one at a time; waiting 3 s for more members only slows them.
     'group.initial.rebalance.delay.ms': 0,
@@ -38,6 +87,16 @@ export function renderServerProperties(settings: KafkaServerSettings): string {
     'log.segment.bytes': 64 * 1024 * 1024,
     'num.network.threads': 2,
     'num.io.threads': 4,
+    // A node that was killed (no clean-shutdown marker) checks every log before it serves; two
+    // threads, one per core, halve that.
+    'num.recovery.threads.per.data.dir': 2,
+    // A killed node's registration stays valid until its session times out, and until then the
+    // controller refuses the restarted node ("DUPLICATE_BROKER_REGISTRATION") and keeps the dead
+    // one as leader of its partitions. Kafka's 9 s is tuned for real networks; 4 s (4 missed
+    // heartbeats) halves a restart and fails partitions over sooner, and still rides out a busy
+    // 2-core machine.
+    'broker.heartbeat.interval.ms': 1000,
+    'broker.session.timeout.ms': 4000,
   };
   return (
     '# Generated by `evp stack up`; edits are overwritten at the next start.\n' +
@@ -75,4 +134,9 @@ export function createClusterId(): string {
     const id = Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64url');
     if (!id.startsWith('-')) return id;
   }
+}
+
+/** The `cluster.id` a formatted log directory's meta.properties records, if any. */
+export function parseMetaClusterId(metaProperties: string): string | undefined {
+  return /^cluster\.id=(.+)$/m.exec(metaProperties)?.[1]?.trim();
 }

@@ -1,44 +1,22 @@
-import { execFile } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { promisify } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
 import { StackError, stackErrorCodes } from '../adapters/errors.js';
-import { readDaemon, startDaemon, stopDaemon } from './daemon.js';
-import { createClusterId, renderLog4jProperties, renderServerProperties } from './kafka-config.js';
+import { stopDaemon } from './daemon.js';
+import { kafkaNodes, launchKafkaNodes, portTaken, type KafkaNode } from './kafka-nodes.js';
+import { probeKafka, waitKafka, waitKafkaCluster } from './kafka-probe.js';
 import { isPortOpen } from './net.js';
-import { localKafkaBroker } from '../adapters/endpoints.js';
-import { mavenDir } from './paths.js';
-import { exitedReason, waitReady } from './ready.js';
-import type { ServiceContext, ServiceStatus } from './service.js';
-import { fetchOnce, findJava, mavenWork, requireMaven, runMaven } from './tools.js';
-import { javaRequirements, versions } from './versions.js';
+import type { NodeStatus, ServiceContext, ServiceStatus } from './service.js';
 
-const run = promisify(execFile);
+export { portTaken } from './kafka-nodes.js';
+export { probeKafka } from './kafka-probe.js';
 
-/** Lines of Kafka's server.log that say why it stopped. */
-const kafkaProblem = /\b(ERROR|FATAL)\b|Exception|Error:/;
+/**
+ * Kafka as one service of the stack: a single KRaft node, or a cluster of three
+ * (`EVP_KAFKA_NODES=3`, `evp stack up --brokers 3`). The node-level work is in kafka-nodes.ts.
+ */
 
-/** True when the brokers answer a metadata request (kafkajs admin describeCluster). */
-export async function probeKafka(brokers: readonly string[], timeoutMs = 3000): Promise<boolean> {
-  const kafka = new Kafka({
-    clientId: 'evp-stack-probe',
-    brokers: [...brokers],
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: Math.min(timeoutMs, 1000),
-    requestTimeout: timeoutMs,
-    retry: { retries: 0 },
-  });
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    const cluster = await admin.describeCluster();
-    return cluster.brokers.length > 0;
-  } catch {
-    return false;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
+/** How many nodes the Kafka of ours that runs has: the configured shape if any of its nodes runs, else the other one. */
+function runningShape(ctx: ServiceContext): number | undefined {
+  const configured = ctx.config.stack.kafkaNodes;
+  return [configured, configured === 1 ? 3 : 1].find((nodes) => kafkaNodes(ctx, nodes).some((node) => node.pid !== undefined));
 }
 
 export async function kafkaStatus(ctx: ServiceContext): Promise<ServiceStatus> {
@@ -46,25 +24,76 @@ export async function kafkaStatus(ctx: ServiceContext): Promise<ServiceStatus> {
   if (given) {
     return { name: 'kafka', endpoint: given.join(','), origin: 'env', state: (await probeKafka(given)) ? 'up' : 'down' };
   }
-  const endpoint = localKafkaBroker(ctx.config.stack);
-  const record = readDaemon(ctx.paths.kafkaPid);
-  const up = await probeKafka([endpoint]);
-  if (record) return { name: 'kafka', endpoint, origin: 'stack', state: up ? 'up' : 'down', pid: record.pid, logFile: ctx.paths.kafkaLog };
-  return { name: 'kafka', endpoint, origin: up ? 'external' : 'stack', state: up ? 'up' : 'down' };
+  const shape = runningShape(ctx) ?? ctx.config.stack.kafkaNodes;
+  const nodes = kafkaNodes(ctx, shape);
+  const states = await Promise.all(nodes.map((node) => probeKafka([node.endpoint])));
+  const [first] = nodes as [KafkaNode];
+  if (shape === 1) {
+    const up = states[0] === true;
+    if (first.pid !== undefined) {
+      return {
+        name: 'kafka',
+        endpoint: first.endpoint,
+        origin: 'stack',
+        state: up ? 'up' : 'down',
+        pid: first.pid,
+        logFile: first.logFile,
+      };
+    }
+    return { name: 'kafka', endpoint: first.endpoint, origin: up ? 'external' : 'stack', state: up ? 'up' : 'down' };
+  }
+  const ours = nodes.some((node) => node.pid !== undefined);
+  const allUp = states.every(Boolean);
+  return {
+    name: 'kafka',
+    endpoint: nodes.map((node) => node.endpoint).join(','),
+    origin: ours || !allUp ? 'stack' : 'external',
+    state: allUp ? 'up' : 'down',
+    nodes: nodes.map((node, index) => nodeStatus(node, states[index] === true)),
+  };
 }
 
 export async function kafkaUp(ctx: ServiceContext): Promise<ServiceStatus> {
-  const { config, paths, logger } = ctx;
+  const { config, logger } = ctx;
   const given = config.kafkaBrokers;
   if (given) {
     await waitKafka(ctx, given, `KAFKA_BROKERS=${given.join(',')}`);
     return { name: 'kafka', endpoint: given.join(','), origin: 'env', state: 'up' };
   }
-  const endpoint = localKafkaBroker(ctx.config.stack);
-  const running = readDaemon(paths.kafkaPid);
-  if (running) {
-    await waitKafka(ctx, [endpoint], paths.kafkaLog);
-    return { name: 'kafka', endpoint, origin: 'stack', state: 'up', pid: running.pid, logFile: paths.kafkaLog, started: false };
+  refuseOtherShape(ctx);
+  const nodes = kafkaNodes(ctx);
+  if (nodes.length === 1) return singleNodeUp(ctx, nodes[0] as KafkaNode);
+
+  const endpoints = nodes.map((node) => node.endpoint);
+  const endpoint = endpoints.join(',');
+  const missing = nodes.filter((node) => node.pid === undefined);
+  if (missing.length === nodes.length && (await probeKafka(endpoints, 3000, nodes.length))) {
+    logger.info({ endpoint }, 'a kafka cluster already answers on these ports; reusing it');
+    return { name: 'kafka', endpoint, origin: 'external', state: 'up', started: false };
+  }
+  // Only the nodes that are down start; the others keep running (a node killed by a test comes back).
+  if (missing.length > 0) {
+    await launchKafkaNodes(
+      ctx,
+      missing.map((node) => node.nodeId),
+    );
+  } else {
+    await waitKafkaCluster(
+      ctx,
+      endpoints,
+      nodes.map((node) => node.logFile),
+    );
+  }
+  const states = kafkaNodes(ctx).map((node) => nodeStatus(node, true));
+  return { name: 'kafka', endpoint, origin: 'stack', state: 'up', nodes: states, started: missing.length > 0 };
+}
+
+async function singleNodeUp(ctx: ServiceContext, node: KafkaNode): Promise<ServiceStatus> {
+  const { config, logger } = ctx;
+  const { endpoint } = node;
+  if (node.pid !== undefined) {
+    await waitKafka(ctx, [endpoint], node.logFile);
+    return { name: 'kafka', endpoint, origin: 'stack', state: 'up', pid: node.pid, logFile: node.logFile, started: false };
   }
   if (await isPortOpen('127.0.0.1', config.stack.kafkaPort)) {
     if (await probeKafka([endpoint])) {
@@ -73,101 +102,55 @@ export async function kafkaUp(ctx: ServiceContext): Promise<ServiceStatus> {
     }
     throw portTaken('Kafka', config.stack.kafkaPort, 'EVP_KAFKA_PORT');
   }
-  if (await isPortOpen('127.0.0.1', config.stack.kafkaControllerPort)) {
-    throw portTaken('Kafka (KRaft controller)', config.stack.kafkaControllerPort, 'EVP_KAFKA_CONTROLLER_PORT');
-  }
-
-  const java = await findJava({ homes: [config.stack.javaHome], minMajor: javaRequirements.kafka, purpose: `Kafka ${versions.kafka}` });
-  const libs = await fetchKafka(ctx);
-  fs.mkdirSync(paths.kafkaData, { recursive: true });
-  fs.writeFileSync(
-    paths.kafkaProperties,
-    renderServerProperties({ port: config.stack.kafkaPort, controllerPort: config.stack.kafkaControllerPort, dataDir: paths.kafkaData }),
-  );
-  fs.writeFileSync(paths.kafkaLog4j, renderLog4jProperties(paths.kafkaLog));
-  const jvm = [`-Dlog4j.configuration=file:${paths.kafkaLog4j}`, '-cp', path.join(libs, '*')];
-  if (!fs.existsSync(path.join(paths.kafkaData, 'meta.properties'))) {
-    logger.info({ dataDir: paths.kafkaData }, 'formatting kafka storage');
-    await run(
-      java.bin,
-      [...jvm, 'kafka.tools.StorageTool', 'format', '-t', createClusterId(), '-c', paths.kafkaProperties, '--ignore-formatted'],
-      {
-        timeout: 60_000,
-      },
-    ).catch((error: unknown) => {
-      const output = error as { stderr?: string; stdout?: string; message?: string };
-      const said = `${output.stderr ?? ''}\n${output.stdout ?? ''}`.trim().split('\n').slice(-5).join('\n  ') || output.message;
-      throw new StackError(
-        stackErrorCodes.startFailed,
-        `Formatting Kafka storage in ${paths.kafkaData} failed; read ${paths.kafkaLog}. The storage tool said:\n  ${said}`,
-        { cause: error },
-      );
-    });
-  }
-  const record = startDaemon({
-    command: java.bin,
-    args: [
-      `-Xmx${config.stack.kafkaHeap}`,
-      '-Xms128m',
-      '-XX:+UseG1GC',
-      '-Djava.awt.headless=true',
-      ...jvm,
-      'kafka.Kafka',
-      paths.kafkaProperties,
-    ],
-    logFile: paths.kafkaOut,
-    pidFile: paths.kafkaPid,
-    marker: paths.kafkaProperties,
-  });
-  logger.info({ pid: record.pid, endpoint }, 'kafka starting');
-  await waitKafka(
-    ctx,
-    [endpoint],
-    paths.kafkaLog,
-    exitedReason(record.pid, paths.kafkaPid, [{ file: paths.kafkaOut }, { file: paths.kafkaLog, matching: kafkaProblem }], 'Kafka'),
-  );
-  return { name: 'kafka', endpoint, origin: 'stack', state: 'up', pid: record.pid, logFile: paths.kafkaLog, started: true };
+  const [started] = await launchKafkaNodes(ctx, [1]);
+  const pid = started?.pid;
+  return {
+    name: 'kafka',
+    endpoint,
+    origin: 'stack',
+    state: 'up',
+    ...(pid === undefined ? {} : { pid }),
+    logFile: node.logFile,
+    started: true,
+  };
 }
 
-export async function kafkaDown(ctx: ServiceContext): Promise<boolean> {
-  // A controlled shutdown moves nothing on a single node; 20 s is plenty, then SIGKILL.
-  return stopDaemon(ctx.paths.kafkaPid, 'SIGTERM', 20_000);
-}
-
-async function fetchKafka(ctx: ServiceContext): Promise<string> {
-  const fetched = await fetchOnce(ctx.paths.kafkaHome, async (into) => {
-    await requireMaven();
-    ctx.logger.info({ version: versions.kafka, into: ctx.paths.kafkaHome }, 'fetching kafka jars with maven (first run only)');
-    await runMaven(path.join(mavenDir(), 'kafka.pom.xml'), path.join(into, mavenWork), {
-      'kafka.version': versions.kafka,
-      'slf4j.version': versions.slf4j,
-      'reload4j.version': versions.reload4j,
-      'stack.libs': path.join(into, 'libs'),
-    });
-  });
-  if (fetched) ctx.logger.info({ version: versions.kafka }, 'kafka jars fetched');
-  return path.join(ctx.paths.kafkaHome, 'libs');
-}
-
-function waitKafka(
-  ctx: ServiceContext,
-  brokers: readonly string[],
-  readLog: string,
-  abortReason?: () => string | undefined,
-): Promise<void> {
-  return waitReady(() => probeKafka(brokers), {
-    timeoutMs: ctx.config.stack.readyTimeoutMs,
-    intervalMs: 300,
-    failure: `Kafka at ${brokers.join(',')} did not answer a metadata request (kafkajs admin describeCluster)`,
-    readLog,
-    ...(abortReason ? { abortReason } : {}),
-  });
-}
-
-export function portTaken(service: string, port: number, variable: string): StackError {
-  return new StackError(
+/**
+ * A single node and a cluster use the same ports: asking for one while the stack runs the other
+ * is refused, never answered with the wrong shape.
+ */
+function refuseOtherShape(ctx: ServiceContext): void {
+  const wanted = ctx.config.stack.kafkaNodes;
+  const other = wanted === 1 ? 3 : 1;
+  const running = kafkaNodes(ctx, other).filter((node) => node.pid !== undefined);
+  if (running.length === 0) return;
+  const what =
+    other === 1
+      ? `a single Kafka node (pid ${running[0]?.pid}, ${running[0]?.endpoint})`
+      : `a ${other}-node Kafka cluster (${running.map((node) => `node ${node.nodeId} pid ${node.pid} at ${node.endpoint}`).join(', ')})`;
+  const asked = wanted === 1 ? 'a single node' : `${wanted} nodes (--brokers ${wanted} or EVP_KAFKA_NODES=${wanted})`;
+  const keep = other === 1 ? 'without --brokers and with EVP_KAFKA_NODES unset' : `with --brokers ${other} or EVP_KAFKA_NODES=${other}`;
+  throw new StackError(
     stackErrorCodes.portTaken,
-    `Port ${port} on 127.0.0.1 is taken by a process that does not answer as ${service}. ` +
-      `Stop that process (ss -ltnp 'sport = :${port}' shows it) or choose another port with ${variable}.`,
+    `The stack already runs ${what}, but ${asked} was asked. Stop it with \`evp stack down\` and run \`evp stack up\` again, ` +
+      `or keep it and run the command ${keep}.`,
   );
+}
+
+/** Stops every Kafka node the stack started, of either shape, all at once. */
+export async function kafkaDown(ctx: ServiceContext): Promise<boolean> {
+  const running = [...kafkaNodes(ctx, 1), ...kafkaNodes(ctx, 3)].filter((node) => node.pid !== undefined);
+  // A controlled shutdown moves leaderships to the nodes that stay; 20 s is plenty, then SIGKILL.
+  const stopped = await Promise.all(running.map((node) => stopDaemon(node.pidFile, 'SIGTERM', 20_000)));
+  return stopped.some(Boolean);
+}
+
+function nodeStatus(node: KafkaNode, up: boolean): NodeStatus {
+  return {
+    nodeId: node.nodeId,
+    endpoint: node.endpoint,
+    state: up ? 'up' : 'down',
+    logFile: node.logFile,
+    ...(node.pid === undefined ? {} : { pid: node.pid }),
+  };
 }

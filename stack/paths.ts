@@ -18,6 +18,8 @@ export interface StackPaths {
   readonly kafkaLog: string;
   readonly kafkaOut: string;
   readonly kafkaPid: string;
+  /** The nodes of a three-node cluster live below this, one folder each (`node-1` …). */
+  readonly kafkaClusterDir: string;
   readonly registryApp: string;
   readonly registryDir: string;
   readonly registryOut: string;
@@ -43,6 +45,7 @@ export function stackPaths(stack: StackConfig): StackPaths {
     kafkaLog: path.join(kafkaDir, 'server.log'),
     kafkaOut: path.join(kafkaDir, 'stdout.log'),
     kafkaPid: path.join(kafkaDir, 'kafka.pid'),
+    kafkaClusterDir: path.join(data, 'kafka-cluster'),
     registryApp: path.join(stack.cacheDir, `apicurio-registry-${versions.apicurio}`),
     registryDir,
     registryOut: path.join(registryDir, 'registry.log'),
@@ -52,4 +55,49 @@ export function stackPaths(stack: StackConfig): StackPaths {
     postgresOut: path.join(postgresDir, 'postgres.log'),
     postgresPid: path.join(postgresDir, 'postgres.pid'),
   };
+}
+
+/** One Kafka node's files: its own folder with its data, properties, logs and pid file. */
+export interface KafkaNodePaths {
+  readonly dir: string;
+  readonly data: string;
+  readonly properties: string;
+  readonly log4j: string;
+  readonly log: string;
+  readonly out: string;
+  readonly pid: string;
+}
+
+/**
+ * A single node keeps the folder it always had (`<data>/kafka`); the nodes of a cluster live in
+ * `<data>/kafka-cluster/node-<id>`, so the two shapes never share a log directory: each keeps its
+ * own topics, and switching between them (after `stack down`) reformats nothing.
+ */
+export function kafkaNodePaths(paths: StackPaths, nodes: number, nodeId: number): KafkaNodePaths {
+  if (nodes === 1) {
+    return {
+      dir: paths.kafkaDir,
+      data: paths.kafkaData,
+      properties: paths.kafkaProperties,
+      log4j: paths.kafkaLog4j,
+      log: paths.kafkaLog,
+      out: paths.kafkaOut,
+      pid: paths.kafkaPid,
+    };
+  }
+  const dir = path.join(paths.kafkaClusterDir, `node-${nodeId}`);
+  return {
+    dir,
+    data: path.join(dir, 'data'),
+    properties: path.join(dir, 'server.properties'),
+    log4j: path.join(dir, 'log4j.properties'),
+    log: path.join(dir, 'server.log'),
+    out: path.join(dir, 'stdout.log'),
+    pid: path.join(dir, 'kafka.pid'),
+  };
+}
+
+/** The cluster id every node of the three-node cluster is formatted with. */
+export function kafkaClusterIdFile(paths: StackPaths): string {
+  return path.join(paths.kafkaClusterDir, 'cluster-id');
 }

@@ -24,6 +24,18 @@ export interface ServiceStatus {
   readonly started?: boolean;
   /** Service-specific facts, e.g. the registry's storage kind. */
   readonly details?: Readonly<Record<string, string>>;
+  /** Each node of a service that runs several (a Kafka cluster); `endpoint` then lists them all. */
+  readonly nodes?: readonly NodeStatus[];
+}
+
+/** One node of a multi-node service. */
+export interface NodeStatus {
+  readonly nodeId: number;
+  readonly endpoint: string;
+  readonly state: 'up' | 'down';
+  /** The node's process, when the stack started it and it runs. */
+  readonly pid?: number;
+  readonly logFile: string;
 }
 
 export interface ServiceContext {

@@ -29,7 +29,8 @@ export interface StackUpOptions {
   registryStorage?: RegistryStorage;
 }
 
-function context(config: Config, logger: Logger): ServiceContext {
+/** What the stack's service functions take (`kafkaNodes`, `startKafkaNode`, …): the config, its paths, a logger. */
+export function stackContext(config: Config, logger: Logger): ServiceContext {
   return { config, logger, paths: stackPaths(config.stack) };
 }
 
@@ -38,7 +39,7 @@ function context(config: Config, logger: Logger): ServiceContext {
  * until each answers. Endpoints given by environment variables are only checked, never started.
  */
 export async function stackUp(config: Config, logger: Logger, options: StackUpOptions = {}): Promise<StackUp> {
-  const ctx = context(config, logger);
+  const ctx = stackContext(config, logger);
   return withLock(ctx.paths.lockFile, config.stack.readyTimeoutMs * 3, async () => {
     const postgres = await postgresUp(ctx);
     // Kafka and the registry do not depend on each other; start both JVMs at once.
@@ -63,7 +64,7 @@ export interface StackDownOptions {
 
 /** Stops the processes the stack started (pid files); returns the names of those it stopped. */
 export async function stackDown(config: Config, logger: Logger, options: StackDownOptions = {}): Promise<ServiceName[]> {
-  const ctx = context(config, logger);
+  const ctx = stackContext(config, logger);
   const wanted = new Set<ServiceName>(options.only ?? ['kafka', 'registry', 'postgres']);
   return withLock(ctx.paths.lockFile, config.stack.readyTimeoutMs * 3, async () => {
     const stopped: ServiceName[] = [];
@@ -77,11 +78,11 @@ export async function stackDown(config: Config, logger: Logger, options: StackDo
 }
 
 export async function stackStatus(config: Config, logger: Logger): Promise<ServiceStatus[]> {
-  const ctx = context(config, logger);
+  const ctx = stackContext(config, logger);
   return Promise.all([kafkaStatus(ctx), registryStatus(ctx), postgresStatus(ctx)]);
 }
 
 /** The pipeline database's URL for a service to connect to (see `pipelineDatabaseUrl`). */
 export function databaseUrl(config: Config, logger: Logger): Promise<string> {
-  return pipelineDatabaseUrl(context(config, logger));
+  return pipelineDatabaseUrl(stackContext(config, logger));
 }

@@ -1,17 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { createClusterId, renderServerProperties } from '../../stack/kafka-config.js';
+import { loadConfig } from '../../adapters/config.js';
+import { createClusterId, kafkaNodeAddresses, parseMetaClusterId, renderServerProperties } from '../../stack/kafka-config.js';
+import { kafkaNodePaths, stackPaths } from '../../stack/paths.js';
 
-describe('renderServerProperties', () => {
-  const properties = Object.fromEntries(
-    renderServerProperties({ port: 19092, controllerPort: 19093, dataDir: '/data/kafka' })
+function parse(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
       .split('\n')
       .filter((line) => line && !line.startsWith('#'))
       .map((line) => line.split('=', 2) as [string, string]),
   );
+}
+
+describe('renderServerProperties for a single node', () => {
+  const nodes = kafkaNodeAddresses({ kafkaPort: 19092, kafkaControllerPort: 19093, kafkaNodes: 1 });
+  const properties = parse(renderServerProperties({ nodeId: 1, nodes, dataDir: '/data/kafka' }));
 
   it('configures a single-node KRaft broker and controller on loopback', () => {
     expect(properties).toMatchObject({
       'process.roles': 'broker,controller',
+      'node.id': '1',
       'controller.quorum.voters': '1@127.0.0.1:19093',
       listeners: 'PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093',
       'advertised.listeners': 'PLAINTEXT://127.0.0.1:19092',
@@ -21,12 +29,102 @@ describe('renderServerProperties', () => {
 
   it('sets every internal topic replication factor to 1 and no rebalance delay', () => {
     expect(properties).toMatchObject({
+      'default.replication.factor': '1',
+      'min.insync.replicas': '1',
       'offsets.topic.replication.factor': '1',
       'transaction.state.log.replication.factor': '1',
       'transaction.state.log.min.isr': '1',
       'group.initial.rebalance.delay.ms': '0',
       'auto.create.topics.enable': 'false',
     });
+  });
+
+  it('lets a killed node come back sooner than Kafka defaults do', () => {
+    expect(Number(properties['broker.session.timeout.ms'])).toBeLessThan(9000);
+    expect(Number(properties['broker.heartbeat.interval.ms'])).toBeLessThan(Number(properties['broker.session.timeout.ms']));
+    expect(properties['num.recovery.threads.per.data.dir']).toBe('2');
+  });
+});
+
+describe('renderServerProperties for a three-node cluster', () => {
+  const nodes = kafkaNodeAddresses({ kafkaPort: 9092, kafkaControllerPort: 9093, kafkaNodes: 3 });
+  const all = [1, 2, 3].map((nodeId) => parse(renderServerProperties({ nodeId, nodes, dataDir: `/data/node-${nodeId}` })));
+
+  it('gives node n the client port 9092 + 2(n-1) and the controller port 9093 + 2(n-1)', () => {
+    expect(nodes).toEqual([
+      { nodeId: 1, port: 9092, controllerPort: 9093 },
+      { nodeId: 2, port: 9094, controllerPort: 9095 },
+      { nodeId: 3, port: 9096, controllerPort: 9097 },
+    ]);
+    expect(all.map((properties) => [properties['node.id'], properties['listeners'], properties['advertised.listeners']])).toEqual([
+      ['1', 'PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093', 'PLAINTEXT://127.0.0.1:9092'],
+      ['2', 'PLAINTEXT://127.0.0.1:9094,CONTROLLER://127.0.0.1:9095', 'PLAINTEXT://127.0.0.1:9094'],
+      ['3', 'PLAINTEXT://127.0.0.1:9096,CONTROLLER://127.0.0.1:9097', 'PLAINTEXT://127.0.0.1:9096'],
+    ]);
+  });
+
+  it('makes every node a broker and a voter of the same three-voter quorum, each with its own log directory', () => {
+    for (const properties of all) {
+      expect(properties['process.roles']).toBe('broker,controller');
+      expect(properties['controller.quorum.voters']).toBe('1@127.0.0.1:9093,2@127.0.0.1:9095,3@127.0.0.1:9097');
+    }
+    expect(all.map((properties) => properties['log.dirs'])).toEqual(['/data/node-1', '/data/node-2', '/data/node-3']);
+  });
+
+  it('keeps three copies of everything and needs two for a write acknowledged by all', () => {
+    for (const properties of all) {
+      expect(properties).toMatchObject({
+        'default.replication.factor': '3',
+        'min.insync.replicas': '2',
+        'offsets.topic.replication.factor': '3',
+        'transaction.state.log.replication.factor': '3',
+        'transaction.state.log.min.isr': '2',
+      });
+    }
+  });
+
+  it('refuses a node that is not one of the cluster', () => {
+    expect(() => renderServerProperties({ nodeId: 4, nodes, dataDir: '/data/node-4' })).toThrow(/node 4/);
+  });
+});
+
+describe('the local kafka settings', () => {
+  it('default to one node of 512m, and 384m per node for three', () => {
+    expect(loadConfig({}).stack).toMatchObject({ kafkaNodes: 1, kafkaHeap: '512m' });
+    expect(loadConfig({ EVP_KAFKA_NODES: '3' }).stack).toMatchObject({ kafkaNodes: 3, kafkaHeap: '384m' });
+    expect(loadConfig({ EVP_KAFKA_NODES: '3', EVP_KAFKA_HEAP: '1g' }).stack.kafkaHeap).toBe('1g');
+  });
+
+  it('refuses other node counts, naming the variable', () => {
+    expect(() => loadConfig({ EVP_KAFKA_NODES: '2' })).toThrow(/EVP_KAFKA_NODES="2": must be 1 .* or 3/);
+  });
+
+  it('refuses ports where one node would take another one’s controller port', () => {
+    expect(() => loadConfig({ EVP_KAFKA_NODES: '3', EVP_KAFKA_PORT: '9092', EVP_KAFKA_CONTROLLER_PORT: '9094' })).toThrow(
+      /EVP_KAFKA_CONTROLLER_PORT="9094": gives port 9094 to both a client and a controller listener/,
+    );
+    expect(() => loadConfig({ EVP_KAFKA_PORT: '9092', EVP_KAFKA_CONTROLLER_PORT: '9092' })).toThrow(/EVP_KAFKA_CONTROLLER_PORT="9092"/);
+    expect(() => loadConfig({ EVP_KAFKA_NODES: '3', EVP_KAFKA_PORT: '9092', EVP_KAFKA_CONTROLLER_PORT: '9095' })).not.toThrow();
+  });
+
+  it('refuses a cluster whose last ports would pass 65535', () => {
+    expect(() => loadConfig({ EVP_KAFKA_NODES: '3', EVP_KAFKA_PORT: '65532', EVP_KAFKA_CONTROLLER_PORT: '9093' })).toThrow(
+      /EVP_KAFKA_PORT="65532": leaves no room for 3 Kafka nodes/,
+    );
+  });
+
+  it('keep the single node in <data>/kafka and put each node of a cluster in its own folder', () => {
+    const paths = stackPaths(loadConfig({ EVP_DATA_DIR: '/srv/evp' }).stack);
+    expect(kafkaNodePaths(paths, 1, 1)).toMatchObject({
+      dir: '/srv/evp/kafka',
+      data: '/srv/evp/kafka/data',
+      pid: '/srv/evp/kafka/kafka.pid',
+    });
+    expect([1, 2, 3].map((nodeId) => kafkaNodePaths(paths, 3, nodeId).dir)).toEqual([
+      '/srv/evp/kafka-cluster/node-1',
+      '/srv/evp/kafka-cluster/node-2',
+      '/srv/evp/kafka-cluster/node-3',
+    ]);
   });
 });
 
@@ -41,5 +139,14 @@ describe('createClusterId', () => {
     // About one id in 64 would; 5,000 draws meet dozens.
     const ids = Array.from({ length: 5_000 }, () => createClusterId());
     expect(ids.filter((id) => id.startsWith('-'))).toEqual([]);
+  });
+});
+
+describe('parseMetaClusterId', () => {
+  it('reads the cluster id a formatted log directory records', () => {
+    expect(parseMetaClusterId('#\n#Tue Dec 01\nnode.id=2\ndirectory.id=abc\nversion=1\ncluster.id=MbOoyJjfR3aQJmgHUDzLEQ\n')).toBe(
+      'MbOoyJjfR3aQJmgHUDzLEQ',
+    );
+    expect(parseMetaClusterId('version=1\n')).toBeUndefined();
   });
 });
