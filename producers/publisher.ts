@@ -10,6 +10,7 @@ import { readCatalogue } from '../schemas/catalogue.js';
 import { readEventSchemas } from '../schemas/event-schemas.js';
 import { createEventEncoder } from './event-encoder.js';
 import { publisherDefaults, type PublisherOptions } from './options.js';
+import { matchAnswers } from './send-answers.js';
 import { createSendBuffer, type BufferedRecord } from './send-buffer.js';
 import type { Publisher, PublishResult } from './types.js';
 
@@ -27,6 +28,9 @@ interface TopicInfo {
 
 // kafkajs is CommonJS: only some of its exports are visible as named ESM imports.
 const { CompressionCodecs, CompressionTypes, ConfigResourceTypes, Partitioners } = kafkajs;
+
+/** How many times one batch is sent while Kafka's answer lacks some of its partitions. */
+const maxSendRounds = 5;
 
 const compressionTypes = {
   none: CompressionTypes.None,
@@ -131,15 +135,41 @@ export function createPublisher(config: Config, options: PublisherOptions): Publ
       replaceProducer = false;
     }
     const { producer } = current;
+    const offsets = new Map<BufferedRecord, string>();
+    let unanswered: readonly BufferedRecord[] = records;
+    // kafkajs's sendBatch keeps the answers of brokers that answered across its retries and resends
+    // only to brokers without one; a partition whose leadership moved meanwhile to a broker that had
+    // answered is never sent, yet the call resolves (tulios/kafkajs#1303). Such a partition has no
+    // answer in the result: its records are sent again, never reported as acknowledged. The same
+    // producer sends them, so the broker drops a record it already has under its sequence number;
+    // should one still land twice, consumers store an event id once.
+    for (let round = 1; unanswered.length > 0; round++) {
+      if (round > maxSendRounds) {
+        throw new PublishError(
+          publishErrorCodes.notAcknowledged,
+          `Kafka's answer left out the partitions of ${unanswered.length} records ${maxSendRounds} times; they may or may not be stored: publish them again`,
+          { retriable: true },
+        );
+      }
+      const answered = matchAnswers(unanswered, await sendOnce(producer, unanswered));
+      for (const [record, offset] of answered.offsets) offsets.set(record, offset);
+      const again = answered.unanswered;
+      if (again.length > 0)
+        logger.warn({ records: again.length, round }, 'Kafka answered the send without some partitions; sending their records again');
+      unanswered = again;
+    }
+    return records.map((record) => offsets.get(record) as string);
+  }
+
+  async function sendOnce(producer: Producer, records: readonly BufferedRecord[]) {
     const byTopic = new Map<string, BufferedRecord[]>();
     for (const record of records) {
       const topicRecords = byTopic.get(record.topic);
       if (topicRecords) topicRecords.push(record);
       else byTopic.set(record.topic, [record]);
     }
-    let metadata;
     try {
-      metadata = await producer.sendBatch({
+      return await producer.sendBatch({
         acks: -1,
         timeout: settings.ackTimeoutMs,
         compression,
@@ -158,14 +188,6 @@ export function createPublisher(config: Config, options: PublisherOptions): Publ
       replaceProducer = true;
       throw error;
     }
-    // Within one request the records of a partition are appended in order from its base offset.
-    const next = new Map(metadata.map((m) => [`${m.topicName}:${m.partition}`, BigInt(m.baseOffset ?? m.offset ?? '-1')]));
-    return records.map((record) => {
-      const slot = `${record.topic}:${record.partition}`;
-      const offset = next.get(slot) ?? -1n;
-      next.set(slot, offset + 1n);
-      return offset.toString();
-    });
   }
 
   const pending = new Set<Promise<unknown>>();
