@@ -24,10 +24,16 @@ export function createPool(options: PoolOptions): pg.Pool {
     idleTimeoutMillis: 30_000,
     keepAlive: true,
   });
-  pool.on('error', (error) => options.logger.warn({ err: error }, 'an idle database connection failed; it is replaced on next use'));
+  // The message and code only: pg's error carries the client it came from, connection settings and all.
+  pool.on('error', (error) =>
+    options.logger.warn(
+      { error: error.message, code: (error as { code?: unknown }).code },
+      'an idle database connection failed; it is replaced on next use',
+    ),
+  );
   // A connection that drops while checked out emits 'error' too; the query in flight rejects with
   // it, so here it is only noted (unlistened, it would crash the process).
-  pool.on('connect', (client) => client.on('error', (error) => options.logger.debug({ err: error }, 'database connection lost')));
+  pool.on('connect', (client) => client.on('error', (error) => options.logger.debug({ error: error.message }, 'database connection lost')));
   return pool;
 }
 

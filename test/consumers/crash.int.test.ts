@@ -16,6 +16,7 @@ import {
   testPublisher,
   waitFor,
 } from '../harness/materializer.js';
+import { freePort } from '../harness/ports.js';
 import { normalise } from '../harness/samples.js';
 
 const ctx = useTestContext('crash');
@@ -37,9 +38,9 @@ afterAll(async () => {
  * `evp materializer` as its own process, the way it runs in production. Node itself with tsx's
  * loader, not the tsx command: that one runs Node as a child, which a SIGKILL would orphan.
  */
-function spawnMaterializer(schema: string, env: Record<string, string> = {}): { child: ChildProcess; output: () => string } {
+function spawnMaterializer(schema: string, env: Record<string, string> = {}, port = 0): { child: ChildProcess; output: () => string } {
   const root = projectRoot();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'cli', 'evp.ts'), 'materializer', '--port', '0'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'cli', 'evp.ts'), 'materializer', '--port', String(port)], {
     cwd: root,
     env: {
       ...process.env,
@@ -49,11 +50,13 @@ function spawnMaterializer(schema: string, env: Record<string, string> = {}): { 
       MATERIALIZER_BATCH_SIZE: '300',
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
   let output = '';
-  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
+  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   return { child, output: () => output };
 }
 
@@ -138,7 +141,8 @@ describe('materializer: crash safety', () => {
     await once(first.child, 'exit');
 
     await publishPlanned(publisher, events.slice(100), 'org_static');
-    const second = spawnMaterializer(schema, env);
+    const port = await freePort();
+    const second = spawnMaterializer(schema, { ...env, LOG_LEVEL: 'info' }, port);
     await waitFor(
       () => countEvents(pool),
       (n) => n >= 200,
@@ -152,9 +156,20 @@ describe('materializer: crash safety', () => {
     await admin.disconnect();
     expect(groups[0]?.state).toBe('Stable');
     expect(groups[0]?.members.length).toBe(1);
+    // The stop below is the graceful one: the process is up (its /healthz answers), not still loading.
+    await waitFor(
+      () =>
+        fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (response) => response.status,
+          () => 0,
+        ),
+      (status) => status === 200,
+      30_000,
+      'the restarted materializer to answer /healthz',
+    );
     second.child.kill('SIGTERM');
-    const [code] = (await once(second.child, 'exit')) as [number | null];
-    expect(code, second.output()).toBe(0);
+    const [code, signal] = (await once(second.child, 'exit')) as [number | null, NodeJS.Signals | null];
+    expect({ code, signal }, second.output()).toEqual({ code: 0, signal: null });
     expect(await countEvents(pool)).toBe(200);
     expect(await duplicateEvents(pool)).toBe(0);
   }, 240_000);
