@@ -122,14 +122,19 @@ describe('materializer: crash safety', () => {
 
   it('restarted under its instance id after a SIGKILL, it takes its partitions back without waiting out the dead member', async () => {
     const { pool, schema } = await ctx.createTestDatabase();
+    // Topics of its own: the ones above hold the first test's 40,000 events, which this member would read too.
+    const prefix = `${ctx.topicPrefix}.static`;
+    await prepareEntities(ctx, entities, 6, prefix);
+    const staticPublisher = testPublisher(ctx, prefix);
     // A session far longer than the wait below: a new (dynamic) member would wait for it to run out.
     const env = {
+      TOPIC_PREFIX: prefix,
       MATERIALIZER_GROUP: ctx.groupId('static'),
       MATERIALIZER_INSTANCE_ID: `${ctx.id}-materializer`,
       CONSUMER_SESSION_TIMEOUT_MS: '120000',
     };
     const { events } = planWorkload(200, entities, 10, 'org_static');
-    await publishPlanned(publisher, events.slice(0, 100), 'org_static');
+    await publishPlanned(staticPublisher, events.slice(0, 100), 'org_static');
     const first = spawnMaterializer(schema, env);
     await waitFor(
       () => countEvents(pool).catch(() => 0),
@@ -140,7 +145,8 @@ describe('materializer: crash safety', () => {
     first.child.kill('SIGKILL');
     await once(first.child, 'exit');
 
-    await publishPlanned(publisher, events.slice(100), 'org_static');
+    await publishPlanned(staticPublisher, events.slice(100), 'org_static');
+    await staticPublisher.close();
     const port = await freePort();
     const second = spawnMaterializer(schema, { ...env, LOG_LEVEL: 'info' }, port);
     await waitFor(
