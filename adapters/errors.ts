@@ -1,7 +1,10 @@
+import { pipelineErrors, type PipelineErrorCode } from '../core/error-catalogue.js';
+
 /**
- * Every error the pipeline raises on purpose is a PipelineError with a stable `code`.
- * Callers branch on `code` and `retriable`, never on message text. The codes are listed in
- * docs/errors.md; test/adapters/errors.test.ts fails when one is missing there.
+ * Every error the pipeline raises on purpose is a PipelineError with a stable `code` from the
+ * catalogue (core/error-catalogue.ts), so a code that is not there does not compile. Callers
+ * branch on `code` and `retriable`, never on message text; `retriable` defaults to the
+ * catalogue's answer for the code.
  */
 export interface ErrorContext {
   cause?: unknown;
@@ -9,12 +12,12 @@ export interface ErrorContext {
   [key: string]: unknown;
 }
 
-export class PipelineError extends Error {
-  readonly code: string;
+export class PipelineError<C extends PipelineErrorCode = PipelineErrorCode> extends Error {
+  readonly code: C;
   readonly retriable: boolean;
 
-  constructor(code: string, message: string, context: ErrorContext = {}) {
-    const { cause, retriable = false, ...rest } = context;
+  constructor(code: C, message: string, context: ErrorContext = {}) {
+    const { cause, retriable = pipelineErrors[code].retriable, ...rest } = context;
     super(message, cause === undefined ? undefined : { cause });
     this.name = new.target.name;
     this.code = code;
@@ -24,14 +27,14 @@ export class PipelineError extends Error {
 }
 
 /** The environment or a flag holds a value that cannot be used. Never retriable. */
-export class ConfigError extends PipelineError {
+export class ConfigError extends PipelineError<'EVP_CONFIG_INVALID'> {
   constructor(message: string, context: ErrorContext = {}) {
     super('EVP_CONFIG_INVALID', message, { ...context, retriable: false });
   }
 }
 
 /** A local stack service could not be fetched, started, reached or stopped. */
-export class StackError extends PipelineError {}
+export class StackError extends PipelineError<(typeof stackErrorCodes)[keyof typeof stackErrorCodes]> {}
 
 /** The stable codes of StackError, one per way the local stack can fail. */
 export const stackErrorCodes = {
@@ -41,10 +44,10 @@ export const stackErrorCodes = {
   startFailed: 'EVP_STACK_START_FAILED',
   notReady: 'EVP_STACK_NOT_READY',
   locked: 'EVP_STACK_LOCKED',
-} as const;
+} as const satisfies Record<string, PipelineErrorCode>;
 
 /** The schema registry could not be reached, or refused or failed a request. */
-export class RegistryError extends PipelineError {}
+export class RegistryError extends PipelineError<(typeof registryErrorCodes)[keyof typeof registryErrorCodes]> {}
 
 export const registryErrorCodes = {
   unreachable: 'EVP_REGISTRY_UNREACHABLE',
@@ -52,52 +55,41 @@ export const registryErrorCodes = {
   incompatible: 'EVP_SCHEMA_INCOMPATIBLE',
   notRegistered: 'EVP_SCHEMA_NOT_REGISTERED',
   unknownSchemaId: 'EVP_SCHEMA_ID_UNKNOWN',
-} as const;
+} as const satisfies Record<string, PipelineErrorCode>;
 
 /** An event a producer handed over cannot be sent as it is. Never retriable: fix the event. */
-export class EventError extends PipelineError {}
+export class EventError extends PipelineError<(typeof eventErrorCodes)[keyof typeof eventErrorCodes]> {}
 
 export const eventErrorCodes = {
   typeUnknown: 'EVP_EVENT_TYPE_UNKNOWN',
   invalid: 'EVP_EVENT_INVALID',
   tooLarge: 'EVP_EVENT_TOO_LARGE',
-} as const;
+} as const satisfies Record<string, PipelineErrorCode>;
 
 /** Publishing failed after the event was accepted: the broker, the topic or the publisher's state. */
-export class PublishError extends PipelineError {}
+export class PublishError extends PipelineError<(typeof publishErrorCodes)[keyof typeof publishErrorCodes]> {}
 
 export const publishErrorCodes = {
   topicMissing: 'EVP_TOPIC_MISSING',
   notAcknowledged: 'EVP_PUBLISH_NOT_ACKNOWLEDGED',
   bufferFull: 'EVP_PUBLISH_BUFFER_FULL',
   closed: 'EVP_PUBLISHER_CLOSED',
-} as const;
+} as const satisfies Record<string, PipelineErrorCode>;
 
 /** Kafka could not be reached by a command or a client. */
-export class KafkaError extends PipelineError {}
+export class KafkaError extends PipelineError<(typeof kafkaErrorCodes)[keyof typeof kafkaErrorCodes]> {}
 
 export const kafkaErrorCodes = {
   unreachable: 'EVP_KAFKA_UNREACHABLE',
   leaderless: 'EVP_KAFKA_NO_LEADER',
-} as const;
+} as const satisfies Record<string, PipelineErrorCode>;
 
 /** A command-line input (a flag, a file, a line of a file) cannot be used. */
-export class InputError extends PipelineError {
+export class InputError extends PipelineError<'EVP_INPUT_INVALID'> {
   constructor(message: string, context: ErrorContext = {}) {
     super('EVP_INPUT_INVALID', message, { ...context, retriable: false });
   }
 }
-
-/** Every code this module can produce, for the documentation check. */
-export const allErrorCodes: readonly string[] = [
-  'EVP_CONFIG_INVALID',
-  'EVP_INPUT_INVALID',
-  ...Object.values(stackErrorCodes),
-  ...Object.values(registryErrorCodes),
-  ...Object.values(eventErrorCodes),
-  ...Object.values(publishErrorCodes),
-  ...Object.values(kafkaErrorCodes),
-];
 
 /** Normalises anything thrown into an Error (catch variables are `unknown`). */
 export function coerceError(thrown: unknown): Error {

@@ -2,35 +2,43 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isConnectionError } from '../adapters/database.js';
+import type { ApiErrorCode, ApiErrorStatus, ApiErrorType, ApiErrorTypeOf, apiErrors } from '../core/error-catalogue.js';
 import { stringRules } from './schemas.js';
+
+export type { ApiErrorType };
 
 /**
  * Every error the API answers with has one shape, `{ error: { type, code, message, param? } }`:
  * `type` says whose fault it is (`invalid_request_error`, `authentication_error`, `api_error`),
  * `code` is stable for programs, `message` is for people, and `param` names the parameter at
- * fault. Nothing else is sent: no stack, no SQL, no driver message.
+ * fault. Nothing else is sent: no stack, no SQL, no driver message. The code, with the status and
+ * type that go with it, comes from the catalogue (core/error-catalogue.ts): a code that is not
+ * there, or a status or type other than its own, does not compile.
  */
-export type ApiErrorType = 'invalid_request_error' | 'authentication_error' | 'api_error';
-
-export class ApiError extends Error {
+export class ApiError<C extends ApiErrorCode = ApiErrorCode> extends Error {
   constructor(
-    readonly statusCode: number,
-    readonly type: ApiErrorType,
-    readonly code: string,
+    readonly statusCode: NonNullable<ApiErrorStatus<C>>,
+    readonly type: ApiErrorTypeOf<C>,
+    readonly code: C,
     message: string,
     readonly param?: string,
   ) {
     super(message);
   }
 
-  toJSON(): { error: { type: ApiErrorType; code: string; message: string; param?: string } } {
+  toJSON(): { error: { type: ApiErrorType; code: ApiErrorCode; message: string; param?: string } } {
     return {
       error: { type: this.type, code: this.code, message: this.message, ...(this.param === undefined ? {} : { param: this.param }) },
     };
   }
 }
 
-export function invalidParameter(param: string, message: string, code = 'parameter_invalid'): ApiError {
+/** The codes of a 400 that names a parameter. */
+type InvalidParameterCode = {
+  [C in ApiErrorCode]: (typeof apiErrors)[C] extends { status: 400; type: 'invalid_request_error' } ? C : never;
+}[ApiErrorCode];
+
+export function invalidParameter(param: string, message: string, code: InvalidParameterCode = 'parameter_invalid'): ApiError {
   return new ApiError(400, 'invalid_request_error', code, message, param === '' ? undefined : param);
 }
 
@@ -181,7 +189,8 @@ function printable(name: string): string {
 export function handleError(this: unknown, thrown: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   let error: ApiError;
   if (thrown instanceof ApiError) {
-    error = thrown;
+    // instanceof cannot tell the code, so it types it `any`: it is one of the catalogue's.
+    error = thrown as ApiError;
   } else if (thrown.validation) {
     error = validationError(thrown.validation);
   } else if (thrown.statusCode !== undefined && thrown.statusCode >= 400 && thrown.statusCode < 500) {
@@ -203,7 +212,7 @@ export function handleError(this: unknown, thrown: FastifyError, request: Fastif
 }
 
 /** The API's codes for fastify's own refusals; any other 4xx of the framework is `request_invalid`. */
-const frameworkCodes: Record<string, { code: string; message?: string }> = {
+const frameworkCodes: Record<string, { code: ApiErrorCode; message?: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'body_too_large', message: 'The request body is larger than the API accepts (1 MiB).' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'media_type_unsupported', message: 'Send the body as application/json.' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'body_invalid', message: 'The body does not match its Content-Length.' },
@@ -242,7 +251,7 @@ export function frameworkError(thrown: FastifyError, request: FastifyRequest, re
 }
 
 /** What Node's HTTP parser refuses before fastify sees a request, by the parser's code. */
-const clientErrors: Record<string, { status: number; code: string; message: string }> = {
+const clientErrors: Record<string, { status: number; code: ApiErrorCode; message: string }> = {
   ERR_HTTP_REQUEST_TIMEOUT: {
     status: 408,
     code: 'request_timeout',

@@ -75,7 +75,7 @@ export function startLoad(publisher: Publisher, options: LoadOptions): Load {
         (result) => void acked.set(id, { type, partition: `${result.topic}:${result.partition}`, offset: result.offset }),
         (error: unknown) => {
           const failure = coerceError(error);
-          rejected.set(id, failure instanceof PipelineError ? failure.code : failure.message);
+          rejected.set(id, failure instanceof PipelineError ? (failure as PipelineError).code : failure.message);
         },
       )
       .finally(() => pending.delete(publishing));

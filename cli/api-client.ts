@@ -1,5 +1,6 @@
 import { Option } from 'commander';
-import { loadConfig } from '../adapters/config.js';
+import { apiSettings } from '../adapters/settings/api.js';
+import { loadSetting } from '../adapters/settings/setting.js';
 import { InputError, PipelineError } from '../adapters/errors.js';
 
 /**
@@ -21,15 +22,16 @@ export function connectionOptions(): Option[] {
 }
 
 /** An error answer of the API: `{ error: { type, code, message, param } }`, or a status without one. */
-export class ApiRequestError extends PipelineError {
+export class ApiRequestError extends PipelineError<'EVP_INPUT_INVALID' | 'EVP_API_UNAVAILABLE'> {
   readonly status: number;
   readonly type: string | undefined;
   readonly apiCode: string | undefined;
   readonly param: string | undefined;
 
   constructor(status: number, message: string, details: { type?: string; apiCode?: string; param?: string } = {}) {
-    // A refused request is the caller's input to fix; the API failing or overloaded is worth retrying.
-    super('EVP_INPUT_INVALID', message, { retriable: status >= 500 || status === 429 });
+    // A refused request (4xx) is the caller's input to fix; the API failing (5xx) is not, and
+    // both it and a 429 are worth retrying.
+    super(status >= 500 ? 'EVP_API_UNAVAILABLE' : 'EVP_INPUT_INVALID', message, { retriable: status >= 500 || status === 429 });
     this.status = status;
     this.type = details.type;
     this.apiCode = details.apiCode;
@@ -97,7 +99,7 @@ export function apiClient(connection: ConnectionOptions, options: ClientOptions 
 }
 
 function apiBaseUrl(given: string | undefined): string {
-  if (given === undefined || given.trim() === '') return `http://127.0.0.1:${loadConfig().apiPort}`;
+  if (given === undefined || given.trim() === '') return `http://127.0.0.1:${loadSetting(process.env, apiSettings, 'API_PORT')}`;
   let parsed: URL;
   try {
     parsed = new URL(given.trim());
@@ -153,7 +155,8 @@ function unreachable(url: string, error: unknown, timeoutMs: number): PipelineEr
     thrown.name === 'TimeoutError'
       ? `no answer within ${timeoutMs / 1000} s`
       : (thrown.cause?.code ?? thrown.cause?.message ?? thrown.message ?? String(error));
-  return new InputError(
+  return new PipelineError(
+    'EVP_API_UNAVAILABLE',
     `the Events API at ${url} is unreachable (${reason}); start it with \`evp api\`, or point --api-url (EVP_API_URL) at it`,
     { cause: error },
   );

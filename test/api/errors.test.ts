@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, invalidParameter, resourceMissing, unauthorized, validationError } from '../../api/errors.js';
+import { ApiError, invalidParameter, resourceMissing, unauthorized, unknownCursor, validationError } from '../../api/errors.js';
 import { stringRules } from '../../api/schemas.js';
+import { apiErrors } from '../../core/error-catalogue.js';
 
 // The errors below are what ajv 8 (Fastify's validator, with the options in api/app.ts) reports for
 // the Events API's query schemas, copied from its output.
@@ -298,5 +299,35 @@ describe('error helpers', () => {
       'api_key_invalid',
       undefined,
     ]);
+  });
+});
+
+describe('ApiError and the catalogue', () => {
+  it('answers with the status and type the catalogue gives the code', () => {
+    const errors = [
+      invalidParameter('q', 'q is wrong.'),
+      invalidParameter('limit', 'limit is too big.', 'parameter_out_of_range'),
+      unknownCursor({ starting_after: 'evt_x' }, 'an event'),
+      resourceMissing('No such event.'),
+      unauthorized('api_key_missing', 'No key.'),
+      unauthorized('api_key_invalid', 'Bad key.'),
+      validationError([]),
+      validationError([{ instancePath: '/limit', keyword: 'type', params: { type: 'integer' }, message: 'must be integer' }]),
+    ];
+    for (const error of errors) {
+      const entry = apiErrors[error.code];
+      expect([error.code, error.statusCode, error.type]).toEqual([error.code, entry.status, entry.type]);
+    }
+  });
+
+  it('accepts only codes of the catalogue, with their own status and type', () => {
+    // @ts-expect-error a code that is not in core/error-catalogue.ts
+    expect(new ApiError(400, 'invalid_request_error', 'parameter_typo', 'typo').code).toBe('parameter_typo');
+    // @ts-expect-error resource_missing is a 404
+    expect(new ApiError(400, 'invalid_request_error', 'resource_missing', 'wrong status').statusCode).toBe(400);
+    // @ts-expect-error internal_error is an api_error
+    expect(new ApiError(500, 'invalid_request_error', 'internal_error', 'wrong type').type).toBe('invalid_request_error');
+    // @ts-expect-error a 409 is not a parameter error
+    expect(invalidParameter('id', 'busy', 'delivery_in_flight').code).toBe('delivery_in_flight');
   });
 });

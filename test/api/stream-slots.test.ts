@@ -8,7 +8,7 @@ function refusal(take: () => unknown): ApiError {
   try {
     take();
   } catch (error) {
-    if (error instanceof ApiError) return error;
+    if (error instanceof ApiError) return error as ApiError;
     throw error;
   }
   throw new Error('expected a refusal');
