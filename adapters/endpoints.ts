@@ -20,7 +20,7 @@ export function localRegistryUrl(stack: StackConfig): string {
 }
 
 /** Where the services are: the environment's endpoints, and for each one left unset the local stack's. */
-export function resolveEndpoints(config: Config): Endpoints {
+export function resolveEndpoints(config: Pick<Config, 'kafkaBrokers' | 'schemaRegistryUrl' | 'stack'>): Endpoints {
   return {
     kafkaBrokers: config.kafkaBrokers ?? localKafkaBrokers(config.stack),
     schemaRegistryUrl: config.schemaRegistryUrl ?? localRegistryUrl(config.stack),

@@ -71,7 +71,7 @@ function makeKeyFile(file: string, logger: Logger): boolean {
 }
 
 /** The box of `evp api`, `evp streamer` and `evp demo`: DESTINATION_SECRET_KEY, else this machine's key file. */
-export function secretBoxOf(config: Config, logger: Logger, create: boolean): LoadedSecretBox {
+export function secretBoxOf(config: Pick<Config, 'destinationSecretKey' | 'dataDir'>, logger: Logger, create: boolean): LoadedSecretBox {
   const given = config.destinationSecretKey;
-  return loadSecretBox({ key: given === undefined ? undefined : parseSecretKey(given), dataDir: config.stack.dataDir, logger, create });
+  return loadSecretBox({ key: given === undefined ? undefined : parseSecretKey(given), dataDir: config.dataDir, logger, create });
 }

@@ -1,4 +1,7 @@
 import type { Logger } from '../adapters/logger.js';
+import { apiSettings } from '../adapters/settings/api.js';
+import { databaseSettings } from '../adapters/settings/database.js';
+import { settingDefault } from '../adapters/settings/setting.js';
 import type { EventInput } from '../core/build-event.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { StreamSettings } from './context.js';
@@ -15,7 +18,7 @@ export interface ApiOptions {
   /** Names the entity topics, hence the registry subjects of the catalogue's schemas. */
   readonly topicPrefix: string;
   readonly logger: Logger;
-  /** Listening port; 0 picks a free one. @defaultValue 3000 (`API_PORT`) */
+  /** Listening port; 0 picks a free one. (`evp api`: `API_PORT`) */
   readonly port: number;
   /** Listening address. @defaultValue 0.0.0.0 */
   readonly host?: string;
@@ -24,12 +27,12 @@ export interface ApiOptions {
   /** How long a checked API key is trusted before the database is asked again. @defaultValue 5 s */
   readonly keyCacheMs?: number;
   readonly stream?: Partial<StreamSettings>;
-  /** Live tails open at once per key, organization and client address; 0 is no limit. @defaultValue 10, 50 and 25 (`API_STREAMS_PER_KEY`, `API_STREAMS_PER_ORG`, `API_STREAMS_PER_CLIENT`) */
+  /** Live tails open at once per key, organization and client address; 0 is no limit. @defaultValue the defaults of `API_STREAMS_PER_KEY`, `API_STREAMS_PER_ORG`, `API_STREAMS_PER_CLIENT` */
   readonly streamLimits?: Partial<StreamLimits>;
   /**
    * How long a client may take to send its request headers, then its whole request (body
    * included), in ms; past either it is answered 408 and disconnected.
-   * @defaultValue 10,000 and 30,000 (`API_HEADERS_TIMEOUT_MS`, `API_REQUEST_TIMEOUT_MS`)
+   * @defaultValue the defaults of `API_HEADERS_TIMEOUT_MS` and `API_REQUEST_TIMEOUT_MS`
    */
   readonly timeouts?: { readonly headersMs: number; readonly requestMs: number } | undefined;
   /** Seals webhook signing secrets at rest; the streamers must open them with the same key. (`evp api`: `DESTINATION_SECRET_KEY`, else `<EVP_DATA_DIR>/destination-secret.key`) */
@@ -43,9 +46,9 @@ export interface ApiOptions {
   readonly allowedHosts?: readonly string[];
   /** Kafka destination brokers allowed at internal addresses or on the pipeline's own cluster, `host:port` or `host`. @defaultValue none (`DESTINATION_ALLOWED_KAFKA_BROKERS`) */
   readonly allowedKafkaBrokers?: readonly string[];
-  /** Destinations one organization may have; 0: no limit. @defaultValue 100 (`API_MAX_DESTINATIONS_PER_ORG`) */
+  /** Destinations one organization may have; 0: no limit. @defaultValue the default of `API_MAX_DESTINATIONS_PER_ORG` */
   readonly maxDestinationsPerOrg?: number;
-  /** Days the event log keeps an event; 0 keeps all. @defaultValue 90 (`EVENT_RETENTION_DAYS`) */
+  /** Days the event log keeps an event; 0 keeps all. @defaultValue the default of `EVENT_RETENTION_DAYS` */
   readonly eventRetentionDays?: number;
   /** File destinations write below their organization's own directory here; without one they are refused. (`evp api`: `DESTINATION_FILE_ROOT`, default `<EVP_DATA_DIR>/destinations`) */
   readonly fileRoot?: string | undefined;
@@ -54,7 +57,7 @@ export interface ApiOptions {
   /**
    * Requests per API key, and failed authentications per client IP, allowed in each window.
    * @defaultValue none: nothing is limited (`evp api`: `API_RATE_LIMIT`, `API_RATE_LIMIT_AUTH_FAILURES`,
-   * `API_RATE_LIMIT_WINDOW_MS`, default 100 requests per key and 10 failures per IP a second)
+   * `API_RATE_LIMIT_WINDOW_MS`)
    */
   readonly rateLimit?: RateLimitSettings | undefined;
   /** Proxies believed about the client's address (X-Forwarded-For): none, all, hops, or addresses and ranges. @defaultValue false (`API_TRUST_PROXY`) */
@@ -63,12 +66,19 @@ export interface ApiOptions {
   readonly publishEvent?: ((type: string, event: EventInput) => Promise<unknown>) | undefined;
 }
 
+const { settings } = apiSettings;
+
 export const apiDefaults = {
   host: '0.0.0.0',
   poolSize: 10,
   keyCacheMs: 5_000,
-  maxDestinationsPerOrg: 100,
+  maxDestinationsPerOrg: settingDefault(settings.API_MAX_DESTINATIONS_PER_ORG),
+  eventRetentionDays: settingDefault(databaseSettings.settings.EVENT_RETENTION_DAYS),
   stream: { maxBufferBytes: 1024 * 1024, heartbeatMs: 15_000, pollMs: 250 } satisfies StreamSettings,
-  streamLimits: { perKey: 10, perOrganization: 50, perClient: 25 } satisfies StreamLimits,
-  timeouts: { headersMs: 10_000, requestMs: 30_000 },
+  streamLimits: {
+    perKey: settingDefault(settings.API_STREAMS_PER_KEY),
+    perOrganization: settingDefault(settings.API_STREAMS_PER_ORG),
+    perClient: settingDefault(settings.API_STREAMS_PER_CLIENT),
+  } satisfies StreamLimits,
+  timeouts: { headersMs: settingDefault(settings.API_HEADERS_TIMEOUT_MS), requestMs: settingDefault(settings.API_REQUEST_TIMEOUT_MS) },
 } as const;

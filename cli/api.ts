@@ -1,5 +1,8 @@
 import { Command } from 'commander';
 import fs from 'node:fs';
+import { loadApiConfig } from '../adapters/config.js';
+import { apiSettings } from '../adapters/settings/api.js';
+import { settingDefault } from '../adapters/settings/setting.js';
 import { secretBoxOf, secretKeyFile } from '../adapters/secret-key.js';
 import { startApi } from '../api/index.js';
 import { createPublisher } from '../producers/index.js';
@@ -12,9 +15,13 @@ import { runService } from './run-service.js';
 export function apiCommand(): Command {
   return new Command('api')
     .description('serve the Events API: events, live tail, event types, entities (docs at /docs)')
-    .option('--port <port>', 'listening port (default API_PORT, 3000; 0 picks a free one)', parsePort)
+    .option(
+      '--port <port>',
+      `listening port (default API_PORT, ${settingDefault(apiSettings.settings.API_PORT)}; 0 picks a free one)`,
+      parsePort,
+    )
     .action(async (options: { port?: number }) => {
-      const { config, endpoints, logger } = commandContext('api');
+      const { config, endpoints, logger } = commandContext('api', loadApiConfig);
       // Listening from the start: a signal during start-up ends it, or stops what started.
       const run = runService(logger);
       // The API's own events (destination.enabled) go out as source `api`, like any service's.
@@ -50,7 +57,7 @@ export function apiCommand(): Command {
         await publisher.close();
         // A key that seals nothing of this deployment's is not kept: the next start refuses too.
         if (madeNow && (error as { secretKeyMismatch?: boolean }).secretKeyMismatch)
-          fs.rmSync(secretKeyFile(config.stack.dataDir), { force: true });
+          fs.rmSync(secretKeyFile(config.dataDir), { force: true });
         throw error;
       });
       const api = await run.started(starting);

@@ -1,18 +1,29 @@
 import fs from 'node:fs';
-import { loadConfig, type Config } from '../adapters/config.js';
+import { loadConfig, type Config, type PublisherConfig } from '../adapters/config.js';
 import { resolveEndpoints, type Endpoints } from '../adapters/endpoints.js';
 import { InputError } from '../adapters/errors.js';
 import { createLogger, type Logger } from '../adapters/logger.js';
 
-export interface CommandContext {
-  readonly config: Config;
+/** What a command reads of the configuration: at least where Kafka and the registry are, and its log level. */
+type CommandConfig = PublisherConfig & Pick<Config, 'logLevel'>;
+
+export interface CommandContext<C extends CommandConfig = Config> {
+  readonly config: C;
   readonly endpoints: Endpoints;
   readonly logger: Logger;
 }
 
-/** What every command starts from: the validated environment, the endpoints, a logger bound to the command. */
-export function commandContext(service: string): CommandContext {
-  const config = loadConfig();
+/**
+ * What every command starts from: the validated environment, the endpoints, a logger bound to the
+ * command. A service passes the loader of its own settings; the other commands read them all.
+ */
+export function commandContext(service: string): CommandContext;
+export function commandContext<C extends CommandConfig>(service: string, load: (env: NodeJS.ProcessEnv) => C): CommandContext<C>;
+export function commandContext(
+  service: string,
+  load: (env: NodeJS.ProcessEnv) => CommandConfig = loadConfig,
+): CommandContext<CommandConfig> {
+  const config = load(process.env);
   return { config, endpoints: resolveEndpoints(config), logger: createLogger(config.logLevel, { service }) };
 }
 

@@ -1,4 +1,7 @@
 import { Command } from 'commander';
+import { loadMaterializerConfig } from '../adapters/config.js';
+import { materializerSettings } from '../adapters/settings/materializer.js';
+import { settingDefault } from '../adapters/settings/setting.js';
 import { InputError } from '../adapters/errors.js';
 import { startMaterializer } from '../consumers/materializer/index.js';
 import { defaultGroupInstanceId } from '../adapters/kafka-static-membership.js';
@@ -11,9 +14,13 @@ export function materializerCommand(): Command {
   return new Command('materializer')
     .description('write every event exactly once into PostgreSQL (event log, entity state, history)')
     .option('--reset-to <when>', 'replay the topics from `earliest` or from a time (RFC 3339), then keep consuming', parseResetTo)
-    .option('--port <port>', 'port of /healthz and /metrics (default MATERIALIZER_PORT, 3001; 0 picks a free one)', parsePort)
+    .option(
+      '--port <port>',
+      `port of /healthz and /metrics (default MATERIALIZER_PORT, ${settingDefault(materializerSettings.settings.MATERIALIZER_PORT)}; 0 picks a free one)`,
+      parsePort,
+    )
     .action(async (options: { resetTo?: 'earliest' | Date; port?: number }) => {
-      const { config, endpoints, logger } = commandContext('materializer');
+      const { config, endpoints, logger } = commandContext('materializer', loadMaterializerConfig);
       // Listening from the start: a signal during start-up aborts the waiting, or stops what started.
       const run = runService(logger);
       const port = options.port ?? config.materializer.port;

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { loadConfig } from '../adapters/config.js';
+import { loadStackConfig } from '../adapters/config.js';
 import { createLogger } from '../adapters/logger.js';
 import { redactUrl } from '../core/redact-url.js';
 import { stackDown, stackStatus, stackUp, type ServiceStatus } from '../stack/index.js';
@@ -24,7 +24,7 @@ export function stackCommand(): Command {
     )
     .option('--json', 'print the services as JSON')
     .action(async (options: { registryStorage: 'memory' | 'sql'; brokers?: '1' | '3'; json?: boolean }) => {
-      const config = loadConfig(options.brokers === undefined ? process.env : { ...process.env, EVP_KAFKA_NODES: options.brokers });
+      const config = loadStackConfig(options.brokers === undefined ? process.env : { ...process.env, EVP_KAFKA_NODES: options.brokers });
       const result = await stackUp(config, createLogger(config.logLevel, { service: 'stack' }), {
         registryStorage: options.registryStorage,
       });
@@ -35,7 +35,7 @@ export function stackCommand(): Command {
     .command('down')
     .description('stop the processes `stack up` started (never those it found running)')
     .action(async () => {
-      const config = loadConfig();
+      const config = loadStackConfig();
       const stopped = await stackDown(config, createLogger(config.logLevel, { service: 'stack' }));
       process.stdout.write(stopped.length > 0 ? `stopped: ${stopped.join(', ')}\n` : 'nothing of ours was running\n');
     });
@@ -45,7 +45,7 @@ export function stackCommand(): Command {
     .description('show each service: endpoint, state, and whether the stack started it')
     .option('--json', 'print the services as JSON')
     .action(async (options: { json?: boolean }) => {
-      const config = loadConfig();
+      const config = loadStackConfig();
       const services = await stackStatus(config, createLogger(config.logLevel, { service: 'stack' }));
       printServices(services, options.json === true);
       if (services.some((service) => service.state !== 'up')) process.exitCode = 3;

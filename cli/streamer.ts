@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { secretBoxOf } from '../adapters/secret-key.js';
-import type { Config } from '../adapters/config.js';
+import { loadStreamerConfig, type StreamerProcessConfig } from '../adapters/config.js';
+import { settingDefault } from '../adapters/settings/setting.js';
+import { streamerSettings } from '../adapters/settings/streamer.js';
 import { startStreamer, type StreamerOptions } from '../consumers/streamer/index.js';
 import { createPublisher } from '../producers/index.js';
 import type { Endpoints } from '../adapters/endpoints.js';
@@ -15,7 +17,7 @@ import { runService } from './run-service.js';
  * (an allowlist, a root) cannot be left out of the streamer that enforces it again.
  */
 export function streamerOptionsFrom(
-  config: Config,
+  config: Omit<StreamerProcessConfig, 'stack'>,
   endpoints: Pick<Endpoints, 'kafkaBrokers' | 'schemaRegistryUrl'>,
 ): Omit<StreamerOptions, 'databaseUrl' | 'logger' | 'port' | 'secretBox'> {
   return {
@@ -39,9 +41,13 @@ export function streamerOptionsFrom(
 export function streamerCommand(): Command {
   return new Command('streamer')
     .description('send every event to the destinations that subscribe to it (webhooks, Kafka topics, files), with retries')
-    .option('--port <port>', 'port of /healthz and /metrics (default STREAMER_PORT, 3002; 0 picks a free one)', parsePort)
+    .option(
+      '--port <port>',
+      `port of /healthz and /metrics (default STREAMER_PORT, ${settingDefault(streamerSettings.settings.STREAMER_PORT)}; 0 picks a free one)`,
+      parsePort,
+    )
     .action(async (options: { port?: number }) => {
-      const { config, endpoints, logger } = commandContext('streamer');
+      const { config, endpoints, logger } = commandContext('streamer', loadStreamerConfig);
       // Listening from the start: a signal during start-up aborts the waiting, or stops what started.
       const run = runService(logger);
       const publisher = createPublisher(config, { service: 'streamer', logger });

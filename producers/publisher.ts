@@ -1,5 +1,5 @@
 import kafkajs, { type Admin, type Kafka, type Producer } from 'kafkajs';
-import type { Config } from '../adapters/config.js';
+import type { PublisherConfig } from '../adapters/config.js';
 import { resolveEndpoints } from '../adapters/endpoints.js';
 import { ConfigError, EventError, coerceError, PublishError, eventErrorCodes, publishErrorCodes } from '../adapters/errors.js';
 import { connectKafka, createKafka } from '../adapters/kafka.js';
@@ -40,7 +40,7 @@ const compressionTypes = {
   zstd: CompressionTypes.ZSTD,
 } as const;
 
-export function createPublisher(config: Config, options: PublisherOptions): Publisher {
+export function createPublisher(config: PublisherConfig, options: PublisherOptions): Publisher {
   if (!/^[A-Za-z0-9._-]+$/.test(options.service)) {
     throw new ConfigError(`service ${JSON.stringify(options.service)} must be letters, digits, . _ -: it names the source of every event`);
   }
@@ -52,7 +52,8 @@ export function createPublisher(config: Config, options: PublisherOptions): Publ
     );
   }
   const endpoints = resolveEndpoints(config);
-  const logger = (options.logger ?? createLogger(config.logLevel)).child({ service: options.service });
+  // LOG_LEVEL is the services' setting, not the publisher's: give `logger` for another level.
+  const logger = (options.logger ?? createLogger('info')).child({ service: options.service });
   const kafka: Kafka =
     options.kafka ?? createKafka({ brokers: endpoints.kafkaBrokers, clientId: `evp-publisher-${options.service}`, logger });
   const registry = options.registry ?? createRegistryClient({ url: endpoints.schemaRegistryUrl });

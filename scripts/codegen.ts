@@ -1,12 +1,15 @@
 /**
  * Generates, from schemas/entities/*.avsc and schemas/catalogue.json:
  * - schemas/generated/events/<entity>.avsc: the full event schema registered for each entity;
- * - schemas/generated/types.ts: TypeScript types of every entity and the type → data map.
+ * - schemas/generated/types.ts: TypeScript types of every entity and the type → data map;
+ * and, from adapters/settings/, the configuration table of the docs.
  * `npm run codegen` writes them; `npm run codegen:check` fails when the committed files are stale.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import avro from 'avsc';
+import { projectRoot } from '../adapters/project-root.js';
+import { configurationDocs } from '../adapters/settings/table.js';
 import { fullName, isNamed, type AvroRecord, type AvroType } from '../core/avro.js';
 import { buildEventSchema, entityTypeName } from '../core/event-schema.js';
 import { readCatalogue, readEntitySchemas, schemasDir } from '../schemas/catalogue.js';
@@ -59,6 +62,7 @@ function generate(): Map<string, string> {
   lines.push('} as const;\n');
   lines.push('export type Entity = keyof typeof entityRecordNames;\n');
   files.set(path.join(dir, 'generated', 'types.ts'), lines.join('\n'));
+  for (const [file, content] of configurationDocs(projectRoot())) files.set(file, content);
   return files;
 }
 

@@ -1,5 +1,5 @@
 import type { Logger } from '../adapters/logger.js';
-import type { Config } from '../adapters/config.js';
+import type { LocalStackConfig } from '../adapters/config.js';
 import type { StackPaths } from './paths.js';
 
 export type ServiceName = 'kafka' | 'registry' | 'postgres';
@@ -39,7 +39,7 @@ export interface NodeStatus {
 }
 
 export interface ServiceContext {
-  readonly config: Config;
+  readonly config: LocalStackConfig;
   readonly paths: StackPaths;
   readonly logger: Logger;
 }

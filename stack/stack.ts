@@ -1,4 +1,4 @@
-import type { Config } from '../adapters/config.js';
+import type { LocalStackConfig } from '../adapters/config.js';
 import type { Logger } from '../adapters/logger.js';
 import { kafkaDown, kafkaStatus, kafkaUp } from './kafka.js';
 import { withLock } from './lock.js';
@@ -30,7 +30,7 @@ export interface StackUpOptions {
 }
 
 /** What the stack's service functions take (`kafkaNodes`, `startKafkaNode`, …): the config, its paths, a logger. */
-export function stackContext(config: Config, logger: Logger): ServiceContext {
+export function stackContext(config: LocalStackConfig, logger: Logger): ServiceContext {
   return { config, logger, paths: stackPaths(config.stack) };
 }
 
@@ -38,7 +38,7 @@ export function stackContext(config: Config, logger: Logger): ServiceContext {
  * Brings up PostgreSQL, Kafka and the schema registry, reusing whatever already runs, and waits
  * until each answers. Endpoints given by environment variables are only checked, never started.
  */
-export async function stackUp(config: Config, logger: Logger, options: StackUpOptions = {}): Promise<StackUp> {
+export async function stackUp(config: LocalStackConfig, logger: Logger, options: StackUpOptions = {}): Promise<StackUp> {
   const ctx = stackContext(config, logger);
   return withLock(ctx.paths.lockFile, config.stack.readyTimeoutMs * 3, async () => {
     const postgres = await postgresUp(ctx);
@@ -63,7 +63,7 @@ export interface StackDownOptions {
 }
 
 /** Stops the processes the stack started (pid files); returns the names of those it stopped. */
-export async function stackDown(config: Config, logger: Logger, options: StackDownOptions = {}): Promise<ServiceName[]> {
+export async function stackDown(config: LocalStackConfig, logger: Logger, options: StackDownOptions = {}): Promise<ServiceName[]> {
   const ctx = stackContext(config, logger);
   const wanted = new Set<ServiceName>(options.only ?? ['kafka', 'registry', 'postgres']);
   return withLock(ctx.paths.lockFile, config.stack.readyTimeoutMs * 3, async () => {
@@ -77,12 +77,14 @@ export async function stackDown(config: Config, logger: Logger, options: StackDo
   });
 }
 
-export async function stackStatus(config: Config, logger: Logger): Promise<ServiceStatus[]> {
+export async function stackStatus(config: LocalStackConfig, logger: Logger): Promise<ServiceStatus[]> {
   const ctx = stackContext(config, logger);
   return Promise.all([kafkaStatus(ctx), registryStatus(ctx), postgresStatus(ctx)]);
 }
 
 /** The pipeline database's URL for a service to connect to (see `pipelineDatabaseUrl`). */
-export function databaseUrl(config: Config, logger: Logger): Promise<string> {
+export async function databaseUrl(config: LocalStackConfig, logger: Logger): Promise<string> {
+  // Given one, a service never reads the local stack's settings.
+  if (config.databaseUrl) return config.databaseUrl;
   return pipelineDatabaseUrl(stackContext(config, logger));
 }

@@ -1,18 +1,10 @@
-import type { Logger } from '../../adapters/logger.js';
+import type { ConsumerOptions } from '../consumer-service.js';
+import { consumerSettings } from '../../adapters/settings/kafka.js';
+import { settingDefault } from '../../adapters/settings/setting.js';
 import type { EventInput } from '../../core/build-event.js';
 import type { SecretBox } from '../../core/secret-box.js';
 
-export interface StreamerOptions {
-  readonly kafkaBrokers: readonly string[];
-  readonly schemaRegistryUrl: string;
-  readonly databaseUrl: string;
-  /** The schema holding the pipeline's tables (migrated at start). */
-  readonly databaseSchema: string;
-  readonly topicPrefix: string;
-  readonly groupId: string;
-  readonly logger: Logger;
-  /** Port of `/healthz` and `/metrics`; 0 picks a free one. */
-  readonly port: number;
+export interface StreamerOptions extends ConsumerOptions {
   /** Opens the webhook signing secrets sealed at rest (the API's key: `DESTINATION_SECRET_KEY`). */
   readonly secretBox: SecretBox;
   /** Hosts webhooks may reach over http or at internal addresses (checked again at connect time). */
@@ -33,11 +25,6 @@ export interface StreamerOptions {
   readonly retentionDays: number;
   /** Emits an event of the pipeline itself (`destination.disabled`); without it the streamer only logs. */
   readonly publishEvent?: ((type: string, event: EventInput) => Promise<unknown>) | undefined;
-  /**
-   * Aborting it during start-up (SIGTERM while PostgreSQL or Kafka does not answer yet) stops the
-   * waiting: start rejects after closing what it opened. Once started, `stop()` is the way out.
-   */
-  readonly signal?: AbortSignal | undefined;
   /** How often due deliveries are looked for when no fan-out wakes the workers, in ms. */
   readonly pollMs?: number;
   /** How often the workers read the destinations again, in ms. */
@@ -48,13 +35,6 @@ export interface StreamerOptions {
   readonly lingerMs?: number;
   /** Partitions fanned out at once. */
   readonly concurrency?: number;
-  /**
-   * Its static member id in the group (group.instance.id), unique per process: restarted under
-   * the same id, it gets its partitions back at once. Undefined: a dynamic member.
-   */
-  readonly groupInstanceId?: string | undefined;
-  readonly sessionTimeoutMs?: number;
-  readonly topicRefreshMs?: number;
   /** How often retention runs, in ms. */
   readonly retentionIntervalMs?: number;
   /** Events per attempt to a Kafka topic or a file. */
@@ -67,7 +47,7 @@ export const streamerDefaults = {
   batchSize: 1_000,
   lingerMs: 20,
   concurrency: 3,
-  sessionTimeoutMs: 10_000,
+  sessionTimeoutMs: settingDefault(consumerSettings.settings.CONSUMER_SESSION_TIMEOUT_MS),
   topicRefreshMs: 30_000,
   retentionIntervalMs: 3_600_000,
   groupSize: 100,

@@ -1,6 +1,20 @@
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../adapters/config.js';
+import {
+  loadApiConfig,
+  loadConfig,
+  loadMaterializerConfig,
+  loadPublisherConfig,
+  loadStreamerConfig,
+  settingGroups,
+} from '../../adapters/config.js';
+import { resolveEndpoints } from '../../adapters/endpoints.js';
 import { ConfigError } from '../../adapters/errors.js';
+import { createLogger } from '../../adapters/logger.js';
+import { projectRoot } from '../../adapters/project-root.js';
+import { settingDefault, type Setting } from '../../adapters/settings/setting.js';
+import { configurationDocs, tableEnd, tableStart } from '../../adapters/settings/table.js';
+import { createPublisher } from '../../producers/index.js';
 
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
@@ -142,5 +156,179 @@ describe('loadConfig', () => {
       /DESTINATION_ALLOWED_KAFKA_BROKERS=.*host:port or host/,
     );
     expect(() => loadConfig({ API_MAX_DESTINATIONS_PER_ORG: 'many' })).toThrow(/API_MAX_DESTINATIONS_PER_ORG/);
+  });
+});
+
+/** The first line of a config error: the one problem of the variable it names. */
+function problemOf(load: () => unknown): string {
+  try {
+    load();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).code).toBe('EVP_CONFIG_INVALID');
+    return (error as ConfigError).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration per process', () => {
+  // Variables of other processes, set to values none of them accepts.
+  const others = {
+    DATABASE_URL: 'mysql://x',
+    LOG_LEVEL: 'warning',
+    API_PORT: 'http',
+    MATERIALIZER_BATCH_SIZE: 'lots',
+    STREAMER_TIMEOUT_MS: '1',
+    DESTINATION_SECRET_KEY: 'short',
+    EVP_KAFKA_PORT: 'nine',
+  };
+
+  it('publisher reads only the brokers, the registry and the topic prefix', async () => {
+    const config = loadPublisherConfig({
+      ...others,
+      KAFKA_BROKERS: 'kafka-1:9092',
+      SCHEMA_REGISTRY_URL: 'http://registry:8081/apis/ccompat/v7',
+      TOPIC_PREFIX: 'billing',
+    });
+    expect(config).toMatchObject({ kafkaBrokers: ['kafka-1:9092'], schemaRegistryUrl: 'http://registry:8081/apis/ccompat/v7' });
+    expect(config.topicPrefix).toBe('billing');
+    expect(Object.isFrozen(config)).toBe(true);
+    const publisher = createPublisher(config, { service: 'billing-api', logger: createLogger('silent') });
+    await publisher.close();
+  });
+
+  it('publisher is created in a service whose environment holds another process settings', async () => {
+    const env = { ...others, KAFKA_BROKERS: 'kafka-1:9092', SCHEMA_REGISTRY_URL: 'http://registry:8081/apis/ccompat/v7' };
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    const publisher = createPublisher(loadPublisherConfig(env), { service: 'orders', logger: createLogger('silent') });
+    await publisher.close();
+  });
+
+  it('publisher refuses its own bad settings with the message every process gives', () => {
+    const env = { KAFKA_BROKERS: 'nohost', TOPIC_PREFIX: 'no spaces', SCHEMA_REGISTRY_URL: 'registry' };
+    const message = problemOf(() => loadPublisherConfig(env));
+    for (const line of [
+      'KAFKA_BROKERS="nohost": each broker must be host:port',
+      'TOPIC_PREFIX="no spaces": must be letters',
+      'SCHEMA_REGISTRY_URL="registry": must be a URL',
+    ]) {
+      expect(message).toContain(line);
+    }
+    const everything = problemOf(() => loadConfig(env));
+    for (const problem of message.split('\n').slice(1)) expect(everything).toContain(problem);
+  });
+
+  it('publisher falls back to the local stack, whose settings it reads only then', () => {
+    const local = loadPublisherConfig({ EVP_KAFKA_NODES: '3', EVP_REGISTRY_PORT: '18081', DATABASE_URL: 'mysql://x' });
+    expect(resolveEndpoints(local)).toEqual({
+      kafkaBrokers: ['127.0.0.1:9092', '127.0.0.1:9094', '127.0.0.1:9096'],
+      schemaRegistryUrl: 'http://127.0.0.1:18081/apis/ccompat/v7',
+    });
+    const badStack = loadPublisherConfig({ EVP_KAFKA_PORT: 'nine' });
+    expect(problemOf(() => resolveEndpoints(badStack))).toContain('EVP_KAFKA_PORT="nine": must be a port number, e.g. 9092');
+    const given = loadPublisherConfig({
+      EVP_KAFKA_PORT: 'nine',
+      KAFKA_BROKERS: 'kafka-1:9092',
+      SCHEMA_REGISTRY_URL: 'http://registry:8081',
+    });
+    expect(resolveEndpoints(given)).toEqual({ kafkaBrokers: ['kafka-1:9092'], schemaRegistryUrl: 'http://registry:8081' });
+  });
+
+  it('materializer validates Kafka, the registry, the database, its own settings and logging, and nothing else', () => {
+    const config = loadMaterializerConfig({
+      API_PORT: 'http',
+      STREAMER_TIMEOUT_MS: '1',
+      DESTINATION_SECRET_KEY: 'short',
+      TOPIC_PREFIX: 'acme',
+    });
+    expect(config.materializer).toEqual({ groupId: 'acme.materializer', port: 3001, batchSize: 2000, lingerMs: 100, concurrency: 3 });
+    expect(config).toMatchObject({ consumerSessionTimeoutMs: 10_000, eventRetentionDays: 90, logLevel: 'info' });
+    const env = { MATERIALIZER_BATCH_SIZE: 'lots', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'warning', CONSUMER_SESSION_TIMEOUT_MS: '5' };
+    const message = problemOf(() => loadMaterializerConfig(env));
+    for (const variable of Object.keys(env)) expect(message).toContain(`${variable}=`);
+    expect(message).toBe(problemOf(() => loadConfig(env)));
+  });
+
+  it('streamer validates its own settings and the destination rules, not the API nor the materializer', () => {
+    const config = loadStreamerConfig({ API_PORT: 'http', MATERIALIZER_BATCH_SIZE: 'lots', STREAMER_TIMEOUT_MS: '5000' });
+    expect(config.streamer.timeoutMs).toBe(5000);
+    expect(config.destinationAllowedHosts).toEqual([]);
+    const env = { STREAMER_TIMEOUT_MS: '1', DESTINATION_SECRET_KEY: 'short' };
+    expect(problemOf(() => loadStreamerConfig(env))).toBe(problemOf(() => loadConfig(env)));
+  });
+
+  it('api validates its own settings and the destination rules, not the consumers', () => {
+    const config = loadApiConfig({
+      MATERIALIZER_BATCH_SIZE: 'lots',
+      STREAMER_TIMEOUT_MS: '1',
+      CONSUMER_SESSION_TIMEOUT_MS: '5',
+      API_PORT: '4000',
+    });
+    expect(config.apiPort).toBe(4000);
+    const env = { API_PORT: '70000', API_TRUST_PROXY: 'yes', DESTINATION_FILE_ROOT: 'relative' };
+    expect(problemOf(() => loadApiConfig(env))).toBe(problemOf(() => loadConfig(env)));
+  });
+
+  it('services read the local stack settings only when they fall back to it', () => {
+    const given = {
+      KAFKA_BROKERS: 'kafka-1:9092',
+      SCHEMA_REGISTRY_URL: 'http://registry:8081',
+      DATABASE_URL: 'postgres://db/x',
+      EVP_KAFKA_NODES: '2',
+    };
+    for (const load of [loadMaterializerConfig, loadStreamerConfig, loadApiConfig]) {
+      const config = load(given);
+      expect(resolveEndpoints(config).kafkaBrokers).toEqual(['kafka-1:9092']);
+      expect(problemOf(() => config.stack)).toContain('EVP_KAFKA_NODES="2": must be 1');
+    }
+    expect(loadApiConfig({ EVP_DATA_DIR: '/srv/evp' }).stack.dataDir).toBe('/srv/evp');
+  });
+
+  it('every process reads a subset of the settings, with the same values as the whole configuration', () => {
+    const env = { TOPIC_PREFIX: 'acme', DESTINATION_ALLOWED_HOSTS: 'Hooks.internal', EVP_DATA_DIR: '/srv/evp' };
+    const whole = loadConfig(env);
+    for (const config of [loadPublisherConfig(env), loadMaterializerConfig(env), loadStreamerConfig(env), loadApiConfig(env)]) {
+      expect(whole).toMatchObject(config);
+    }
+  });
+});
+
+describe('setting declarations', () => {
+  it('declare each variable in one group only', () => {
+    const seen = new Map<string, string>();
+    for (const group of settingGroups) {
+      for (const name of Object.keys(group.settings)) {
+        expect(seen.get(name), `${name} is declared in ${seen.get(name)} and ${group.name}`).toBeUndefined();
+        seen.set(name, group.name);
+      }
+    }
+  });
+
+  it('give every setting a one-line doc and a default the table can show', () => {
+    for (const group of settingGroups) {
+      for (const [name, setting] of Object.entries<Setting>(group.settings)) {
+        expect(setting.doc, name).toMatch(/^[^\n]{10,200}$/);
+        expect(settingDefault(setting) !== undefined || setting.shownDefault !== undefined, `${name} shows no default`).toBe(true);
+      }
+    }
+  });
+
+  it('configuration table of the docs lists every setting and nothing else', () => {
+    const docs = configurationDocs(projectRoot());
+    const declared = new Set(settingGroups.flatMap((group) => Object.keys(group.settings)));
+    for (const [file, generated] of docs) {
+      const committed = fs.readFileSync(file, 'utf8');
+      const table = committed.slice(committed.indexOf(tableStart), committed.indexOf(tableEnd));
+      const listed = new Set([...table.matchAll(/^\| `([A-Z_]+)`/gm)].map((match) => match[1]));
+      expect(
+        [...declared].filter((name) => !listed.has(name)),
+        `settings missing from the table of ${file}`,
+      ).toEqual([]);
+      expect(
+        [...listed].filter((name) => name !== undefined && !declared.has(name)),
+        `${file} lists variables no setting declares`,
+      ).toEqual([]);
+      expect(committed, `${file} is stale: run npm run codegen`).toBe(generated);
+    }
   });
 });

@@ -1,0 +1,99 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { dataDirOf, dataSettings } from './data.js';
+import { optionalText, port, settingGroup, type SettingValues } from './setting.js';
+
+const heapSize = z.string().regex(/^\d+[kmg]$/i, 'must be a JVM heap size such as 512m or 1g');
+
+const settings = {
+  EVP_CACHE_DIR: { schema: optionalText, doc: 'downloaded Kafka jars and registry archive', shownDefault: '`~/.cache/event-pipeline`' },
+  EVP_KAFKA_NODES: {
+    schema: z
+      .enum(['1', '3'], { error: 'must be 1 (a single node) or 3 (a cluster that survives one dead node), e.g. 3' })
+      .default('1')
+      .transform((value): 1 | 3 => (value === '3' ? 3 : 1)),
+    doc: 'local Kafka nodes, each a KRaft broker and controller: 1, or 3 for a cluster (`evp stack up --brokers 3`)',
+  },
+  EVP_KAFKA_PORT: { schema: port(9092), doc: "local Kafka's client port on 127.0.0.1; node n of a cluster uses this + 2(n-1)" },
+  EVP_KAFKA_CONTROLLER_PORT: {
+    schema: port(9093),
+    doc: "local Kafka's KRaft controller port on 127.0.0.1; node n of a cluster uses this + 2(n-1)",
+  },
+  EVP_KAFKA_HEAP: {
+    // Its default depends on the number of nodes.
+    schema: optionalText.pipe(heapSize.optional()),
+    doc: "each local Kafka node's JVM heap, as `-Xmx`",
+    shownDefault: '`512m`, `384m` per node of a cluster',
+  },
+  EVP_REGISTRY_PORT: { schema: port(8081), doc: "the local registry's HTTP port on 127.0.0.1" },
+  EVP_REGISTRY_MANAGEMENT_PORT: { schema: port(8082), doc: "the local registry's management port (health, metrics)" },
+  EVP_REGISTRY_HEAP: { schema: heapSize.default('512m'), doc: "the local registry's JVM heap, as `-Xmx`" },
+  EVP_REGISTRY_JAVA_HOME: { schema: optionalText, doc: 'a JDK (21 or newer) for the registry', shownDefault: 'searched' },
+  JAVA_HOME: { schema: optionalText, doc: 'the JDK for Kafka', shownDefault: '`java` on the PATH' },
+  EVP_POSTGRES_PORT: {
+    schema: port(5432),
+    doc: "the PostgreSQL port probed on 127.0.0.1, and the embedded server's port when none answers",
+  },
+  EVP_STACK_TIMEOUT_MS: {
+    schema: z.coerce
+      .number({ error: 'must be a number of milliseconds, e.g. 90000' })
+      .int()
+      .min(1000, 'must be at least 1000 ms')
+      .default(90_000),
+    doc: 'how long `stack up` waits for each service to answer, in ms',
+  },
+};
+
+/**
+ * Node n of the local Kafka listens on EVP_KAFKA_PORT + 2(n-1) and EVP_KAFKA_CONTROLLER_PORT + 2(n-1)
+ * (stack/kafka-config.ts): no port may serve two listeners, none may pass 65535.
+ */
+function checkKafkaPorts(e: SettingValues<typeof settings>, check: z.RefinementCtx): void {
+  const clients = Array.from({ length: e.EVP_KAFKA_NODES }, (_, index) => e.EVP_KAFKA_PORT + 2 * index);
+  const controllers = Array.from({ length: e.EVP_KAFKA_NODES }, (_, index) => e.EVP_KAFKA_CONTROLLER_PORT + 2 * index);
+  const layout = 'node n uses EVP_KAFKA_PORT + 2(n-1) and EVP_KAFKA_CONTROLLER_PORT + 2(n-1)';
+  const clash = clients.find((port) => controllers.includes(port));
+  if (clash !== undefined) {
+    check.addIssue({
+      code: 'custom',
+      path: ['EVP_KAFKA_CONTROLLER_PORT'],
+      message: `gives port ${clash} to both a client and a controller listener of the ${e.EVP_KAFKA_NODES}-node Kafka (${layout}); choose ports an odd number apart, e.g. 9092 and 9093`,
+    });
+  }
+  const highest = Math.max(...clients, ...controllers);
+  if (highest > 65535) {
+    check.addIssue({
+      code: 'custom',
+      path: [clients.includes(highest) ? 'EVP_KAFKA_PORT' : 'EVP_KAFKA_CONTROLLER_PORT'],
+      message: `leaves no room for ${e.EVP_KAFKA_NODES} Kafka nodes below port 65536 (${layout}), e.g. 9092`,
+    });
+  }
+}
+
+/** The local stack (`evp stack up`): where it keeps its files, which ports it binds, how its JVMs run. */
+export const stackSettings = settingGroup({
+  name: 'stack',
+  settings,
+  reads: dataSettings.settings,
+  check: checkKafkaPorts,
+  build: (e) => ({
+    stack: {
+      /** Data, pid files and logs of the services the stack starts. */
+      dataDir: dataDirOf(e.EVP_DATA_DIR),
+      cacheDir: path.resolve(e.EVP_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'event-pipeline')),
+      kafkaNodes: e.EVP_KAFKA_NODES,
+      kafkaPort: e.EVP_KAFKA_PORT,
+      kafkaControllerPort: e.EVP_KAFKA_CONTROLLER_PORT,
+      // Three JVMs share the machine: a smaller heap each is plenty for a development cluster.
+      kafkaHeap: e.EVP_KAFKA_HEAP ?? (e.EVP_KAFKA_NODES === 3 ? '384m' : '512m'),
+      registryPort: e.EVP_REGISTRY_PORT,
+      registryManagementPort: e.EVP_REGISTRY_MANAGEMENT_PORT,
+      registryHeap: e.EVP_REGISTRY_HEAP,
+      registryJavaHome: e.EVP_REGISTRY_JAVA_HOME,
+      javaHome: e.JAVA_HOME,
+      postgresPort: e.EVP_POSTGRES_PORT,
+      readyTimeoutMs: e.EVP_STACK_TIMEOUT_MS,
+    },
+  }),
+});
