@@ -1,80 +1,16 @@
-import { eventSeverities, eventSources } from '../core/event-schema.js';
-import type { EventFilter } from '../core/event-filter.js';
-import { expandPatterns } from '../core/event-types.js';
+import { readEventFilter, type EventFilter, type FilterCatalogue, type FilterQuery } from '../core/event-filter.js';
 import { eventIdFloor } from '../core/ids.js';
+import type { IdRange } from '../store/list-events.js';
 import { invalidParameter } from './errors.js';
-import type { ListEventsQuery, StreamQuery } from './schemas.js';
 
-/** What the filters are checked against: the catalogue's types and entities. */
-export interface FilterCatalogue {
-  readonly types: readonly string[];
-  readonly entities: ReadonlySet<string>;
-}
+export type { FilterCatalogue } from '../core/event-filter.js';
+export type { IdRange } from '../store/list-events.js';
 
-/** `a,b` and repeated parameters alike, trimmed, empty items dropped. */
-function splitList(values: readonly string[] | undefined): string[] | undefined {
-  if (values === undefined) return undefined;
-  const items = values
-    .flatMap((value) => value.split(','))
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-  return items.length > 0 ? items : undefined;
-}
-
-function checkedList(param: string, values: readonly string[] | undefined, allowed: readonly string[]): string[] | undefined {
-  const items = splitList(values);
-  for (const item of items ?? []) {
-    if (!allowed.includes(item))
-      throw invalidParameter(param, `${param} must be one of ${allowed.join(', ')}; got ${JSON.stringify(item)}.`);
-  }
-  return items;
-}
-
-/** Checks and normalises the filters shared by the list and the live tail. */
-export function parseEventFilter(query: ListEventsQuery | StreamQuery, catalogue: FilterCatalogue): EventFilter {
-  const filter: { -readonly [K in keyof EventFilter]: EventFilter[K] } = {};
-  const patterns = splitList(query.type);
-  if (patterns) {
-    const expanded = expandPatterns(patterns, catalogue.types);
-    if ('unknown' in expanded) {
-      throw invalidParameter(
-        'type',
-        `No event type matches ${JSON.stringify(expanded.unknown)}; use a type from GET /api/v1/event-types or a prefix pattern such as invoice.*.`,
-        'event_type_unknown',
-      );
-    }
-    filter.types = expanded.types;
-  }
-  if (query.entity_type !== undefined) {
-    if (!catalogue.entities.has(query.entity_type)) {
-      throw invalidParameter(
-        'entity_type',
-        `Unknown entity type ${JSON.stringify(query.entity_type)}; see GET /api/v1/event-types.`,
-        'entity_type_unknown',
-      );
-    }
-    filter.entityType = query.entity_type;
-  }
-  if (query.entity_id !== undefined) filter.entityId = query.entity_id;
-  const severities = checkedList('severity', query.severity, eventSeverities);
-  if (severities) filter.severities = severities;
-  const sources = checkedList('source', query.source, eventSources);
-  if (sources) filter.sources = sources;
-  if (query.request_id !== undefined) filter.requestId = query.request_id;
-  if (query.q !== undefined) {
-    if ([...query.q].some((char) => char.charCodeAt(0) < 0x20 || (char.charCodeAt(0) >= 0x7f && char.charCodeAt(0) <= 0x9f)))
-      throw invalidParameter('q', 'q must not contain control characters.');
-    filter.q = query.q.toLowerCase();
-  }
-  return filter;
-}
-
-/** Event id bounds: the list's time filters, as id ranges (ids carry their creation time). */
-export interface IdRange {
-  /** Ids at or above. */
-  readonly from?: string;
-  /** Ids below. */
-  readonly to?: string;
+/** Checks and normalises the filters shared by the list and the live tail (core/event-filter.ts describes each). */
+export function parseEventFilter(query: FilterQuery, catalogue: FilterCatalogue): EventFilter {
+  return readEventFilter(query, catalogue, (param, message, code) => {
+    throw invalidParameter(param, message, code);
+  });
 }
 
 const timeParams = ['created[gte]', 'created[gt]', 'created[lte]', 'created[lt]'] as const;

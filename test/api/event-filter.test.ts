@@ -14,7 +14,7 @@ function apiErrorOf(run: () => unknown): ApiError {
   try {
     run();
   } catch (error) {
-    if (error instanceof ApiError) return error;
+    if (error instanceof ApiError) return error as ApiError;
     throw error;
   }
   throw new Error('expected an ApiError, nothing was thrown');
