@@ -1,67 +1,9 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TObject, type TSchema } from 'typebox';
 import { eventSeverities } from '../core/event-schema.js';
-import { SafeInteger, SafeRecord, SafeString } from './schemas.js';
+import { destinationKinds, type DestinationKind } from '../destinations/index.js';
+import { SafeInteger, SafeString } from './schemas.js';
 
 /** Request and response schemas of /api/v1/destinations (see schemas.ts for the events'). */
-
-const Webhook = Type.Object(
-  {
-    url: SafeString({ minLength: 1, maxLength: 2000, description: 'https URL (http only for DESTINATION_ALLOWED_HOSTS).' }),
-    headers: Type.Optional(SafeRecord(SafeString({ maxLength: 2000 }, 'tab'), { description: 'Extra headers sent with every delivery.' })),
-    timeout_ms: Type.Optional(
-      SafeInteger({ minimum: 1000, maximum: 60_000, description: 'A 2xx must arrive within this. Default 15,000.' }),
-    ),
-    batch: Type.Optional(
-      Type.Union([
-        Type.Object(
-          {
-            max_events: SafeInteger({ minimum: 1, maximum: 1000, description: 'Most events in one POST (a JSON array).' }),
-            max_wait_ms: SafeInteger({
-              minimum: 0,
-              maximum: 60_000,
-              description: 'How long the first event of a batch may wait for more before the batch is sent.',
-            }),
-          },
-          { additionalProperties: false, description: 'Batch mode: events are posted as JSON arrays, each signed as one message.' },
-        ),
-        Type.Null(),
-      ]),
-    ),
-  },
-  { additionalProperties: false },
-);
-
-const Kafka = Type.Object(
-  {
-    brokers: Type.Array(SafeString({ minLength: 1, maxLength: 300 }), {
-      minItems: 1,
-      maxItems: 20,
-      description:
-        "Bootstrap brokers, host:port. Neither the pipeline's own cluster nor internal addresses, unless the operator allows the broker (DESTINATION_ALLOWED_KAFKA_BROKERS).",
-    }),
-    topic: SafeString({
-      minLength: 1,
-      maxLength: 249,
-      description: "Never one of Kafka's internal topics (__…), nor one of the pipeline's own on its cluster.",
-    }),
-  },
-  { additionalProperties: false },
-);
-
-const File = Type.Object(
-  {
-    directory: SafeString({
-      minLength: 1,
-      maxLength: 1000,
-      description:
-        "Directory of the rotated NDJSON files, relative to the organization's own directory under DESTINATION_FILE_ROOT (e.g. exports/invoices), or absolute inside it; no `..`. Answered back as given.",
-    }),
-    rotate_bytes: Type.Optional(
-      SafeInteger({ minimum: 1024, maximum: 1024 ** 3, description: 'A new file is started past this size. Default 64 MiB.' }),
-    ),
-  },
-  { additionalProperties: false },
-);
 
 const subscription = {
   description: Type.Optional(Type.Union([Type.Null(), SafeString({ maxLength: 500 }, 'tab and line breaks')])),
@@ -103,37 +45,14 @@ const subscription = {
   ),
 };
 
-export const CreateDestination = Type.Object(
-  {
-    type: Type.String({ enum: ['webhook', 'kafka', 'file'] }),
-    ...subscription,
-    webhook: Type.Optional(Webhook),
-    kafka: Type.Optional(Kafka),
-    file: Type.Optional(File),
-  },
-  { additionalProperties: false },
-);
-export type CreateDestination = Static<typeof CreateDestination>;
-
-export const UpdateDestination = Type.Object(
-  {
-    ...subscription,
-    event_types: Type.Optional(subscription.event_types),
-    // Partial drops the object's options: without saying it again, unknown settings would be merged and stored.
-    webhook: Type.Optional(Type.Partial(Webhook, { additionalProperties: false })),
-    kafka: Type.Optional(Type.Partial(Kafka, { additionalProperties: false })),
-    file: Type.Optional(Type.Partial(File, { additionalProperties: false })),
-  },
-  { additionalProperties: false, minProperties: 1 },
-);
-export type UpdateDestination = Static<typeof UpdateDestination>;
-
 const AnyObject = Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true });
 
-export const Destination = Type.Object({
+/** What every destination answers, before its type's settings and after them. */
+const answerHead = {
   id: Type.String({ description: '`dst_` + a UUIDv7.' }),
   object: Type.Literal('destination'),
-  type: Type.String(),
+};
+const answerSubscription = {
   description: Type.Union([Type.String(), Type.Null()]),
   active: Type.Boolean(),
   event_types: Type.Array(Type.String()),
@@ -143,9 +62,8 @@ export const Destination = Type.Object({
   max_concurrency: Type.Union([Type.Integer(), Type.Null()]),
   rate_limit_per_second: Type.Union([Type.Integer(), Type.Null()]),
   retry_schedule_ms: Type.Union([Type.Array(Type.Integer()), Type.Null()]),
-  webhook: Type.Optional(AnyObject),
-  kafka: Type.Optional(AnyObject),
-  file: Type.Optional(AnyObject),
+};
+const answerTail = {
   secret: Type.Optional(Type.String({ description: 'The signing secret (whsec_…): only in the answers that create or rotate it.' })),
   previous_secret_expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   disabled_reason: Type.Union([Type.String(), Type.Null()]),
@@ -153,7 +71,80 @@ export const Destination = Type.Object({
   failing_since: Type.Union([Type.String({ format: 'date-time', description: 'Every attempt since this time failed.' }), Type.Null()]),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
-});
+};
+type AnswerFields = Static<TObject<typeof answerHead & typeof answerSubscription & typeof answerTail>>;
+type SubscriptionFields = Static<TObject<typeof subscription>>;
+
+type SettingsOf<Kind> = Kind extends DestinationKind<string, infer Settings> ? Static<Settings> : never;
+type NameOf<Kinds extends readonly DestinationKind[]> = Kinds[number]['name'];
+
+/** A create request: the type, the subscription, and settings named after a type (the handler refuses another type's). */
+export type CreateBody<Kinds extends readonly DestinationKind[]> = SubscriptionFields & { type: NameOf<Kinds> } & {
+  [Kind in Kinds[number] as Kind['name']]?: SettingsOf<Kind>;
+};
+
+/** An update: any subscription field, and any part of the settings. */
+export type UpdateBody<Kinds extends readonly DestinationKind[]> = Partial<SubscriptionFields> & {
+  [Kind in Kinds[number] as Kind['name']]?: Partial<SettingsOf<Kind>>;
+};
+
+/** A destination as the API answers it: its settings are under its type's name. */
+export type DestinationAnswer<Kinds extends readonly DestinationKind[]> = Kinds[number] extends infer Kind
+  ? Kind extends DestinationKind
+    ? AnswerFields & { type: Kind['name'] } & { [Name in Kind['name']]: SettingsOf<Kind> }
+    : never
+  : never;
+
+/**
+ * The request and response schemas of /api/v1/destinations for a table of destination types
+ * (destinations/index.ts, or a test's). A request stays one object whose `type` names the
+ * settings that apply, so that a mistake is one 400 naming its parameter; an answer is a union
+ * on `type`. An answer's settings are served as stored, in the order stored.
+ */
+export function destinationSchemas<const Kinds extends readonly DestinationKind[]>(kinds: Kinds) {
+  const names = kinds.map((kind) => kind.name);
+  const settings = (schema: (kind: DestinationKind) => TSchema) => Object.fromEntries(kinds.map((kind) => [kind.name, schema(kind)]));
+  const create = Type.Object(
+    {
+      type: Type.String({ enum: names }),
+      ...subscription,
+      ...settings((kind) => Type.Optional(kind.settings)),
+    },
+    { additionalProperties: false },
+  );
+  const update = Type.Object(
+    {
+      ...subscription,
+      event_types: Type.Optional(subscription.event_types),
+      // Partial drops the object's options: without saying it again, unknown settings would be merged and stored.
+      ...settings((kind) => Type.Optional(Type.Partial(kind.settings, { additionalProperties: false }))),
+    },
+    { additionalProperties: false, minProperties: 1 },
+  );
+  // Optional in the schema, as `secret`: the serializer writes the required fields first, then
+  // these, so an answer's fields stay in the order they always had (the settings near the end).
+  const answer = Type.Union(
+    kinds.map((kind) =>
+      Type.Object({
+        ...answerHead,
+        type: Type.Literal(kind.name),
+        ...answerSubscription,
+        [kind.name]: Type.Optional(AnyObject),
+        ...answerTail,
+      }),
+    ),
+  );
+  // The JSON schemas are built from the table at run time; their static types from the table's type.
+  return {
+    CreateDestination: Type.Unsafe<CreateBody<Kinds>>(create),
+    UpdateDestination: Type.Unsafe<UpdateBody<Kinds>>(update),
+    Destination: Type.Unsafe<DestinationAnswer<Kinds>>(answer),
+  };
+}
+
+export const { CreateDestination, UpdateDestination, Destination } = destinationSchemas(destinationKinds);
+export type CreateDestination = Static<typeof CreateDestination>;
+export type UpdateDestination = Static<typeof UpdateDestination>;
 export type DestinationObject = Static<typeof Destination>;
 
 export const DestinationSecret = Type.Object({

@@ -1,5 +1,8 @@
-import { Type, type Static, type TNumberOptions, type TSchema, type TSchemaOptions, type TStringOptions } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import { eventSeverities, eventSources } from '../core/event-schema.js';
+import { SafeInteger, SafeString } from '../core/request-schemas.js';
+
+export { SafeInteger, SafeRecord, SafeString, stringRules, type KeptWhitespace } from '../core/request-schemas.js';
 
 /**
  * The request and response schemas of the Events API. Fastify validates requests against them
@@ -11,56 +14,6 @@ const eventIdPattern = '^evt_[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]
 const rfc3339 = '^\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+ -]\\d{2}:\\d{2})$';
 
 export const EventId = Type.String({ pattern: eventIdPattern, description: 'An event id: `evt_` + a UUIDv7.' });
-
-/**
- * Which whitespace controls a request string may hold. PostgreSQL cannot store NUL in text and
- * refuses `\u0000` and unpaired surrogates in jsonb (the driver would turn an unpaired surrogate
- * in text into U+FFFD without a word), and no id, name, URL or path has a use for the other C0
- * controls or DEL. Free text keeps tab and line breaks; a header value keeps tab, never CR or LF.
- * ajv compiles patterns with the `u` flag, so a surrogate pair is one code point and only an
- * unpaired surrogate falls in \ud800-\udfff.
- */
-export type KeptWhitespace = 'none' | 'tab' | 'tab and line breaks';
-
-/** The pattern of each kind of string and what the 400 says a string of that kind must not hold (errors.ts). */
-export const stringRules: Readonly<Record<KeptWhitespace, { readonly pattern: string; readonly rule: string }>> = {
-  none: {
-    pattern: '^[^\\u0000-\\u001f\\u007f\\ud800-\\udfff]*$',
-    rule: 'must not contain control characters (U+0000–U+001F, U+007F) or unpaired surrogates',
-  },
-  tab: {
-    pattern: '^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f\\ud800-\\udfff]*$',
-    rule: 'must not contain control characters other than tab (U+0000–U+001F, U+007F) or unpaired surrogates',
-  },
-  'tab and line breaks': {
-    pattern: '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f\\ud800-\\udfff]*$',
-    rule: 'must not contain control characters other than tab and line breaks (U+0000–U+001F, U+007F) or unpaired surrogates',
-  },
-};
-
-/** A request string that PostgreSQL can store and that holds no controls beyond `keeps`; every free-form request string is one. */
-export const SafeString = (options: Omit<TStringOptions, 'pattern'> = {}, keeps: KeptWhitespace = 'none') =>
-  Type.String({ ...options, pattern: stringRules[keeps].pattern });
-
-/**
- * A request integer. ajv's coercion turns the text `Infinity` or `1e400` into Infinity without
- * checking the type again, and minimum and maximum skip a number that is not finite: the
- * `finite` keyword (addRequestKeywords) is what keeps it from the handler and from SQL.
- */
-export const SafeInteger = (options: TNumberOptions = {}) => Type.Integer({ ...options, finite: true });
-
-/**
- * A record of request strings whose keys are SafeStrings too. TypeBox's Record checks the values
- * of the keys matching `^.*$`, which a key with a line break does not; `additionalProperties`
- * checks every value.
- */
-export const SafeRecord = (value: ReturnType<typeof SafeString>, options: TSchemaOptions = {}) =>
-  Type.Unsafe<Record<string, string>>({
-    ...options,
-    type: 'object',
-    propertyNames: { pattern: stringRules.none.pattern },
-    additionalProperties: value,
-  });
 
 /**
  * The ajv keywords of the request schemas, for fastify's `ajv.plugins`. `finite` refuses a

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { eventSeverities } from '../core/event-schema.js';
+import { destinationKinds } from '../destinations/index.js';
 import { Nullable, SafeInteger } from './schemas.js';
 
 /** Response and request schemas of the console's operational views: event rates, destination health, consumer lag. */
@@ -38,7 +39,7 @@ const count = (description: string) => Type.Integer({ minimum: 0, description })
 export const DestinationStats = Type.Object({
   object: Type.Literal('destination_stats'),
   destination_id: Type.String(),
-  type: Type.String({ enum: ['webhook', 'kafka', 'file'] }),
+  type: Type.String({ enum: destinationKinds.map((kind) => kind.name) }),
   description: Nullable(Type.String()),
   active: Type.Boolean(),
   disabled_reason: Nullable(Type.String()),

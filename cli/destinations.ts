@@ -1,5 +1,8 @@
 import { Command, Option } from 'commander';
+import type { Static } from 'typebox';
 import { InputError } from '../adapters/errors.js';
+import type { DeliveryObject, DeliveryWithAttempts, DestinationObject, DestinationSecret, ReplayResult } from '../api/index.js';
+import { destinationKinds, settingsOf, targetOf, type CliFlag, type DestinationKind } from '../destinations/index.js';
 import { apiClient, connectionOptions, type ApiClient, type ConnectionOptions } from './api-client.js';
 
 /**
@@ -8,7 +11,7 @@ import { apiClient, connectionOptions, type ApiClient, type ConnectionOptions } 
  * parameter (and here also the flag). Only what the CLI must read itself is checked here: numbers,
  * `--header name:value`, `--active true|false`, and which settings a `--type` takes.
  */
-export function destinationsCommand(): Command {
+export function destinationsCommand(kinds: readonly DestinationKind[] = destinationKinds): Command {
   const destinations = new Command('destinations').description(
     'manage destinations and their deliveries through the Events API (needs `evp api` and a key)',
   );
@@ -17,12 +20,13 @@ export function destinationsCommand(): Command {
     settingsOptions(
       new Command('create')
         .description("create a destination; a webhook's signing secret is printed once, alone on the last line")
-        .addOption(new Option('--type <type>', 'what receives the events').choices(['webhook', 'kafka', 'file']).makeOptionMandatory())
+        .addOption(new Option('--type <type>', 'what receives the events').choices(kinds.map((kind) => kind.name)).makeOptionMandatory())
         .requiredOption('--event-types <list>', 'types and patterns subscribed to, comma-separated: invoice.paid,invoice.*,*', parseList),
       'create',
+      kinds,
     ).action(async (options: SettingsFlags & Connected & { type: string }) => {
-      const body = { type: options.type, ...destinationBody(options, options.type) };
-      const created = await client(options).request<Destination>('POST', '/api/v1/destinations', { body });
+      const body = { type: options.type, ...destinationBody(options, kinds, options.type) };
+      const created = await client(options, kinds).request<Destination>('POST', '/api/v1/destinations', { body });
       if (options.json) return printJson(created);
       printDestination(created);
       printSecret(created, 'created');
@@ -35,7 +39,7 @@ export function destinationsCommand(): Command {
       .option('--limit <n>', 'how many, 1 to 100 (default 20)', parseInteger('--limit'))
       .option('--starting-after <id>', 'the page after this destination (the last id of the previous page)')
       .action(async (options: Connected & { limit?: number; startingAfter?: string }) => {
-        const page = await client(options).request<Page<Destination>>('GET', '/api/v1/destinations', {
+        const page = await client(options, kinds).request<Page<Destination>>('GET', '/api/v1/destinations', {
           query: { limit: options.limit, starting_after: options.startingAfter },
         });
         if (options.json) return printJson(page);
@@ -45,7 +49,7 @@ export function destinationsCommand(): Command {
         }
         table(
           ['ID', 'TYPE', 'STATE', 'EVENT TYPES', 'TARGET', 'DESCRIPTION'],
-          page.data.map((d) => [d.id, d.type, state(d), d.event_types.join(','), target(d), d.description ?? '-']),
+          page.data.map((d) => [d.id, d.type, state(d), d.event_types.join(','), target(d, kinds), d.description ?? '-']),
         );
         if (page.has_more) line(`more: evp destinations list --starting-after ${page.data.at(-1)?.id ?? ''}`);
       }),
@@ -56,7 +60,7 @@ export function destinationsCommand(): Command {
       .description('show one destination (never its secret)')
       .argument('<id>', 'a destination id (dst_…)')
       .action(async (id: string, options: Connected) => {
-        const destination = await client(options).request<Destination>('GET', `/api/v1/destinations/${segment(id)}`);
+        const destination = await client(options, kinds).request<Destination>('GET', `/api/v1/destinations/${segment(id)}`);
         if (options.json) return printJson(destination);
         printDestination(destination);
       }),
@@ -72,13 +76,14 @@ export function destinationsCommand(): Command {
         .option('--event-types <list>', 'types and patterns subscribed to, comma-separated', parseList)
         .addOption(new Option('--active <true|false>', 'enable or pause it (true also re-enables a disabled one)').argParser(parseBoolean)),
       'update',
+      kinds,
     ).action(async (id: string, options: SettingsFlags & Connected & { active?: boolean }) => {
       if (options.inactive && options.active === true) throw new InputError('--inactive and --active true contradict each other');
-      const body = destinationBody(options);
+      const body = destinationBody(options, kinds);
       if (options.active !== undefined) body['active'] = options.active;
       if (Object.keys(body).length === 0)
         throw new InputError('nothing to change: give at least one flag (see `evp destinations update --help`)');
-      await changed(options, 'PATCH', `/api/v1/destinations/${segment(id)}`, body);
+      await changed(options, kinds, 'PATCH', `/api/v1/destinations/${segment(id)}`, body);
     }),
   );
 
@@ -86,14 +91,18 @@ export function destinationsCommand(): Command {
     new Command('pause')
       .description('stop sending events to a destination (active: false)')
       .argument('<id>', 'a destination id (dst_…)')
-      .action((id: string, options: Connected) => changed(options, 'PATCH', `/api/v1/destinations/${segment(id)}`, { active: false })),
+      .action((id: string, options: Connected) =>
+        changed(options, kinds, 'PATCH', `/api/v1/destinations/${segment(id)}`, { active: false }),
+      ),
   );
 
   destinations.addCommand(
     new Command('resume')
       .description('deliver to a paused or disabled destination again (active: true)')
       .argument('<id>', 'a destination id (dst_…)')
-      .action((id: string, options: Connected) => changed(options, 'PATCH', `/api/v1/destinations/${segment(id)}`, { active: true })),
+      .action((id: string, options: Connected) =>
+        changed(options, kinds, 'PATCH', `/api/v1/destinations/${segment(id)}`, { active: true }),
+      ),
   );
 
   destinations.addCommand(
@@ -101,7 +110,7 @@ export function destinationsCommand(): Command {
       .description('delete a destination (its deliveries keep pointing at it)')
       .argument('<id>', 'a destination id (dst_…)')
       .action(async (id: string, options: Connected) => {
-        const answer = await client(options).request<{ id: string }>('DELETE', `/api/v1/destinations/${segment(id)}`);
+        const answer = await client(options, kinds).request<{ id: string }>('DELETE', `/api/v1/destinations/${segment(id)}`);
         if (options.json) return printJson(answer);
         line(`deleted ${answer.id}`);
       }),
@@ -113,7 +122,7 @@ export function destinationsCommand(): Command {
       .argument('<id>', 'a webhook destination id (dst_…)')
       .option('--grace-hours <n>', 'hours the old secret stays valid, 0 to 168 (default 24)', parseInteger('--grace-hours'))
       .action(async (id: string, options: Connected & { graceHours?: number }) => {
-        const rotated = await client(options).request<Destination>('POST', `/api/v1/destinations/${segment(id)}/rotate-secret`, {
+        const rotated = await client(options, kinds).request<Destination>('POST', `/api/v1/destinations/${segment(id)}/rotate-secret`, {
           body: options.graceHours === undefined ? {} : { grace_period_hours: options.graceHours },
         });
         if (options.json) return printJson(rotated);
@@ -127,11 +136,10 @@ export function destinationsCommand(): Command {
       .description("print a webhook's signing secret (and the previous one while its grace period lasts)")
       .argument('<id>', 'a webhook destination id (dst_…)')
       .action(async (id: string, options: Connected) => {
-        const revealed = await client(options).request<{
-          secret: string;
-          previous_secret: string | null;
-          previous_secret_expires_at: string | null;
-        }>('GET', `/api/v1/destinations/${segment(id)}/secret`);
+        const revealed = await client(options, kinds).request<Static<typeof DestinationSecret>>(
+          'GET',
+          `/api/v1/destinations/${segment(id)}/secret`,
+        );
         if (options.json) return printJson(revealed);
         if (revealed.previous_secret !== null)
           line(`previous secret, valid until ${revealed.previous_secret_expires_at}: ${revealed.previous_secret}`);
@@ -148,7 +156,7 @@ export function destinationsCommand(): Command {
       .option('--limit <n>', 'how many, 1 to 100 (default 20)', parseInteger('--limit'))
       .option('--starting-after <id>', 'the page after this delivery (the last id of the previous page)')
       .action(async (id: string, options: Connected & { status?: string; type?: string; limit?: number; startingAfter?: string }) => {
-        const page = await client(options).request<Page<Delivery>>('GET', `/api/v1/destinations/${segment(id)}/deliveries`, {
+        const page = await client(options, kinds).request<Page<Delivery>>('GET', `/api/v1/destinations/${segment(id)}/deliveries`, {
           query: { status: options.status, type: options.type, limit: options.limit, starting_after: options.startingAfter },
         });
         if (options.json) return printJson(page);
@@ -183,7 +191,10 @@ export function destinationsCommand(): Command {
       .description('show one delivery and its attempts')
       .argument('<deliveryId>', 'a delivery id (dlv_…)')
       .action(async (id: string, options: Connected) => {
-        const delivery = await client(options).request<Delivery>('GET', `/api/v1/deliveries/${segment(id)}`);
+        const delivery = await client(options, kinds).request<Static<typeof DeliveryWithAttempts>>(
+          'GET',
+          `/api/v1/deliveries/${segment(id)}`,
+        );
         if (options.json) return printJson(delivery);
         printDelivery(delivery);
       }),
@@ -194,10 +205,9 @@ export function destinationsCommand(): Command {
       .description('attempt a delivery again now')
       .argument('<deliveryId>', 'a delivery id (dlv_…)')
       .action(async (id: string, options: Connected) => {
-        const answer = await client(options).request('POST', `/api/v1/deliveries/${segment(id)}/retry`);
+        const answer = await client(options, kinds).request<Delivery>('POST', `/api/v1/deliveries/${segment(id)}/retry`);
         if (options.json) return printJson(answer);
-        if (answer['object'] === 'delivery') printDelivery(answer as unknown as Delivery);
-        else printJson(answer);
+        printDelivery(answer);
       }),
   );
 
@@ -210,10 +220,12 @@ export function destinationsCommand(): Command {
       .option('--status <status>', 'failed (only deliveries that failed) or all')
       .action(async (id: string, options: Connected & { since: string; until?: string; status?: string }) => {
         const body = { since: options.since, ...optional('until', options.until), ...optional('status', options.status) };
-        const answer = await client(options).request<{ destination_id: string; deliveries: number }>(
+        const answer = await client(options, kinds).request<Static<typeof ReplayResult>>(
           'POST',
           `/api/v1/destinations/${segment(id)}/replay`,
-          { body },
+          {
+            body,
+          },
         );
         if (options.json) return printJson(answer);
         line(`replaying ${answer.deliveries} ${answer.deliveries === 1 ? 'delivery' : 'deliveries'} to ${answer.destination_id}`);
@@ -226,7 +238,7 @@ export function destinationsCommand(): Command {
       .argument('<destinationId>', 'a destination id (dst_…)')
       .requiredOption('--type <event type>', 'the sample event type, such as invoice.paid')
       .action(async (id: string, options: Connected & { type: string }) => {
-        const delivery = await client(options).request<Delivery>('POST', `/api/v1/destinations/${segment(id)}/test`, {
+        const delivery = await client(options, kinds).request<Delivery>('POST', `/api/v1/destinations/${segment(id)}/test`, {
           body: { event_type: options.type },
         });
         if (options.json) return printJson(delivery);
@@ -243,6 +255,7 @@ interface Connected extends ConnectionOptions {
   readonly json?: boolean;
 }
 
+/** The flags of create and update, by commander's name for each (`--timeout-ms` is `timeoutMs`). */
 interface SettingsFlags {
   readonly description?: string;
   readonly eventTypes?: string[];
@@ -250,74 +263,22 @@ interface SettingsFlags {
   readonly entityTypes?: string[];
   readonly ordering?: string;
   readonly inactive?: boolean;
-  readonly url?: string;
-  readonly header?: Record<string, string>;
-  readonly timeoutMs?: number;
-  readonly batchMaxEvents?: number;
-  readonly batchMaxWaitMs?: number;
-  readonly brokers?: string[];
-  readonly topic?: string;
-  readonly directory?: string;
-  readonly rotateBytes?: number;
   readonly maxConcurrency?: number;
   readonly rateLimit?: number;
   readonly retrySchedule?: number[];
+  readonly [typeFlag: string]: unknown;
 }
 
-interface Destination {
-  readonly id: string;
-  readonly object: 'destination';
-  readonly type: string;
-  readonly description: string | null;
-  readonly active: boolean;
-  readonly event_types: string[];
-  readonly severities: string[] | null;
-  readonly entity_types: string[] | null;
-  readonly ordering: string;
-  readonly secret?: string;
-  readonly previous_secret_expires_at: string | null;
-  readonly disabled_reason: string | null;
-  readonly disabled_at: string | null;
-  readonly created_at: string;
-  readonly updated_at: string;
-  readonly [field: string]: unknown;
-}
-
-interface Attempt {
-  readonly attempt?: number;
-  readonly attempted_at: string;
-  readonly outcome?: string;
-  readonly duration_ms: number | null;
-  readonly status_code: number | null;
-  readonly error: string | null;
-  readonly response_body: string | null;
-}
-
-interface Delivery {
-  readonly id: string;
-  readonly destination_id: string;
-  readonly event_id: string;
-  readonly event_type: string;
-  readonly entity_type?: string;
-  readonly entity_id?: string;
-  readonly status: string;
-  readonly test?: boolean;
-  readonly last_status_code?: number | null;
-  readonly times_attempted: number;
-  readonly last_attempt_at: string | null;
-  readonly next_attempt_at: string | null;
-  readonly delivered_at: string | null;
-  readonly created_at: string;
-  readonly last_error: string | null;
-  readonly attempts?: Attempt[];
-}
+/** The API's answers, as its route schemas declare them. */
+type Destination = DestinationObject;
+type Delivery = DeliveryObject & { readonly attempts?: Static<typeof DeliveryWithAttempts>['attempts'] };
 
 interface Page<T> {
   readonly data: T[];
   readonly has_more: boolean;
 }
 
-/** The flag that sets each API parameter, so that an API error can name it. */
+/** The flag that sets each API parameter, so that an API error can name it (a type's come from its flags). */
 const flagOfParam: Record<string, string> = {
   type: '--type',
   description: '--description',
@@ -327,19 +288,6 @@ const flagOfParam: Record<string, string> = {
   severities: '--severities',
   entity_types: '--entity-types',
   ordering: '--ordering',
-  webhook: '--url, --header, --timeout-ms, --batch-*',
-  'webhook.url': '--url',
-  'webhook.headers': '--header',
-  'webhook.timeout_ms': '--timeout-ms',
-  'webhook.batch': '--batch-max-events, --batch-max-wait-ms',
-  'webhook.batch.max_events': '--batch-max-events',
-  'webhook.batch.max_wait_ms': '--batch-max-wait-ms',
-  kafka: '--brokers, --topic',
-  'kafka.brokers': '--brokers',
-  'kafka.topic': '--topic',
-  file: '--directory, --rotate-bytes',
-  'file.directory': '--directory',
-  'file.rotate_bytes': '--rotate-bytes',
   max_concurrency: '--max-concurrency',
   rate_limit_per_second: '--rate-limit',
   retry_schedule_ms: '--retry-schedule',
@@ -351,17 +299,45 @@ const flagOfParam: Record<string, string> = {
   until: '--until',
 };
 
+/** `--timeout-ms <ms>` → `--timeout-ms`. */
+const flagName = (flag: CliFlag) => flag.flag.split(' ')[0] ?? flag.flag;
+
+/**
+ * A type's flags by parameter: `webhook.url` is `--url`, `webhook.batch` both batch flags, and
+ * `webhook` all of them, a group's as one (`--batch-*`).
+ */
+function typeFlags(kind: DestinationKind): Record<string, string> {
+  const byParam: Record<string, string> = {};
+  const all: string[] = [];
+  for (const flag of kind.flags) {
+    const name = flagName(flag);
+    byParam[`${kind.name}.${flag.setting}`] = name;
+    const [group = flag.setting, inner] = flag.setting.split('.');
+    if (inner === undefined) {
+      all.push(name);
+      continue;
+    }
+    const param = `${kind.name}.${group}`;
+    const before = byParam[param];
+    if (before === undefined) all.push(`--${group.replaceAll('_', '-')}-*`);
+    byParam[param] = before === undefined ? name : `${before}, ${name}`;
+  }
+  return { [kind.name]: all.join(', '), ...byParam };
+}
+
 /** `webhook.headers.x-team` is set by `--header`: the longest known prefix names the flag. */
-function flagOf(param: string): string | undefined {
+function flagOf(param: string, kinds: readonly DestinationKind[]): string | undefined {
+  const flags: Record<string, string> = { ...flagOfParam };
+  for (const kind of kinds) Object.assign(flags, typeFlags(kind));
   for (let parts = param.split('.'); parts.length > 0; parts = parts.slice(0, -1)) {
-    const flag = flagOfParam[parts.join('.')];
+    const flag = flags[parts.join('.')];
     if (flag !== undefined) return flag;
   }
   return undefined;
 }
 
-function client(options: ConnectionOptions): ApiClient {
-  return apiClient(options, { flagOf });
+function client(options: ConnectionOptions, kinds: readonly DestinationKind[]): ApiClient {
+  return apiClient(options, { flagOf: (param) => flagOf(param, kinds) });
 }
 
 function connected(command: Command): void {
@@ -369,28 +345,17 @@ function connected(command: Command): void {
   for (const option of connectionOptions()) command.addOption(option);
 }
 
-/** The flags of create and update (update's are all optional). */
-function settingsOptions(command: Command, mode: 'create' | 'update'): Command {
+/** The flags of create and update (update's are all optional); each type's come from its `flags`. */
+function settingsOptions(command: Command, mode: 'create' | 'update', kinds: readonly DestinationKind[]): Command {
   const clears = mode === 'update' ? "; '' clears it" : '';
-  return command
+  command
     .option('--description <text>', `a note for people${clears}`)
     .option('--severities <list>', `only these severities, comma-separated: info,warn,critical${clears}`, parseList)
     .option('--entity-types <list>', `only these entity types, comma-separated: invoice,customer${clears}`, parseList)
     .option('--ordering <ordering>', "none or per_entity (holds an entity's later events until its earlier one is settled)")
-    .option('--inactive', mode === 'create' ? 'create it paused' : 'pause it (as --active false)')
-    .option('--url <url>', 'webhook: the https URL events are POSTed to')
-    .option(
-      '--header <name:value>',
-      `webhook: an extra header on every delivery (repeatable${mode === 'update' ? '; replaces all headers' : ''})`,
-      parseHeader,
-    )
-    .option('--timeout-ms <ms>', 'webhook: how long a 2xx may take, 1000 to 60000 (default 15000)', parseInteger('--timeout-ms'))
-    .option('--batch-max-events <n>', 'webhook: most events in one request', parseInteger('--batch-max-events'))
-    .option('--batch-max-wait-ms <ms>', 'webhook: longest an event waits for a batch to fill', parseInteger('--batch-max-wait-ms'))
-    .option('--brokers <list>', 'kafka: bootstrap brokers, comma-separated host:port', parseList)
-    .option('--topic <topic>', 'kafka: the topic written to')
-    .option('--directory <path>', "file: directory of the NDJSON files, relative to the organization's own under DESTINATION_FILE_ROOT")
-    .option('--rotate-bytes <n>', 'file: start a new file past this size', parseInteger('--rotate-bytes'))
+    .option('--inactive', mode === 'create' ? 'create it paused' : 'pause it (as --active false)');
+  for (const kind of kinds) for (const flag of kind.flags) command.addOption(typeOption(kind, flag, mode));
+  return command
     .option('--max-concurrency <n>', 'deliveries in flight at once', parseInteger('--max-concurrency'))
     .option('--rate-limit <per second>', 'most deliveries per second', parseNumber('--rate-limit'))
     .option(
@@ -400,25 +365,26 @@ function settingsOptions(command: Command, mode: 'create' | 'update'): Command {
     );
 }
 
+function typeOption(kind: DestinationKind, flag: CliFlag, mode: 'create' | 'update'): Option {
+  const description = `${kind.name}: ${mode === 'update' ? (flag.onUpdate ?? flag.description) : flag.description}`;
+  const option = new Option(flag.flag, description);
+  if (flag.value === 'integer') option.argParser(parseInteger(flagName(flag)));
+  else if (flag.value === 'list') option.argParser(parseList);
+  else if (flag.value === 'header') option.argParser(parseHeader);
+  return option;
+}
+
 /**
  * The body fields the flags give; nothing else. A type's settings object is sent when one of its
  * flags is (or, on create, always for the destination's own type), so the API names what is
  * missing or does not apply.
  */
-function destinationBody(flags: SettingsFlags, type?: string): Record<string, unknown> {
+export function destinationBody(flags: SettingsFlags, kinds: readonly DestinationKind[], type?: string): Record<string, unknown> {
   const cleared = <T>(value: T | undefined, empty: (value: T) => boolean) =>
     value === undefined ? undefined : empty(value) ? null : value;
-  const batch = compact({ max_events: flags.batchMaxEvents, max_wait_ms: flags.batchMaxWaitMs });
-  const settings: Record<string, Record<string, unknown>> = {
-    webhook: compact({
-      url: flags.url,
-      headers: flags.header,
-      timeout_ms: flags.timeoutMs,
-      batch: Object.keys(batch).length > 0 ? batch : undefined,
-    }),
-    kafka: compact({ brokers: flags.brokers, topic: flags.topic }),
-    file: compact({ directory: flags.directory, rotate_bytes: flags.rotateBytes }),
-  };
+  const settings = kinds
+    .map((kind) => [kind.name, typeSettings(kind, flags)] as const)
+    .filter(([name, fields]) => name === type || Object.keys(fields).length > 0);
   return compact({
     description: cleared(flags.description, (value) => value === ''),
     active: flags.inactive ? false : undefined,
@@ -426,16 +392,30 @@ function destinationBody(flags: SettingsFlags, type?: string): Record<string, un
     severities: cleared(flags.severities, (value) => value.length === 0),
     entity_types: cleared(flags.entityTypes, (value) => value.length === 0),
     ordering: flags.ordering,
-    ...Object.fromEntries(Object.entries(settings).filter(([name, fields]) => name === type || Object.keys(fields).length > 0)),
+    ...Object.fromEntries(settings),
     max_concurrency: flags.maxConcurrency,
     rate_limit_per_second: flags.rateLimit,
     retry_schedule_ms: flags.retrySchedule,
   });
 }
 
+/** A type's settings from its flags: `batch.max_events` nests, and a group no flag gave is left out. */
+function typeSettings(kind: DestinationKind, flags: SettingsFlags): Record<string, unknown> {
+  const settings: Record<string, unknown> = {};
+  const groups: Record<string, Record<string, unknown>> = {};
+  for (const flag of kind.flags) {
+    const value = flags[new Option(flag.flag).attributeName()];
+    if (value === undefined) continue;
+    const [name = flag.setting, inner] = flag.setting.split('.');
+    if (inner === undefined) settings[name] = value;
+    else settings[name] = groups[name] = { ...groups[name], [inner]: value };
+  }
+  return settings;
+}
+
 /** A PATCH or POST whose answer is the destination. */
-async function changed(options: Connected, method: string, path: string, body: unknown): Promise<void> {
-  const destination = await client(options).request<Destination>(method, path, { body });
+async function changed(options: Connected, kinds: readonly DestinationKind[], method: string, path: string, body: unknown): Promise<void> {
+  const destination = await client(options, kinds).request<Destination>(method, path, { body });
   if (options.json) return printJson(destination);
   printDestination(destination);
 }
@@ -548,16 +528,14 @@ function state(destination: Destination): string {
   return destination.disabled_reason ? `disabled (${destination.disabled_reason})` : 'paused';
 }
 
-function target(destination: Destination): string {
-  const settings = (destination[destination.type] ?? {}) as Record<string, unknown>;
-  if (destination.type === 'webhook') return text(settings['url']);
-  if (destination.type === 'kafka') return `${text(settings['topic'])} @ ${text(settings['brokers'])}`;
-  if (destination.type === 'file') return text(settings['directory']);
-  return '-';
+function target(destination: Destination, kinds: readonly DestinationKind[]): string {
+  const where = targetOf(destination, kinds);
+  if (where === undefined) return '-';
+  return where.on === undefined ? text(where.name) : `${text(where.name)} @ ${text(where.on)}`;
 }
 
 /** `url`, `headers`, `batch.max_events`: a type's settings, named as in the API. */
-function settingLines(settings: Record<string, unknown>, prefix = ''): [string, string][] {
+function settingLines(settings: Readonly<Record<string, unknown>>, prefix = ''): [string, string][] {
   return Object.entries(settings).flatMap(([name, value]): [string, string][] => {
     if (name === 'headers' && value !== null && typeof value === 'object')
       return [[`${prefix}${name}`, text(Object.entries(value).map(([header, v]) => `${header}: ${text(v)}`))]];
@@ -569,7 +547,7 @@ function settingLines(settings: Record<string, unknown>, prefix = ''): [string, 
 
 function printDestination(destination: Destination): void {
   line(`${destination.id}  ${destination.type}  ${state(destination)}`);
-  const settings = (destination[destination.type] ?? {}) as Record<string, unknown>;
+  const settings = settingsOf(destination) ?? {};
   const extra = (['max_concurrency', 'rate_limit_per_second', 'retry_schedule_ms'] as const)
     .filter((name) => destination[name] !== undefined && destination[name] !== null)
     .map((name): [string, string] => [name.replaceAll('_', ' '), text(destination[name])]);
@@ -582,7 +560,7 @@ function printDestination(destination: Destination): void {
     ...settingLines(settings),
     ...extra,
     ...(destination.disabled_at ? [['disabled at', destination.disabled_at] as [string, string]] : []),
-    ...(typeof destination['failing_since'] === 'string' ? [['failing since', destination['failing_since']] as [string, string]] : []),
+    ...(typeof destination.failing_since === 'string' ? [['failing since', destination.failing_since] as [string, string]] : []),
     ...(destination.previous_secret_expires_at
       ? [['old secret valid until', destination.previous_secret_expires_at] as [string, string]]
       : []),

@@ -21,9 +21,6 @@ export interface DestinationProblem {
   readonly message: string;
 }
 
-export const destinationTypes = ['webhook', 'kafka', 'file'] as const;
-export type DestinationType = (typeof destinationTypes)[number];
-
 /** `dst_` + a UUIDv7: unique, and ordered by creation time like event ids. */
 export function createDestinationId(): string {
   return `dst_${createEventId().slice('evt_'.length)}`;

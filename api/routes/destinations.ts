@@ -1,19 +1,9 @@
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
-import {
-  checkFileSettings,
-  checkKafkaSettings,
-  checkSubscription,
-  checkWebhookHeaders,
-  checkWebhookUrl,
-  createDestinationId,
-  type DestinationProblem,
-  type DestinationType,
-} from '../../core/destination-rules.js';
+import { checkSubscription, createDestinationId, type DestinationProblem } from '../../core/destination-rules.js';
 import { destinationEvent } from '../../core/destination-event.js';
-import { isAllowedKafkaBroker, parseBroker } from '../../core/kafka-broker-rules.js';
 import type { SecretBox } from '../../core/secret-box.js';
 import { createWebhookSecret } from '../../core/webhook-signature.js';
+import { destinationKinds, kindOf } from '../../destinations/index.js';
+import { checkSettings, SettingsRefused } from '../../destinations/server.js';
 import type { ApiContext, ApiInstance } from '../context.js';
 import {
   CreateDestination,
@@ -35,9 +25,9 @@ import {
   updateDestination,
   type DestinationFields,
   type DestinationRow,
-} from '../sql/destinations.js';
-import { getDestinationSecret } from '../sql/get-destination-secret.js';
-import { insertDestinationWithinLimit } from '../sql/insert-destination-within-limit.js';
+} from '../../store/destinations.js';
+import { getDestinationSecret } from '../../store/get-destination-secret.js';
+import { insertDestinationWithinLimit } from '../../store/insert-destination-within-limit.js';
 import { Type } from 'typebox';
 
 const defaultGraceHours = 24;
@@ -48,7 +38,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
 
   /** The settings of `type` checked against every rule; the first problem is the 400. */
   const checked = async (
-    type: DestinationType,
+    type: string,
     fields: DestinationFields,
     organizationId: string,
     { settings = true }: { settings?: boolean } = {},
@@ -59,71 +49,14 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
     if (problem) throw invalidParameter(problem.field, `${problem.message}.`);
   };
 
-  /** What is wrong with a type's settings: reachable, allowed, confined. */
-  const settingsProblems = async (type: DestinationType, settings: unknown, organizationId: string): Promise<DestinationProblem[]> => {
-    if (type === 'webhook') {
-      const webhook = settings as { url: string; headers?: Record<string, string> };
-      return [...checkWebhookHeaders(webhook.headers), ...checkWebhookUrl(webhook.url, await resolve(webhook.url), ctx.allowedHosts)];
-    }
-    if (type === 'kafka') {
-      const kafka = settings as { brokers: string[]; topic: string };
-      const { resolved, unresolved } = await resolveBrokers(kafka.brokers);
-      const problems = checkKafkaSettings(kafka, ctx.kafkaBrokerPolicy, resolved);
-      // A broker the operator allowed may resolve only where the streamers run; the streamers check it again.
-      const { allowedBrokers } = ctx.kafkaBrokerPolicy;
-      for (const { host, port } of unresolved) {
-        if (isAllowedKafkaBroker(host, port, allowedBrokers)) continue;
-        problems.push({ field: 'kafka.brokers', message: `the broker host ${host} does not resolve; check the destination's brokers` });
-      }
-      return problems;
-    }
-    if (ctx.fileRoot === undefined)
-      throw invalidParameter('type', 'File destinations are not enabled on this server (no DESTINATION_FILE_ROOT).');
-    return checkFileSettings(settings as { directory: string }, ctx.fileRoot, organizationId);
-  };
-
-  /**
-   * What the brokers' hosts, and the pipeline's own, resolve to (IP literals need no lookup), and
-   * the brokers' hosts that do not resolve. The policy's checks compare these addresses, so a
-   * name or another spelling of the pipeline's own cluster is still recognised.
-   */
-  const resolveBrokers = async (
-    brokers: readonly string[],
-  ): Promise<{ resolved: Map<string, string[]>; unresolved: { host: string; port: number }[] }> => {
-    const parsed = brokers.map((broker) => parseBroker(broker)).filter((broker) => broker !== undefined);
-    const own = ctx.kafkaBrokerPolicy.ownBrokers.map((broker) => parseBroker(broker)?.host);
-    const names = [...new Set([...parsed.map((broker) => broker.host), ...own])].filter(
-      (host): host is string => host !== undefined && isIP(host) === 0,
-    );
-    const resolved = new Map<string, string[]>();
-    const unresolved: { host: string; port: number }[] = [];
-    await Promise.all(
-      names.map(async (host) => {
-        try {
-          resolved.set(
-            host,
-            (await lookup(host, { all: true })).map((entry) => entry.address),
-          );
-        } catch {
-          unresolved.push(...parsed.filter((broker) => broker.host === host));
-        }
-      }),
-    );
-    return { resolved, unresolved };
-  };
-
-  const resolve = async (url: string): Promise<string[]> => {
-    let host: string;
+  /** What is wrong with a type's settings: reachable, allowed, confined (destinations/<type>/server.ts). */
+  const settingsProblems = async (type: string, settings: unknown, organizationId: string): Promise<DestinationProblem[]> => {
+    const { allowedHosts, kafkaBrokerPolicy, fileRoot } = ctx;
     try {
-      host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    } catch {
-      return [];
-    }
-    if (isIP(host) || ctx.allowedHosts.has(host.toLowerCase())) return [];
-    try {
-      return (await lookup(host, { all: true })).map((entry) => entry.address);
-    } catch {
-      throw invalidParameter('webhook.url', `The host ${host} does not resolve; check the URL.`);
+      return await checkSettings(type, settings, { organizationId, allowedHosts, kafkaBrokerPolicy, fileRoot });
+    } catch (error) {
+      if (error instanceof SettingsRefused) throw invalidParameter(error.field, error.message);
+      throw error;
     }
   };
 
@@ -141,8 +74,8 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
     },
     async (request, reply) => {
       const body = request.body;
-      const type = body.type as DestinationType;
-      for (const other of ['webhook', 'kafka', 'file'] as const) {
+      const type = body.type;
+      for (const { name: other } of destinationKinds) {
         if (other !== type && body[other] !== undefined)
           throw invalidParameter(other, `${other} settings do not apply to a ${type} destination.`);
       }
@@ -161,7 +94,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
         retry_schedule_ms: body.retry_schedule_ms ?? null,
       };
       await checked(type, fields, request.organizationId);
-      const secret = type === 'webhook' ? createWebhookSecret() : null;
+      const secret = kindOf(type)?.signed ? createWebhookSecret() : null;
       const id = createDestinationId();
       const stored = await insertDestinationWithinLimit(
         ctx.transaction,
@@ -234,7 +167,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
       const row = await getDestination(ctx.query, request.organizationId, request.params.id);
       if (row === undefined) throw missing(request.params.id);
       const body = request.body;
-      for (const other of ['webhook', 'kafka', 'file'] as const) {
+      for (const { name: other } of destinationKinds) {
         if (other !== row.type && body[other] !== undefined)
           throw invalidParameter(other, `${other} settings do not apply to a ${row.type} destination.`);
       }
@@ -245,7 +178,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
         severities: body.severities === undefined ? row.severities : body.severities,
         entity_types: body.entity_types === undefined ? row.entity_types : body.entity_types,
         ordering: (body.ordering ?? row.ordering) as DestinationFields['ordering'],
-        settings: { ...row.settings, ...(body[row.type] as Record<string, unknown> | undefined) },
+        settings: { ...row.settings, ...body[row.type] },
         max_concurrency: body.max_concurrency === undefined ? row.max_concurrency : body.max_concurrency,
         rate_limit_per_second: body.rate_limit_per_second === undefined ? row.rate_limit_per_second : body.rate_limit_per_second,
         retry_schedule_ms: body.retry_schedule_ms === undefined ? row.retry_schedule_ms : body.retry_schedule_ms,
@@ -356,7 +289,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
     async (request) => {
       const row = await getDestination(ctx.query, request.organizationId, request.params.id);
       if (row === undefined) throw missing(request.params.id);
-      if (row.type !== 'webhook')
+      if (!kindOf(row.type)?.signed)
         throw invalidParameter('id', `Only webhook destinations have a signing secret; ${row.id} is a ${row.type} destination.`);
       const secret = createWebhookSecret();
       const graceMs = (request.body?.grace_period_hours ?? defaultGraceHours) * 3_600_000;
@@ -375,9 +308,13 @@ function openOrNull(box: SecretBox, stored: string, owner: string): string | nul
   }
 }
 
-/** A destination as the API serves it: never its secrets (they are in the create and rotate answers only). */
+/**
+ * A destination as the API serves it: never its secrets (they are in the create and rotate answers
+ * only). Its settings are served as stored, under its type's name; they were stored as that
+ * type's schema and checks accepted them, which is what the answer's type says.
+ */
 export function toDestinationObject(row: DestinationRow): DestinationObject {
-  return {
+  const answer = {
     id: row.id,
     object: 'destination',
     type: row.type,
@@ -398,4 +335,5 @@ export function toDestinationObject(row: DestinationRow): DestinationObject {
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };
+  return answer as DestinationObject;
 }

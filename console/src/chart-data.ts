@@ -4,7 +4,7 @@ import type { EventStats } from './types';
 const severityColors: Record<string, string> = { info: '#2563eb', warn: '#b45309', critical: '#b91c1c' };
 const typeColors = ['#2563eb', '#059669', '#b45309', '#7c3aed', '#db2777', '#0891b2', '#6b7280'];
 /** Minute buckets from `from` to `to`, and per series the count in each. */
-export function seriesOf(stats: EventStats, by: 'severity' | 'type'): { buckets: string[]; series: Series[] } {
+export function seriesOf(stats: Omit<EventStats, 'object'>, by: 'severity' | 'type'): { buckets: string[]; series: Series[] } {
   const start = Math.floor(new Date(stats.from).getTime() / 60_000) * 60_000;
   const end = new Date(stats.to).getTime();
   const buckets: string[] = [];

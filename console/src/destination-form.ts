@@ -1,8 +1,13 @@
-import type { Destination, DestinationType } from './types';
+import { destinationKinds, kindOf, settingsOf, type DestinationKind, type FormField } from '../../destinations/index';
+import type { Destination } from './types';
 
-/** The destination form's fields as text, and the request body they make (pure, so it is unit-tested). */
+/**
+ * The destination form's fields as text, and the request body they make (pure, so it is
+ * unit-tested). A type's inputs come from its `fields` (destinations/<type>/kind.ts); their text
+ * is kept by the parameter it sets (`webhook.url`), so switching the type loses nothing.
+ */
 export interface Draft {
-  type: DestinationType;
+  type: string;
   description: string;
   eventTypes: string;
   severities: string[];
@@ -12,17 +17,11 @@ export interface Draft {
   rateLimit: string;
   retrySchedule: string;
   paused: boolean;
-  url: string;
-  timeoutMs: string;
-  headers: string;
-  brokers: string;
-  topic: string;
-  directory: string;
-  rotateBytes: string;
+  settings: Readonly<Record<string, string>>;
 }
 
 export const emptyDraft: Draft = {
-  type: 'webhook',
+  type: destinationKinds[0].name,
   description: '',
   eventTypes: '',
   severities: [],
@@ -32,16 +31,16 @@ export const emptyDraft: Draft = {
   rateLimit: '',
   retrySchedule: '',
   paused: false,
-  url: '',
-  timeoutMs: '',
-  headers: '',
-  brokers: '',
-  topic: '',
-  directory: '',
-  rotateBytes: '',
+  settings: {},
 };
 
-export function draftOf(destination: Destination): Draft {
+/** The form's inputs for a type: none for a type this console does not know. */
+export function fieldsOf(type: string, kinds: readonly DestinationKind[] = destinationKinds): readonly FormField[] {
+  return kindOf(type, kinds)?.fields ?? [];
+}
+
+export function draftOf(destination: Destination, kinds: readonly DestinationKind[] = destinationKinds): Draft {
+  const settings = settingsOf(destination) ?? {};
   return {
     ...emptyDraft,
     type: destination.type,
@@ -54,16 +53,21 @@ export function draftOf(destination: Destination): Draft {
     rateLimit: destination.rate_limit_per_second?.toString() ?? '',
     retrySchedule: (destination.retry_schedule_ms ?? []).join(', '),
     paused: !destination.active,
-    url: destination.webhook?.url ?? '',
-    timeoutMs: destination.webhook?.timeout_ms?.toString() ?? '',
-    headers: Object.entries(destination.webhook?.headers ?? {})
-      .map(([name, value]) => `${name}: ${value}`)
-      .join('\n'),
-    brokers: (destination.kafka?.brokers ?? []).join(', '),
-    topic: destination.kafka?.topic ?? '',
-    directory: destination.file?.directory ?? '',
-    rotateBytes: destination.file?.rotate_bytes?.toString() ?? '',
+    settings: Object.fromEntries(
+      fieldsOf(destination.type, kinds).map((field) => [`${destination.type}.${field.setting}`, textOf(field, settings[field.setting])]),
+    ),
   };
+}
+
+/** A stored setting as the text of its input. */
+function textOf(field: FormField, value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (field.input === 'list' && Array.isArray(value)) return value.join(', ');
+  if (field.input === 'headers' && typeof value === 'object')
+    return Object.entries(value)
+      .map(([name, text]) => `${name}: ${String(text)}`)
+      .join('\n');
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
 }
 
 const list = (text: string) =>
@@ -108,8 +112,38 @@ export function parseHeaders(text: string): Record<string, string> | string {
   return headers;
 }
 
+/**
+ * A type's settings object from its inputs' text; an empty integer is left out. Numbers are read
+ * last, so a mistake in the text inputs (a header line) is the one reported first.
+ */
+function settingsBody(type: string, draft: Draft, kinds: readonly DestinationKind[]): Record<string, unknown> {
+  const settings: Record<string, unknown> = {};
+  const fields = fieldsOf(type, kinds);
+  for (const field of [...fields.filter((f) => f.input !== 'integer'), ...fields.filter((f) => f.input === 'integer')]) {
+    const param = `${type}.${field.setting}`;
+    const text = draft.settings[param] ?? '';
+    if (field.input === 'integer') {
+      const value = integer(text, param, field.noun ?? field.label);
+      if (value !== null) settings[field.setting] = value;
+    } else if (field.input === 'list') {
+      settings[field.setting] = list(text);
+    } else if (field.input === 'headers') {
+      const headers = parseHeaders(text);
+      if (typeof headers === 'string') throw new Refused(param, headers);
+      settings[field.setting] = headers;
+    } else {
+      settings[field.setting] = text.trim();
+    }
+  }
+  return settings;
+}
+
 /** The request body of the whole form (create), or the first mistake in it. */
-export function bodyOf(draft: Draft, creating: boolean): Record<string, unknown> | FormProblem {
+export function bodyOf(
+  draft: Draft,
+  creating: boolean,
+  kinds: readonly DestinationKind[] = destinationKinds,
+): Record<string, unknown> | FormProblem {
   try {
     const schedule = list(draft.retrySchedule).map((step, index) => integer(step, 'retry_schedule_ms', `Retry step ${index + 1}`));
     const body: Record<string, unknown> = {
@@ -124,17 +158,7 @@ export function bodyOf(draft: Draft, creating: boolean): Record<string, unknown>
       active: !draft.paused,
     };
     if (creating) body['type'] = draft.type;
-    if (draft.type === 'webhook') {
-      const headers = parseHeaders(draft.headers);
-      if (typeof headers === 'string') return { problem: headers, param: 'webhook.headers' };
-      const timeout = integer(draft.timeoutMs, 'webhook.timeout_ms', 'The timeout');
-      body['webhook'] = { url: draft.url.trim(), headers, ...(timeout === null ? {} : { timeout_ms: timeout }) };
-    } else if (draft.type === 'kafka') {
-      body['kafka'] = { brokers: list(draft.brokers), topic: draft.topic.trim() };
-    } else {
-      const rotate = integer(draft.rotateBytes, 'file.rotate_bytes', 'Rotate after');
-      body['file'] = { directory: draft.directory.trim(), ...(rotate === null ? {} : { rotate_bytes: rotate }) };
-    }
+    body[draft.type] = settingsBody(draft.type, draft, kinds);
     return body;
   } catch (error) {
     if (error instanceof Refused) return { problem: error.message, param: error.param };
@@ -155,7 +179,7 @@ export function changesOf(body: Record<string, unknown>, before: Record<string, 
 }
 
 /** Which input shows the API's `param` (`webhook.url` → the URL field). */
-const fieldOfParam: Record<string, string> = {
+const fieldOfParam: Readonly<Record<string, string>> = {
   type: 'dst-type',
   description: 'dst-description',
   event_types: 'dst-event-types',
@@ -165,20 +189,15 @@ const fieldOfParam: Record<string, string> = {
   max_concurrency: 'dst-max-concurrency',
   rate_limit_per_second: 'dst-rate-limit',
   retry_schedule_ms: 'dst-retry-schedule',
-  'webhook.url': 'dst-url',
-  'webhook.timeout_ms': 'dst-timeout',
-  'webhook.headers': 'dst-headers',
-  'kafka.brokers': 'dst-brokers',
-  'kafka.topic': 'dst-topic',
-  'file.directory': 'dst-directory',
-  'file.rotate_bytes': 'dst-rotate-bytes',
 };
 
-export function fieldForParam(param: string | undefined): string | undefined {
+export function fieldForParam(param: string | undefined, kinds: readonly DestinationKind[] = destinationKinds): string | undefined {
+  const fields = new Map(Object.entries(fieldOfParam));
+  for (const kind of kinds) for (const field of kind.fields) fields.set(`${kind.name}.${field.setting}`, field.id);
   // `webhook.headers.x-team` → `webhook.headers`; `event_types[2]` or `event_types.2` → `event_types`.
   let key = param?.replace(/\[\d+\]/g, '');
   while (key !== undefined && key !== '') {
-    const field = fieldOfParam[key];
+    const field = fields.get(key);
     if (field) return field;
     const dot = key.lastIndexOf('.');
     key = dot < 0 ? undefined : key.slice(0, dot);

@@ -3,25 +3,19 @@ import type pg from 'pg';
 import type { Logger } from '../../adapters/logger.js';
 import { judgeAttempt, type AttemptResult } from '../../core/delivery-schedule.js';
 import type { SecretBox } from '../../core/secret-box.js';
+import type { DeliveryPlan, SendOutcome, Senders } from '../../destinations/server.js';
 import type { StreamerMetrics } from './metrics.js';
-import type { FileRequest, KafkaRequest, SendOutcome, WebhookRequest } from './senders/types.js';
-import { claimBatch, claimDeliveries, settleAbandonedAttempts, type ClaimedDelivery } from './sql/claim-deliveries.js';
+import { claimBatch, claimDeliveries, settleAbandonedAttempts, type ClaimedDelivery } from '../../store/claim-deliveries.js';
 import { createAttemptRecorder } from './attempt-recorder.js';
-import { releaseLeases, type DeliveryStatus } from './sql/complete-attempt.js';
-import { disableDestination, recordDestinationOutcome, type DisabledDestination } from './sql/destination-health.js';
-import { loadDestinations, type SendingDestination } from './sql/load-destinations.js';
-
-export interface Senders {
-  /** `release` closes the connections of a destination that went away. */
-  readonly webhook: { send(request: WebhookRequest): Promise<SendOutcome>; release?(destinationId: string): void };
-  readonly kafka: { send(request: KafkaRequest): Promise<SendOutcome> };
-  readonly file: { send(request: FileRequest): Promise<SendOutcome> };
-}
+import { releaseLeases, type DeliveryStatus } from '../../store/complete-attempt.js';
+import { disableDestination, recordDestinationOutcome, type DisabledDestination } from '../../store/destination-health.js';
+import { loadDestinations, type SendingDestination } from '../../store/load-destinations.js';
 
 export interface DispatcherOptions {
   readonly pool: pg.Pool;
   readonly logger: Logger;
   readonly metrics: StreamerMetrics;
+  /** Every destination type's sender (destinations/server.ts). */
   readonly senders: Senders;
   /** Names this process's leases. */
   readonly owner: string;
@@ -58,14 +52,18 @@ interface DestinationState {
   refilledAt: number;
 }
 
+/** A destination and how its type claims and sends (destinations/server.ts). */
+interface PlannedDestination extends SendingDestination {
+  readonly plan: DeliveryPlan;
+}
+
 /** A claimed set of deliveries sent in one attempt: one webhook, one batch, or one group for Kafka or a file. */
 interface Unit {
-  readonly destination: SendingDestination;
+  readonly destination: PlannedDestination;
   readonly deliveries: readonly ClaimedDelivery[];
   readonly batchId: string | null;
 }
 
-const defaultRotateBytes = 64 * 1024 * 1024;
 // A lease outlives the longest attempt by this much, so only a crashed worker loses one.
 const leaseMarginMs = 10_000;
 // How often attempts left `sending` by a worker that is gone are marked `unknown`.
@@ -81,7 +79,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   const { pool, logger, metrics } = options;
   const states = new Map<string, DestinationState>();
   const running = new Set<Promise<void>>();
-  let destinations: SendingDestination[] = [];
+  let destinations: PlannedDestination[] = [];
   let loadedAt = 0;
   let ticking = false;
   let again = false;
@@ -106,14 +104,18 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     ticking = true;
     try {
       if (Date.now() - loadedAt >= options.destinationRefreshMs) {
-        destinations = await loadDestinations(pool, options.secretBox);
+        const defaults = { timeoutMs: options.timeoutMs };
+        destinations = (await loadDestinations(pool, options.secretBox)).map((destination) => ({
+          ...destination,
+          plan: options.senders.plan(destination, defaults),
+        }));
         loadedAt = Date.now();
         for (const destination of destinations) failing.set(destination.id, destination.failingSince);
         complainOfSecrets();
         for (const id of states.keys()) {
           if (destinations.some((d) => d.id === id) || states.get(id)?.inFlight !== 0) continue;
           states.delete(id);
-          options.senders.webhook.release?.(id);
+          options.senders.release(id);
         }
       }
       if (Date.now() - sweptAt >= sweepEveryMs) {
@@ -177,7 +179,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     return Math.min(free, Math.floor(state.tokens));
   };
 
-  const claim = async (destination: SendingDestination): Promise<Unit[]> => {
+  const claim = async (destination: PlannedDestination): Promise<Unit[]> => {
     const state = stateOf(destination);
     const slots = room(destination, state);
     if (slots <= 0) return [];
@@ -185,18 +187,19 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       destinationId: destination.id,
       perEntity: destination.ordering === 'per_entity',
       owner: options.owner,
-      leaseMs: timeoutOf(destination) + leaseMarginMs,
+      leaseMs: destination.plan.timeoutMs + leaseMarginMs,
     };
-    const batch = destination.type === 'webhook' ? batchOf(destination) : undefined;
+    const { claim: mode } = destination.plan;
     const units: Unit[] = [];
-    if (destination.type !== 'webhook' || batch) {
+    if (mode.mode !== 'single') {
       // One attempt carries many deliveries: a batch, or a group for Kafka or a file.
       for (let i = 0; i < slots; i++) {
-        const claimed = batch
-          ? await claimBatch(pool, { ...request, limit: batch.max_events, maxWaitMs: batch.max_wait_ms })
-          : await claimDeliveries(pool, { ...request, limit: options.groupSize });
+        const claimed =
+          mode.mode === 'batch'
+            ? await claimBatch(pool, { ...request, limit: mode.maxEvents, maxWaitMs: mode.maxWaitMs })
+            : await claimDeliveries(pool, { ...request, limit: options.groupSize });
         if (claimed.length === 0) break;
-        units.push({ destination, deliveries: claimed, batchId: batch ? (claimed[0]?.batchId ?? null) : null });
+        units.push({ destination, deliveries: claimed, batchId: mode.mode === 'batch' ? (claimed[0]?.batchId ?? null) : null });
       }
       return units;
     }
@@ -307,42 +310,15 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   };
 
   const send = (unit: Unit): Promise<SendOutcome> => {
-    const { destination, deliveries } = unit;
-    const settings = destination.settings;
-    if (destination.type === 'webhook') {
-      const single = deliveries.length === 1 && unit.batchId === null;
-      return options.senders.webhook.send({
-        destinationId: destination.id,
-        url: settings['url'] as string,
-        headers: (settings['headers'] as Record<string, string> | undefined) ?? {},
-        timeoutMs: timeoutOf(destination),
-        secrets: destination.secrets,
-        id: single ? (deliveries[0] as ClaimedDelivery).id : (unit.batchId as string),
-        body: single ? (deliveries[0] as ClaimedDelivery).payload : `[${deliveries.map((d) => d.payload).join(',')}]`,
-      });
-    }
-    if (destination.type === 'kafka') {
-      return options.senders.kafka.send({
-        brokers: settings['brokers'] as string[],
-        topic: settings['topic'] as string,
-        timeoutMs: options.timeoutMs,
-        messages: deliveries.map((delivery) => ({
-          key: delivery.entityId,
-          value: delivery.payload,
-          headers: { 'evp-delivery-id': delivery.id, 'evp-event-id': delivery.eventId, 'evp-event-type': delivery.eventType },
-        })),
-      });
-    }
-    return options.senders.file.send({
+    const { destination } = unit;
+    return destination.plan.send({
+      destinationId: destination.id,
       organizationId: destination.organizationId,
-      directory: settings['directory'] as string,
-      lines: deliveries.map((delivery) => delivery.payload),
-      rotateBytes: (settings['rotate_bytes'] as number | undefined) ?? defaultRotateBytes,
+      secrets: destination.secrets,
+      deliveries: unit.deliveries,
+      batchId: unit.batchId,
     });
   };
-
-  const timeoutOf = (destination: SendingDestination): number =>
-    (destination.settings['timeout_ms'] as number | undefined) ?? options.timeoutMs;
 
   const poll = setInterval(() => void tick(), options.pollMs);
   void tick();
@@ -372,11 +348,6 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       if (released > 0) logger.info({ released }, 'leases freed; those deliveries are due again');
     },
   };
-}
-
-function batchOf(destination: SendingDestination): { max_events: number; max_wait_ms: number } | undefined {
-  const batch = destination.settings['batch'] as { max_events: number; max_wait_ms: number } | null | undefined;
-  return batch ?? undefined;
 }
 
 function resultLabel(result: AttemptResult): string {

@@ -8,8 +8,7 @@ describe('console destination form', () => {
       {
         ...emptyDraft,
         eventTypes: 'invoice.*, customer.created',
-        url: ' https://hooks.example.com/x ',
-        headers: 'x-team: billing\n\nx-env:  prod ',
+        settings: { 'webhook.url': ' https://hooks.example.com/x ', 'webhook.headers': 'x-team: billing\n\nx-env:  prod ' },
         retrySchedule: '0, 1000,5000',
         severities: ['critical'],
       },
@@ -32,7 +31,7 @@ describe('console destination form', () => {
 
   it('names the header line that is not "name: value"', () => {
     expect(parseHeaders('a: 1\nbroken')).toBe('Header line 2 must be "name: value".');
-    expect(bodyOf({ ...emptyDraft, headers: ': x' }, true)).toEqual({
+    expect(bodyOf({ ...emptyDraft, settings: { 'webhook.headers': ': x' } }, true)).toEqual({
       problem: 'Header line 1 must be "name: value".',
       param: 'webhook.headers',
     });
@@ -44,7 +43,7 @@ describe('console destination form', () => {
       param: 'rate_limit_per_second',
     });
     expect(bodyOf({ ...emptyDraft, retrySchedule: '0, 1s' }, true)).toMatchObject({ param: 'retry_schedule_ms' });
-    expect(bodyOf({ ...emptyDraft, timeoutMs: '1.5' }, true)).toMatchObject({ param: 'webhook.timeout_ms' });
+    expect(bodyOf({ ...emptyDraft, settings: { 'webhook.timeout_ms': '1.5' } }, true)).toMatchObject({ param: 'webhook.timeout_ms' });
   });
 
   it('sends only the changed fields on edit, so a pause made meanwhile is not undone', () => {
@@ -58,7 +57,10 @@ describe('console destination form', () => {
   });
 
   it('leaves the type out of an edit and sends the kafka settings of a kafka destination', () => {
-    const body = bodyOf({ ...emptyDraft, type: 'kafka', eventTypes: '*', brokers: 'b1:9092 b2:9092', topic: 'acme' }, false);
+    const body = bodyOf(
+      { ...emptyDraft, type: 'kafka', eventTypes: '*', settings: { 'kafka.brokers': 'b1:9092 b2:9092', 'kafka.topic': 'acme' } },
+      false,
+    );
     expect(body).toMatchObject({ kafka: { brokers: ['b1:9092', 'b2:9092'], topic: 'acme' } });
     expect(body).not.toHaveProperty('type');
   });

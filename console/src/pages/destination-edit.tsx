@@ -3,8 +3,9 @@ import { ApiError } from '../api';
 import { ErrorNote, Loading } from '../components/ui';
 import { useSession } from '../context';
 import { href } from '../router';
-import { bodyOf, changesOf, draftOf, emptyDraft, fieldForParam, isProblem, type Draft } from '../destination-form';
-import type { Destination, DestinationType } from '../types';
+import { destinationKinds } from '../../../destinations/index';
+import { bodyOf, changesOf, draftOf, emptyDraft, fieldForParam, fieldsOf, isProblem, type Draft } from '../destination-form';
+import type { Destination } from '../types';
 import { useLoad } from '../use-load';
 
 function Form({ initial, id }: { initial: Draft; id: string | undefined }) {
@@ -16,6 +17,8 @@ function Form({ initial, id }: { initial: Draft; id: string | undefined }) {
   const creating = id === undefined;
   const invalid = fieldForParam(error?.param);
   const set = <K extends keyof Draft>(name: K, value: Draft[K]) => setDraft((previous) => ({ ...previous, [name]: value }));
+  const setSetting = (param: string, value: string) =>
+    setDraft((previous) => ({ ...previous, settings: { ...previous.settings, [param]: value } }));
   const attrs = (field: string) => ({
     id: field,
     'aria-invalid': invalid === field ? true : undefined,
@@ -93,15 +96,12 @@ function Form({ initial, id }: { initial: Draft; id: string | undefined }) {
       <ErrorNote id="form-error" error={error} context={creating ? 'Not created' : 'Not saved'} />
       <div class="field">
         <label for="dst-type">Type</label>
-        <select
-          {...attrs('dst-type')}
-          value={draft.type}
-          disabled={!creating}
-          onChange={(e) => set('type', e.currentTarget.value as DestinationType)}
-        >
-          <option value="webhook">Webhook (signed HTTPS POST)</option>
-          <option value="kafka">Kafka topic</option>
-          <option value="file">Files (NDJSON)</option>
+        <select {...attrs('dst-type')} value={draft.type} disabled={!creating} onChange={(e) => set('type', e.currentTarget.value)}>
+          {destinationKinds.map((kind) => (
+            <option key={kind.name} value={kind.name}>
+              {kind.label}
+            </option>
+          ))}
         </select>
       </div>
       <div class="field">
@@ -156,75 +156,30 @@ function Form({ initial, id }: { initial: Draft; id: string | undefined }) {
         <label for="dst-entity-types">Only these entity types (empty: all)</label>
         <input {...attrs('dst-entity-types')} value={draft.entityTypes} onInput={(e) => set('entityTypes', e.currentTarget.value)} />
       </div>
-      {draft.type === 'webhook' ? (
-        <>
-          <div class="field">
-            <label for="dst-url">URL</label>
-            <input
-              {...attrs('dst-url')}
-              type="url"
-              value={draft.url}
-              placeholder="https://hooks.example.com/events"
-              onInput={(e) => set('url', e.currentTarget.value)}
-              required
-            />
+      {fieldsOf(draft.type).map((field) => {
+        const param = `${draft.type}.${field.setting}`;
+        const common = {
+          ...attrs(field.id),
+          value: draft.settings[param] ?? '',
+          placeholder: field.placeholder,
+          required: field.required,
+          onInput: (e: { currentTarget: { value: string } }) => setSetting(param, e.currentTarget.value),
+        };
+        return (
+          <div class="field" key={param}>
+            <label for={field.id}>{field.label}</label>
+            {field.input === 'headers' ? (
+              <textarea {...common} rows={3} />
+            ) : field.input === 'url' ? (
+              <input {...common} type="url" />
+            ) : field.input === 'integer' ? (
+              <input {...common} inputMode="numeric" />
+            ) : (
+              <input {...common} />
+            )}
           </div>
-          <div class="field">
-            <label for="dst-timeout">Timeout (ms)</label>
-            <input
-              {...attrs('dst-timeout')}
-              inputMode="numeric"
-              value={draft.timeoutMs}
-              placeholder="15000"
-              onInput={(e) => set('timeoutMs', e.currentTarget.value)}
-            />
-          </div>
-          <div class="field">
-            <label for="dst-headers">Extra headers</label>
-            <textarea
-              {...attrs('dst-headers')}
-              rows={3}
-              value={draft.headers}
-              placeholder="x-team: billing"
-              onInput={(e) => set('headers', e.currentTarget.value)}
-            />
-          </div>
-        </>
-      ) : null}
-      {draft.type === 'kafka' ? (
-        <>
-          <div class="field">
-            <label for="dst-brokers">Brokers</label>
-            <input
-              {...attrs('dst-brokers')}
-              value={draft.brokers}
-              placeholder="broker-1:9092, broker-2:9092"
-              onInput={(e) => set('brokers', e.currentTarget.value)}
-            />
-          </div>
-          <div class="field">
-            <label for="dst-topic">Topic</label>
-            <input {...attrs('dst-topic')} value={draft.topic} onInput={(e) => set('topic', e.currentTarget.value)} />
-          </div>
-        </>
-      ) : null}
-      {draft.type === 'file' ? (
-        <>
-          <div class="field">
-            <label for="dst-directory">Directory</label>
-            <input {...attrs('dst-directory')} value={draft.directory} onInput={(e) => set('directory', e.currentTarget.value)} />
-          </div>
-          <div class="field">
-            <label for="dst-rotate-bytes">Rotate after (bytes)</label>
-            <input
-              {...attrs('dst-rotate-bytes')}
-              inputMode="numeric"
-              value={draft.rotateBytes}
-              onInput={(e) => set('rotateBytes', e.currentTarget.value)}
-            />
-          </div>
-        </>
-      ) : null}
+        );
+      })}
       <details open={settingsOpen} onToggle={(e) => setSettingsOpen(e.currentTarget.open)}>
         <summary>Delivery settings</summary>
         <div class="field">

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { kindOf } from '../../../destinations/index';
 import type { ApiError, ListPage } from '../api';
 import { ErrorNote, Loading, Pager, StatusBadge, TableHead, TableScroll, Time } from '../components/ui';
 import { useSession } from '../context';
@@ -163,7 +164,7 @@ function Actions({ destination, onChange }: { destination: Destination; onChange
           <a class="button" href={href(['destinations', destination.id, 'edit'])}>
             Edit
           </a>
-          {destination.type === 'webhook' ? (
+          {kindOf(destination.type)?.signed ? (
             <>
               <button
                 type="button"

@@ -1,3 +1,4 @@
+import { targetOf } from '../../../destinations/index';
 import type { ListPage } from '../api';
 import { ErrorNote, Loading, Pager, TableScroll, Time, TableHead } from '../components/ui';
 import { useSession } from '../context';
@@ -5,10 +6,11 @@ import { href } from '../router';
 import type { Destination } from '../types';
 import { usePages } from '../use-pages';
 
+/** A URL, a directory, or a topic `on` its brokers (destinations/<type>/kind.ts says which). */
 export function destinationTarget(destination: Destination): string {
-  if (destination.type === 'webhook') return destination.webhook?.url ?? '';
-  if (destination.type === 'kafka') return `${destination.kafka?.topic ?? ''} on ${(destination.kafka?.brokers ?? []).join(', ')}`;
-  return destination.file?.directory ?? '';
+  const target = targetOf(destination);
+  if (target === undefined) return '';
+  return target.on === undefined ? target.name : `${target.name} on ${target.on}`;
 }
 
 /** Active, paused (by someone) or disabled (by the streamer, after a 410 or days of failures). */

@@ -3,13 +3,13 @@ import type { ListPage } from '../api';
 import { EntityTypeSelect, ErrorNote, Loading, Pager, TableHead, TableScroll, Time } from '../components/ui';
 import { useSession } from '../context';
 import { href, navigate } from '../router';
-import type { EntityObject } from '../types';
+import type { EntitySummary } from '../types';
 import { usePages } from '../use-pages';
 
 function Results({ entityType, q }: { entityType: string; q: string | undefined }) {
   const { client } = useSession();
   const pages = usePages(
-    (cursor) => client.get<ListPage<EntityObject>>('/api/v1/entities', { entity_type: entityType, q, limit: 25, ...cursor }),
+    (cursor) => client.get<ListPage<EntitySummary>>('/api/v1/entities', { entity_type: entityType, q, limit: 25, ...cursor }),
     [entityType, q],
     (entity) => entity.entity_id,
   );

@@ -1,10 +1,9 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type { EachMessagePayload } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTestLogger } from '../../../harness/log-sink.js';
-import { createKafkaSender } from '../../../../consumers/streamer/senders/kafka.js';
-import type { KafkaRequest } from '../../../../consumers/streamer/senders/types.js';
-import { useTestContext } from '../../../harness/index.js';
+import { createTestLogger } from '../../harness/log-sink.js';
+import { createKafkaSender, type KafkaRequest } from '../../../destinations/kafka/sender.js';
+import { useTestContext } from '../../harness/index.js';
 
 const ctx = useTestContext('kafka_sender');
 const logger = createTestLogger('silent');

@@ -1,11 +1,27 @@
 import { performance } from 'node:perf_hooks';
 import { Pool, request } from 'undici';
-import type { Logger } from '../../../adapters/logger.js';
-import { checkWebhookHeaders } from '../../../core/destination-rules.js';
-import { signatureHeader } from '../../../core/webhook-signature.js';
-import type { SendOutcome, WebhookRequest } from './types.js';
-import { BlockedAddressError, checkUrl, createGuardedConnector, normalizeHost } from './webhook-guard.js';
-import { createDestinationPools, type PoolLease } from './webhook-pools.js';
+import type { Logger } from '../../adapters/logger.js';
+import { checkWebhookHeaders } from '../../core/destination-rules.js';
+import { signatureHeader } from '../../core/webhook-signature.js';
+import type { SendOutcome } from '../send-outcome.js';
+import { BlockedAddressError, checkUrl, createGuardedConnector, normalizeHost } from './guard.js';
+import { createDestinationPools, type PoolLease } from './pools.js';
+
+/** A webhook request: one event (a JSON object) or a batch (a JSON array), signed as one message. */
+export interface WebhookRequest {
+  /** The destination's id: its attempts share connections with no other destination's. */
+  readonly destinationId: string;
+  readonly url: string;
+  /** Extra headers of the destination, as stored: the sender checks them again before each attempt. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+  /** Live signing secrets, current first: the header carries one signature per secret. */
+  readonly secrets: readonly string[];
+  /** `webhook-id`: the delivery's (or batch's) id, the same on every retry. */
+  readonly id: string;
+  /** The JSON text sent and signed. */
+  readonly body: string;
+}
 
 export interface WebhookSenderOptions {
   /** Hosts (lower case) that may be reached over http or at internal addresses: DESTINATION_ALLOWED_HOSTS. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createBrokerGuard } from '../../../../consumers/streamer/senders/kafka-guard.js';
+import { createBrokerGuard } from '../../../destinations/kafka/guard.js';
 
 const policy = { ownBrokers: ['kafka.internal:9092'], allowedBrokers: ['kafka-b.public.example'], topicPrefix: 'events' };
 const guard = createBrokerGuard(policy, () => Promise.resolve([]));

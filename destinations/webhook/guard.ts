@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { buildConnector } from 'undici';
-import { isInternalAddress } from '../../../core/network-address.js';
+import { isInternalAddress } from '../../core/network-address.js';
 
 /** Thrown by the connector when a host is, or resolves to, an internal address it may not reach. */
 export class BlockedAddressError extends Error {

@@ -1,9 +1,17 @@
 import { performance } from 'node:perf_hooks';
 import type { Kafka, Producer } from 'kafkajs';
-import { createKafka } from '../../../adapters/kafka.js';
-import type { Logger } from '../../../adapters/logger.js';
-import { createBrokerGuard, type ConnectionGuard, type Refusal, type ResolveHost } from './kafka-guard.js';
-import type { KafkaRequest, SendOutcome } from './types.js';
+import { createKafka } from '../../adapters/kafka.js';
+import type { Logger } from '../../adapters/logger.js';
+import { createBrokerGuard, type ConnectionGuard, type Refusal, type ResolveHost } from './guard.js';
+import type { SendOutcome } from '../send-outcome.js';
+
+export interface KafkaRequest {
+  readonly brokers: readonly string[];
+  readonly topic: string;
+  readonly timeoutMs: number;
+  /** value = the event object as JSON, key = entity id, headers carry the delivery id. */
+  readonly messages: readonly { readonly key: string; readonly value: string; readonly headers: Readonly<Record<string, string>> }[];
+}
 
 export interface KafkaSenderOptions {
   readonly logger: Logger;

@@ -3,9 +3,20 @@ import { constants } from 'node:fs';
 import { lstat, mkdir, open, realpath, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { isInside, resolveFileDirectory } from '../../../core/destination-rules.js';
-import { organizationDirectoryName } from '../../../core/organization-directory.js';
-import type { FileRequest, SendOutcome } from './types.js';
+import { isInside, resolveFileDirectory } from '../../core/destination-rules.js';
+import { organizationDirectoryName } from '../../core/organization-directory.js';
+import type { SendOutcome } from '../send-outcome.js';
+
+export interface FileRequest {
+  /** The destination's organization: its files go below its own directory of DESTINATION_FILE_ROOT. */
+  readonly organizationId: string;
+  /** As stored: relative to the organization's directory, or absolute inside it. */
+  readonly directory: string;
+  /** One JSON text per line, written in this order. */
+  readonly lines: readonly string[];
+  /** A file is closed and a new one started past this size, in bytes. */
+  readonly rotateBytes: number;
+}
 
 export interface FileSenderOptions {
   /** DESTINATION_FILE_ROOT: each organization writes below its own directory there; without a root every file destination is refused. */

@@ -1,6 +1,6 @@
 import type { Pool } from 'undici';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createDestinationPools } from '../../../../consumers/streamer/senders/webhook-pools.js';
+import { createDestinationPools } from '../../../destinations/webhook/pools.js';
 
 interface FakePool {
   readonly origin: string;

@@ -1,8 +1,8 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, Socket } from 'node:net';
 import type { ISocketFactory } from 'kafkajs';
-import { checkKafkaSettings } from '../../../core/destination-rules.js';
-import { judgeKafkaBroker, judgeKafkaCluster, parseBroker, type KafkaBrokerPolicy } from '../../../core/kafka-broker-rules.js';
+import { checkKafkaSettings } from '../../core/destination-rules.js';
+import { judgeKafkaBroker, judgeKafkaCluster, parseBroker, type KafkaBrokerPolicy } from '../../core/kafka-broker-rules.js';
 
 /** Resolves a host name to every address it has. */
 export type ResolveHost = (host: string) => Promise<string[]>;

@@ -1,12 +1,11 @@
 import { lookup } from 'node:dns/promises';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKafkaSender, type KafkaSenderOptions } from '../../../../consumers/streamer/senders/kafka.js';
-import type { KafkaRequest } from '../../../../consumers/streamer/senders/types.js';
-import { checkKafkaSettings } from '../../../../core/destination-rules.js';
-import { useTestContext } from '../../../harness/index.js';
-import { createTestLogger } from '../../../harness/log-sink.js';
-import { startTcpProxy, type TcpProxy } from '../../../harness/tcp-proxy.js';
+import { createKafkaSender, type KafkaRequest, type KafkaSenderOptions } from '../../../destinations/kafka/sender.js';
+import { checkKafkaSettings } from '../../../core/destination-rules.js';
+import { useTestContext } from '../../harness/index.js';
+import { createTestLogger } from '../../harness/log-sink.js';
+import { startTcpProxy, type TcpProxy } from '../../harness/tcp-proxy.js';
 
 const ctx = useTestContext('kafka_guard');
 const logger = createTestLogger('silent');

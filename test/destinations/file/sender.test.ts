@@ -2,8 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFileSender, splitByFile, type FileSender } from '../../../../consumers/streamer/senders/file.js';
-import type { FileRequest } from '../../../../consumers/streamer/senders/types.js';
+import { createFileSender, splitByFile, type FileRequest, type FileSender } from '../../../destinations/file/sender.js';
 
 let root: string;
 /** The organization's own directory, where its relative directories lead. */

@@ -2,14 +2,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { decodePrefix, createWebhookSender } from '../../../../consumers/streamer/senders/webhook.js';
-import type { WebhookRequest } from '../../../../consumers/streamer/senders/types.js';
-import type * as DestinationRules from '../../../../core/destination-rules.js';
-import { createWebhookSecret } from '../../../../core/webhook-signature.js';
+import { decodePrefix, createWebhookSender, type WebhookRequest } from '../../../destinations/webhook/sender.js';
+import type * as DestinationRules from '../../../core/destination-rules.js';
+import { createWebhookSecret } from '../../../core/webhook-signature.js';
 
 // Lets a test send headers past the rules, as a row stored before a rule existed would be.
 const rules = vi.hoisted(() => ({ bypass: false }));
-vi.mock('../../../../core/destination-rules.js', async (importOriginal) => {
+vi.mock('../../../core/destination-rules.js', async (importOriginal) => {
   const original = await importOriginal<typeof DestinationRules>();
   return { ...original, checkWebhookHeaders: (headers: unknown) => (rules.bypass ? [] : original.checkWebhookHeaders(headers)) };
 });

@@ -1,0 +1,76 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { checkKafkaSettings } from '../../core/destination-rules.js';
+import { isAllowedKafkaBroker, parseBroker, type KafkaBrokerPolicy } from '../../core/kafka-broker-rules.js';
+import { defineServerKind } from '../server-kind.js';
+import { kafka } from './kind.js';
+import { createKafkaSender } from './sender.js';
+
+/** Kafka topics: the brokers are resolved and judged by the broker policy; an attempt produces a group of records. */
+export const kafkaServer = defineServerKind({
+  kind: kafka,
+  check: async (settings, context) => {
+    const policy = context.kafkaBrokerPolicy;
+    const { resolved, unresolved } = await resolveBrokers(settings.brokers, policy);
+    const problems = checkKafkaSettings(settings, policy, resolved);
+    // A broker the operator allowed may resolve only where the streamers run; the streamers check it again.
+    for (const { host, port } of unresolved) {
+      if (isAllowedKafkaBroker(host, port, policy.allowedBrokers)) continue;
+      problems.push({ field: 'kafka.brokers', message: `the broker host ${host} does not resolve; check the destination's brokers` });
+    }
+    return problems;
+  },
+  createSender: (environment) =>
+    createKafkaSender({
+      logger: environment.logger,
+      ownBrokers: environment.ownBrokers,
+      allowedBrokers: environment.allowedBrokers,
+      topicPrefix: environment.topicPrefix,
+    }),
+  plan: (settings, sender, defaults) => ({
+    claim: { mode: 'group' },
+    timeoutMs: defaults.timeoutMs,
+    send: (unit) =>
+      sender.send({
+        brokers: settings.brokers,
+        topic: settings.topic,
+        timeoutMs: defaults.timeoutMs,
+        messages: unit.deliveries.map((delivery) => ({
+          key: delivery.entityId,
+          value: delivery.payload,
+          headers: { 'evp-delivery-id': delivery.id, 'evp-event-id': delivery.eventId, 'evp-event-type': delivery.eventType },
+        })),
+      }),
+  }),
+});
+
+/**
+ * What the brokers' hosts, and the pipeline's own, resolve to (IP literals need no lookup), and
+ * the brokers' hosts that do not resolve. The policy's checks compare these addresses, so a
+ * name or another spelling of the pipeline's own cluster is still recognised.
+ */
+async function resolveBrokers(
+  brokers: readonly string[],
+  policy: KafkaBrokerPolicy,
+): Promise<{ resolved: Map<string, string[]>; unresolved: { host: string; port: number }[] }> {
+  const parsed = brokers.map((broker) => parseBroker(broker)).filter((broker) => broker !== undefined);
+  const own = policy.ownBrokers.map((broker) => parseBroker(broker)?.host);
+  const names = [...new Set([...parsed.map((broker) => broker.host), ...own])].filter(
+    (host): host is string => host !== undefined && isIP(host) === 0,
+  );
+  const resolved = new Map<string, string[]>();
+  const unresolved: { host: string; port: number }[] = [];
+  await Promise.all(
+    names.map(async (host) => {
+      try {
+        resolved.set(
+          host,
+          (await lookup(host, { all: true })).map((entry) => entry.address),
+        );
+      } catch {
+        unresolved.push(...parsed.filter((broker) => broker.host === host));
+      }
+    }),
+  );
+  return { resolved, unresolved };
+}
