@@ -3,23 +3,24 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { type CopyValue, copyRows } from '../adapters/copy.js';
 import { createPool } from '../adapters/database.js';
-import type { Logger } from '../adapters/logger.js';
-import { migrate } from '../adapters/migrate.js';
+import { migratePool } from '../adapters/migrate.js';
 import { createApiKey } from '../core/api-keys.js';
 import { createEventId } from '../core/ids.js';
 import { entityTopic } from '../core/topics.js';
-import { type Api, startApi } from '../api/index.js';
+import type { Api } from '../api/index.js';
 import { parseCreatedRange, parseEventFilter } from '../api/event-filter.js';
 import { apiDefaults } from '../api/options.js';
 import type { ListEventsQuery } from '../api/schemas.js';
-import { createApiKeyRow } from '../api/sql/api-keys.js';
-import { listEvents } from '../api/sql/list-events.js';
-import { queryOf, type Query } from '../api/sql/query.js';
-import { createPartitionManager, dayOf } from '../consumers/materializer/partitions.js';
-import type { EventRow } from '../consumers/materializer/records.js';
-import { eventLogColumns, eventRowValues } from '../consumers/materializer/store.js';
+import { createApiKeyRow } from '../store/api-keys.js';
+import { listEvents } from '../store/list-events.js';
+import type { Database } from '../store/query.js';
+import { createPartitionManager, dayOf } from '../store/event-partitions.js';
+import { eventLogColumns, eventRowValues, type LoggedEventRow } from '../store/insert-events.js';
 import { readCatalogue } from '../schemas/catalogue.js';
-import { benchSecretBox } from './scenario.js';
+import { summarize, type LatencySummary } from './lib/percentiles.js';
+import { removeScenarioState, startBenchApi, withCleanup, type Cleanable, type ScenarioStack } from './lib/stack.js';
+
+export type { LatencySummary } from './lib/percentiles.js';
 
 /**
  * The api scenario: how fast the Events API serves `GET /api/v1/events` pages over a large event
@@ -35,7 +36,7 @@ import { benchSecretBox } from './scenario.js';
  * (`listEvents`, captured) in a loop on as many pg connections as autocannon has HTTP ones, for
  * as long. Each is preceded by an untimed warm-up. Only measures; nothing here asserts on time.
  */
-export interface ApiBenchOptions {
+export interface ApiBenchOptions extends Pick<ScenarioStack, 'databaseUrl' | 'schemaRegistryUrl' | 'topicPrefix' | 'logger'>, Cleanable {
   /** Events loaded into the log (N). */
   readonly events: number;
   /** Seconds each measurement lasts (API and PostgreSQL alike, per page). */
@@ -49,23 +50,9 @@ export interface ApiBenchOptions {
   readonly emptyPartitions: number;
   /** `bench_<random>_api`: created, migrated and dropped by the scenario. */
   readonly schema: string;
-  readonly databaseUrl: string;
-  readonly schemaRegistryUrl: string;
-  readonly topicPrefix: string;
-  readonly logger: Logger;
-  /** Called with what stops the API and the clients and drops the schema, so an interrupted run can clean up. */
-  readonly onCleanup?: (cleanup: (() => Promise<void>) | undefined) => void;
 }
 
 export type ApiPage = 'first page' | 'filtered page' | 'deep cursor page';
-
-export interface LatencySummary {
-  readonly avg: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly max: number;
-}
 
 export interface ApiMeasurement {
   /** Responses received (any status) while measuring. */
@@ -178,28 +165,18 @@ export async function runApiBench(options: ApiBenchOptions): Promise<ApiReport> 
   const pool = createPool({ url: options.databaseUrl, schema, max: 2, applicationName: 'evp-bench-api', logger });
   let api: Api | undefined;
   const active: Active = { stopping: false, clients: [] };
-  let cleaning: Promise<void> | undefined;
-  const cleanup = (): Promise<void> =>
-    (cleaning ??= (async () => {
-      active.stopping = true;
-      active.instance?.stop();
-      await Promise.all(active.clients.map((client) => client.end().catch(() => undefined)));
-      await api?.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the API failed'));
-      await pool.end().catch(() => undefined);
-      await dropSchema(options.databaseUrl, schema).catch((error: unknown) =>
-        logger.warn({ err: error }, 'dropping the bench schema failed'),
-      );
-    })());
-  options.onCleanup?.(cleanup);
+  const cleanup = async (): Promise<void> => {
+    active.stopping = true;
+    active.instance?.stop();
+    await Promise.all(active.clients.map((client) => client.end().catch(() => undefined)));
+    await api?.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the API failed'));
+    await pool.end().catch(() => undefined);
+    await removeScenarioState(options, [], [schema]);
+  };
 
-  try {
+  return withCleanup(options, cleanup, async () => {
     // Set-up (untimed): the store's tables, the partitions, the events, statistics, a key, the API.
-    const setup = await pool.connect();
-    try {
-      await migrate(setup, schema, logger);
-    } finally {
-      setup.release();
-    }
+    await migratePool(pool, schema, logger);
     const now = Date.now();
     const from = now - spanMs;
     const days: number[] = [];
@@ -219,18 +196,9 @@ export async function runApiBench(options: ApiBenchOptions): Promise<ApiReport> 
 
     const dataset = { ...(await describeDataset(pool, days)), partitions: partitions.length };
     const key = createApiKey();
-    await createApiKeyRow(queryOf(pool), key, benchOrganization, 'bench');
+    await createApiKeyRow(pool, key, benchOrganization, 'bench');
 
-    api = await startApi({
-      databaseUrl: options.databaseUrl,
-      databaseSchema: schema,
-      schemaRegistryUrl: options.schemaRegistryUrl,
-      topicPrefix: options.topicPrefix,
-      logger: logger.child({ service: 'api' }, { level: 'warn' }),
-      port: 0,
-      host: '127.0.0.1',
-      secretBox: benchSecretBox,
-    });
+    api = await startBenchApi(options);
     const baseUrl = `http://127.0.0.1:${api.port}`;
     const headers = { authorization: `Bearer ${key.key}` };
 
@@ -293,10 +261,7 @@ export async function runApiBench(options: ApiBenchOptions): Promise<ApiReport> 
       load: { elapsedMs: loaded.elapsedMs, rowsPerSec: (options.events / loaded.elapsedMs) * 1000, vacuumAnalyzeMs },
       results,
     };
-  } finally {
-    await cleanup();
-    options.onCleanup?.(undefined);
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -308,31 +273,25 @@ interface TypeMix {
   readonly weight: number;
 }
 
-/** A realistic mix of catalogue types: business objects, SIM/IoT telemetry and a few alerts. */
-const typeMix: readonly TypeMix[] = [
-  { type: 'sim.location_updated', weight: 19 },
-  { type: 'invoice.updated', weight: 12 },
-  { type: 'invoice.created', weight: 10 },
-  { type: 'customer.updated', weight: 10 },
-  { type: 'crm.deal.stage_updated', weight: 10 },
-  { type: 'invoice.paid', weight: 8 },
-  { type: 'crm.deal.updated', weight: 8 },
-  { type: 'invoice.sent', weight: 6 },
-  { type: 'endpoint.offline', weight: 6 },
-  { type: 'customer.created', weight: 5 },
-  { type: 'endpoint.data_quota_exhausted', weight: 4 },
-  { type: 'transaction.payment_failed', weight: 2 },
-];
+/**
+ * Per entity (in the order of their schema ids): the prefix of its ids, how many distinct ids the
+ * events spread over, and each of its event types' share of the events, in percent. A realistic
+ * mix: business objects, SIM/IoT telemetry and a few alerts.
+ */
+const entityPools: Readonly<Record<string, { readonly prefix: string; readonly size: number; readonly weights: Record<string, number> }>> =
+  {
+    invoice: { prefix: 'inv', size: 60_000, weights: { updated: 12, created: 10, paid: 8, sent: 6 } },
+    customer: { prefix: 'cus', size: 20_000, weights: { updated: 10, created: 5 } },
+    'crm.deal': { prefix: 'deal', size: 15_000, weights: { stage_updated: 10, updated: 8 } },
+    sim: { prefix: 'sim', size: 20_000, weights: { location_updated: 19 } },
+    endpoint: { prefix: 'ep', size: 20_000, weights: { offline: 6, data_quota_exhausted: 4 } },
+    transaction: { prefix: 'txn', size: 40_000, weights: { payment_failed: 2 } },
+  };
 
-/** Distinct entity ids per entity the events are spread over. */
-const entityPools: Readonly<Record<string, { readonly prefix: string; readonly size: number }>> = {
-  invoice: { prefix: 'inv', size: 60_000 },
-  customer: { prefix: 'cus', size: 20_000 },
-  'crm.deal': { prefix: 'deal', size: 15_000 },
-  sim: { prefix: 'sim', size: 20_000 },
-  endpoint: { prefix: 'ep', size: 20_000 },
-  transaction: { prefix: 'txn', size: 40_000 },
-};
+/** The event types, heaviest first (ties in table order): the seeded draws pick from slots in this order. */
+const typeMix: readonly TypeMix[] = Object.entries(entityPools)
+  .flatMap(([entity, pool]) => Object.entries(pool.weights).map(([action, weight]) => ({ type: `${entity}.${action}`, weight })))
+  .sort((a, b) => b.weight - a.weight);
 
 const customerPool = entityPools.customer?.size ?? 1;
 
@@ -352,7 +311,13 @@ function seeded(seed: number): () => number {
 }
 
 /** The events, oldest first; ids `evt_` + UUIDv7 at evenly spread times between `from` and `to`. */
-function* generateEvents(n: number, from: number, to: number, topicPrefix: string, stats: { dataBytes: number }): Generator<EventRow> {
+function* generateEvents(
+  n: number,
+  from: number,
+  to: number,
+  topicPrefix: string,
+  stats: { dataBytes: number },
+): Generator<LoggedEventRow> {
   const catalogue = readCatalogue();
   const slots: TypeMix[] = [];
   for (const mix of typeMix) {
@@ -381,8 +346,7 @@ function* generateEvents(n: number, from: number, to: number, topicPrefix: strin
       overdue,
       random,
     });
-    const dataText = JSON.stringify(data);
-    stats.dataBytes += dataText.length;
+    stats.dataBytes += JSON.stringify(data).length;
     const partition = entityIndex % kafkaPartitions;
     const topic = entityTopic(topicPrefix, entity);
     const offsetKey = `${topic}/${partition}`;
@@ -392,22 +356,21 @@ function* generateEvents(n: number, from: number, to: number, topicPrefix: strin
     yield {
       id: createEventId(at),
       type: mix.type,
-      entityType: entity,
-      entityId: data.id as string,
+      entity_type: entity,
+      entity_id: data.id as string,
       action,
-      organizationId,
-      occurredAt: new Date(at - Math.floor(random() * 1_500)).toISOString(),
+      organization_id: organizationId,
+      occurred_at: new Date(at - Math.floor(random() * 1_500)).toISOString(),
       source: entry.source,
       severity: overdue ? 'warn' : entry.severity,
-      requestId: fromApi ? `req_${Math.floor(random() * 36 ** 10).toString(36)}` : null,
+      request_id: fromApi ? `req_${Math.floor(random() * 36 ** 10).toString(36)}` : null,
       actor: fromApi ? `usr_${String(Math.floor(random() * 50)).padStart(4, '0')}` : null,
-      data: dataText,
-      previousAttributes: previous === null ? null : JSON.stringify(previous),
-      schemaId: schemaIds.get(entity) ?? 0,
+      data,
+      previous_attributes: previous,
+      schema_id: schemaIds.get(entity) ?? 0,
       topic,
-      partition,
-      offset: String(offset),
-      idTime: at,
+      kafka_partition: partition,
+      kafka_offset: String(offset),
     };
   }
 }
@@ -430,7 +393,17 @@ function entityData(
   action: string,
   input: EntityInput,
 ): { data: Record<string, unknown>; previous: Record<string, unknown> | null } {
-  const { id, index, organizationId, at, random } = input;
+  const { data, previous } = entityFields(entity, action, input);
+  return { data: { id: input.id, object: entity, organization_id: input.organizationId, ...data }, previous };
+}
+
+/** What each entity holds besides its id, object and organization, and what a change replaced. */
+function entityFields(
+  entity: string,
+  action: string,
+  input: EntityInput,
+): { data: Record<string, unknown>; previous: Record<string, unknown> | null } {
+  const { index, at, random } = input;
   const created = iso(at - 86_400_000 * (1 + (index % 20)));
   const updated = iso(at);
   const before = iso(at - 3_600_000 * (1 + (index % 12)));
@@ -440,9 +413,6 @@ function entityData(
       const status = { created: 'draft', sent: 'sent', paid: 'paid', updated: input.overdue ? 'overdue' : 'approved' }[action] ?? 'draft';
       return {
         data: {
-          id,
-          object: 'invoice',
-          organization_id: organizationId,
           customer_id: `cus_${String(index % customerPool).padStart(8, '0')}`,
           number: `INV-2026-${String(index).padStart(6, '0')}`,
           status,
@@ -461,9 +431,6 @@ function entityData(
     case 'customer':
       return {
         data: {
-          id,
-          object: 'customer',
-          organization_id: organizationId,
           name: `Customer ${String(index).padStart(6, '0')} GmbH`,
           email: `billing+${index}@customer-${index % 997}.example.com`,
           status: 'active',
@@ -480,9 +447,6 @@ function entityData(
       const stage = Math.floor(random() * (stages.length - 1)) + 1;
       return {
         data: {
-          id,
-          object: 'crm.deal',
-          organization_id: organizationId,
           name: `Renewal ${String(index).padStart(6, '0')}`,
           company_id: `com_${String(index % 5_000).padStart(8, '0')}`,
           owner_id: `usr_${String(index % 50).padStart(4, '0')}`,
@@ -506,9 +470,6 @@ function entityData(
       const cell = Math.floor(random() * 65_536);
       return {
         data: {
-          id,
-          object: 'sim',
-          organization_id: organizationId,
           iccid: `8949${String(index).padStart(15, '0')}`,
           imsi: `26201${String(index).padStart(10, '0')}`,
           status: 'active',
@@ -522,9 +483,6 @@ function entityData(
     case 'endpoint':
       return {
         data: {
-          id,
-          object: 'endpoint',
-          organization_id: organizationId,
           name: `Sensor ${String(index).padStart(6, '0')}`,
           sim_id: `sim_${String(index).padStart(8, '0')}`,
           status: action === 'offline' ? 'offline' : 'active',
@@ -538,9 +496,6 @@ function entityData(
     default:
       return {
         data: {
-          id,
-          object: entity,
-          organization_id: organizationId,
           customer_id: `cus_${String(index % customerPool).padStart(8, '0')}`,
           status: action,
           amount,
@@ -649,10 +604,11 @@ async function capturedSql(params: Record<string, string>, pool: pg.Pool): Promi
   const entries = readCatalogue();
   const catalogue = { types: Object.keys(entries), entities: new Set(Object.values(entries).map((entry) => entry.entity)) };
   const captured: { text: string; values: unknown[] }[] = [];
-  const run = queryOf(pool);
-  const recorder: Query = <R extends pg.QueryResultRow>(text: string, values: readonly unknown[] = []) => {
-    captured.push({ text, values: [...values] });
-    return run<R>(text, values);
+  const recorder: Database = {
+    query: <R extends pg.QueryResultRow>(text: string, values: readonly unknown[] = []) => {
+      captured.push({ text, values: [...values] });
+      return pool.query<R>(text, [...values]);
+    },
   };
   await listEvents(recorder, {
     organizationId: benchOrganization,
@@ -802,25 +758,5 @@ async function measurePostgres(sql: ApiResult['sql'], options: ApiBenchOptions, 
   } finally {
     await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
     active.clients = active.clients.filter((client) => !clients.includes(client));
-  }
-}
-
-/** Nearest-rank percentiles, in ms. */
-function summarize(values: number[]): LatencySummary | null {
-  if (values.length === 0) return null;
-  const sorted = Float64Array.from(values).sort();
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] as number;
-  let sum = 0;
-  for (const value of sorted) sum += value;
-  return { avg: sum / sorted.length, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted[sorted.length - 1] as number };
-}
-
-async function dropSchema(url: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url, application_name: 'evp-bench' });
-  await client.connect();
-  try {
-    await client.query(`drop schema if exists ${pg.escapeIdentifier(schema)} cascade`);
-  } finally {
-    await client.end();
   }
 }

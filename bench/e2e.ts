@@ -1,29 +1,40 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Worker } from 'node:worker_threads';
-import pg from 'pg';
+import type pg from 'pg';
 import { loadConfig } from '../adapters/config.js';
 import { createPool } from '../adapters/database.js';
-import { migrate } from '../adapters/migrate.js';
-import { createRegistryClient } from '../adapters/registry.js';
-import { type Api, startApi } from '../api/index.js';
+import { migratePool } from '../adapters/migrate.js';
+import type { Api } from '../api/index.js';
 import { apiDefaults } from '../api/options.js';
-import { createApiKeyRow } from '../api/sql/api-keys.js';
-import { insertDestination } from '../api/sql/destinations.js';
-import { queryOf } from '../api/sql/query.js';
-import { startMaterializer, type Materializer } from '../consumers/materializer/index.js';
-import { startStreamer, streamerDefaults, type Streamer } from '../consumers/streamer/index.js';
+import type { Materializer } from '../consumers/materializer/index.js';
+import { streamerDefaults, type Streamer } from '../consumers/streamer/index.js';
 import { createApiKey } from '../core/api-keys.js';
-import { createDestinationId } from '../core/destination-rules.js';
 import { entityTopic } from '../core/topics.js';
-import { createWebhookSecret } from '../core/webhook-signature.js';
-import { ensureTopics } from '../producers/ensure-topics.js';
 import { createPublisher } from '../producers/publisher.js';
 import type { Publisher } from '../producers/types.js';
-import { readEventSchemas } from '../schemas/event-schemas.js';
-import { registerSchemas } from '../schemas/governance.js';
+import { createApiKeyRow } from '../store/api-keys.js';
+import { epochNow } from './lib/arrivals.js';
+import { figure } from './lib/format.js';
+import { summarize, type LatencySummary } from './lib/percentiles.js';
+import { arrivalTimes, startFollower, startReceiver, type Sink } from './lib/receivers.js';
+import {
+  connect,
+  createBenchTopics,
+  createWebhookDestination,
+  readMetrics,
+  registerBenchSchemas,
+  removeScenarioState,
+  startBenchApi,
+  startBenchMaterializer,
+  startBenchStreamer,
+  untilConsuming,
+  withCleanup,
+  type Cleanable,
+  type MaterializerSettings,
+  type ScenarioStack,
+  type StreamerSettings,
+} from './lib/stack.js';
 import { benchEntity, benchEventType, benchService, buildPayload, type Payload } from './payload.js';
-import { benchSecretBox, type ScenarioStack, type MaterializerSettings, type StreamerSettings } from './scenario.js';
 
 /**
  * The e2e scenario: the whole pipeline at a steady publish rate, per event, from `publish()`
@@ -54,7 +65,7 @@ import { benchSecretBox, type ScenarioStack, type MaterializerSettings, type Str
  *
  * Only measures; nothing here asserts on time.
  */
-export interface E2eOptions extends ScenarioStack {
+export interface E2eOptions extends ScenarioStack, Cleanable {
   /** Publish rates (events/s) measured for `seconds` each. */
   readonly rates: readonly number[];
   readonly seconds: number;
@@ -89,12 +100,8 @@ export interface E2eOptions extends ScenarioStack {
   readonly window: number;
   /** `bench_<random>_e2e`: created, migrated and dropped by the scenario. */
   readonly schema: string;
-  /** The materializer's settings (`MATERIALIZER_*`, `EVENT_RETENTION_DAYS`). */
   readonly materializer: MaterializerSettings;
-  /** The streamer's settings (`STREAMER_*`, `DELIVERY_RETENTION_DAYS`). */
   readonly streamer: StreamerSettings;
-  /** Called with what stops the services and clients and drops the schema, so an interrupted run can clean up. */
-  readonly onCleanup?: (cleanup: (() => Promise<void>) | undefined) => void;
 }
 
 export type LatencyFigure = 'avg' | 'p50' | 'p90' | 'p99' | 'max';
@@ -186,22 +193,26 @@ export interface E2eSample {
   readonly pendingDeliveries: number | null;
 }
 
-export interface E2eReport {
+/** The options a report repeats, in the order it lists them. */
+const reportedOptions = [
+  'rates',
+  'seconds',
+  'probe',
+  'windowPercent',
+  'growthFactor',
+  'growthMinMs',
+  'minPublishPercent',
+  'minDeliveryPercent',
+  'drainSeconds',
+  'settleSeconds',
+  'window',
+  'partitions',
+  'keys',
+  'schema',
+] as const satisfies readonly (keyof E2eOptions)[];
+
+export interface E2eReport extends Pick<E2eOptions, (typeof reportedOptions)[number]> {
   readonly scenario: 'e2e';
-  readonly rates: readonly number[];
-  readonly seconds: number;
-  readonly probe: E2eOptions['probe'];
-  readonly windowPercent: number;
-  readonly growthFactor: number;
-  readonly growthMinMs: number;
-  readonly minPublishPercent: number;
-  readonly minDeliveryPercent: number;
-  readonly drainSeconds: number;
-  readonly settleSeconds: number;
-  readonly window: number;
-  readonly partitions: number;
-  readonly keys: number;
-  readonly schema: string;
   readonly topic: string;
   readonly valueBytes: number;
   /** How "readable through the API" is measured. */
@@ -262,42 +273,21 @@ export async function runE2e(options: E2eOptions): Promise<E2eReport> {
   let api: Api | undefined;
   let publisher: Publisher | undefined;
   let probe: pg.Client | undefined;
-  let cleaning: Promise<void> | undefined;
-  const cleanup = (): Promise<void> =>
-    (cleaning ??= (async () => {
-      await follower?.close().catch(() => undefined);
-      await publisher?.close().catch(() => undefined);
-      await streamer?.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the streamer failed'));
-      await materializer?.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the materializer failed'));
-      await api?.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the API failed'));
-      await receiver?.close().catch(() => undefined);
-      await probe?.end().catch(() => undefined);
-      await pool.end().catch(() => undefined);
-      await options.admin
-        .deleteGroups([materializerGroup, streamerGroup])
-        .catch((error: unknown) => logger.debug({ err: error }, 'deleting the bench consumer groups failed'));
-      await dropSchema(options.databaseUrl, schema).catch((error: unknown) =>
-        logger.warn({ err: error }, 'dropping the bench schema failed'),
-      );
-    })());
-  options.onCleanup?.(cleanup);
+  const cleanup = async (): Promise<void> => {
+    await follower?.close().catch(() => undefined);
+    await publisher?.close().catch(() => undefined);
+    await streamer?.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the streamer failed'));
+    await materializer?.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the materializer failed'));
+    await api?.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the API failed'));
+    await receiver?.close().catch(() => undefined);
+    await probe?.end().catch(() => undefined);
+    await pool.end().catch(() => undefined);
+    await removeScenarioState(options, [materializerGroup, streamerGroup], [schema]);
+  };
 
   const report = {
     scenario: 'e2e' as const,
-    rates: options.rates,
-    seconds: options.seconds,
-    probe: options.probe,
-    windowPercent: options.windowPercent,
-    growthFactor: options.growthFactor,
-    growthMinMs: options.growthMinMs,
-    minPublishPercent: options.minPublishPercent,
-    minDeliveryPercent: options.minDeliveryPercent,
-    drainSeconds: options.drainSeconds,
-    settleSeconds: options.settleSeconds,
-    window: options.window,
-    partitions: options.partitions,
-    keys: options.keys,
-    schema,
+    ...(Object.fromEntries(reportedOptions.map((key) => [key, options[key]])) as Pick<E2eOptions, (typeof reportedOptions)[number]>),
     topic,
     apiMethod: e2eApiMethod,
     apiStream: { pollMs: apiDefaults.stream.pollMs, pageSize: readPageSize, maxBufferBytes: apiDefaults.stream.maxBufferBytes },
@@ -310,112 +300,68 @@ export async function runE2e(options: E2eOptions): Promise<E2eReport> {
   let startupMs: number | null = null;
   let unloaded: E2eReport['unloaded'] = null;
   let sustainable: E2eReport['sustainable'] = null;
-  let apiClient: E2eReport['apiClient'];
+  let apiClient: E2eReport['apiClient'] = null;
   let error: string | null = null;
-  try {
-    // Set-up (untimed): the topic and its schema, the store's tables, a key, the receiver and its destination.
-    await ensureTopics(options.admin, options.topicPrefix, [benchEntity], {
-      partitions: options.partitions,
-      retentionMs: 3_600_000,
-      deadLetterRetentionMs: 3_600_000,
-    });
-    await registerSchemas({
-      registry: createRegistryClient({ url: options.schemaRegistryUrl }),
-      topicPrefix: options.topicPrefix,
-      schemas: new Map([...readEventSchemas()].filter(([entity]) => entity === benchEntity)),
-    });
-    const payload = await buildPayload(options.targetValueBytes, options.keys);
-    valueBytes = payload.valueBytes;
-    const setup = await pool.connect();
+  await withCleanup(options, cleanup, async () => {
     try {
-      await migrate(setup, schema, logger);
+      // Set-up (untimed): the topic and its schema, the store's tables, a key, the receiver and its destination.
+      await createBenchTopics(options.admin, options.topicPrefix, [benchEntity], options.partitions, 3_600_000);
+      await registerBenchSchemas(options, [benchEntity]);
+      const payload = await buildPayload(options.targetValueBytes, options.keys);
+      valueBytes = payload.valueBytes;
+      await migratePool(pool, schema, logger);
+      const key = createApiKey();
+      await createApiKeyRow(pool, key, organizationId, 'bench e2e');
+      receiver = await startReceiver('event-id');
+      await createWebhookDestination(pool, organizationId, `http://127.0.0.1:${receiver.port}/e2e`, 'bench e2e receiver');
+      process.stderr.write(
+        `bench: e2e: ${benchEventType} (value ${payload.valueBytes} B) at ${options.rates.join(', ')} events/s × ${options.seconds} s` +
+          (options.probe.seconds > 0
+            ? `, after a search from ${options.probe.startRate}/s (doubling or halving, ${options.probe.seconds} s each, then ${options.probe.refine} bisection steps)`
+            : '') +
+          `; webhook receiver http://127.0.0.1:${receiver.port}/, API live tail in a worker\n`,
+      );
+
+      // The services, as `evp start` runs them, in this process.
+      const started = performance.now();
+      materializer = await startBenchMaterializer(options, materializerGroup, options.materializer);
+      streamer = await startBenchStreamer(options, streamerGroup, options.streamer);
+      api = await startBenchApi(options);
+      await untilConsuming(materializer.port, 'materializer', 60_000);
+      await untilConsuming(streamer.port, 'streamer', 60_000);
+      follower = await startFollower(`http://127.0.0.1:${api.port}/api/v1/events/stream`, key.key);
+      probe = await connect(options.databaseUrl, schema);
+      const config = loadConfig({ ...options.env, TOPIC_PREFIX: options.topicPrefix });
+      publisher = createPublisher(config, { service: benchService, logger: options.logger });
+      const context: Context = { options, payload, publisher, receiver, follower, materializer, streamer, probe, next: 0, dirty: false };
+
+      // Untimed: one event through both paths (partitions assigned, connections open), then five one at a time.
+      await publisher.publish(benchEventType, payload.event(context.next++));
+      if (!(await untilCounts(context, 1, 60_000)))
+        throw new Error('the warm-up event did not reach both the live tail and the webhook in 60 s');
+      startupMs = performance.now() - started;
+      unloaded = await unloadedLatency(context);
+      process.stderr.write(
+        `  e2e: started in ${(startupMs / 1000).toFixed(1)} s; unloaded: API p50 ${figure(unloaded.apiMs?.p50, 1)} ms, ` +
+          `webhook p50 ${figure(unloaded.webhookMs?.p50, 1)} ms\n`,
+      );
+
+      // The search first: its last step overloads for only `probe.seconds`, where a fixed rate beyond
+      // the pipeline's reach leaves a backlog the rest would wait for.
+      if (options.probe.seconds > 0) sustainable = await search(context, probeRuns);
+      for (const rate of options.rates) {
+        if (!(await settle(context)))
+          throw new Error(`the previous run's backlog had not cleared after ${options.settleSeconds} s; the remaining rates were not run`);
+        runs.push(await runAtRate(context, 'rate', rate, options.seconds));
+      }
+    } catch (failure) {
+      error = (failure as Error).message;
+      process.stderr.write(`bench: e2e: ${error}\n`);
     } finally {
-      setup.release();
+      const client = follower ? await follower.collect().catch(() => undefined) : undefined;
+      apiClient = client ? { connects: client.connects, notes: client.notes } : null;
     }
-    const key = createApiKey();
-    await createApiKeyRow(queryOf(pool), key, organizationId, 'bench e2e');
-    receiver = await startReceiver();
-    await createDestination(pool, receiver.port);
-    process.stderr.write(
-      `bench: e2e: ${benchEventType} (value ${payload.valueBytes} B) at ${options.rates.join(', ')} events/s × ${options.seconds} s` +
-        (options.probe.seconds > 0
-          ? `, after a search from ${options.probe.startRate}/s (doubling or halving, ${options.probe.seconds} s each, then ${options.probe.refine} bisection steps)`
-          : '') +
-        `; webhook receiver http://127.0.0.1:${receiver.port}/, API live tail in a worker\n`,
-    );
-
-    // The services, as `evp start` runs them, in this process.
-    const started = performance.now();
-    materializer = await startMaterializer({
-      kafkaBrokers: options.brokers,
-      schemaRegistryUrl: options.schemaRegistryUrl,
-      databaseUrl: options.databaseUrl,
-      databaseSchema: schema,
-      topicPrefix: options.topicPrefix,
-      groupId: materializerGroup,
-      logger: logger.child({ service: 'materializer' }),
-      port: 0,
-      ...options.materializer,
-    });
-    streamer = await startStreamer({
-      kafkaBrokers: options.brokers,
-      schemaRegistryUrl: options.schemaRegistryUrl,
-      databaseUrl: options.databaseUrl,
-      databaseSchema: schema,
-      topicPrefix: options.topicPrefix,
-      groupId: streamerGroup,
-      logger: logger.child({ service: 'streamer' }),
-      port: 0,
-      allowedHosts: ['127.0.0.1'],
-      secretBox: benchSecretBox,
-      ...options.streamer,
-    });
-    api = await startApi({
-      databaseUrl: options.databaseUrl,
-      databaseSchema: schema,
-      schemaRegistryUrl: options.schemaRegistryUrl,
-      topicPrefix: options.topicPrefix,
-      logger: logger.child({ service: 'api' }, { level: 'warn' }),
-      port: 0,
-      host: '127.0.0.1',
-      secretBox: benchSecretBox,
-    });
-    await untilConsuming(materializer.port, 'materializer', 60_000);
-    await untilConsuming(streamer.port, 'streamer', 60_000);
-    follower = await startFollower(`http://127.0.0.1:${api.port}/api/v1/events/stream`, key.key);
-    probe = await connect(options.databaseUrl, schema);
-    const config = loadConfig({ ...options.env, TOPIC_PREFIX: options.topicPrefix });
-    publisher = createPublisher(config, { service: benchService, logger: options.logger });
-    const context: Context = { options, payload, publisher, receiver, follower, materializer, streamer, probe, next: 0, dirty: false };
-
-    // Untimed: one event through both paths (partitions assigned, connections open), then five one at a time.
-    await publisher.publish(benchEventType, payload.event(context.next++));
-    if (!(await untilCounts(context, 1, 60_000)))
-      throw new Error('the warm-up event did not reach both the live tail and the webhook in 60 s');
-    startupMs = performance.now() - started;
-    unloaded = await unloadedLatency(context);
-    process.stderr.write(
-      `  e2e: started in ${(startupMs / 1000).toFixed(1)} s; unloaded: API p50 ${figure(unloaded.apiMs?.p50, 1)} ms, ` +
-        `webhook p50 ${figure(unloaded.webhookMs?.p50, 1)} ms\n`,
-    );
-
-    // The search first: its last step overloads for only `probe.seconds`, where a fixed rate beyond
-    // the pipeline's reach leaves a backlog the rest would wait for.
-    if (options.probe.seconds > 0) sustainable = await search(context, probeRuns);
-    for (const rate of options.rates) {
-      if (!(await settle(context)))
-        throw new Error(`the previous run's backlog had not cleared after ${options.settleSeconds} s; the remaining rates were not run`);
-      runs.push(await runAtRate(context, 'rate', rate, options.seconds));
-    }
-  } catch (failure) {
-    error = (failure as Error).message;
-    process.stderr.write(`bench: e2e: ${error}\n`);
-  } finally {
-    const client = follower ? await follower.collect().catch(() => undefined) : undefined;
-    apiClient = client ? { connects: client.connects, notes: client.notes } : null;
-    await cleanup();
-    options.onCleanup?.(undefined);
-  }
+  });
   return { ...report, valueBytes, startupMs, unloaded, runs, probeRuns, sustainable, apiClient, error };
 }
 
@@ -509,7 +455,7 @@ async function runAtRate(context: Context, phase: E2eRun['phase'], rate: number,
   for (;;) {
     const over = performance.now() > deadline;
     if (over || (receiver.count() >= n && follower.count() >= n)) {
-      [webhook, api] = await Promise.all([receiver.collect(), follower.collect()]);
+      [webhook, api] = await Promise.all([collect(receiver), collect(follower)]);
       if (over || (matched(webhook, ids) === n && matched(api, ids) === n)) break;
     }
     await sleep(100);
@@ -543,7 +489,7 @@ async function runAtRate(context: Context, phase: E2eRun['phase'], rate: number,
     failed: paced.failed,
     achievedRate,
     publishShort,
-    publishLatencyMs: summarize(Float64Array.from(callMs), null),
+    publishLatencyMs: summarizeLatency(Float64Array.from(callMs), null),
     pacerBehindMaxMs: paced.behindMaxMs,
     api: apiPath,
     webhook: webhookPath,
@@ -590,8 +536,8 @@ function measurePath(
     }
   }
   const size = Math.max(1, Math.floor((n * options.windowPercent) / 100));
-  const firstWindowMs = n > 0 ? summarize(latencies.subarray(0, size), missingMask.subarray(0, size)) : null;
-  const lastWindowMs = n > 0 ? summarize(latencies.subarray(n - size), missingMask.subarray(n - size)) : null;
+  const firstWindowMs = n > 0 ? summarizeLatency(latencies.subarray(0, size), missingMask.subarray(0, size)) : null;
+  const lastWindowMs = n > 0 ? summarizeLatency(latencies.subarray(n - size), missingMask.subarray(n - size)) : null;
   // Throughput while publishing, after the first window: arrivals of the run's events vs publishes resolved meanwhile.
   const span = { from: publishing.from + ((publishing.to - publishing.from) * options.windowPercent) / 100, to: publishing.to };
   let publishedInSpan = 0;
@@ -620,7 +566,7 @@ function measurePath(
   return {
     arrived: n - missing,
     missing,
-    latencyMs: summarize(latencies, missingMask),
+    latencyMs: summarizeLatency(latencies, missingMask),
     firstWindowMs,
     lastWindowMs,
     growth,
@@ -736,9 +682,9 @@ async function unloadedLatency(context: Context): Promise<NonNullable<E2eReport[
     resolvedAt.push(epochNow());
     if (!(await untilCounts(context, k, 30_000))) throw new Error(`unloaded event ${k} did not reach both ends in 30 s`);
   }
-  const [webhook, api] = await Promise.all([receiver.collect(), follower.collect()]);
+  const [webhook, api] = await Promise.all([collect(receiver), collect(follower)]);
   const latencies = (arrivals: Arrivals) =>
-    summarize(
+    summarizeLatency(
       Float64Array.from(ids, (id, i) => (arrivals.times.get(id) ?? Number.NaN) - (resolvedAt[i] as number)),
       null,
     );
@@ -757,8 +703,12 @@ async function untilCounts(context: Context, count: number, timeoutMs: number): 
 /** The lag the materializer and the streamer report on /metrics, and the deliveries not yet sent. */
 async function readBacklog(context: Context): Promise<E2eBacklog> {
   const [materializerLag, streamerLag, pendingDeliveries] = await Promise.all([
-    metricSum(context.materializer.port, 'evp_materializer_consumer_lag').catch(() => null),
-    metricSum(context.streamer.port, 'evp_streamer_consumer_lag').catch(() => null),
+    readMetrics(context.materializer.port)
+      .then((sum) => sum('evp_materializer_consumer_lag'))
+      .catch(() => null),
+    readMetrics(context.streamer.port)
+      .then((sum) => sum('evp_streamer_consumer_lag'))
+      .catch(() => null),
     context.probe
       .query<{ n: number }>(`select count(*)::int as n from deliveries where status in ('pending', 'needs_retry') and not test`)
       .then((result) => result.rows[0]?.n ?? null)
@@ -767,274 +717,26 @@ async function readBacklog(context: Context): Promise<E2eBacklog> {
   return { materializerLag, streamerLag, pendingDeliveries };
 }
 
-async function metricSum(port: number, name: string): Promise<number> {
-  const response = await fetch(`http://127.0.0.1:${port}/metrics`);
-  const text = await response.text();
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
-}
-
 // ---------------------------------------------------------------------------------------------
-// The destination
-
-/** One webhook destination of org_bench, every event type, at the receiver. */
-async function createDestination(pool: pg.Pool, port: number): Promise<void> {
-  const id = createDestinationId();
-  await insertDestination(queryOf(pool), {
-    id,
-    organization_id: organizationId,
-    type: 'webhook',
-    secret: benchSecretBox.seal(createWebhookSecret(), id),
-    description: 'bench e2e receiver',
-    active: true,
-    event_types: ['*'],
-    severities: null,
-    entity_types: null,
-    ordering: 'none',
-    settings: { url: `http://127.0.0.1:${port}/e2e`, headers: {}, batch: null },
-    max_concurrency: null,
-    rate_limit_per_second: null,
-    retry_schedule_ms: null,
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// The two ends, each in a worker thread of its own (so neither shares the pipeline's event loop)
+// The two ends (lib/receivers.ts)
 
 interface Arrivals {
   /** Per event id, its first arrival (ms since the epoch). */
   readonly times: ReadonlyMap<string, number>;
   readonly repeats: number;
-  readonly connects: number;
-  readonly notes: readonly string[];
 }
 
-interface Sink {
-  /** Distinct event ids arrived since the last reset. */
-  count(): number;
-  reset(): Promise<void>;
-  collect(): Promise<Arrivals>;
-  readonly port: number;
-  close(): Promise<void>;
-}
-
-/** Plain JavaScript: an eval'd worker needs no TypeScript loader. Shared by both ends: arrivals, reset, collect, close. */
-const sinkCommon = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { performance } = require('node:perf_hooks');
-const counts = new Int32Array(workerData.counts);
-let arrivals = new Map();
-let repeats = 0;
-let connects = 0;
-const notes = [];
-const note = (text) => { if (notes.length < 20) notes.push(new Date().toISOString() + ' ' + text); };
-const arrived = (id, at) => {
-  if (arrivals.has(id)) { repeats++; return; }
-  arrivals.set(id, at);
-  Atomics.store(counts, 0, arrivals.size);
-};
-let onClose = (done) => done();
-parentPort.on('message', (message) => {
-  if (message.type === 'reset') {
-    arrivals = new Map();
-    repeats = 0;
-    Atomics.store(counts, 0, 0);
-    parentPort.postMessage({ type: 'reset' });
-  } else if (message.type === 'collect') {
-    parentPort.postMessage({ type: 'collected', ids: [...arrivals.keys()], times: Float64Array.from(arrivals.values()), repeats, connects, notes });
-  } else if (message.type === 'close') {
-    onClose(() => parentPort.postMessage({ type: 'closed' }));
-  }
-});
-`;
-
-/** node:http, 204 at once; the event id is the body's first "id". */
-const receiverSource = `${sinkCommon}
-const http = require('node:http');
-const eventId = /"id"\\s*:\\s*"([^"]*)"/;
-const server = http.createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (chunk) => chunks.push(chunk));
-  req.on('end', () => {
-    const at = performance.timeOrigin + performance.now();
-    res.writeHead(204);
-    res.end();
-    const head = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('latin1', 0, 256);
-    const match = eventId.exec(head);
-    if (match) arrived(match[1], at);
-    else note('a body without an id: ' + head.slice(0, 100));
-  });
-});
-server.keepAliveTimeout = 60000;
-server.on('connection', () => connects++);
-server.listen(0, '127.0.0.1', () => parentPort.postMessage({ type: 'ready', port: server.address().port }));
-onClose = (done) => { server.closeAllConnections(); server.close(done); };
-`;
-
-/**
- * An SSE client of the live tail: reads the stream as it comes, one arrival per \`id:\` line (at
- * the time the chunk holding the whole event was read); on a drop (client_too_slow, a failure) it
- * reconnects with Last-Event-ID, as EventSource does, and the API resumes without a gap.
- */
-const followerSource = `${sinkCommon}
-const { url, key } = workerData;
-let closing = false;
-let controller;
-let lastId;
-let readySent = false;
-const run = async () => {
-  while (!closing) {
-    controller = new AbortController();
-    try {
-      const headers = { authorization: 'Bearer ' + key, accept: 'text/event-stream' };
-      if (lastId !== undefined) headers['last-event-id'] = lastId;
-      const response = await fetch(url, { headers, signal: controller.signal });
-      if (response.status !== 200) {
-        note('HTTP ' + response.status + ': ' + (await response.text()).slice(0, 300));
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        continue;
-      }
-      connects++;
-      if (!readySent) { readySent = true; parentPort.postMessage({ type: 'ready', port: 0 }); }
-      const decoder = new TextDecoder();
-      let buffer = '';
-      for await (const chunk of response.body) {
-        const at = performance.timeOrigin + performance.now();
-        buffer += decoder.decode(chunk, { stream: true });
-        let start = 0;
-        let end;
-        while ((end = buffer.indexOf('\\n\\n', start)) !== -1) {
-          if (buffer.startsWith('id: ', start)) {
-            let newline = buffer.indexOf('\\n', start);
-            if (newline > end) newline = end;
-            const id = buffer.slice(start + 4, newline);
-            lastId = id;
-            arrived(id, at);
-          } else if (buffer.startsWith('event: error', start)) {
-            note(buffer.slice(start, Math.min(end, start + 300)));
-          }
-          start = end + 2;
-        }
-        buffer = buffer.slice(start);
-      }
-      if (!closing) note('the stream ended; reconnecting');
-    } catch (error) {
-      if (closing) break;
-      note('the stream failed: ' + error.message + '; reconnecting');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-};
-void run();
-onClose = (done) => { closing = true; controller?.abort(); done(); };
-`;
-
-async function startWorker(source: string, data: Record<string, unknown>): Promise<Sink> {
-  const counts = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(source, { eval: true, workerData: { ...data, counts: counts.buffer } });
-  worker.unref();
-  const next = (type: string, timeoutMs = 60_000) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const timer = setTimeout(() => finish(new Error(`the worker did not answer ${type} within ${timeoutMs / 1000} s`)), timeoutMs);
-      const onMessage = (message: Record<string, unknown>) => {
-        if (message['type'] === type) finish(undefined, message);
-      };
-      const finish = (error: Error | undefined, message?: Record<string, unknown>) => {
-        clearTimeout(timer);
-        worker.off('message', onMessage);
-        worker.off('error', finish);
-        if (error) reject(error);
-        else resolve(message as Record<string, unknown>);
-      };
-      worker.on('message', onMessage);
-      worker.once('error', finish);
-    });
-  const ready = await next('ready').catch(async (error: unknown) => {
-    await worker.terminate();
-    throw error;
-  });
-  let closed = false;
-  return {
-    port: ready['port'] as number,
-    count: () => Atomics.load(counts, 0),
-    async reset() {
-      const done = next('reset');
-      worker.postMessage({ type: 'reset' });
-      await done;
-    },
-    async collect() {
-      const done = next('collected');
-      worker.postMessage({ type: 'collect' });
-      const message = await done;
-      const ids = message['ids'] as string[];
-      const times = message['times'] as Float64Array;
-      return {
-        times: new Map(ids.map((id, i) => [id, times[i] as number])),
-        repeats: message['repeats'] as number,
-        connects: message['connects'] as number,
-        notes: message['notes'] as string[],
-      };
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      const done = next('closed', 2_000).catch(() => undefined);
-      worker.postMessage({ type: 'close' });
-      await done;
-      await worker.terminate();
-    },
-  };
-}
-
-function startReceiver(): Promise<Sink> {
-  return startWorker(receiverSource, {});
-}
-
-function startFollower(url: string, key: string): Promise<Sink> {
-  return startWorker(followerSource, { url, key });
-}
-
-// ---------------------------------------------------------------------------------------------
-
-function epochNow(): number {
-  return performance.timeOrigin + performance.now();
-}
-
-async function untilConsuming(port: number, service: string, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    const response = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
-    const body = response ? ((await response.json().catch(() => ({}))) as { consuming?: boolean }) : {};
-    if (body.consuming === true) return;
-    await sleep(100);
-  }
-  throw new Error(`the ${service} did not join its group within ${timeoutMs / 1000} s`);
-}
-
-async function connect(url: string, schema: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: 'evp-bench', options: `-c search_path=${schema}` });
-  await client.connect();
-  return client;
-}
-
-async function dropSchema(url: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url, application_name: 'evp-bench' });
-  await client.connect();
-  try {
-    await client.query(`drop schema if exists ${pg.escapeIdentifier(schema)} cascade`);
-  } finally {
-    await client.end();
-  }
+/** What arrived at `sink` since its last reset, by event id. */
+async function collect(sink: Sink): Promise<Arrivals> {
+  const arrivals = await sink.collect();
+  return { times: arrivalTimes(arrivals), repeats: arrivals.repeated };
 }
 
 /**
  * Nearest-rank percentiles, in ms. `missing` marks events that had not arrived (their value: the
  * time they had waited, a lower bound): a figure is exact only when every such bound lies above it.
  */
-function summarize(values: Float64Array, missing: Uint8Array | null): E2eLatency | null {
+function summarizeLatency(values: Float64Array, missing: Uint8Array | null): E2eLatency | null {
   const present = values.filter((value) => !Number.isNaN(value));
   if (present.length === 0) return null;
   let missingCount = 0;
@@ -1046,20 +748,10 @@ function summarize(values: Float64Array, missing: Uint8Array | null): E2eLatency
       lowestMissing = Math.min(lowestMissing, values[i] as number);
     }
   }
-  const sorted = present.sort();
-  const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? 0;
-  let sum = 0;
-  for (const value of sorted) sum += value;
-  const figures = { avg: sum / sorted.length, p50: rank(0.5), p90: rank(0.9), p99: rank(0.99), max: sorted[sorted.length - 1] ?? 0 };
+  const figures = summarize(present) as LatencySummary;
   const atLeast: LatencyFigure[] =
     missingCount === 0 ? [] : ['avg', ...(['p50', 'p90', 'p99'] as const).filter((key) => figures[key] >= lowestMissing), 'max'];
-  return { events: sorted.length, missing: missingCount, ...figures, atLeast };
-}
-
-function figure(value: number | null | undefined, digits = 0): string {
-  return value === null || value === undefined
-    ? '-'
-    : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return { events: present.length, missing: missingCount, ...figures, atLeast };
 }
 
 /** A latency figure in ms, `≥` before a lower bound. */

@@ -1,27 +1,36 @@
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer } from 'kafkajs';
-import pg from 'pg';
+import type pg from 'pg';
 import { loadConfig } from '../adapters/config.js';
 import { copyRows, type CopyValue } from '../adapters/copy.js';
 import { createPool } from '../adapters/database.js';
 import { createKafka } from '../adapters/kafka.js';
-import { createRegistryClient, type RegistryClient } from '../adapters/registry.js';
+import { migratePool } from '../adapters/migrate.js';
+import type { RegistryClient } from '../adapters/registry.js';
 import { createEventDecoder } from '../consumers/event-decoder.js';
-import { migrate, startMaterializer, type Materializer } from '../consumers/materializer/index.js';
-import { createPartitionManager, dayOf } from '../consumers/materializer/partitions.js';
+import type { Materializer } from '../consumers/materializer/index.js';
 import { toEventRow } from '../consumers/materializer/records.js';
-import { eventLogColumns, eventRowValues } from '../consumers/materializer/store.js';
 import { entityTopic } from '../core/topics.js';
-import { ensureTopics } from '../producers/ensure-topics.js';
 import { createPublisher } from '../producers/publisher.js';
 import type { BatchEvent } from '../producers/types.js';
-import { readEventSchemas } from '../schemas/event-schemas.js';
 import type { CrmDeal, Customer, Invoice } from '../schemas/generated/types.js';
-import { registerSchemas } from '../schemas/governance.js';
-import { benchService, encodeForSizing } from './payload.js';
-import type { ScenarioStack, MaterializerSettings } from './scenario.js';
+import { createPartitionManager, dayOf } from '../store/event-partitions.js';
+import { eventLogColumns, eventRowValues } from '../store/insert-events.js';
+import {
+  connect,
+  createBenchTopics,
+  readMetrics,
+  registerBenchSchemas,
+  removeScenarioState,
+  startBenchMaterializer,
+  startCountProgress,
+  withCleanup,
+  type Cleanable,
+  type MaterializerSettings,
+  type ScenarioStack,
+} from './lib/stack.js';
+import { benchService, encodeForSizing, paddingLength, randomLetters } from './payload.js';
 
 /**
  * The materialize scenario: N events pre-filled into the entity topics of a few entities, then
@@ -38,17 +47,14 @@ import type { ScenarioStack, MaterializerSettings } from './scenario.js';
  *
  * Publishing the events is not part of any figure. Only measures; nothing here asserts on time.
  */
-export interface MaterializeOptions extends ScenarioStack {
+export interface MaterializeOptions extends ScenarioStack, Cleanable {
   /** Events pre-filled and materialised (N). */
   readonly events: number;
   /** Events the naive consumer writes (the first ones it is given), at most N. */
   readonly naiveEvents: number;
   /** `bench_<random>`: the materializer's schema; the naive consumer's is `<schema>_naive`. */
   readonly schema: string;
-  /** The materializer's settings (`MATERIALIZER_*`, `EVENT_RETENTION_DAYS`). */
   readonly materializer: MaterializerSettings;
-  /** Called with what stops the scenario's clients and drops its schemas, so an interrupted run can clean up. */
-  readonly onCleanup?: (cleanup: (() => Promise<void>) | undefined) => void;
 }
 
 export type MaterializeScenario = 'materializer' | 'ceiling (raw COPY)' | 'floor (naive INSERT)';
@@ -102,33 +108,16 @@ export async function runMaterialize(options: MaterializeOptions): Promise<Mater
 
   let materializer: Materializer | undefined;
   let naiveConsumer: Consumer | undefined;
-  let cleaning: Promise<void> | undefined;
-  const cleanup = (): Promise<void> =>
-    (cleaning ??= (async () => {
-      await naiveConsumer?.disconnect().catch(() => undefined);
-      await materializer?.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the materializer failed'));
-      await options.admin
-        .deleteGroups([materializerGroup, naiveGroup])
-        .catch((error: unknown) => logger.debug({ err: error }, 'deleting the bench consumer groups failed'));
-      await dropSchemas(options.databaseUrl, [options.schema, naiveSchema]).catch((error: unknown) =>
-        logger.warn({ err: error }, 'dropping the bench schemas failed'),
-      );
-    })());
-  options.onCleanup?.(cleanup);
+  const cleanup = async (): Promise<void> => {
+    await naiveConsumer?.disconnect().catch(() => undefined);
+    await materializer?.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the materializer failed'));
+    await removeScenarioState(options, [materializerGroup, naiveGroup], [options.schema, naiveSchema]);
+  };
 
-  try {
+  return withCleanup(options, cleanup, async () => {
     // Pre-fill (untimed): topics and schemas as `evp topics ensure` and `evp schemas register` make them.
-    await ensureTopics(options.admin, options.topicPrefix, materializeEntities, {
-      partitions: options.partitions,
-      retentionMs: 86_400_000,
-      deadLetterRetentionMs: 86_400_000,
-    });
-    const registry = createRegistryClient({ url: options.schemaRegistryUrl });
-    await registerSchemas({
-      registry,
-      topicPrefix: options.topicPrefix,
-      schemas: new Map([...readEventSchemas()].filter(([entity]) => (materializeEntities as readonly string[]).includes(entity))),
-    });
+    await createBenchTopics(options.admin, options.topicPrefix, materializeEntities, options.partitions, 86_400_000);
+    const registry = await registerBenchSchemas(options, materializeEntities);
     const workload = await buildWorkload(options.targetValueBytes, options.keys);
     process.stderr.write(
       `bench: materialize ${n} events over ${materializeEntities.join(', ')} (values ${Object.entries(workload.valueBytes)
@@ -142,9 +131,11 @@ export async function runMaterialize(options: MaterializeOptions): Promise<Mater
     materializer = undefined;
     results.push(await runCeiling(options, n));
     results.push(
-      await runNaive(options, naiveN, naiveSchema, naiveGroup, registry, (consumer) => (naiveConsumer = consumer)).finally(
-        () => (naiveConsumer = undefined),
-      ),
+      await runNaive(
+        options,
+        { sample: naiveN, schema: naiveSchema, groupId: naiveGroup, registry },
+        (consumer) => (naiveConsumer = consumer),
+      ).finally(() => (naiveConsumer = undefined)),
     );
     return {
       scenario: 'materialize',
@@ -159,10 +150,7 @@ export async function runMaterialize(options: MaterializeOptions): Promise<Mater
       publish,
       results,
     };
-  } finally {
-    await cleanup();
-    options.onCleanup?.(undefined);
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -206,14 +194,7 @@ async function buildWorkload(targetValueBytes: number, keys: number): Promise<Wo
         updated_at: '2026-11-01T09:00:00.000Z',
         metadata: { notes, channel: 'email' },
       };
-      const common = { organization_id: data.organization_id, actor: 'usr_bench', request_id: requestId(index), data };
-      return created
-        ? { type: 'invoice.created', ...common }
-        : {
-            type: 'invoice.updated',
-            ...common,
-            previous_attributes: { status: 'approved', sent_at: null, updated_at: '2026-10-31T09:00:00.000Z' },
-          };
+      return change('invoice', index, created, data, { status: 'approved', sent_at: null, updated_at: '2026-10-31T09:00:00.000Z' });
     },
     customer: (index, created, notes) => {
       const data: Customer = {
@@ -229,14 +210,7 @@ async function buildWorkload(targetValueBytes: number, keys: number): Promise<Wo
         updated_at: '2026-11-01T09:00:00.000Z',
         metadata: { notes, segment: 'smb' },
       };
-      const common = { organization_id: data.organization_id, actor: 'usr_bench', request_id: requestId(index), data };
-      return created
-        ? { type: 'customer.created', ...common }
-        : {
-            type: 'customer.updated',
-            ...common,
-            previous_attributes: { marketing_consent: false, updated_at: '2026-10-31T09:00:00.000Z' },
-          };
+      return change('customer', index, created, data, { marketing_consent: false, updated_at: '2026-10-31T09:00:00.000Z' });
     },
     'crm.deal': (index, created, notes) => {
       const data: CrmDeal = {
@@ -257,14 +231,7 @@ async function buildWorkload(targetValueBytes: number, keys: number): Promise<Wo
         updated_at: '2026-11-01T09:00:00.000Z',
         metadata: { notes, source: 'inbound' },
       };
-      const common = { organization_id: data.organization_id, actor: 'usr_bench', request_id: requestId(index), data };
-      return created
-        ? { type: 'crm.deal.created', ...common }
-        : {
-            type: 'crm.deal.updated',
-            ...common,
-            previous_attributes: { stage: 'qualified', updated_at: '2026-10-31T09:00:00.000Z' },
-          };
+      return change('crm.deal', index, created, data, { stage: 'qualified', updated_at: '2026-10-31T09:00:00.000Z' });
     },
   };
 
@@ -277,10 +244,7 @@ async function buildWorkload(targetValueBytes: number, keys: number): Promise<Wo
   const valueBytes: Record<string, number> = {};
   for (const entity of materializeEntities) {
     const make = makers[entity];
-    const sizeWith = (length: number) => size(make(0, false, 'A'.repeat(length)));
-    let length = Math.max(0, targetValueBytes - (await sizeWith(0)));
-    while (length > 0 && (await sizeWith(length)) > targetValueBytes) length--;
-    while ((await sizeWith(length)) < targetValueBytes) length++;
+    const length = await paddingLength(targetValueBytes, (padding) => size(make(0, false, 'A'.repeat(padding))));
     const pool = Array.from({ length: notesPool }, () => randomLetters(length));
     pools.set(entity, pool);
     for (const created of [true, false]) {
@@ -301,14 +265,18 @@ async function buildWorkload(targetValueBytes: number, keys: number): Promise<Wo
   };
 }
 
-function requestId(index: number): string {
-  return `req_${index.toString(36).padStart(8, '0')}`;
-}
-
-function randomLetters(length: number): string {
-  const bytes = randomBytes(length);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = 65 + ((bytes[i] as number) % 26);
-  return bytes.toString('latin1');
+/** An entity's first event (`<entity>.created`) or a later one (`<entity>.updated`, with what changed). */
+function change(entity: BenchEntity, index: number, created: boolean, data: Invoice | Customer | CrmDeal, previous: object): BatchEvent {
+  const common = {
+    organization_id: data.organization_id,
+    actor: 'usr_bench',
+    request_id: `req_${index.toString(36).padStart(8, '0')}`,
+    data,
+  };
+  // The entity and its data go together (makers below); the union cannot tell.
+  return (
+    created ? { type: `${entity}.created`, ...common } : { type: `${entity}.updated`, ...common, previous_attributes: previous }
+  ) as BatchEvent;
 }
 
 /** Publishes the N events through the SDK (its defaults: gzip, acks=all), chunks of 1,000 with a few in flight. */
@@ -319,7 +287,7 @@ async function prefill(options: MaterializeOptions, workload: Workload, n: numbe
   const inFlight = new Set<Promise<unknown>>();
   let acked = 0;
   let failure: unknown;
-  const progress = startProgress('materialize: publishing', n, () => acked, 'acknowledged');
+  const progress = startCountProgress('materialize: publishing', n, () => acked, 'acknowledged');
   const started = performance.now();
   try {
     for (let from = 0; from < n && failure === undefined; from += chunk) {
@@ -356,25 +324,14 @@ async function runMaterializer(
   onStarted: (materializer: Materializer) => void,
 ): Promise<MaterializeResult> {
   const scenario = 'materializer';
-  const { logger } = options;
   const probe = await connect(options.databaseUrl, options.schema);
   let materializer: Materializer | undefined;
   const polls: number[] = [];
   let count = 0;
-  const progress = startProgress(`materialize: ${scenario}`, n, () => count, 'in events');
+  const progress = startCountProgress(`materialize: ${scenario}`, n, () => count, 'in events');
   try {
     const started = performance.now();
-    materializer = await startMaterializer({
-      kafkaBrokers: options.brokers,
-      schemaRegistryUrl: options.schemaRegistryUrl,
-      databaseUrl: options.databaseUrl,
-      databaseSchema: options.schema,
-      topicPrefix: options.topicPrefix,
-      groupId,
-      logger: logger.child({ service: 'materializer' }),
-      port: 0,
-      ...options.materializer,
-    });
+    materializer = await startBenchMaterializer(options, groupId, options.materializer);
     onStarted(materializer);
     const startupMs = performance.now() - started;
 
@@ -418,36 +375,20 @@ async function runMaterializer(
       };
     }
     const elapsedMs = reachedAt - started;
-    return {
-      scenario,
-      events: n,
-      elapsedMs,
-      eventsPerSec: (n / elapsedMs) * 1000,
-      startupMs,
-      eventsPerSecAfterStartup: (n / (elapsedMs - startupMs)) * 1000,
-      error: count > n ? `events holds ${count} rows, more than the ${n} published` : null,
-      details,
-    };
+    const error = count > n ? `events holds ${count} rows, more than the ${n} published` : null;
+    return timedResult(scenario, n, elapsedMs, startupMs, error, details);
   } catch (error) {
     return { ...emptyResult(scenario, n), error: (error as Error).message, details: { count } };
   } finally {
     progress.stop();
-    await materializer?.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the materializer failed'));
+    await materializer?.stop().catch((error: unknown) => options.logger.warn({ err: error }, 'stopping the materializer failed'));
     await probe.end().catch(() => undefined);
   }
 }
 
 /** Transactions and outcomes from the materializer's own /metrics. */
 async function materializerMetrics(port: number): Promise<Record<string, unknown>> {
-  const response = await fetch(`http://127.0.0.1:${port}/metrics`);
-  const text = await response.text();
-  const sum = (name: string) => {
-    let total = 0;
-    for (const line of text.split('\n')) {
-      if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
-    }
-    return total;
-  };
+  const sum = await readMetrics(port);
   const batches = sum('evp_materializer_batch_duration_seconds_count');
   const events = sum('evp_materializer_events_total');
   return {
@@ -498,16 +439,8 @@ async function runCeiling(options: MaterializeOptions, n: number): Promise<Mater
     const { rows: copied } = await client.query<{ n: number; bytes: string }>(
       `select count(*)::int as n, pg_total_relation_size('events_ceiling')::text as bytes from events_ceiling`,
     );
-    return {
-      scenario,
-      events: n,
-      elapsedMs,
-      eventsPerSec: (n / elapsedMs) * 1000,
-      startupMs: null,
-      eventsPerSecAfterStartup: null,
-      error: copied[0]?.n === n ? null : `events_ceiling holds ${copied[0]?.n} rows, ${n} expected`,
-      details: { table: 'logged', statements: 1, tableBytes: Number(copied[0]?.bytes ?? 0) },
-    };
+    const error = copied[0]?.n === n ? null : `events_ceiling holds ${copied[0]?.n} rows, ${n} expected`;
+    return timedResult(scenario, n, elapsedMs, null, error, { table: 'logged', statements: 1, tableBytes: Number(copied[0]?.bytes ?? 0) });
   } catch (error) {
     return { ...emptyResult(scenario, n), error: (error as Error).message, details: {} };
   } finally {
@@ -518,29 +451,30 @@ async function runCeiling(options: MaterializeOptions, n: number): Promise<Mater
 // ---------------------------------------------------------------------------------------------
 // 3. The floor: one autocommitted INSERT per event
 
+/** What the naive consumer is given: how many events it writes, its schema and group, the registry to decode with. */
+interface NaiveRun {
+  readonly sample: number;
+  readonly schema: string;
+  readonly groupId: string;
+  readonly registry: RegistryClient;
+}
+
 async function runNaive(
   options: MaterializeOptions,
-  sample: number,
-  schema: string,
-  groupId: string,
-  registry: RegistryClient,
+  naive: NaiveRun,
   onConsumer: (consumer: Consumer) => void,
 ): Promise<MaterializeResult> {
   const scenario = 'floor (naive INSERT)';
   const { logger } = options;
+  const { sample, schema, groupId, registry } = naive;
   const pool = createPool({ url: options.databaseUrl, schema, max: 2, applicationName: 'evp-bench-naive', logger });
   let writer: pg.PoolClient | undefined;
   let consumer: Consumer | undefined;
   let done = 0;
-  const progress = startProgress(`materialize: ${scenario}`, sample, () => done, 'inserted');
+  const progress = startCountProgress(`materialize: ${scenario}`, sample, () => done, 'inserted');
   try {
     // Untimed: the store's tables and the partitions of yesterday, today and tomorrow (as the materializer makes them).
-    const setup = await pool.connect();
-    try {
-      await migrate(setup, schema, logger);
-    } finally {
-      setup.release();
-    }
+    await migratePool(pool, schema, logger);
     const today = dayOf(Date.now());
     await createPartitionManager(pool, logger).ensure([today - 1, today, today + 1]);
     writer = await pool.connect();
@@ -603,16 +537,12 @@ async function runNaive(
       return { ...emptyResult(scenario, sample), startupMs, error: `stopped at ${done} of ${sample} for ${stallMs / 1000} s`, details: {} };
     const elapsedMs = lastAt - started;
     const { rows } = await client.query<{ n: number }>('select count(*)::int as n from events');
-    return {
-      scenario,
-      events: sample,
-      elapsedMs,
-      eventsPerSec: (sample / elapsedMs) * 1000,
-      startupMs,
-      eventsPerSecAfterStartup: (sample / (elapsedMs - startupMs)) * 1000,
-      error: (rows[0]?.n ?? 0) >= sample ? null : `events holds ${rows[0]?.n} rows, ${sample} expected`,
-      details: { storedEvents: rows[0]?.n ?? 0, connections: 1, partitionsConsumedConcurrently: 1 },
-    };
+    const error = (rows[0]?.n ?? 0) >= sample ? null : `events holds ${rows[0]?.n} rows, ${sample} expected`;
+    return timedResult(scenario, sample, elapsedMs, startupMs, error, {
+      storedEvents: rows[0]?.n ?? 0,
+      connections: 1,
+      partitionsConsumedConcurrently: 1,
+    });
   } catch (error) {
     return { ...emptyResult(scenario, sample), error: (error as Error).message, details: { done } };
   } finally {
@@ -625,20 +555,18 @@ async function runNaive(
 
 // ---------------------------------------------------------------------------------------------
 
-async function connect(url: string, schema: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: 'evp-bench', options: `-c search_path=${schema}` });
-  await client.connect();
-  return client;
-}
-
-async function dropSchemas(url: string, schemas: readonly string[]): Promise<void> {
-  const client = new pg.Client({ connectionString: url, application_name: 'evp-bench' });
-  await client.connect();
-  try {
-    for (const schema of schemas) await client.query(`drop schema if exists ${pg.escapeIdentifier(schema)} cascade`);
-  } finally {
-    await client.end();
-  }
+/** `events` written in `elapsedMs`, the first `startupMs` of it (if any) before the writer could take records. */
+function timedResult(
+  scenario: MaterializeScenario,
+  events: number,
+  elapsedMs: number,
+  startupMs: number | null,
+  error: string | null,
+  details: Record<string, unknown>,
+): MaterializeResult {
+  const eventsPerSec = (events / elapsedMs) * 1000;
+  const eventsPerSecAfterStartup = startupMs === null ? null : (events / (elapsedMs - startupMs)) * 1000;
+  return { scenario, events, elapsedMs, eventsPerSec, startupMs, eventsPerSecAfterStartup, error, details };
 }
 
 function emptyResult(scenario: MaterializeScenario, events: number) {
@@ -654,15 +582,4 @@ function stats(values: readonly number[]): { avg: number; max: number } | null {
     max = Math.max(max, value);
   }
   return { avg: sum / values.length, max };
-}
-
-/** A line on stderr every 5 s while a step runs. */
-function startProgress(what: string, total: number, done: () => number, verb: string): { stop(): void } {
-  const started = performance.now();
-  const timer = setInterval(() => {
-    const seconds = (performance.now() - started) / 1000;
-    process.stderr.write(`  ${what}: ${done()}/${total} ${verb}, ${Math.round(done() / seconds)} events/s so far\n`);
-  }, 5_000);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
 }

@@ -65,12 +65,10 @@ export async function buildPayload(targetValueBytes: number, keys: number): Prom
   });
 
   const encode = (event: PublishEvent<typeof benchEventType>) => encodeForSizing(benchEventType, event);
-  const sizeWith = async (notes: string) => (await encode(eventFor(entityIds[0] ?? 'inv_0', notes))).value.length;
-
-  // The notes' length prefix is a varint, so step to the smallest padding reaching the target.
-  let length = Math.max(0, targetValueBytes - (await sizeWith('')));
-  while (length > 0 && (await sizeWith('A'.repeat(length))) > targetValueBytes) length--;
-  while ((await sizeWith('A'.repeat(length))) < targetValueBytes) length++;
+  const length = await paddingLength(
+    targetValueBytes,
+    async (padding) => (await encode(eventFor(entityIds[0] ?? 'inv_0', 'A'.repeat(padding)))).value.length,
+  );
 
   const pool = Array.from({ length: notesPool }, () => randomLetters(length));
   const sizes = new Set<number>();
@@ -111,7 +109,19 @@ function invoice(id: string, notes: string): Invoice {
   };
 }
 
-function randomLetters(length: number): string {
+/**
+ * The smallest padding (in characters) that brings a value of `sizeWith(padding)` bytes to
+ * `targetBytes`. The padding's length prefix is a varint, so it steps from the first guess.
+ */
+export async function paddingLength(targetBytes: number, sizeWith: (padding: number) => Promise<number>): Promise<number> {
+  let length = Math.max(0, targetBytes - (await sizeWith(0)));
+  while (length > 0 && (await sizeWith(length)) > targetBytes) length--;
+  while ((await sizeWith(length)) < targetBytes) length++;
+  return length;
+}
+
+/** Random capital letters, as ProducerPerformance fills its records. */
+export function randomLetters(length: number): string {
   const bytes = randomBytes(length);
   for (let i = 0; i < bytes.length; i++) bytes[i] = 65 + ((bytes[i] as number) % 26);
   return bytes.toString('latin1');

@@ -8,8 +8,9 @@ import type { Admin } from 'kafkajs';
 import { loadConfig } from '../adapters/config.js';
 import type { Logger } from '../adapters/logger.js';
 import { entityTopic } from '../core/topics.js';
-import { ensureTopics } from '../producers/ensure-topics.js';
 import { createPublisher } from '../producers/publisher.js';
+import { mean, nearestRank, sortedCopy } from './lib/percentiles.js';
+import { createBenchTopics, publishWindowed, startCountProgress } from './lib/stack.js';
 import { benchEntity, benchEventType, benchService, buildPayload, type Payload } from './payload.js';
 
 /**
@@ -109,11 +110,7 @@ export async function runProduce(options: ProduceOptions): Promise<ProduceReport
 
 /** A fresh `<prefix>.invoice` topic (and its dead-letter sibling) with the pipeline's own settings. */
 async function freshTopic(options: ProduceOptions, prefix: string): Promise<string> {
-  await ensureTopics(options.admin, prefix, [benchEntity], {
-    partitions: options.partitions,
-    retentionMs: 3_600_000,
-    deadLetterRetentionMs: 3_600_000,
-  });
+  await createBenchTopics(options.admin, prefix, [benchEntity], options.partitions, 3_600_000);
   return entityTopic(prefix, benchEntity);
 }
 
@@ -130,36 +127,19 @@ async function runSdk(options: ProduceOptions, payload: Payload, compression: Co
 
     const n = options.events;
     const latencies = new Float64Array(n);
-    let inFlight = 0;
     let acked = 0;
-    let failure: unknown;
     let lastAck = 0;
-    let wake: (() => void) | undefined;
-    const progress = startProgress(scenario, n, () => acked);
+    const progress = startCountProgress(scenario, n, () => acked, 'acknowledged');
     const started = performance.now();
-    for (let i = 0; i < n && failure === undefined; i++) {
-      while (inFlight >= options.window) await new Promise<void>((resolve) => (wake = resolve));
-      inFlight++;
-      const sentAt = performance.now();
-      void publisher
-        .publish(benchEventType, payload.event(i))
-        .then(
-          () => {
-            lastAck = performance.now();
-            latencies[acked++] = lastAck - sentAt;
-          },
-          (error: unknown) => {
-            failure ??= error;
-          },
-        )
-        .finally(() => {
-          inFlight--;
-          const resume = wake;
-          wake = undefined;
-          resume?.();
-        });
-    }
-    while (inFlight > 0) await new Promise<void>((resolve) => (wake = resolve));
+    const failure = await publishWindowed(
+      n,
+      options.window,
+      (i) => publisher.publish(benchEventType, payload.event(i)),
+      (_, sentAt) => {
+        lastAck = performance.now();
+        latencies[acked++] = lastAck - sentAt;
+      },
+    );
     progress.stop();
     if (failure !== undefined) {
       return { ...empty(base), error: `${acked} of ${n} acknowledged; first failure: ${(failure as Error).message}` };
@@ -291,13 +271,11 @@ function empty<T extends object>(base: T) {
   return { ...base, elapsedMs: null, eventsPerSec: null, mbPerSec: null, latencyMs: null, logBytes: null };
 }
 
-/** Nearest-rank percentiles, in ms. */
+/** Nearest-rank percentiles, in ms; p95 as ProducerPerformance reports it. */
 function latencyStats(latencies: Float64Array): LatencyMs {
-  const sorted = Float64Array.from(latencies).sort();
-  const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? 0;
-  let sum = 0;
-  for (const value of sorted) sum += value;
-  return { avg: sum / sorted.length, p50: rank(0.5), p95: rank(0.95), p99: rank(0.99), max: sorted[sorted.length - 1] ?? 0 };
+  const sorted = sortedCopy(latencies);
+  const rank = (p: number) => nearestRank(sorted, p);
+  return { avg: mean(sorted), p50: rank(0.5), p95: rank(0.95), p99: rank(0.99), max: rank(1) };
 }
 
 function topicLogBytes(dataDir: string | undefined, topic: string, partitions: number): number | null {
@@ -309,15 +287,4 @@ function topicLogBytes(dataDir: string | undefined, topic: string, partitions: n
     for (const file of fs.readdirSync(dir)) if (file.endsWith('.log')) bytes += fs.statSync(path.join(dir, file)).size;
   }
   return bytes;
-}
-
-/** A line on stderr every 5 s while a scenario runs. */
-function startProgress(scenario: string, total: number, done: () => number): { stop(): void } {
-  const started = performance.now();
-  const timer = setInterval(() => {
-    const seconds = (performance.now() - started) / 1000;
-    process.stderr.write(`  ${scenario}: ${done()}/${total} acknowledged, ${Math.round(done() / seconds)} events/s so far\n`);
-  }, 5_000);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
 }

@@ -2,26 +2,36 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { Agent, request } from 'undici';
 import { loadConfig } from '../adapters/config.js';
 import { createPool } from '../adapters/database.js';
-import { migrate } from '../adapters/migrate.js';
-import { createRegistryClient } from '../adapters/registry.js';
-import { insertDestination } from '../api/sql/destinations.js';
-import { queryOf } from '../api/sql/query.js';
-import { startStreamer, streamerDefaults, type Streamer } from '../consumers/streamer/index.js';
-import { createDestinationId } from '../core/destination-rules.js';
+import { migratePool } from '../adapters/migrate.js';
+import { streamerDefaults, type Streamer } from '../consumers/streamer/index.js';
 import { createDeliveryId } from '../core/ids.js';
-import { createWebhookSecret, signatureHeader } from '../core/webhook-signature.js';
-import { ensureTopics } from '../producers/ensure-topics.js';
+import { signatureHeader } from '../core/webhook-signature.js';
 import { createPublisher } from '../producers/publisher.js';
 import type { Publisher } from '../producers/types.js';
-import { readEventSchemas } from '../schemas/event-schemas.js';
-import { registerSchemas } from '../schemas/governance.js';
+import { epochNow } from './lib/arrivals.js';
+import { summarize, type LatencySummary } from './lib/percentiles.js';
+import { startReceiver, type Arrivals, type Sink } from './lib/receivers.js';
+import {
+  connect,
+  createBenchTopics,
+  createWebhookDestination,
+  publishWindowed,
+  registerBenchSchemas,
+  removeScenarioState,
+  startBenchStreamer,
+  startCountProgress,
+  startProgress,
+  untilConsuming,
+  withCleanup,
+  type Cleanable,
+  type ScenarioStack,
+  type StreamerSettings,
+} from './lib/stack.js';
 import { benchEntity, benchEventType, benchService, buildPayload, type Payload } from './payload.js';
-import { benchSecretBox, type ScenarioStack, type StreamerSettings } from './scenario.js';
 
 /**
  * The streamer scenario: N events fanned out to D webhook destinations of one organization, all
@@ -44,7 +54,7 @@ import { benchSecretBox, type ScenarioStack, type StreamerSettings } from './sce
  * The receiver is a node:http server in a worker thread of its own (so its work does not share the
  * streamer's event loop): 204 at once, arrival time per distinct webhook-id. Only measures.
  */
-export interface StreamerBenchOptions extends ScenarioStack {
+export interface StreamerBenchOptions extends ScenarioStack, Cleanable {
   /** Events published (N). */
   readonly events: number;
   /** Webhook destinations, each subscribed to every event (D). */
@@ -55,19 +65,10 @@ export interface StreamerBenchOptions extends ScenarioStack {
   readonly timeoutMs: number;
   /** `bench_<random>_streamer`: created, migrated and dropped by the scenario. */
   readonly schema: string;
-  /** The streamer's settings (`STREAMER_*`, `DELIVERY_RETENTION_DAYS`). */
   readonly streamer: StreamerSettings;
-  /** Called with what stops the scenario's clients and drops its schema, so an interrupted run can clean up. */
-  readonly onCleanup?: (cleanup: (() => Promise<void>) | undefined) => void;
 }
 
-export interface LatencySummary {
-  readonly avg: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly max: number;
-}
+export type { LatencySummary } from './lib/percentiles.js';
 
 export interface StreamerResult {
   readonly scenario: string;
@@ -107,7 +108,7 @@ export interface StreamerReport {
 
 const organizationId = 'org_bench';
 const stallMs = 120_000;
-/** The webhook sender keeps a pool of this many connections per destination and origin (consumers/streamer/senders/webhook-pools.ts). */
+/** The webhook sender keeps a pool of this many connections per destination and origin (destinations/webhook/pools.ts). */
 const senderConnectionsPerDestination = 16;
 const poolSize = streamerDefaults.concurrency + 6;
 const sampleMs = 500;
@@ -121,45 +122,24 @@ export async function runStreamerBench(options: StreamerBenchOptions): Promise<S
   const topic = `${options.topicPrefix}.${benchEntity}`;
   const groupId = `${options.topicPrefix}.streamer`;
   const pool = createPool({ url: options.databaseUrl, schema, max: 2, applicationName: 'evp-bench-streamer', logger });
-  let receiver: Receiver | undefined;
+  let receiver: Sink | undefined;
   let streamer: Streamer | undefined;
   let publisher: Publisher | undefined;
-  let cleaning: Promise<void> | undefined;
-  const cleanup = (): Promise<void> =>
-    (cleaning ??= (async () => {
-      await publisher?.close().catch(() => undefined);
-      await streamer?.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the streamer failed'));
-      await receiver?.close().catch(() => undefined);
-      await pool.end().catch(() => undefined);
-      await options.admin
-        .deleteGroups([groupId])
-        .catch((error: unknown) => logger.debug({ err: error }, 'deleting the bench consumer group failed'));
-      await dropSchema(options.databaseUrl, schema).catch((error: unknown) =>
-        logger.warn({ err: error }, 'dropping the bench schema failed'),
-      );
-    })());
-  options.onCleanup?.(cleanup);
+  const cleanup = async (): Promise<void> => {
+    await publisher?.close().catch(() => undefined);
+    await streamer?.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the streamer failed'));
+    await receiver?.close().catch(() => undefined);
+    await pool.end().catch(() => undefined);
+    await removeScenarioState(options, [groupId], [schema]);
+  };
 
-  try {
+  return withCleanup(options, cleanup, async () => {
     // Set-up (untimed): the topic and its schema, the store's tables, the receiver, the destinations.
-    await ensureTopics(options.admin, options.topicPrefix, [benchEntity], {
-      partitions: options.partitions,
-      retentionMs: 3_600_000,
-      deadLetterRetentionMs: 3_600_000,
-    });
-    await registerSchemas({
-      registry: createRegistryClient({ url: options.schemaRegistryUrl }),
-      topicPrefix: options.topicPrefix,
-      schemas: new Map([...readEventSchemas()].filter(([entity]) => entity === benchEntity)),
-    });
+    await createBenchTopics(options.admin, options.topicPrefix, [benchEntity], options.partitions, 3_600_000);
+    await registerBenchSchemas(options, [benchEntity]);
     const payload = await buildPayload(options.targetValueBytes, options.keys);
-    const setup = await pool.connect();
-    try {
-      await migrate(setup, schema, logger);
-    } finally {
-      setup.release();
-    }
-    receiver = await startReceiver();
+    await migratePool(pool, schema, logger);
+    receiver = await startReceiver('webhook-id');
     const destinations = await createDestinations(pool, d, receiver.port);
     process.stderr.write(
       `bench: streamer: ${n} × ${benchEventType} (value ${payload.valueBytes} B) to ${d} webhook destinations = ${total} deliveries, ` +
@@ -199,48 +179,21 @@ export async function runStreamerBench(options: StreamerBenchOptions): Promise<S
       publish: started.publish,
       results,
     };
-  } finally {
-    await cleanup();
-    options.onCleanup?.(undefined);
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
 // The destinations
 
-interface BenchDestination {
-  readonly id: string;
-  readonly url: string;
-  readonly secret: string;
-}
+type BenchDestination = Awaited<ReturnType<typeof createWebhookDestination>>;
 
 /** D webhook destinations of org_bench, every event type, each at its own path of the one receiver. */
 async function createDestinations(pool: pg.Pool, count: number, port: number): Promise<BenchDestination[]> {
-  const query = queryOf(pool);
   const destinations: BenchDestination[] = [];
-  for (let index = 0; index < count; index++) {
-    const secret = createWebhookSecret();
-    const url = `http://127.0.0.1:${port}/d/${index}`;
-    const id = createDestinationId();
-    const row = await insertDestination(query, {
-      id,
-      organization_id: organizationId,
-      type: 'webhook',
-      // Sealed as the API stores it, so the streamer opens it as in production.
-      secret: benchSecretBox.seal(secret, id),
-      description: `bench receiver ${index}`,
-      active: true,
-      event_types: ['*'],
-      severities: null,
-      entity_types: null,
-      ordering: 'none',
-      settings: { url, headers: {}, batch: null },
-      max_concurrency: null,
-      rate_limit_per_second: null,
-      retry_schedule_ms: null,
-    });
-    destinations.push({ id: row.id, url, secret });
-  }
+  for (let index = 0; index < count; index++)
+    destinations.push(
+      await createWebhookDestination(pool, organizationId, `http://127.0.0.1:${port}/d/${index}`, `bench receiver ${index}`),
+    );
   return destinations;
 }
 
@@ -259,7 +212,7 @@ async function runStreamer(
   options: StreamerBenchOptions,
   payload: Payload,
   publisher: Publisher,
-  receiver: Receiver,
+  receiver: Sink,
   groupId: string,
   onStarted: (streamer: Streamer) => void,
 ): Promise<{ result: StreamerResult; publish: StreamerReport['publish'] }> {
@@ -275,21 +228,9 @@ async function runStreamer(
   try {
     // Untimed: start-up (migrations are done; group join) and one event through every destination.
     const startupStarted = performance.now();
-    streamer = await startStreamer({
-      kafkaBrokers: options.brokers,
-      schemaRegistryUrl: options.schemaRegistryUrl,
-      databaseUrl: options.databaseUrl,
-      databaseSchema: options.schema,
-      topicPrefix: options.topicPrefix,
-      groupId,
-      logger: logger.child({ service: 'streamer' }),
-      port: 0,
-      allowedHosts: ['127.0.0.1'],
-      secretBox: benchSecretBox,
-      ...options.streamer,
-    });
+    streamer = await startBenchStreamer(options, groupId, options.streamer);
     onStarted(streamer);
-    await untilConsuming(streamer.port, 60_000);
+    await untilConsuming(streamer.port, 'streamer', 60_000);
     await receiver.reset(false);
     await publisher.publish(benchEventType, payload.event(n));
     const warm = await untilCount(receiver, options.destinations, 60_000);
@@ -310,11 +251,9 @@ async function runStreamer(
       delivered: () => receiver.count(),
     });
     const progress = startProgress(
-      () => published,
-      () => sampler?.fannedOut ?? 0,
-      () => receiver.count(),
-      n,
-      total,
+      (seconds) =>
+        `streamer: ${Math.round(seconds)} s: published ${published}/${n}, fanned out ${sampler?.fannedOut ?? 0}/${total}, ` +
+        `delivered ${receiver.count()}/${total}, ${Math.round(receiver.count() / seconds)} deliveries/s so far`,
     );
     const elu = performance.eventLoopUtilization();
     const receiverElu = receiver.eventLoopUtilization();
@@ -471,7 +410,7 @@ const unloadedEvents = 5;
 async function unloadedLatency(
   publisher: Publisher,
   payload: Payload,
-  receiver: Receiver,
+  receiver: Sink,
   n: number,
   destinations: number,
 ): Promise<{ events: number; latencyMs: LatencySummary | null }> {
@@ -501,43 +440,16 @@ async function publishAll(
   window: number,
   onAck: (eventId: string) => void,
 ): Promise<void> {
-  let pending = 0;
-  let failure: unknown;
-  let wake: (() => void) | undefined;
-  for (let i = 0; i < n && failure === undefined; i++) {
-    while (pending >= window) await new Promise<void>((resolve) => (wake = resolve));
-    pending++;
-    void publisher
-      .publish(benchEventType, payload.event(i))
-      .then(
-        (result) => onAck(result.eventId),
-        (error: unknown) => {
-          failure ??= error;
-        },
-      )
-      .finally(() => {
-        pending--;
-        const resume = wake;
-        wake = undefined;
-        resume?.();
-      });
-  }
-  while (pending > 0) await new Promise<void>((resolve) => (wake = resolve));
+  const failure = await publishWindowed(
+    n,
+    window,
+    (i) => publisher.publish(benchEventType, payload.event(i)),
+    (result) => onAck(result.eventId),
+  );
   if (failure !== undefined) throw failure instanceof Error ? failure : new Error(`publishing failed: ${JSON.stringify(failure)}`);
 }
 
-async function untilConsuming(port: number, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    const response = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
-    const body = response ? ((await response.json().catch(() => ({}))) as { consuming?: boolean }) : {};
-    if (body.consuming === true) return;
-    await sleep(100);
-  }
-  throw new Error(`the streamer did not join its group within ${timeoutMs / 1000} s`);
-}
-
-async function untilCount(receiver: Receiver, count: number, timeoutMs: number): Promise<number> {
+async function untilCount(receiver: Sink, count: number, timeoutMs: number): Promise<number> {
   const deadline = performance.now() + timeoutMs;
   while (receiver.count() < count && performance.now() < deadline) await sleep(20);
   return receiver.count();
@@ -866,7 +778,7 @@ function cpuDifference(before: CpuSnapshot, after: CpuSnapshot): Record<string, 
 // 2. The baseline: plain undici, the same bodies, the same receiver, the same concurrency
 
 async function runBaseline(
-  receiver: Receiver,
+  receiver: Sink,
   destinations: readonly BenchDestination[],
   bodies: readonly string[],
   total: number,
@@ -886,7 +798,7 @@ async function runBaseline(
     await receiver.reset(false);
 
     const latencies = new Float64Array(total);
-    const progress = startBaselineProgress(scenario, total, () => receiver.count());
+    const progress = startCountProgress(scenario, total, () => receiver.count(), 'received', 'posts/s');
     const started = performance.now();
     const outcome = await postAll(agent, destinations, bodies, ids, inFlight, latencies);
     const elapsedMs = outcome.lastAt - started;
@@ -964,200 +876,6 @@ async function postAll(
   return { errors, non2xx, firstError, lastAt };
 }
 
-// ---------------------------------------------------------------------------------------------
-// The receiver: node:http in a worker thread
-
-interface Arrivals {
-  /** Per distinct webhook-id, in arrival order: the body's `id` (the event id) and the arrival time (ms since the epoch). */
-  readonly eventIds: readonly string[];
-  readonly times: Float64Array;
-  readonly requests: number;
-  /** Requests whose webhook-id had arrived before (a retry). */
-  readonly repeated: number;
-  readonly paths: Readonly<Record<string, number>>;
-}
-
-interface Receiver {
-  readonly port: number;
-  /** Distinct webhook-ids since the last reset. */
-  count(): number;
-  /** Forgets what arrived; `record` keeps each arrival's event id and time for `collect`. */
-  reset(record: boolean): Promise<void>;
-  collect(): Promise<Arrivals>;
-  eventLoopUtilization(previous?: ReturnType<typeof performance.eventLoopUtilization>): ReturnType<typeof performance.eventLoopUtilization>;
-  close(): Promise<void>;
-}
-
-/** Plain JavaScript: an eval'd worker needs no TypeScript loader. */
-const receiverSource = `
-const { parentPort, workerData } = require('node:worker_threads');
-const http = require('node:http');
-const { performance } = require('node:perf_hooks');
-const counts = new Int32Array(workerData.counts);
-const eventId = /"id"\\s*:\\s*"([^"]*)"/;
-let record = false;
-let seen = new Set();
-let eventIds = [];
-let times = [];
-let requests = 0;
-let repeated = 0;
-let paths = new Map();
-const server = http.createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (chunk) => chunks.push(chunk));
-  req.on('end', () => {
-    const at = performance.timeOrigin + performance.now();
-    res.writeHead(204);
-    res.end();
-    requests++;
-    const id = req.headers['webhook-id'];
-    if (typeof id !== 'string' || seen.has(id)) {
-      repeated++;
-      return;
-    }
-    seen.add(id);
-    Atomics.add(counts, 0, 1);
-    if (!record) return;
-    const head = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('latin1', 0, 256);
-    const match = eventId.exec(head);
-    eventIds.push(match ? match[1] : '');
-    times.push(at);
-    paths.set(req.url, (paths.get(req.url) || 0) + 1);
-  });
-});
-server.keepAliveTimeout = 60000;
-server.listen(0, '127.0.0.1', () => parentPort.postMessage({ type: 'listening', port: server.address().port }));
-parentPort.on('message', (message) => {
-  if (message.type === 'reset') {
-    record = message.record;
-    seen = new Set();
-    eventIds = [];
-    times = [];
-    requests = 0;
-    repeated = 0;
-    paths = new Map();
-    Atomics.store(counts, 0, 0);
-    parentPort.postMessage({ type: 'reset' });
-  } else if (message.type === 'collect') {
-    parentPort.postMessage({ type: 'collected', eventIds, times: Float64Array.from(times), requests, repeated, paths: Object.fromEntries(paths) });
-  } else if (message.type === 'close') {
-    server.closeAllConnections();
-    server.close(() => parentPort.postMessage({ type: 'closed' }));
-  }
-});
-`;
-
-async function startReceiver(): Promise<Receiver> {
-  const counts = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(receiverSource, { eval: true, workerData: { counts: counts.buffer } });
-  worker.unref();
-  const next = (type: string) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const onMessage = (message: Record<string, unknown>) => {
-        if (message['type'] !== type) return;
-        worker.off('message', onMessage);
-        worker.off('error', reject);
-        resolve(message);
-      };
-      worker.on('message', onMessage);
-      worker.once('error', reject);
-    });
-  const listening = await next('listening');
-  let closed = false;
-  return {
-    port: listening['port'] as number,
-    count: () => Atomics.load(counts, 0),
-    async reset(record) {
-      const done = next('reset');
-      worker.postMessage({ type: 'reset', record });
-      await done;
-    },
-    async collect() {
-      const done = next('collected');
-      worker.postMessage({ type: 'collect' });
-      const message = await done;
-      return {
-        eventIds: message['eventIds'] as string[],
-        times: message['times'] as Float64Array,
-        requests: message['requests'] as number,
-        repeated: message['repeated'] as number,
-        paths: message['paths'] as Record<string, number>,
-      };
-    },
-    eventLoopUtilization: (previous) => worker.performance.eventLoopUtilization(previous),
-    async close() {
-      if (closed) return;
-      closed = true;
-      const done = next('closed');
-      worker.postMessage({ type: 'close' });
-      await Promise.race([done, sleep(2_000)]);
-      await worker.terminate();
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-
-function epochNow(): number {
-  return performance.timeOrigin + performance.now();
-}
-
-async function connect(url: string, schema: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: 'evp-bench', options: `-c search_path=${schema}` });
-  await client.connect();
-  return client;
-}
-
-async function dropSchema(url: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url, application_name: 'evp-bench' });
-  await client.connect();
-  try {
-    await client.query(`drop schema if exists ${pg.escapeIdentifier(schema)} cascade`);
-  } finally {
-    await client.end();
-  }
-}
-
 function emptyResult(scenario: string, expected: number, inFlight: number, connections: number | null, error: string): StreamerResult {
   return { scenario, expected, inFlight, connections, done: 0, elapsedMs: null, perSec: null, latencyMs: null, error, details: {} };
-}
-
-/** Nearest-rank percentiles, in ms. */
-function summarize(values: Float64Array): LatencySummary | null {
-  if (values.length === 0) return null;
-  const sorted = Float64Array.from(values).sort();
-  const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? 0;
-  let sum = 0;
-  for (const value of sorted) sum += value;
-  return { avg: sum / sorted.length, p50: rank(0.5), p90: rank(0.9), p99: rank(0.99), max: sorted[sorted.length - 1] ?? 0 };
-}
-
-/** A line on stderr every 5 s while the streamer runs. */
-function startProgress(
-  published: () => number,
-  fannedOut: () => number,
-  delivered: () => number,
-  n: number,
-  total: number,
-): { stop(): void } {
-  const started = performance.now();
-  const timer = setInterval(() => {
-    const seconds = (performance.now() - started) / 1000;
-    process.stderr.write(
-      `  streamer: ${Math.round(seconds)} s: published ${published()}/${n}, fanned out ${fannedOut()}/${total}, ` +
-        `delivered ${delivered()}/${total}, ${Math.round(delivered() / seconds)} deliveries/s so far\n`,
-    );
-  }, 5_000);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
-}
-
-function startBaselineProgress(scenario: string, total: number, done: () => number): { stop(): void } {
-  const started = performance.now();
-  const timer = setInterval(() => {
-    const seconds = (performance.now() - started) / 1000;
-    process.stderr.write(`  ${scenario}: ${done()}/${total} received, ${Math.round(done() / seconds)} posts/s so far\n`);
-  }, 5_000);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
 }

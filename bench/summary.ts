@@ -1,0 +1,164 @@
+import os from 'node:os';
+import { figure, tableLines } from './lib/format.js';
+import type { ApiReport } from './api.js';
+import { latencyText, type E2eLatency, type E2eReport } from './e2e.js';
+import type { MaterializeReport } from './materialize.js';
+import type { ProduceReport } from './produce.js';
+import type { StreamerReport } from './streamer.js';
+
+/** The scenarios, in the order `npm run bench` runs them. */
+export const scenarios = ['produce', 'materialize', 'api', 'streamer', 'e2e'] as const;
+export type Scenario = (typeof scenarios)[number];
+
+export interface SummaryRow {
+  readonly scenario: Scenario;
+  /** What is measured. */
+  readonly measure: string;
+  readonly headline: string;
+  readonly baseline: string;
+  /** Headline / baseline, where both are rates. */
+  readonly ratio: number | null;
+  /** The figures behind the text. */
+  readonly values: Readonly<Record<string, number | null>>;
+  /** Those of `values` that are only lower bounds (e2e: events that never arrived counted as the time they waited). */
+  readonly lowerBounds?: readonly string[];
+}
+
+/** One row per headline figure of every scenario that ran, next to its baseline. */
+export function summaryRows(reports: {
+  produce?: ProduceReport | undefined;
+  materialize?: MaterializeReport | undefined;
+  api?: ApiReport | undefined;
+  streamer?: StreamerReport | undefined;
+  e2e?: E2eReport | undefined;
+}): SummaryRow[] {
+  const ratio = (a: number | null | undefined, b: number | null | undefined) =>
+    a === null || a === undefined || b === null || b === undefined || b === 0 ? null : a / b;
+  const rows: SummaryRow[] = [];
+  const { produce, materialize, api, streamer, e2e } = reports;
+  if (produce) {
+    for (const compression of new Set(produce.results.map((result) => result.compression))) {
+      const sdk = produce.results.find((result) => result.client === 'sdk' && result.compression === compression);
+      const perf = produce.results.find((result) => result.client === 'producer-perf' && result.compression === compression);
+      rows.push({
+        scenario: 'produce',
+        measure: `SDK publish(), ${compression}`,
+        headline: `${figure(sdk?.eventsPerSec)} events/s`,
+        baseline: `ProducerPerformance ${compression}: ${perf?.eventsPerSec == null ? 'unavailable' : `${figure(perf.eventsPerSec)} events/s`}`,
+        ratio: ratio(sdk?.eventsPerSec, perf?.eventsPerSec),
+        values: { eventsPerSec: sdk?.eventsPerSec ?? null, baselineEventsPerSec: perf?.eventsPerSec ?? null },
+      });
+    }
+  }
+  if (materialize) {
+    const of = (scenario: string) => materialize.results.find((result) => result.scenario === scenario);
+    const real = of('materializer');
+    const naive = of('floor (naive INSERT)');
+    const ceiling = of('ceiling (raw COPY)');
+    rows.push({
+      scenario: 'materialize',
+      measure: 'materializer',
+      headline: `${figure(real?.eventsPerSec)} events/s`,
+      baseline: `naive INSERT: ${figure(naive?.eventsPerSec)} events/s (raw COPY ceiling ${figure(ceiling?.eventsPerSec)})`,
+      ratio: ratio(real?.eventsPerSec, naive?.eventsPerSec),
+      values: {
+        eventsPerSec: real?.eventsPerSec ?? null,
+        baselineEventsPerSec: naive?.eventsPerSec ?? null,
+        ceilingEventsPerSec: ceiling?.eventsPerSec ?? null,
+      },
+    });
+  }
+  if (api) {
+    for (const result of api.results) {
+      rows.push({
+        scenario: 'api',
+        measure: result.scenario,
+        headline: `${figure(result.api?.requestsPerSec)} req/s (p99 ${figure(result.api?.latencyMs?.p99, 1)} ms)`,
+        baseline: `PostgreSQL, same SQL: ${figure(result.postgres?.queriesPerSec)} q/s (p99 ${figure(result.postgres?.latencyMs?.p99, 1)} ms)`,
+        ratio: ratio(result.api?.requestsPerSec, result.postgres?.queriesPerSec),
+        values: { requestsPerSec: result.api?.requestsPerSec ?? null, baselineQueriesPerSec: result.postgres?.queriesPerSec ?? null },
+      });
+    }
+  }
+  if (streamer) {
+    const [streamed, ...baselines] = streamer.results;
+    // The undici baseline with the sender's own connections (its pools together), like for like.
+    const baseline = baselines.find((result) => result.connections !== null) ?? baselines[0];
+    const other = baselines.find((result) => result !== baseline);
+    rows.push({
+      scenario: 'streamer',
+      measure: `${figure(streamer.events)} events × ${streamer.destinations} webhooks`,
+      headline: `${figure(streamed?.perSec)} deliveries/s`,
+      baseline:
+        `undici, ${baseline?.connections ?? baseline?.inFlight ?? '-'} connections: ${figure(baseline?.perSec)} posts/s` +
+        (other ? ` (${other.connections ?? other.inFlight} connections: ${figure(other.perSec)})` : ''),
+      ratio: ratio(streamed?.perSec, baseline?.perSec),
+      values: { deliveriesPerSec: streamed?.perSec ?? null, baselinePostsPerSec: baseline?.perSec ?? null },
+    });
+  }
+  if (e2e) {
+    const pair = (latency: E2eLatency | null | undefined) =>
+      `p50 ${latencyText(latency, 'p50', 0)} / p99 ${latencyText(latency, 'p99', 0)} ms`;
+    const unloaded = e2e.unloaded ? `unloaded: API ${pair(e2e.unloaded.apiMs)}, webhook ${pair(e2e.unloaded.webhookMs)}` : '-';
+    for (const run of e2e.runs) {
+      rows.push({
+        scenario: 'e2e',
+        measure: `${figure(run.rate)}/s × ${run.seconds} s (achieved ${figure(run.achievedRate)}/s)`,
+        headline: `API ${pair(run.api.latencyMs)}; webhook ${pair(run.webhook.latencyMs)}; ${run.held ? 'held' : 'did not hold'}`,
+        baseline: unloaded,
+        ratio: null,
+        values: {
+          rate: run.rate,
+          achievedRate: run.achievedRate,
+          apiP50Ms: run.api.latencyMs?.p50 ?? null,
+          apiP99Ms: run.api.latencyMs?.p99 ?? null,
+          webhookP50Ms: run.webhook.latencyMs?.p50 ?? null,
+          webhookP99Ms: run.webhook.latencyMs?.p99 ?? null,
+          apiMissing: run.api.missing,
+          webhookMissing: run.webhook.missing,
+          held: run.held ? 1 : 0,
+        },
+        lowerBounds: [
+          ...(['p50', 'p99'] as const).filter((key) => run.api.latencyMs?.atLeast.includes(key)).map((key) => `api${key.toUpperCase()}Ms`),
+          ...(['p50', 'p99'] as const)
+            .filter((key) => run.webhook.latencyMs?.atLeast.includes(key))
+            .map((key) => `webhook${key.toUpperCase()}Ms`),
+        ],
+      });
+    }
+    if (e2e.sustainable) {
+      const { rate, failedAt, reasons } = e2e.sustainable;
+      rows.push({
+        scenario: 'e2e',
+        measure: 'highest rate without lag growing',
+        headline:
+          `${rate === null ? `below ${figure(failedAt)}` : figure(rate)} events/s` +
+          (failedAt === null ? ' (every rate tried held)' : ` (${figure(failedAt)}/s: ${reasons.join('; ')})`),
+        baseline: '-',
+        ratio: null,
+        values: { sustainableRate: rate, failedAt },
+      });
+    }
+    if (e2e.error) rows.push({ scenario: 'e2e', measure: 'error', headline: e2e.error, baseline: '-', ratio: null, values: {} });
+  }
+  return rows;
+}
+
+export function renderSummary(rows: readonly SummaryRow[]): string {
+  const cells = rows.map((row) => [
+    row.scenario,
+    row.measure,
+    row.headline,
+    row.baseline,
+    row.ratio === null ? '' : `${row.ratio.toFixed(2)}×`,
+  ]);
+  const header = ['scenario', 'measure', 'headline', 'baseline', 'ratio'];
+  const cpus = os.cpus();
+  return [
+    'SUMMARY',
+    // Only the ratio is a figure.
+    ...tableLines(header, cells, (column, columns) => column !== columns - 1),
+    '',
+    `machine: ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, ${os.platform()} ${os.release()} ${os.arch()}, Node ${process.version}, ${new Date().toISOString()}`,
+  ].join('\n');
+}
