@@ -9,8 +9,8 @@ import { createHighWatermarks } from './high-watermarks.js';
 import type { ApiContext, ApiInstance } from './context.js';
 import { createApiMetrics } from './metrics.js';
 import { apiDefaults, type ApiOptions } from './options.js';
-import { queryOf, type Query } from './sql/query.js';
-import { sealStoredSecrets, sealedKeyIds } from './sql/seal-secrets.js';
+import type { Database } from '../store/query.js';
+import { sealStoredSecrets, sealedKeyIds } from '../store/seal-secrets.js';
 import { ConfigError } from '../adapters/errors.js';
 import { createFeeds } from './stream/org-feed.js';
 import { createStreamSlots } from './stream/stream-slots.js';
@@ -32,9 +32,8 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
     applicationName: 'evp-api',
     logger,
   });
-  const query = queryOf(pool);
   const stream = { ...apiDefaults.stream, ...options.stream };
-  const feeds = createFeeds({ query, logger, pollMs: stream.pollMs });
+  const feeds = createFeeds({ query: pool, logger, pollMs: stream.pollMs });
   const entries = readCatalogue();
   const highWatermarks =
     options.kafkaBrokers === undefined || options.kafkaBrokers.length === 0
@@ -42,11 +41,11 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
       : createHighWatermarks({ brokers: options.kafkaBrokers, logger });
   const announcing = new Set<Promise<unknown>>();
   const context: ApiContext = {
-    query,
+    query: pool,
     async transaction(work) {
       const client = await pool.connect();
       try {
-        return await inTransaction(client, () => work((text, values) => client.query(text, values as unknown[])));
+        return await inTransaction(client, () => work(client));
       } finally {
         client.release();
       }
@@ -64,7 +63,7 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
     }),
     highWatermarks,
     topicPrefix: options.topicPrefix,
-    auth: createAuthenticator({ query, cacheMs: options.keyCacheMs ?? apiDefaults.keyCacheMs }),
+    auth: createAuthenticator({ query: pool, cacheMs: options.keyCacheMs ?? apiDefaults.keyCacheMs }),
     feeds,
     metrics: createApiMetrics(() => feeds.size),
     stream,
@@ -76,7 +75,7 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
       topicPrefix: options.topicPrefix,
     },
     maxDestinationsPerOrg: options.maxDestinationsPerOrg ?? apiDefaults.maxDestinationsPerOrg,
-    eventRetentionDays: options.eventRetentionDays ?? 90,
+    eventRetentionDays: options.eventRetentionDays ?? apiDefaults.eventRetentionDays,
     fileRoot: options.fileRoot,
     secretBox: options.secretBox,
     announce(type, event) {
@@ -118,8 +117,8 @@ export async function startApi(options: ApiOptions): Promise<Api> {
   const migrator = createPool({ url: options.databaseUrl, schema: options.databaseSchema, max: 1, applicationName: 'evp-api', logger });
   try {
     await migratePool(migrator, options.databaseSchema, logger);
-    await checkSecretKey(queryOf(migrator), options, logger);
-    const sealed = await sealStoredSecrets(queryOf(migrator), options.secretBox);
+    await checkSecretKey(migrator, options, logger);
+    const sealed = await sealStoredSecrets(migrator, options.secretBox);
     if (sealed > 0) logger.info({ destinations: sealed, keyId: options.secretBox.keyId }, 'webhook secrets stored in plain text sealed');
   } finally {
     await migrator.end();
@@ -150,8 +149,8 @@ export async function startApi(options: ApiOptions): Promise<Api> {
  * the stored secrets under it, the key the deployment uses is missing: refuse, rather than seal
  * new secrets under a key no streamer has. Otherwise say which destinations cannot be read.
  */
-async function checkSecretKey(query: Query, options: ApiOptions, logger: ApiOptions['logger']): Promise<void> {
-  const keys = await sealedKeyIds(query);
+async function checkSecretKey(db: Database, options: ApiOptions, logger: ApiOptions['logger']): Promise<void> {
+  const keys = await sealedKeyIds(db);
   const ours = options.secretBox.keyId;
   const others = [...keys].filter(([id]) => id !== ours);
   if (others.length === 0) return;

@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '../adapters/logger.js';
 import type { ApiContext, ApiInstance } from './context.js';
-import type { ApiKeyIdentity } from './sql/find-api-key.js';
+import type { ApiKeyIdentity } from '../store/find-api-key.js';
 import { consoleRoutes } from './console.js';
 import { ApiError, frameworkError, handleError, writeClientError } from './errors.js';
 import { createRateLimits, type RateLimitSettings } from './rate-limit.js';

@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { hashApiKey, isApiKeyShaped } from '../core/api-keys.js';
 import { unauthorized } from './errors.js';
-import { findApiKey, touchApiKey, type ApiKeyIdentity } from './sql/find-api-key.js';
-import type { Query } from './sql/query.js';
+import { findApiKey, touchApiKey, type ApiKeyIdentity } from '../store/find-api-key.js';
+import type { Database } from '../store/query.js';
 
 export interface Authenticator {
   /** The key's identity, or a 401 ApiError. */
@@ -10,7 +10,7 @@ export interface Authenticator {
 }
 
 export interface AuthOptions {
-  readonly query: Query;
+  readonly query: Database;
   /** How long a checked key is trusted without asking the database again; a revoke takes effect within it. */
   readonly cacheMs: number;
 }

@@ -6,19 +6,19 @@ import type { SecretBox } from '../core/secret-box.js';
 import type { CatalogueEntry } from '../schemas/catalogue.js';
 import type { KafkaBrokerPolicy } from '../core/kafka-broker-rules.js';
 import type { Authenticator } from './auth.js';
-import type { ApiKeyIdentity } from './sql/find-api-key.js';
+import type { ApiKeyIdentity } from '../store/find-api-key.js';
 import type { HighWatermarks } from './high-watermarks.js';
 import type { FilterCatalogue } from './event-filter.js';
 import type { ApiMetrics } from './metrics.js';
-import type { Query } from './sql/query.js';
+import type { Database } from '../store/query.js';
 import type { Feeds } from './stream/org-feed.js';
 import type { StreamSlots } from './stream/stream-slots.js';
 
 /** What the routes share: built once by buildApi, passed to each route plugin. */
 export interface ApiContext {
-  readonly query: Query;
+  readonly query: Database;
   /** Runs `work` in one transaction on one connection, for a check that must hold until the write commits. */
-  readonly transaction: <T>(work: (query: Query) => Promise<T>) => Promise<T>;
+  readonly transaction: <T>(work: (db: Database) => Promise<T>) => Promise<T>;
   readonly catalogue: FilterCatalogue & { readonly entries: Readonly<Record<string, CatalogueEntry>> };
   readonly registry: Pick<RegistryClient, 'latest' | 'versions' | 'schemaByVersion' | 'subjectCompatibility' | 'globalCompatibility'>;
   /** Kafka's high watermarks for consumer lag; undefined when the API was given no brokers. */

@@ -5,7 +5,7 @@ import type { Authenticator } from './auth.js';
 import type { ApiInstance } from './context.js';
 import { ApiError } from './errors.js';
 import { ErrorBody } from './schemas.js';
-import type { ApiKeyIdentity } from './sql/find-api-key.js';
+import type { ApiKeyIdentity } from '../store/find-api-key.js';
 
 /** How many requests the API takes from one client. Each API process counts on its own. */
 export interface RateLimitSettings {

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { demoDefaults, parseDuration, parseInteger, parsePort, parseRate, runDemo } from '../producers/demo/index.js';
+import { databaseUrl } from '../stack/index.js';
 import { commandContext, parseCount } from './context.js';
 import { untilSignal } from './signals.js';
 
@@ -65,7 +66,7 @@ export function demoCommand(): Command {
             retryShare: demoDefaults.retryShare,
             progressIntervalMs: demoDefaults.progressIntervalMs,
           },
-          { logger, signal: stop.signal },
+          { logger, signal: stop.signal, databaseUrl: () => databaseUrl(config, logger) },
         );
       } finally {
         // untilSignal keeps the process alive until a signal comes; after a run that ended on its

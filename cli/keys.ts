@@ -2,8 +2,8 @@ import { Command } from 'commander';
 import { createPool } from '../adapters/database.js';
 import { InputError } from '../adapters/errors.js';
 import { migratePool } from '../adapters/migrate.js';
-import { createApiKeyRow, listApiKeys, revokeApiKey, type ApiKeyRow } from '../api/sql/api-keys.js';
-import { queryOf, type Query } from '../api/sql/query.js';
+import { createApiKeyRow, listApiKeys, revokeApiKey, type ApiKeyRow } from '../store/api-keys.js';
+import type { Database } from '../store/query.js';
 import { createApiKey } from '../core/api-keys.js';
 import { databaseUrl } from '../stack/index.js';
 import { commandContext } from './context.js';
@@ -86,7 +86,7 @@ function keyJson(row: ApiKeyRow): Record<string, unknown> {
 }
 
 /** Runs `work` against the store, migrated first so keys can be made before anything else ran. */
-async function withStore(work: (query: Query) => Promise<void>): Promise<void> {
+async function withStore(work: (db: Database) => Promise<void>): Promise<void> {
   const { config, logger } = commandContext('keys');
   const pool = createPool({
     url: await databaseUrl(config, logger),
@@ -97,7 +97,7 @@ async function withStore(work: (query: Query) => Promise<void>): Promise<void> {
   });
   try {
     await migratePool(pool, config.databaseSchema, logger);
-    await work(queryOf(pool));
+    await work(pool);
   } finally {
     await pool.end();
   }

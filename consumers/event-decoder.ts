@@ -1,18 +1,19 @@
 import avro from 'avsc';
+import { readEnvelope, type EventEnvelope } from '../core/event-envelope.js';
 import { decodeWireFormat } from '../core/wire-format.js';
 import { RegistryError, registryErrorCodes } from '../adapters/errors.js';
 import type { RegistryClient } from '../adapters/registry.js';
 
 /**
  * Decodes a record value in the Confluent wire format with the writer's schema, fetched from the
- * registry by the id in the value and cached (one registry call per schema id, ever). Returns a
- * reason instead of throwing for bytes that can never decode (not the wire format, a schema id the
- * registry does not know, a body the schema cannot read), so a caller can dead-letter them; other
- * registry failures throw (they are retriable).
+ * registry by the id in the value and cached (one registry call per schema id, ever), into an
+ * event envelope. Returns a reason instead of throwing for bytes that can never be an event (not
+ * the wire format, a schema id the registry does not know, a body the schema cannot read, a
+ * record that is not an envelope), so a caller can dead-letter them; other registry failures
+ * throw (they are retriable).
  */
-export type UndecodableCode = 'wire_format' | 'unknown_schema' | 'undecodable';
-export type DecodeResult =
-  { ok: true; schemaId: number; event: Record<string, unknown> } | { ok: false; code: UndecodableCode; reason: string };
+export type UndecodableCode = 'wire_format' | 'unknown_schema' | 'undecodable' | 'invalid';
+export type DecodeResult = { ok: true; schemaId: number; event: EventEnvelope } | { ok: false; code: UndecodableCode; reason: string };
 
 export interface EventDecoder {
   decode(value: Buffer | null): Promise<DecodeResult>;
@@ -42,9 +43,9 @@ export function createEventDecoder(registry: RegistryClient): EventDecoder {
           return { ok: false, code: 'unknown_schema', reason: error.message };
         throw error;
       }
+      let decoded: Record<string, unknown>;
       try {
-        const decoded = type.fromBuffer(framed.body) as Record<string, unknown>;
-        return { ok: true, schemaId: framed.schemaId, event: plain(decoded) };
+        decoded = plain(type.fromBuffer(framed.body) as Record<string, unknown>);
       } catch (error) {
         return {
           ok: false,
@@ -52,6 +53,9 @@ export function createEventDecoder(registry: RegistryClient): EventDecoder {
           reason: `the body does not decode with schema id ${framed.schemaId}: ${(error as Error).message}`,
         };
       }
+      const envelope = readEnvelope(decoded);
+      if (!envelope.ok) return { ok: false, code: 'invalid', reason: `the event fails validation: ${envelope.problems.join('; ')}` };
+      return { ok: true, schemaId: framed.schemaId, event: envelope.event };
     },
   };
 }

@@ -8,7 +8,7 @@ import type { Logger } from '../adapters/logger.js';
 import { nextAttempt, type RetrySchedule } from '../core/retry.js';
 import { entityTopic } from '../core/topics.js';
 import { abortable } from './abortable.js';
-import { positionId, readPositions } from './offsets.js';
+import { positionId, readPositions } from '../store/read-positions.js';
 
 /**
  * The consumer loop the materializer and the streamer share: a kafkajs group member over the

@@ -1,12 +1,3 @@
-import type pg from 'pg';
-
-/** A partition's position as a consumer group stores it in PostgreSQL. */
-export interface PartitionKey {
-  readonly groupId: string;
-  readonly topic: string;
-  readonly partition: number;
-}
-
 /**
  * What to do with a fetched batch, given the stored position of its partition:
  * - `write` the records from `from` on (those below were written already);
@@ -36,56 +27,3 @@ export async function planOffsets(
   if (stored !== undefined && stored < start) return { kind: 'write', from: first, lost: { from: stored, to: start } };
   return { kind: 'write', from: first };
 }
-
-/** Locks the partition's position row for this transaction and returns it (undefined when never stored). */
-export async function lockPosition(client: pg.ClientBase, key: PartitionKey): Promise<bigint | undefined> {
-  const select = () =>
-    client.query<{ next_offset: string }>(
-      'select next_offset::text from consumer_offsets where group_id = $1 and topic = $2 and partition = $3 for update',
-      [key.groupId, key.topic, key.partition],
-    );
-  let { rows } = await select();
-  if (rows.length === 0) {
-    // -1: "no position yet". Inserted so there is a row to lock; a concurrent insert is fine.
-    await client.query(
-      'insert into consumer_offsets (group_id, topic, partition, next_offset) values ($1, $2, $3, -1) on conflict do nothing',
-      [key.groupId, key.topic, key.partition],
-    );
-    ({ rows } = await select());
-  }
-  const stored = BigInt(rows[0]?.next_offset ?? '-1');
-  return stored < 0n ? undefined : stored;
-}
-
-export async function storePosition(client: pg.ClientBase, key: PartitionKey, next: bigint): Promise<void> {
-  await client.query(
-    'update consumer_offsets set next_offset = $4, updated_at = now() where group_id = $1 and topic = $2 and partition = $3',
-    [key.groupId, key.topic, key.partition, next.toString()],
-  );
-}
-
-/** Every stored position of a group, for seeking on assignment and for lag. */
-export async function readPositions(pool: pg.Pool, groupId: string): Promise<Map<string, bigint>> {
-  const { rows } = await pool.query<{ topic: string; partition: number; next_offset: string }>(
-    'select topic, partition, next_offset::text from consumer_offsets where group_id = $1 and next_offset >= 0',
-    [groupId],
-  );
-  return new Map(rows.map((row) => [positionId(row.topic, row.partition), BigInt(row.next_offset)]));
-}
-
-/** Sets positions (an operator's `--reset-to`); -1 means "from the log's start". */
-export async function resetPositions(
-  pool: pg.Pool,
-  groupId: string,
-  positions: readonly { topic: string; partition: number; offset: bigint }[],
-): Promise<void> {
-  if (positions.length === 0) return;
-  await pool.query(
-    `insert into consumer_offsets (group_id, topic, partition, next_offset)
-     select $1, topic, partition, next_offset from unnest($2::text[], $3::int[], $4::bigint[]) as p(topic, partition, next_offset)
-     on conflict (group_id, topic, partition) do update set next_offset = excluded.next_offset, updated_at = now()`,
-    [groupId, positions.map((p) => p.topic), positions.map((p) => p.partition), positions.map((p) => p.offset.toString())],
-  );
-}
-
-export const positionId = (topic: string, partition: number) => `${topic}:${partition}`;

@@ -1,3 +1,4 @@
+import type { EventEnvelope } from './event-envelope.js';
 import { eventSeverities, eventSources, type EventSeverity, type EventSource } from './event-schema.js';
 import { createEventId, isEventId } from './ids.js';
 import type { ValueProblem } from './validate-value.js';
@@ -27,23 +28,6 @@ export interface EventTypeInfo {
   readonly entity: string;
   readonly severity: EventSeverity;
   readonly source: EventSource;
-}
-
-/** The envelope as Avro encodes it (`occurred_at` in microseconds since the epoch). */
-export interface EventEnvelope {
-  id: string;
-  type: string;
-  occurred_at: number;
-  organization_id: string;
-  entity_type: string;
-  entity_id: string;
-  action: string;
-  source: EventSource;
-  severity: EventSeverity;
-  request_id: string | null;
-  actor: string | null;
-  data: Record<string, unknown>;
-  previous_attributes: Record<string, unknown> | null;
 }
 
 export type BuildEventResult = { ok: true; event: EventEnvelope } | { ok: false; problems: ValueProblem[] };

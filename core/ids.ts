@@ -70,11 +70,12 @@ export function isEventId(value: string): boolean {
   return eventIdPattern.test(value);
 }
 
-/** The creation time (ms since the epoch) carried in a UUIDv7 event id. */
+const eventIdFloorPattern = /^evt_[0-9a-f]{8}-[0-9a-f]{4}-$/;
+
+/** The creation time (ms since the epoch) carried in a UUIDv7 event id or an id floor (`eventIdFloor`). */
 export function eventIdTime(id: string): number {
-  if (!isEventId(id)) throw new TypeError(`not an event id: ${JSON.stringify(id)}`);
-  const hex = id.slice(eventIdPrefix.length).replaceAll('-', '').slice(0, 12);
-  return parseInt(hex, 16);
+  if (!isEventId(id) && !eventIdFloorPattern.test(id)) throw new TypeError(`not an event id: ${JSON.stringify(id)}`);
+  return Number.parseInt(id.slice(4, 12) + id.slice(13, 17), 16);
 }
 
 /**

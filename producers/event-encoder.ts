@@ -1,6 +1,7 @@
 import avro from 'avsc';
 import type { AvroRecord } from '../core/avro.js';
-import { buildEvent, type EventEnvelope, type EventInput } from '../core/build-event.js';
+import { buildEvent, type EventInput } from '../core/build-event.js';
+import type { EventEnvelope } from '../core/event-envelope.js';
 import { cloudEventHeaders } from '../core/cloudevents.js';
 import { entityTopic, valueSubject } from '../core/topics.js';
 import { validateValue, type ValueProblem } from '../core/validate-value.js';

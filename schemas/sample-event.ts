@@ -7,7 +7,7 @@ import { readCatalogue, readEntitySchemas, type CatalogueEntry } from './catalog
 
 /**
  * A sample event of a catalogue type, for `POST /api/v1/destinations/{id}/test`: an event object
- * exactly in the shape the Events API serves (api/event-object.ts), with plausible, deterministic
+ * exactly in the shape the Events API serves (store/event-object.ts), with plausible, deterministic
  * data drawn from the entity's Avro record by field type and name (ids, emails, currencies,
  * amounts, timestamps, …) rather than random values. It is marked as a sample by its entity id,
  * `sample_<entity>` (dots as underscores), which is also `data.id`; nothing outside the Event

@@ -7,9 +7,9 @@ import { createKafka } from '../adapters/kafka.js';
 import type { Logger } from '../adapters/logger.js';
 import { migratePool } from '../adapters/migrate.js';
 import { createRegistryClient } from '../adapters/registry.js';
-import { createApiKeyRow } from '../api/sql/api-keys.js';
-import { findApiKey } from '../api/sql/find-api-key.js';
-import { queryOf } from '../api/sql/query.js';
+import { createApiKeyRow } from '../store/api-keys.js';
+import { findApiKey } from '../store/find-api-key.js';
+import type { Database } from '../store/query.js';
 import { createApiKey, hashApiKey, isApiKeyShaped } from '../core/api-keys.js';
 import { defaultTopicSettings, ensureTopics } from '../producers/ensure-topics.js';
 import { readEventSchemas } from '../schemas/event-schemas.js';
@@ -64,12 +64,11 @@ export async function preparePipeline(config: Config, logger: Logger, registrySt
  * The demo organization's key: the one kept in `file` while the database still knows it (not
  * revoked), else a new one, written to the file (mode 0600) so the next start prints the same.
  */
-async function ensureDemoKey(pool: Parameters<typeof queryOf>[0], file: string, logger: Logger): Promise<string> {
-  const query = queryOf(pool);
+async function ensureDemoKey(db: Database, file: string, logger: Logger): Promise<string> {
   const kept = (await fs.readFile(file, 'utf8').catch(() => '')).trim();
-  if (isApiKeyShaped(kept) && (await findApiKey(query, hashApiKey(kept))) !== undefined) return kept;
+  if (isApiKeyShaped(kept) && (await findApiKey(db, hashApiKey(kept))) !== undefined) return kept;
   const key = createApiKey();
-  await createApiKeyRow(query, key, demoOrganization, 'evp start demo key');
+  await createApiKeyRow(db, key, demoOrganization, 'evp start demo key');
   await fs.mkdir(path.dirname(file), { recursive: true });
   await fs.writeFile(file, `${key.key}\n`, { mode: 0o600 });
   logger.info({ organization: demoOrganization, keyId: key.id }, 'demo API key created');

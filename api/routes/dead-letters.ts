@@ -2,7 +2,7 @@ import { DeadLetter, ListDeadLettersQuery, deadLetterIdPattern } from '../dead-l
 import type { ApiContext, ApiInstance } from '../context.js';
 import { invalidParameter, refuseTwoCursors } from '../errors.js';
 import { errorResponses, listOf } from '../schemas.js';
-import { listDeadLetters, type DeadLetterRow } from '../sql/list-dead-letters.js';
+import { listDeadLetters, type DeadLetterRow } from '../../store/list-dead-letters.js';
 
 const idPrefix = 'dlq_';
 

@@ -17,12 +17,12 @@ import { DestinationId } from '../destination-schemas.js';
 import { ApiError, invalidParameter, refuseTwoCursors, resourceMissing } from '../errors.js';
 import { parseCreatedRange } from '../event-filter.js';
 import { NoQuery, errorResponses, listOf, type EventObject } from '../schemas.js';
-import { getDelivery } from '../sql/get-delivery.js';
-import { getDestination } from '../sql/destinations.js';
-import { insertTestDelivery } from '../sql/insert-test-delivery.js';
-import { listDeliveries, type DeliveryRow } from '../sql/list-deliveries.js';
-import { replayDeliveries } from '../sql/replay-deliveries.js';
-import { retryDelivery } from '../sql/retry-delivery.js';
+import { getDelivery } from '../../store/get-delivery.js';
+import { getDestination } from '../../store/destinations.js';
+import { insertTestDelivery } from '../../store/insert-test-delivery.js';
+import { listDeliveries, type DeliveryRow } from '../../store/list-deliveries.js';
+import { replayDeliveries } from '../../store/replay-deliveries.js';
+import { retryDelivery } from '../../store/retry-delivery.js';
 
 const replayWindowMaxMs = 90 * 86_400_000;
 

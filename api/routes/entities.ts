@@ -1,6 +1,6 @@
 import type { ApiContext, ApiInstance } from '../context.js';
 import { invalidParameter, refuseTwoCursors, resourceMissing, unknownCursor } from '../errors.js';
-import { changesOf, toEventObject } from '../event-object.js';
+import { changesOf, toEventObject } from '../../store/event-object.js';
 import {
   Entity,
   EntityParams,
@@ -12,10 +12,10 @@ import {
   listOf,
   NoQuery,
 } from '../schemas.js';
-import { getEntity } from '../sql/get-entity.js';
-import { getEvent } from '../sql/get-event.js';
-import { listEntities } from '../sql/list-entities.js';
-import { listEntityHistory } from '../sql/list-entity-history.js';
+import { getEntity } from '../../store/get-entity.js';
+import { getEvent } from '../../store/get-event.js';
+import { listEntities } from '../../store/list-entities.js';
+import { listEntityHistory } from '../../store/list-entity-history.js';
 
 export function entityRoutes(app: ApiInstance, ctx: ApiContext): void {
   const checkType = (entityType: string) => {

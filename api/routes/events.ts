@@ -2,10 +2,10 @@ import { Type } from 'typebox';
 import type { ApiContext, ApiInstance } from '../context.js';
 import { refuseTwoCursors, resourceMissing } from '../errors.js';
 import { parseCreatedRange, parseEventFilter } from '../event-filter.js';
-import { toEventObject } from '../event-object.js';
+import { toEventObject } from '../../store/event-object.js';
 import { EventId, Event, ListEventsQuery, NoQuery, errorResponses, listOf } from '../schemas.js';
-import { getEvent } from '../sql/get-event.js';
-import { listEvents } from '../sql/list-events.js';
+import { getEvent } from '../../store/get-event.js';
+import { listEvents } from '../../store/list-events.js';
 
 export function eventRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.get(

@@ -1,9 +1,9 @@
 import type { ApiContext, ApiInstance } from '../context.js';
 import { partitionKey } from '../high-watermarks.js';
 import { NoQuery, errorResponses, listOf } from '../schemas.js';
-import { countEventsPerMinute } from '../sql/count-events-per-minute.js';
-import { listConsumerPositions } from '../sql/list-consumer-positions.js';
-import { listDestinationStats } from '../sql/list-destination-stats.js';
+import { countEventsPerMinute } from '../../store/count-events-per-minute.js';
+import { listConsumerPositions } from '../../store/list-consumer-positions.js';
+import { listDestinationStats } from '../../store/list-destination-stats.js';
 import { ConsumerLagList, DestinationStats, EventStats, EventStatsQuery } from '../stats-schemas.js';
 
 const minuteMs = 60_000;

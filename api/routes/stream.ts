@@ -4,9 +4,15 @@ import { eventMatches, type EventFilter } from '../../core/event-filter.js';
 import type { ApiContext, ApiInstance } from '../context.js';
 import { invalidParameter } from '../errors.js';
 import { parseEventFilter } from '../event-filter.js';
-import { toEventObject } from '../event-object.js';
+import { toEventObject } from '../../store/event-object.js';
 import { EventId, StreamQuery, errorResponses } from '../schemas.js';
-import { comparePositions, findEventPosition, readEventsAfter, type StreamPosition, type StreamRow } from '../sql/read-events-after.js';
+import {
+  comparePositions,
+  findEventPosition,
+  readEventsAfter,
+  type StreamPosition,
+  type StreamRow,
+} from '../../store/read-events-after.js';
 import { createSseWriter, type SseWriter } from '../stream/sse-writer.js';
 
 const catchUpPage = 500;

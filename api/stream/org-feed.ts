@@ -1,6 +1,6 @@
 import type { Logger } from '../../adapters/logger.js';
-import { readEventsAfter, readStreamHead, type StreamPosition, type StreamRow } from '../sql/read-events-after.js';
-import type { Query } from '../sql/query.js';
+import { readEventsAfter, readStreamHead, type StreamPosition, type StreamRow } from '../../store/read-events-after.js';
+import type { Database } from '../../store/query.js';
 
 /** Receives an organization's new events in commit order, each with its position. */
 export interface FeedListener {
@@ -14,7 +14,7 @@ export interface Subscription {
 }
 
 export interface FeedsOptions {
-  readonly query: Query;
+  readonly query: Database;
   readonly logger: Logger;
   /** How often an organization with listeners is polled. */
   readonly pollMs: number;

@@ -1,32 +1,22 @@
 import { Partitioners, type Admin, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
 import type pg from 'pg';
-import { createPool, isConnectionError } from '../../adapters/database.js';
+import { isConnectionError } from '../../adapters/database.js';
 import { RegistryError } from '../../adapters/errors.js';
-import { connectKafka, createKafka } from '../../adapters/kafka.js';
 import type { Logger } from '../../adapters/logger.js';
 import { startOpsServer, type OpsServer } from '../../adapters/ops-server.js';
-import { createRegistryClient } from '../../adapters/registry.js';
+import { envelopeProblems } from '../../core/event-envelope.js';
 import { deadLetterTopic } from '../../core/topics.js';
-import { readCatalogue } from '../../schemas/catalogue.js';
+import { createPartitionManager, dayOf, retentionCutoffDay, type PartitionManager } from '../../store/event-partitions.js';
+import { resetPositions } from '../../store/reset-positions.js';
 import { abortable } from '../abortable.js';
-import { createEventDecoder, type EventDecoder } from '../event-decoder.js';
-import { createPauseGate, type PauseGate } from '../pause-gate.js';
+import { consumerHealth, openConsumerService } from '../consumer-service.js';
+import type { EventDecoder } from '../event-decoder.js';
+import { logStartOffset, untilReachable, withRetriedClient, type GroupConsumer } from '../group-consumer.js';
+import type { PauseGate } from '../pause-gate.js';
 import { deadLetterHeaders, ensureDeadLetterTopic } from './dead-letters.js';
 import { createMaterializerMetrics, type MaterializerMetrics } from './metrics.js';
-import { migratePool } from '../../adapters/migrate.js';
-import { resetPositions } from '../offsets.js';
-import {
-  lagOf,
-  logStartOffset,
-  startGroupConsumer,
-  untilReachable,
-  untilTopics,
-  withRetriedClient,
-  type GroupConsumer,
-} from '../group-consumer.js';
 import { materializerDefaults, type MaterializerOptions } from './options.js';
-import { createPartitionManager, dayOf, retentionCutoffDay, type PartitionManager } from './partitions.js';
-import { deadLetter, envelopeProblems, toEventRow, type DeadLetterCode, type RawRecord } from './records.js';
+import { deadLetter, toEventRow, type DeadLetterCode, type RawRecord } from './records.js';
 import { writeBatch, type BatchItem } from './store.js';
 
 export interface Materializer {
@@ -43,45 +33,29 @@ export interface Materializer {
 export async function startMaterializer(options: MaterializerOptions): Promise<Materializer> {
   const settings = { ...materializerDefaults, ...options };
   const { logger, topicPrefix, groupId, signal } = settings;
-  const pool = createPool({
-    url: settings.databaseUrl,
-    schema: settings.databaseSchema,
-    max: settings.concurrency + 2,
-    applicationName: 'evp-materializer',
-    logger,
-  });
-  const kafka = createKafka({ brokers: settings.kafkaBrokers, clientId: 'evp-materializer', logger });
-  const admin = kafka.admin();
+  const service = openConsumerService('materializer', settings, settings.concurrency + 2);
+  const { pool, kafka, admin, decoder } = service;
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-  const decoder = createEventDecoder(createRegistryClient({ url: settings.schemaRegistryUrl }));
   const partitions = createPartitionManager(pool, logger);
-  const entities = new Set(Object.values(readCatalogue()).map((entry) => entry.entity));
   const dlqTopic = deadLetterTopic(topicPrefix);
-  let topics: string[] = [];
   let stopping = false;
 
-  const metrics = createMaterializerMetrics(async () => lagOf(admin, pool, groupId, group?.topics ?? topics));
+  const metrics = createMaterializerMetrics(() => service.lag());
   metrics.databaseUp.set(1);
 
-  try {
-    await untilReachable(logger, 'PostgreSQL', async () => void (await migratePool(pool, settings.databaseSchema, logger)), signal);
-    await untilReachable(logger, 'PostgreSQL', () => maintainPartitions(partitions, settings.retentionDays, logger), signal);
-    await abortable(connectKafka(settings.kafkaBrokers, admin, producer), signal);
-    await abortable(ensureDeadLetterTopic(admin, dlqTopic), signal);
-    topics = await untilTopics(admin, topicPrefix, entities, logger, signal);
-    if (settings.resetTo !== undefined) await reset(admin, pool, groupId, topics, settings.resetTo, logger);
-  } catch (error) {
-    await Promise.allSettled([admin.disconnect(), producer.disconnect(), pool.end()]);
-    throw error;
-  }
+  await service.prepare(
+    {
+      afterMigrate: () =>
+        untilReachable(logger, 'PostgreSQL', () => maintainPartitions(partitions, settings.retentionDays, logger), signal),
+      afterConnect: () => abortable(ensureDeadLetterTopic(admin, dlqTopic), signal),
+      afterTopics: async (topics) => {
+        if (settings.resetTo !== undefined) await reset(admin, pool, groupId, topics, settings.resetTo, logger);
+      },
+    },
+    [producer],
+  );
 
-  let group: GroupConsumer | undefined;
-  const gate = createPauseGate({
-    logger,
-    pause: () => group?.pause(),
-    resume: () => group?.resume(),
-    onChange: (paused) => metrics.databaseUp.set(paused ? 0 : 1),
-  });
+  const gate = service.createGate((paused) => metrics.databaseUp.set(paused ? 0 : 1));
 
   const handler = batchHandler({
     settings,
@@ -93,35 +67,19 @@ export async function startMaterializer(options: MaterializerOptions): Promise<M
     metrics,
     gate,
     dlqTopic,
-    seek: (topic, partition, offset) => group?.seek(topic, partition, offset),
+    seek: (topic, partition, offset) => service.group?.seek(topic, partition, offset),
   });
 
-  const starting = startGroupConsumer({
-    kafka,
-    admin,
-    pool,
-    brokers: settings.kafkaBrokers,
-    groupId,
-    topicPrefix,
-    entities,
-    topics,
-    logger,
-    sessionTimeoutMs: settings.sessionTimeoutMs,
-    groupInstanceId: settings.groupInstanceId,
-    lingerMs: settings.lingerMs,
-    concurrency: settings.concurrency,
-    topicRefreshMs: settings.topicRefreshMs,
-    eachBatch: handler,
-  });
+  const starting = service.join(handler);
+  let consumer: GroupConsumer;
   try {
-    group = await abortable(starting, signal);
+    consumer = await abortable(starting, signal);
   } catch (error) {
     // Aborted while joining: a consumer that still comes up leaves the group at once.
     void starting.then((late) => late.stop()).catch(() => undefined);
     await Promise.allSettled([admin.disconnect(), producer.disconnect(), pool.end()]);
     throw error;
   }
-  const consumer = group;
 
   const retention = setInterval(
     () =>
@@ -138,10 +96,7 @@ export async function startMaterializer(options: MaterializerOptions): Promise<M
       registry: metrics.registry,
       logger,
       health: () => ({
-        ok: consumer.consuming && !gate.paused,
-        consuming: consumer.consuming,
-        database: gate.paused ? 'paused' : 'up',
-        ...(gate.reason ? { reason: gate.reason } : {}),
+        ...consumerHealth(consumer, gate),
         topics: consumer.topics.length,
         groupId,
       }),

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from '../../adapters/logger.js';
 import { nextAttempt, type RetrySchedule } from '../../core/retry.js';
-import { completeAttempts, type CompletedAttempt } from './sql/complete-attempt.js';
+import { completeAttempts, type CompletedAttempt } from '../../store/complete-attempt.js';
 
 export interface AttemptRecorder {
   /**

@@ -2,7 +2,8 @@ import type pg from 'pg';
 import { isDataError } from '../../adapters/database.js';
 import { subscriptionMatches, type Subscription } from '../../core/destination-match.js';
 import { createDeliveryId, eventIdTime } from '../../core/ids.js';
-import { lockPosition, planOffsets, storePosition, type PartitionKey } from '../offsets.js';
+import { lockPosition, storePosition, type PartitionKey } from '../../store/lock-position.js';
+import { planOffsets } from '../offsets.js';
 
 /** An event to fan out, with the fields matching reads and the payload every destination gets. */
 export interface FanOutEvent {

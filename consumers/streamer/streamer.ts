@@ -2,40 +2,25 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Admin, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type pg from 'pg';
-import { createPool, isConnectionError } from '../../adapters/database.js';
+import { isConnectionError } from '../../adapters/database.js';
 import { RegistryError } from '../../adapters/errors.js';
-import { connectKafka, createKafka } from '../../adapters/kafka.js';
-import { migratePool } from '../../adapters/migrate.js';
 import { startOpsServer } from '../../adapters/ops-server.js';
-import { createRegistryClient } from '../../adapters/registry.js';
-import { toEventObject } from '../../api/event-object.js';
-import { readCatalogue } from '../../schemas/catalogue.js';
-import { abortable } from '../abortable.js';
-import { createEventDecoder, type EventDecoder } from '../event-decoder.js';
-import {
-  lagOf,
-  logStartOffset,
-  startGroupConsumer,
-  untilReachable,
-  untilTopics,
-  withRetriedClient,
-  type GroupConsumer,
-} from '../group-consumer.js';
-import { envelopeProblems } from '../materializer/records.js';
-import { formatMicros } from '../../core/cloudevents.js';
+import { toEventObject } from '../../store/event-object.js';
+import { consumerHealth, openConsumerService } from '../consumer-service.js';
+import type { EventDecoder } from '../event-decoder.js';
+import { logStartOffset, withRetriedClient, type GroupConsumer } from '../group-consumer.js';
+import { envelopeProblems } from '../../core/event-envelope.js';
 import { destinationEvent } from '../../core/destination-event.js';
 import { eventToJson } from '../../core/event-json.js';
-import { createPauseGate, type PauseGate } from '../pause-gate.js';
+import type { PauseGate } from '../pause-gate.js';
 import { startDispatcher, type Dispatcher } from './dispatcher.js';
 import { fanOut, type FanOutItem } from './fan-out.js';
 import { createStreamerMetrics, type StreamerMetrics } from './metrics.js';
 import { streamerDefaults, type StreamerOptions } from './options.js';
-import { createFileSender } from './senders/file.js';
-import { createKafkaSender } from './senders/kafka.js';
-import { createWebhookSender } from './senders/webhook.js';
-import type { DisabledDestination } from './sql/destination-health.js';
-import { pruneDeliveries } from './sql/prune-deliveries.js';
-import { queueDepths } from './sql/queue-depths.js';
+import { startSenders } from '../../destinations/server.js';
+import type { DisabledDestination } from '../../store/destination-health.js';
+import { pruneDeliveries } from '../../store/prune-deliveries.js';
+import { queueDepths } from '../../store/queue-depths.js';
 
 export interface Streamer {
   /** The port of `/healthz` and `/metrics`. */
@@ -52,51 +37,27 @@ export interface Streamer {
 export async function startStreamer(options: StreamerOptions): Promise<Streamer> {
   const settings = { ...streamerDefaults, ...options };
   const { logger, groupId } = settings;
-  const pool = createPool({
-    url: settings.databaseUrl,
-    schema: settings.databaseSchema,
-    max: settings.concurrency + 6,
-    applicationName: 'evp-streamer',
-    logger,
-  });
-  const kafka = createKafka({ brokers: settings.kafkaBrokers, clientId: 'evp-streamer', logger });
-  const admin = kafka.admin();
-  const decoder = createEventDecoder(createRegistryClient({ url: settings.schemaRegistryUrl }));
-  const entities = new Set(Object.values(readCatalogue()).map((entry) => entry.entity));
+  const service = openConsumerService('streamer', settings, settings.concurrency + 6);
+  const { pool, admin, decoder } = service;
   const owner = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  let group: GroupConsumer | undefined;
-  let topics: string[] = [];
 
   const metrics = createStreamerMetrics({
-    lag: () => lagOf(admin, pool, groupId, group?.topics ?? topics),
+    lag: () => service.lag(),
     queues: () => queueDepths(pool),
   });
   metrics.databaseUp.set(1);
 
-  try {
-    const { signal } = settings;
-    await untilReachable(logger, 'PostgreSQL', async () => void (await migratePool(pool, settings.databaseSchema, logger)), signal);
-    await abortable(connectKafka(settings.kafkaBrokers, admin), signal);
-    topics = await untilTopics(admin, settings.topicPrefix, entities, logger, signal);
-  } catch (error) {
-    await Promise.allSettled([admin.disconnect(), pool.end()]);
-    throw error;
-  }
+  await service.prepare();
 
-  const senders = {
-    webhook: createWebhookSender({
-      allowedHosts: settings.allowedHosts,
-      logger,
-      onStalled: (destinationId) => metrics.stalledAttempts.inc({ destination: destinationId }),
-    }),
-    kafka: createKafkaSender({
-      logger,
-      ownBrokers: settings.kafkaBrokers,
-      allowedBrokers: settings.allowedKafkaBrokers ?? [],
-      topicPrefix: settings.topicPrefix,
-    }),
-    file: createFileSender({ root: settings.fileRoot }),
-  };
+  const senders = startSenders({
+    logger,
+    allowedHosts: settings.allowedHosts,
+    onStalled: (destinationId) => metrics.stalledAttempts.inc({ destination: destinationId }),
+    ownBrokers: settings.kafkaBrokers,
+    allowedBrokers: settings.allowedKafkaBrokers ?? [],
+    topicPrefix: settings.topicPrefix,
+    fileRoot: settings.fileRoot,
+  });
   const dispatcher = startDispatcher({
     pool,
     logger,
@@ -114,43 +75,24 @@ export async function startStreamer(options: StreamerOptions): Promise<Streamer>
     secretBox: settings.secretBox,
   });
 
-  const gate = createPauseGate({
-    logger,
-    pause: () => group?.pause(),
-    resume: () => group?.resume(),
-    onChange: (paused) => metrics.databaseUp.set(paused ? 0 : 1),
-  });
+  const gate = service.createGate((paused) => metrics.databaseUp.set(paused ? 0 : 1));
   const closeAll = async () => {
     gate.close();
-    await group?.stop();
+    await service.group?.stop();
     await dispatcher.stop();
-    await Promise.allSettled([admin.disconnect(), senders.webhook.close(), senders.kafka.close(), senders.file.close()]);
+    await Promise.allSettled([admin.disconnect(), senders.close()]);
     await pool.end().catch(() => undefined);
   };
 
+  let consumer: GroupConsumer;
   try {
-    group = await startGroupConsumer({
-      kafka,
-      admin,
-      pool,
-      brokers: settings.kafkaBrokers,
-      groupId,
-      topicPrefix: settings.topicPrefix,
-      entities,
-      topics,
-      logger,
-      sessionTimeoutMs: settings.sessionTimeoutMs,
-      groupInstanceId: settings.groupInstanceId,
-      lingerMs: settings.lingerMs,
-      concurrency: settings.concurrency,
-      topicRefreshMs: settings.topicRefreshMs,
-      eachBatch: batchHandler({ settings, pool, admin, decoder, metrics, gate, dispatcher, seek: (...args) => group?.seek(...args) }),
-    });
+    consumer = await service.join(
+      batchHandler({ settings, pool, admin, decoder, metrics, gate, dispatcher, seek: (...args) => service.group?.seek(...args) }),
+    );
   } catch (error) {
     await closeAll();
     throw error;
   }
-  const consumer = group;
 
   const retention = setInterval(() => void prune(pool, settings.retentionDays, logger), settings.retentionIntervalMs);
   void prune(pool, settings.retentionDays, logger);
@@ -160,13 +102,10 @@ export async function startStreamer(options: StreamerOptions): Promise<Streamer>
     registry: metrics.registry,
     logger,
     health: () => ({
-      ok: consumer.consuming && !gate.paused,
-      consuming: consumer.consuming,
-      database: gate.paused ? 'paused' : 'up',
-      ...(gate.reason ? { reason: gate.reason } : {}),
+      ...consumerHealth(consumer, gate),
       attemptsInFlight: dispatcher.inFlight,
       // Leaves `ok` alone: a stalled attempt is already abandoned and its connections reset; a restart would not help.
-      webhooks: senders.webhook.health(),
+      ...senders.health(),
       topics: consumer.topics.length,
       groupId,
     }),
@@ -270,24 +209,7 @@ async function decodeAll(decoder: EventDecoder, messages: readonly KafkaMessage[
       continue;
     }
     // The event object as the API serves it, straight from the decoded record (once per event: a hot path).
-    const event = decoded.event;
-    const json = eventToJson(event);
-    const text = (name: string) => event[name] as string;
-    const payload = toEventObject({
-      id: text('id'),
-      type: text('type'),
-      organization_id: text('organization_id'),
-      data: json['data'] as Record<string, unknown>,
-      previous_attributes: (json['previous_attributes'] as Record<string, unknown> | null | undefined) ?? null,
-      request_id: (event['request_id'] as string | null | undefined) ?? null,
-      occurred_at: formatMicros(event['occurred_at'] as number),
-      entity_type: text('entity_type'),
-      entity_id: text('entity_id'),
-      action: text('action'),
-      source: text('source'),
-      severity: text('severity'),
-      actor: (event['actor'] as string | null | undefined) ?? null,
-    });
+    const payload = toEventObject(eventToJson(decoded.event));
     items.push({
       offset,
       event: {

@@ -1,7 +1,7 @@
 import type { Logger } from '../../adapters/logger.js';
-import { insertDestination, updateDestination, type DestinationRow } from '../../api/sql/destinations.js';
-import { getDestinationSecret } from '../../api/sql/get-destination-secret.js';
-import type { Query } from '../../api/sql/query.js';
+import { insertDestination, updateDestination, type DestinationRow } from '../../store/destinations.js';
+import { getDestinationSecret } from '../../store/get-destination-secret.js';
+import type { Database } from '../../store/query.js';
 import { createDestinationId } from '../../core/destination-rules.js';
 import type { SecretBox } from '../../core/secret-box.js';
 import { createWebhookSecret } from '../../core/webhook-signature.js';
@@ -20,7 +20,7 @@ export interface DemoDestination {
 }
 
 export async function ensureDemoDestinations(
-  query: Query,
+  db: Database,
   organizationIds: readonly string[],
   url: string,
   logger: Logger,
@@ -28,11 +28,11 @@ export async function ensureDemoDestinations(
 ): Promise<DemoDestination[]> {
   const destinations: DemoDestination[] = [];
   for (const organizationId of organizationIds) {
-    const found = await findDemoDestination(query, organizationId);
+    const found = await findDemoDestination(db, organizationId);
     let destination: DemoDestination;
     if (found === undefined) {
       const id = createDestinationId();
-      const row = await insertDestination(query, {
+      const row = await insertDestination(db, {
         id,
         organization_id: organizationId,
         type: 'webhook',
@@ -50,7 +50,7 @@ export async function ensureDemoDestinations(
       });
       destination = { id: row.id, organizationId, outcome: 'created' };
     } else if (found.settings['url'] !== url || found.disabled_at !== null) {
-      await updateDestination(query, organizationId, found.id, {
+      await updateDestination(db, organizationId, found.id, {
         description: found.description,
         // Re-enable one the streamer disabled (the receiver was away too long); otherwise keep what
         // the row holds when it is written (a paused one stays paused, a disable meanwhile stands).
@@ -94,8 +94,8 @@ type FoundDestination = Pick<
 >;
 
 /** The organization's oldest live demo destination, if any. */
-async function findDemoDestination(query: Query, organizationId: string): Promise<FoundDestination | undefined> {
-  const { rows } = await query<FoundDestination>(
+async function findDemoDestination(db: Database, organizationId: string): Promise<FoundDestination | undefined> {
+  const { rows } = await db.query<FoundDestination>(
     `select id, description, active, event_types, severities, entity_types, ordering, settings,
             max_concurrency, rate_limit_per_second, retry_schedule_ms, disabled_at
        from destinations
@@ -110,8 +110,8 @@ async function findDemoDestination(query: Query, organizationId: string): Promis
  * The destination's live signing secrets: the current one, and the previous one during a
  * rotation. One this key cannot open is left out (the receiver then says the signature is not verified).
  */
-export async function readDemoSecrets(query: Query, destination: DemoDestination, box: SecretBox): Promise<string[]> {
-  const row = await getDestinationSecret(query, destination.organizationId, destination.id);
+export async function readDemoSecrets(db: Database, destination: DemoDestination, box: SecretBox): Promise<string[]> {
+  const row = await getDestinationSecret(db, destination.organizationId, destination.id);
   return [row?.secret, row?.previous_secret].flatMap((stored) => {
     if (typeof stored !== 'string') return [];
     try {

@@ -4,9 +4,7 @@ import { InputError, coerceError } from '../../adapters/errors.js';
 import { createPool } from '../../adapters/database.js';
 import type { Logger } from '../../adapters/logger.js';
 import { migratePool } from '../../adapters/migrate.js';
-import { queryOf } from '../../api/sql/query.js';
 import type { EventInput } from '../../core/build-event.js';
-import { databaseUrl } from '../../stack/index.js';
 import { createPublisher } from '../publisher.js';
 import type { Publisher } from '../types.js';
 import { ensureDemoDestinations, readDemoSecrets, type DemoDestination } from './demo-destinations.js';
@@ -35,6 +33,8 @@ export interface DemoContext {
   readonly logger: Logger;
   /** Aborting it (SIGINT, SIGTERM) stops publishing; what is in flight is still delivered. */
   readonly signal: AbortSignal;
+  /** Where the demo keeps its destinations; asked only when it runs a receiver. */
+  readonly databaseUrl: () => Promise<string>;
   /** For tests: a publisher to use instead of one built from the config (closed at the end all the same). */
   readonly publisher?: Publisher;
 }
@@ -57,7 +57,7 @@ export async function runDemo(config: Config, options: DemoOptions, context: Dem
   try {
     if (options.receiverPort !== null) {
       pool = createPool({
-        url: await databaseUrl(config, logger),
+        url: await context.databaseUrl(),
         schema: config.databaseSchema,
         max: 2,
         applicationName: 'evp-demo',
@@ -94,7 +94,6 @@ async function startReceiver(
   }
   // Migrated first, so `evp demo` alone works on an empty database too.
   await migratePool(pool, config.databaseSchema, logger);
-  const query = queryOf(pool);
   // The demo stores its destinations' secrets, so it may make this machine's key.
   const box = secretBoxOf(config, logger, true);
   const known = new Map<string, { destination: DemoDestination; secrets: readonly string[] }>();
@@ -109,7 +108,7 @@ async function startReceiver(
     async secrets(organizationId, refresh) {
       const entry = known.get(organizationId);
       if (entry === undefined) return [];
-      if (refresh) known.set(organizationId, { ...entry, secrets: await readDemoSecrets(query, entry.destination, box) });
+      if (refresh) known.set(organizationId, { ...entry, secrets: await readDemoSecrets(pool, entry.destination, box) });
       return known.get(organizationId)?.secrets ?? [];
     },
   }).catch((error: unknown) => {
@@ -120,8 +119,8 @@ async function startReceiver(
     );
   });
   try {
-    for (const destination of await ensureDemoDestinations(query, organizationIds, receiver.url, logger, box)) {
-      known.set(destination.organizationId, { destination, secrets: await readDemoSecrets(query, destination, box) });
+    for (const destination of await ensureDemoDestinations(pool, organizationIds, receiver.url, logger, box)) {
+      known.set(destination.organizationId, { destination, secrets: await readDemoSecrets(pool, destination, box) });
     }
   } catch (error) {
     await receiver.close();

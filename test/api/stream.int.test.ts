@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { revokeApiKey, createApiKeyRow } from '../../api/sql/api-keys.js';
-import { queryOf } from '../../api/sql/query.js';
+import { revokeApiKey, createApiKeyRow } from '../../store/api-keys.js';
 import { createApiKey } from '../../core/api-keys.js';
 import { createEventId } from '../../core/ids.js';
 import { getJson, openStream } from '../harness/api.js';
@@ -182,7 +181,7 @@ describe('API keys and tenancy', () => {
     // Auth is checked before parameters: a bad key with a bad limit is still a 401.
     expect((await getJson(`${url}?limit=0`, undefined)).status).toBe(401);
 
-    const query = queryOf(stack.pool);
+    const query = stack.pool;
     const key = createApiKey();
     await createApiKeyRow(query, key, 'org_one', 'to revoke');
     expect((await getJson(url, key.key)).status).toBe(200);

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { planOffsets, positionId } from '../../consumers/offsets.js';
+import { planOffsets } from '../../consumers/offsets.js';
+import { positionId } from '../../store/read-positions.js';
 
 /** A logStart that must not be asked. */
 const unused = () => vi.fn<() => Promise<bigint>>(() => Promise.reject(new Error('logStart should not be called')));

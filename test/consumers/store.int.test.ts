@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestLogger } from '../harness/log-sink.js';
 import { migrate, migrationsDir } from '../../adapters/migrate.js';
-import { createPartitionManager, dayOf, partitionName } from '../../consumers/materializer/partitions.js';
+import { createPartitionManager, dayOf, partitionName } from '../../store/event-partitions.js';
 import { createEventId } from '../../core/ids.js';
 import type { Publisher } from '../../producers/types.js';
 import { useTestContext } from '../harness/index.js';

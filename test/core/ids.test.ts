@@ -21,6 +21,30 @@ describe('createEventId', () => {
   });
 });
 
+describe('eventIdTime', () => {
+  it('reads the creation time (ms) from an evt_ + UUIDv7 id', () => {
+    for (const ms of [
+      0,
+      1,
+      Date.UTC(2026, 10, 24),
+      Date.UTC(2026, 10, 24) + 12_345,
+      Date.UTC(2099, 11, 31, 23, 59, 59, 999),
+      2 ** 48 - 1,
+    ]) {
+      expect(eventIdTime(createEventId(ms))).toBe(ms);
+    }
+  });
+
+  it('reads the time of an id floor', () => {
+    expect(eventIdTime(eventIdFloor(1_767_225_600_123))).toBe(1_767_225_600_123);
+    expect(eventIdTime(eventIdFloor(0))).toBe(0);
+  });
+
+  it('rejects an id floor cut short', () => {
+    expect(() => eventIdTime('evt_0192f3a4-5b00')).toThrow(/not an event id/);
+  });
+});
+
 describe('eventIdFloor', () => {
   const t = 1_767_225_600_123;
 

@@ -3,8 +3,7 @@ import path from 'node:path';
 import type pg from 'pg';
 import { startApi, type Api } from '../../api/index.js';
 import type { ApiOptions } from '../../api/options.js';
-import { createApiKeyRow } from '../../api/sql/api-keys.js';
-import { queryOf } from '../../api/sql/query.js';
+import { createApiKeyRow } from '../../store/api-keys.js';
 import { createApiKey } from '../../core/api-keys.js';
 import type { TestContext } from './index.js';
 import { createTestLogger } from './log-sink.js';
@@ -46,7 +45,7 @@ export async function startTestApi(ctx: TestContext, schema: string, overrides: 
 /** A new key for `organizationId`, stored in the pool's schema. */
 export async function createTestKey(pool: pg.Pool, organizationId: string): Promise<string> {
   const key = createApiKey();
-  await createApiKeyRow(queryOf(pool), key, organizationId, 'test');
+  await createApiKeyRow(pool, key, organizationId, 'test');
   return key.key;
 }
 

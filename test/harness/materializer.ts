@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import { loadConfig } from '../../adapters/config.js';
+import { loadPublisherConfig } from '../../adapters/config.js';
 import { createRegistryClient } from '../../adapters/registry.js';
 import { startMaterializer, type Materializer, type MaterializerOptions } from '../../consumers/materializer/index.js';
 import { createEventId } from '../../core/ids.js';
@@ -37,7 +37,7 @@ export async function prepareEntities(
 }
 
 export function testPublisher(ctx: TestContext, prefix = ctx.topicPrefix): Publisher {
-  return createPublisher(loadConfig({ ...ctx.env, TOPIC_PREFIX: prefix }), { service: 'test', logger: createTestLogger('warn') });
+  return createPublisher(loadPublisherConfig({ ...ctx.env, TOPIC_PREFIX: prefix }), { service: 'test', logger: createTestLogger('warn') });
 }
 
 /** The options `evp materializer` would build from this file's environment, writing to `schema`. */

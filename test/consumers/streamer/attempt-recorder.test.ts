@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../adapters/logger.js';
 import { createAttemptRecorder } from '../../../consumers/streamer/attempt-recorder.js';
-import type { CompletedAttempt } from '../../../consumers/streamer/sql/complete-attempt.js';
+import type { CompletedAttempt } from '../../../store/complete-attempt.js';
 
 const logger = createLogger('silent', { service: 'test' });
 

@@ -6,7 +6,7 @@ import { testFileRoot } from '../../harness/api.js';
 import { useTestContext } from '../../harness/index.js';
 import { waitFor } from '../../harness/materializer.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../harness/webhook-receiver.js';
-import { pruneDeliveries } from '../../../consumers/streamer/sql/prune-deliveries.js';
+import { pruneDeliveries } from '../../../store/prune-deliveries.js';
 import { countDeliveries, startStreamerStack } from './setup.js';
 
 const ctx = useTestContext('streamer_log');

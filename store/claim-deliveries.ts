@@ -1,0 +1,136 @@
+import type { Database } from './query.js';
+import { createBatchId } from '../core/ids.js';
+
+/** A delivery a worker holds (leases) while it sends it. */
+export interface ClaimedDelivery {
+  readonly id: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly entityId: string;
+  /** The event object as JSON text, exactly as stored. */
+  readonly payload: string;
+  /** Attempts made, the one this claim opened included. */
+  readonly timesAttempted: number;
+  readonly scheduleBase: number;
+  /** When the current retry schedule's first attempt was made (this claim's, for a first attempt). */
+  readonly scheduleStartedAt: Date;
+  readonly batchId: string | null;
+  /** Fan-out order (bigint as text). */
+  readonly seq: string;
+}
+
+export interface ClaimRequest {
+  readonly destinationId: string;
+  /** `per_entity`: only the earliest unsettled delivery of each entity is due. */
+  readonly perEntity: boolean;
+  readonly limit: number;
+  readonly owner: string;
+  /** How long the lease lasts: past it, another worker may take the delivery (its holder crashed). */
+  readonly leaseMs: number;
+}
+
+const columns = `d.id, d.event_id as "eventId", d.event_type as "eventType", d.entity_id as "entityId", d.payload::text as payload,
+  d.times_attempted as "timesAttempted", d.schedule_base as "scheduleBase",
+  d.schedule_started_at as "scheduleStartedAt", d.batch_id as "batchId", d.seq::text as seq`;
+
+// Due, not leased (or its lease ran out), and under per_entity the first of its entity. The
+// destination must still be active: a pause takes effect at the next claim, not only once the
+// workers have reloaded their list of destinations.
+const due = (alias: string) => `${alias}.destination_id = $1 and ${alias}.status in ('pending', 'needs_retry')
+  and exists (select 1 from destinations s where s.id = ${alias}.destination_id and s.active and s.deleted_at is null)
+  and ${alias}.next_attempt_at <= now() and (${alias}.lease_expires_at is null or ${alias}.lease_expires_at < now())
+  and (not $2::boolean or not exists (
+    select 1 from deliveries e
+     where e.destination_id = ${alias}.destination_id and e.entity_type = ${alias}.entity_type and e.entity_id = ${alias}.entity_id
+       and e.status in ('pending', 'needs_retry') and not e.test and e.seq < ${alias}.seq))`;
+
+/**
+ * Leases up to `limit` due deliveries of one destination, oldest due first. SKIP LOCKED lets
+ * several streamers claim side by side without taking the same delivery.
+ */
+export async function claimDeliveries(db: Database, request: ClaimRequest): Promise<ClaimedDelivery[]> {
+  const { rows } = await db.query<ClaimedDelivery>(
+    `with picked as (
+       select c.id from deliveries c where ${due('c')}
+        order by c.next_attempt_at, c.seq limit $3 for update skip locked),
+     ${openAttempts('picked', '')}`,
+    [request.destinationId, request.perEntity, request.limit, request.owner, request.leaseMs],
+  );
+  return sortBySeq(rows);
+}
+
+/**
+ * The end of every claim: lease the picked rows and open an attempt on each, on the record before
+ * a byte is sent. An attempt still `sending` from a worker whose lease ran out becomes `unknown`:
+ * the receiver may or may not have seen it. `$4` is the owner, `$5` the lease in ms.
+ */
+function openAttempts(picked: string, alsoSet: string): string {
+  return `claimed as (
+       update deliveries d set lease_owner = $4, lease_expires_at = now() + make_interval(secs => $5::double precision / 1000),
+              times_attempted = d.times_attempted + 1, last_attempt_at = now(),
+              schedule_started_at = coalesce(d.schedule_started_at, now()), updated_at = now()${alsoSet}
+         from ${picked} where d.id = ${picked}.id
+       returning ${columns}),
+     abandoned as (
+       update delivery_attempts a set outcome = 'unknown', error = ${abandonedError}
+         from claimed c where a.delivery_id = c.id and a.outcome = 'sending'),
+     opened as (
+       insert into delivery_attempts (delivery_id, attempt, attempted_at, outcome, batch_id)
+       select c.id, c."timesAttempted", now(), 'sending', c."batchId" from claimed c)
+     select * from claimed`;
+}
+
+/**
+ * Batch mode: leases one batch. A batch that failed before is retried whole (its webhook-id
+ * stays); otherwise up to `limit` due deliveries form a new batch, but only once there are
+ * `limit` of them or the oldest has waited `maxWaitMs`.
+ */
+export async function claimBatch(db: Database, request: ClaimRequest & { readonly maxWaitMs: number }): Promise<ClaimedDelivery[]> {
+  const retried = await db.query<ClaimedDelivery>(
+    `with head as (
+       select c.batch_id from deliveries c where ${due('c')} and c.batch_id is not null
+        order by c.next_attempt_at, c.seq limit 1 for update skip locked),
+     members as (
+       select d.id from deliveries d, head where d.batch_id = head.batch_id and d.status in ('pending', 'needs_retry')
+        order by d.seq limit $3 for update skip locked),
+     ${openAttempts('members', '')}`,
+    [request.destinationId, request.perEntity, request.limit, request.owner, request.leaseMs],
+  );
+  if (retried.rows.length > 0) return sortBySeq(retried.rows);
+  const fresh = await db.query<ClaimedDelivery>(
+    `with picked as (
+       select c.id, c.next_attempt_at from deliveries c where ${due('c')} and c.batch_id is null
+        order by c.next_attempt_at, c.seq limit $3 for update skip locked),
+     ready as (
+       select id from picked
+        where (select count(*) from picked) >= $3
+           or (select min(next_attempt_at) from picked) <= now() - make_interval(secs => $6::double precision / 1000)),
+     ${openAttempts('ready', ', batch_id = $7')}`,
+    [request.destinationId, request.perEntity, request.limit, request.owner, request.leaseMs, request.maxWaitMs, createBatchId()],
+  );
+  return sortBySeq(fresh.rows);
+}
+
+/** What an attempt says when its worker stopped (crashed, lost the database) before recording an answer. */
+export const abandonedAttemptError = 'worker stopped before the answer';
+const abandonedError = `'${abandonedAttemptError}'`;
+
+/**
+ * Attempts left `sending` by a worker that is gone (its lease ran out, or was freed) become
+ * `unknown`, also when no one claims the delivery again soon (a paused destination, say).
+ * Returns how many.
+ */
+export async function settleAbandonedAttempts(db: Database): Promise<number> {
+  const { rowCount } = await db.query(
+    `update delivery_attempts a set outcome = 'unknown', error = ${abandonedError}
+       from deliveries d
+      where a.outcome = 'sending' and d.id = a.delivery_id
+        and (d.times_attempted > a.attempt or d.lease_expires_at is null or d.lease_expires_at < now())`,
+  );
+  return rowCount ?? 0;
+}
+
+/** UPDATE … RETURNING gives rows in no set order; they are sent in fan-out order. */
+function sortBySeq(rows: ClaimedDelivery[]): ClaimedDelivery[] {
+  return rows.sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
+}

@@ -1,0 +1,22 @@
+import type { Database } from './query.js';
+
+export interface ApiKeyIdentity {
+  readonly id: string;
+  readonly organizationId: string;
+  readonly name: string | null;
+}
+
+/** The live key with this hash, if there is one (revoked keys are not found). */
+export async function findApiKey(db: Database, hash: Buffer): Promise<ApiKeyIdentity | undefined> {
+  const { rows } = await db.query<{ id: string; organization_id: string; name: string | null }>(
+    'select id, organization_id, name from api_keys where key_hash = $1 and revoked_at is null',
+    [hash],
+  );
+  const row = rows[0];
+  return row && { id: row.id, organizationId: row.organization_id, name: row.name };
+}
+
+/** Notes when a key was last used (at most once a minute per key, see auth.ts). */
+export async function touchApiKey(db: Database, id: string): Promise<void> {
+  await db.query('update api_keys set last_used_at = now() where id = $1', [id]);
+}

@@ -1,0 +1,76 @@
+import type { Database } from './query.js';
+import type { SecretBox } from '../core/secret-box.js';
+
+/** A destination as the delivery workers need it: where to send, how, and with which secrets. */
+export interface SendingDestination {
+  readonly id: string;
+  readonly organizationId: string;
+  readonly type: 'webhook' | 'kafka' | 'file';
+  readonly ordering: 'none' | 'per_entity';
+  readonly settings: Readonly<Record<string, unknown>>;
+  /** Live signing secrets, current first (the previous one while its grace period lasts). */
+  readonly secrets: readonly string[];
+  /** Why the secrets could not be opened (another key sealed them): its deliveries are not claimed. */
+  readonly secretsUnreadable: string | null;
+  readonly maxConcurrency: number | null;
+  readonly rateLimitPerSecond: number | null;
+  readonly retryScheduleMs: readonly number[] | null;
+  /** When its current run of failures began (ms), null when its last attempt succeeded. */
+  readonly failingSince: number | null;
+}
+
+interface Row {
+  id: string;
+  organization_id: string;
+  type: SendingDestination['type'];
+  ordering: SendingDestination['ordering'];
+  settings: Record<string, unknown>;
+  secret: string | null;
+  previous_secret: string | null;
+  max_concurrency: number | null;
+  rate_limit_per_second: number | null;
+  retry_schedule_ms: number[] | null;
+  failing_since: Date | null;
+}
+
+/** Every active destination (paused, disabled and deleted ones hold their deliveries), its secrets opened. */
+export async function loadDestinations(db: Database, box: SecretBox): Promise<SendingDestination[]> {
+  const { rows } = await db.query<Row>(
+    `select id, organization_id, type, ordering, settings, secret,
+            case when previous_secret_expires_at > now() then previous_secret end as previous_secret,
+            max_concurrency, rate_limit_per_second, retry_schedule_ms, failing_since
+       from destinations where active and deleted_at is null`,
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    organizationId: row.organization_id,
+    type: row.type,
+    ordering: row.ordering,
+    settings: row.settings,
+    ...openSecrets(box, row.id, [row.secret, row.previous_secret]),
+    maxConcurrency: row.max_concurrency,
+    rateLimitPerSecond: row.rate_limit_per_second,
+    retryScheduleMs: row.retry_schedule_ms,
+    failingSince: row.failing_since?.getTime() ?? null,
+  }));
+}
+
+/** The current secret must open; a previous one that does not is left out (receivers get the current signature). */
+function openSecrets(
+  box: SecretBox,
+  owner: string,
+  [current, previous]: readonly (string | null)[],
+): Pick<SendingDestination, 'secrets' | 'secretsUnreadable'> {
+  if (current === null || current === undefined) return { secrets: [], secretsUnreadable: null };
+  let opened: string;
+  try {
+    opened = box.open(current, owner);
+  } catch (error) {
+    return { secrets: [], secretsUnreadable: (error as Error).message };
+  }
+  try {
+    return { secrets: previous ? [opened, box.open(previous, owner)] : [opened], secretsUnreadable: null };
+  } catch {
+    return { secrets: [opened], secretsUnreadable: null };
+  }
+}
