@@ -5,7 +5,9 @@ import { destinationSettings } from './settings/destinations.js';
 import { consumerSettings, kafkaSettings, registrySettings } from './settings/kafka.js';
 import { loggingSettings } from './settings/logging.js';
 import { materializerSettings } from './settings/materializer.js';
-import { loadGroups, type GroupsConfig, type SettingGroup } from './settings/setting.js';
+import { publisherGroups } from './publisher-config.js';
+import { deepFreeze, loadProcessConfig, type Frozen, type LocalStack } from './settings/process-config.js';
+import { loadGroups, type GroupsConfig } from './settings/setting.js';
 import { stackSettings } from './settings/stack.js';
 import { streamerSettings } from './settings/streamer.js';
 
@@ -27,7 +29,6 @@ export const settingGroups = [
   stackSettings,
 ] as const;
 
-const publisherGroups = [kafkaSettings, registrySettings] as const;
 const materializerGroups = [
   kafkaSettings,
   registrySettings,
@@ -68,25 +69,16 @@ export const processGroups = {
   '`evp start` (the union of the above) and the other commands': settingGroups,
 } as const;
 
-type Frozen<T> = T extends readonly (infer U)[] ? readonly Frozen<U>[] : T extends object ? { readonly [K in keyof T]: Frozen<T[K]> } : T;
-
 /** Every setting: what `evp start` and the other commands read (see adapters/settings/). */
 export type Config = Frozen<GroupsConfig<typeof settingGroups>>;
-export type StackConfig = Config['stack'];
-
-/**
- * The local stack's settings, read (and validated) the first time a process falls back to the
- * local stack: an endpoint left unset, the embedded PostgreSQL.
- */
-interface LocalStack {
-  readonly stack: StackConfig;
-}
+export type { StackConfig } from './settings/process-config.js';
 
 /** What the local stack reads: the endpoints it only checks when they are given, and its own settings. */
 export type LocalStackConfig = Pick<Config, 'kafkaBrokers' | 'schemaRegistryUrl' | 'databaseUrl' | 'stack'>;
 
-/** What a publisher reads: Kafka's brokers and topic prefix, the registry's URL. */
-export type PublisherConfig = Frozen<GroupsConfig<typeof publisherGroups>> & LocalStack;
+// The publisher's own settings live in publisher-config.ts: the SDK package carries only them.
+export { loadPublisherConfig, type PublisherConfig } from './publisher-config.js';
+
 /** What `evp materializer` reads. */
 export type MaterializerProcessConfig = Frozen<GroupsConfig<typeof materializerGroups>> & LocalStack;
 /** What `evp streamer` reads. */
@@ -104,11 +96,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return deepFreeze(loadGroups(env, settingGroups));
 }
 
-/** A publisher's settings only: any other variable, however set, is not looked at. */
-export function loadPublisherConfig(env: NodeJS.ProcessEnv = process.env): PublisherConfig {
-  return loadProcessConfig(env, publisherGroups);
-}
-
 export function loadMaterializerConfig(env: NodeJS.ProcessEnv = process.env): MaterializerProcessConfig {
   return loadProcessConfig(env, materializerGroups);
 }
@@ -123,28 +110,4 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiProcessC
 
 export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackProcessConfig {
   return deepFreeze(loadGroups(env, stackGroups));
-}
-
-/**
- * The groups' settings, validated now, and the local stack's, validated when first read: a
- * process given all its endpoints never looks at them.
- */
-function loadProcessConfig<G extends readonly SettingGroup[]>(env: NodeJS.ProcessEnv, groups: G): Frozen<GroupsConfig<G>> & LocalStack {
-  const config = deepFreeze(loadGroups(env, groups)) as object;
-  const snapshot = { ...env };
-  let stack: StackConfig | undefined;
-  const withStack = Object.defineProperty({ ...config }, 'stack', {
-    enumerable: true,
-    get: () => (stack ??= deepFreeze(loadGroups(snapshot, [stackSettings]).stack)),
-  });
-  Object.freeze(withStack);
-  return withStack as Frozen<GroupsConfig<G>> & LocalStack;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
 }

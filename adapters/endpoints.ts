@@ -1,4 +1,5 @@
-import type { Config, StackConfig } from './config.js';
+import type { PublisherConfig } from './publisher-config.js';
+import type { StackConfig } from './settings/process-config.js';
 
 /** Kafka and the registry as clients reach them. (PostgreSQL's local URL depends on which server the stack found: `stackUp` returns it.) */
 export interface Endpoints {
@@ -20,7 +21,7 @@ export function localRegistryUrl(stack: StackConfig): string {
 }
 
 /** Where the services are: the environment's endpoints, and for each one left unset the local stack's. */
-export function resolveEndpoints(config: Pick<Config, 'kafkaBrokers' | 'schemaRegistryUrl' | 'stack'>): Endpoints {
+export function resolveEndpoints(config: Pick<PublisherConfig, 'kafkaBrokers' | 'schemaRegistryUrl' | 'stack'>): Endpoints {
   return {
     kafkaBrokers: config.kafkaBrokers ?? localKafkaBrokers(config.stack),
     schemaRegistryUrl: config.schemaRegistryUrl ?? localRegistryUrl(config.stack),

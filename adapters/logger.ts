@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import {
   pino,
   stdSerializers,
@@ -71,13 +72,14 @@ function scrubText(text: string): string {
 const baseOptions: LoggerOptions = { redact: redaction, serializers: { err: serializeError } };
 
 /**
- * The one root logger: JSON lines on stderr, pretty-printed when stderr is a terminal. stdout is
- * left to command output (status, keys) so scripts can read it.
+ * The one root logger: JSON lines on stderr, pretty-printed when stderr is a terminal (and
+ * pino-pretty is installed: a service with only the publisher SDK may lack it). stdout is left
+ * to command output (status, keys) so scripts can read it.
  */
 export function createLogger(level: LevelWithSilent, fields: LogFields = {}, options: CopyOptions = {}): Logger {
   const logger = options.copyTo
     ? copyingLogger(level, options.copyTo)
-    : process.stderr.isTTY === true
+    : process.stderr.isTTY === true && isInstalled('pino-pretty')
       ? pino({
           ...baseOptions,
           level,
@@ -96,4 +98,14 @@ function copyingLogger(level: LevelWithSilent, copy: NonNullable<CopyOptions['co
   if (level !== 'silent') streams.push({ level, stream: pino.destination({ dest: 2, sync: true }) });
   const lowest = level === 'silent' || pino.levels.values[copy.level]! < pino.levels.values[level]! ? copy.level : level;
   return pino({ ...baseOptions, level: lowest, base: null }, pino.multistream(streams));
+}
+
+/** Whether a module resolves from here, as pino resolves a transport's target (from its caller). */
+function isInstalled(name: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
 }

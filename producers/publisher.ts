@@ -1,5 +1,5 @@
 import kafkajs, { type Admin, type Kafka, type Producer } from 'kafkajs';
-import type { PublisherConfig } from '../adapters/config.js';
+import type { PublisherConfig } from '../adapters/publisher-config.js';
 import { resolveEndpoints } from '../adapters/endpoints.js';
 import { ConfigError, EventError, coerceError, PublishError, eventErrorCodes, publishErrorCodes } from '../adapters/errors.js';
 import { connectKafka, createKafka } from '../adapters/kafka.js';
