@@ -3,6 +3,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The publisher SDK's workspace: npm ci checks it against the lockfile.
+COPY packages/events-sdk/package.json ./packages/events-sdk/
 # The Java stack and embedded PostgreSQL are not needed in the image: compose runs those.
 RUN npm ci --ignore-scripts
 COPY . .

@@ -57,7 +57,7 @@ function boundaryRules(folder, { may, types = [], entries = [] }) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'packages/*/dist/', 'packages/*/schemas/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
