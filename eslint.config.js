@@ -12,7 +12,8 @@ const layers = {
   core: { may: [] },
   adapters: { may: ['core'] },
   schemas: { may: ['core', 'adapters'] },
-  store: { may: ['core', 'adapters'] },
+  // The stored type of a destination is one the registry knows: its name, never its code.
+  store: { may: ['core', 'adapters'], types: ['destinations'] },
   destinations: { may: ['core', 'adapters', 'schemas', 'store'] },
   producers: { may: ['core', 'adapters', 'schemas'] },
   // The demo is an application of the publisher: it also keeps its destinations in the store.

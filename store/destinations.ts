@@ -1,9 +1,10 @@
+import type { DestinationTypeName } from '../destinations/index.js';
 import { pageOf, type Database } from './query.js';
 
 export interface DestinationRow {
   readonly id: string;
   readonly organization_id: string;
-  readonly type: 'webhook' | 'kafka' | 'file';
+  readonly type: DestinationTypeName;
   readonly description: string | null;
   readonly active: boolean;
   readonly event_types: string[];
@@ -47,6 +48,25 @@ export interface UpdatedDestination extends DestinationRow {
 const columns = `id, organization_id, type, description, active, event_types, severities, entity_types, ordering, settings,
   max_concurrency, rate_limit_per_second, retry_schedule_ms, failing_since,
   secret, previous_secret_expires_at, disabled_reason, disabled_at, created_at, updated_at`;
+
+/**
+ * A webhook destination that takes every event type, in no particular order, with the defaults
+ * for everything else: what the demo and the benchmarks subscribe.
+ */
+export function catchAllWebhook(url: string, description: string): DestinationFields {
+  return {
+    description,
+    active: true,
+    event_types: ['*'],
+    severities: null,
+    entity_types: null,
+    ordering: 'none',
+    settings: { url, headers: {}, batch: null },
+    max_concurrency: null,
+    rate_limit_per_second: null,
+    retry_schedule_ms: null,
+  };
+}
 
 /** Stores a new destination (with its signing secret, for webhooks). */
 export async function insertDestination(

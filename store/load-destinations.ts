@@ -1,3 +1,4 @@
+import type { DestinationTypeName } from '../destinations/index.js';
 import type { Database } from './query.js';
 import type { SecretBox } from '../core/secret-box.js';
 
@@ -5,7 +6,7 @@ import type { SecretBox } from '../core/secret-box.js';
 export interface SendingDestination {
   readonly id: string;
   readonly organizationId: string;
-  readonly type: 'webhook' | 'kafka' | 'file';
+  readonly type: DestinationTypeName;
   readonly ordering: 'none' | 'per_entity';
   readonly settings: Readonly<Record<string, unknown>>;
   /** Live signing secrets, current first (the previous one while its grace period lasts). */

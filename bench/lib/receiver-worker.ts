@@ -28,23 +28,27 @@ const server = http.createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
-    const at = epochNow();
+    // Counted before the answer: a sender that reads the count once answered must find its request in it.
+    record(req, chunks, epochNow());
     res.writeHead(204);
     res.end();
-    log.request();
-    if (key === 'event-id') {
-      const head = bodyHead(chunks);
-      const eventId = eventIdPattern.exec(head)?.[1];
-      if (eventId === undefined) log.note(`a body without an id: ${head.slice(0, 100)}`);
-      else log.arrived(eventId, at, () => ({ eventId, path: req.url }));
-      return;
-    }
-    const webhookId = req.headers['webhook-id'];
-    if (typeof webhookId !== 'string') log.unkeyed();
-    else log.arrived(webhookId, at, () => ({ eventId: eventIdPattern.exec(bodyHead(chunks))?.[1] ?? '', path: req.url }));
   });
 });
 server.keepAliveTimeout = 60_000;
+
+function record(req: http.IncomingMessage, chunks: readonly Buffer[], at: number): void {
+  log.request();
+  if (key === 'event-id') {
+    const head = bodyHead(chunks);
+    const eventId = eventIdPattern.exec(head)?.[1];
+    if (eventId === undefined) log.note(`a body without an id: ${head.slice(0, 100)}`);
+    else log.arrived(eventId, at, () => ({ eventId, path: req.url }));
+    return;
+  }
+  const webhookId = req.headers['webhook-id'];
+  if (typeof webhookId !== 'string') log.unkeyed();
+  else log.arrived(webhookId, at, () => ({ eventId: eventIdPattern.exec(bodyHead(chunks))?.[1] ?? '', path: req.url }));
+}
 server.on('connection', () => log.connected());
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();

@@ -14,7 +14,7 @@ import { createWebhookSecret } from '../../core/webhook-signature.js';
 import { ensureTopics } from '../../producers/ensure-topics.js';
 import { readEventSchemas } from '../../schemas/event-schemas.js';
 import { registerSchemas } from '../../schemas/governance.js';
-import { insertDestination } from '../../store/destinations.js';
+import { catchAllWebhook, insertDestination } from '../../store/destinations.js';
 import type { Database } from '../../store/query.js';
 
 /**
@@ -173,16 +173,7 @@ export async function createWebhookDestination(
     organization_id: organizationId,
     type: 'webhook',
     secret: benchSecretBox.seal(secret, id),
-    description,
-    active: true,
-    event_types: ['*'],
-    severities: null,
-    entity_types: null,
-    ordering: 'none',
-    settings: { url, headers: {}, batch: null },
-    max_concurrency: null,
-    rate_limit_per_second: null,
-    retry_schedule_ms: null,
+    ...catchAllWebhook(url, description),
   });
   return { id: row.id, url, secret };
 }

@@ -1,5 +1,11 @@
 import type { Logger } from '../../adapters/logger.js';
-import { insertDestination, updateDestination, type DestinationRow } from '../../store/destinations.js';
+import {
+  catchAllWebhook,
+  insertDestination,
+  updateDestination,
+  type DestinationFields,
+  type DestinationRow,
+} from '../../store/destinations.js';
 import { getDestinationSecret } from '../../store/get-destination-secret.js';
 import type { Database } from '../../store/query.js';
 import { createDestinationId } from '../../core/destination-rules.js';
@@ -37,16 +43,7 @@ export async function ensureDemoDestinations(
         organization_id: organizationId,
         type: 'webhook',
         secret: box.seal(createWebhookSecret(), id),
-        description: demoDestinationDescription,
-        active: true,
-        event_types: ['*'],
-        severities: null,
-        entity_types: null,
-        ordering: 'none',
-        settings: { url, headers: {}, batch: null },
-        max_concurrency: null,
-        rate_limit_per_second: null,
-        retry_schedule_ms: null,
+        ...catchAllWebhook(url, demoDestinationDescription),
       });
       destination = { id: row.id, organizationId, outcome: 'created' };
     } else if (found.settings['url'] !== url || found.disabled_at !== null) {
@@ -77,21 +74,7 @@ export async function ensureDemoDestinations(
   return destinations;
 }
 
-type FoundDestination = Pick<
-  DestinationRow,
-  | 'id'
-  | 'description'
-  | 'active'
-  | 'event_types'
-  | 'severities'
-  | 'entity_types'
-  | 'ordering'
-  | 'settings'
-  | 'max_concurrency'
-  | 'rate_limit_per_second'
-  | 'retry_schedule_ms'
-  | 'disabled_at'
->;
+type FoundDestination = DestinationFields & Pick<DestinationRow, 'id' | 'disabled_at'>;
 
 /** The organization's oldest live demo destination, if any. */
 async function findDemoDestination(db: Database, organizationId: string): Promise<FoundDestination | undefined> {

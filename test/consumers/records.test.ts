@@ -3,27 +3,13 @@ import { headersAsText, toEventRow } from '../../consumers/materializer/records.
 import type { EventEnvelope } from '../../core/event-envelope.js';
 import { createEventId, eventIdTime } from '../../core/ids.js';
 import { eventLogColumns, eventRowValues } from '../../store/insert-events.js';
+import { sampleEnvelope } from '../harness/envelope.js';
 
 /** 2026-11-24T12:00:00.000Z */
 const now = Date.UTC(2026, 10, 24, 12);
 
 function validEvent(overrides: Partial<EventEnvelope> = {}): EventEnvelope {
-  return {
-    id: createEventId(now - 1_000),
-    type: 'invoice.updated',
-    occurred_at: now * 1000 + 123,
-    organization_id: 'org_1',
-    entity_type: 'invoice',
-    entity_id: 'inv_1',
-    action: 'updated',
-    source: 'api',
-    severity: 'info',
-    request_id: 'req_1',
-    actor: 'usr_1',
-    data: { id: 'inv_1', amount: 1200, status: 'open', note: null },
-    previous_attributes: { amount: 1000, status: null, note: null },
-    ...overrides,
-  };
+  return sampleEnvelope(now, overrides);
 }
 
 describe('toEventRow', () => {

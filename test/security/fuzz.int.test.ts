@@ -1,3 +1,4 @@
+import type { DestinationTypeName } from '../../destinations/index.js';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiStack } from '../api/setup.js';
@@ -14,7 +15,7 @@ const ctx = useTestContext('security_fuzz');
 const organizationId = 'org_fuzz';
 let stack: Awaited<ReturnType<typeof startApiStack>>;
 let key: string;
-type DestinationType = 'webhook' | 'kafka' | 'file';
+type DestinationType = DestinationTypeName;
 /** What path ids name: an event, a destination and a delivery of the organization; one destination of each type to update, one to delete. */
 const ids = { event: '', destination: '', patched: { webhook: '', kafka: '', file: '' }, deleted: '', delivery: '' };
 /** How the API answered the creation of the destinations above, by type. */
