@@ -1,10 +1,15 @@
+import type { KafkaSecurity } from './kafka-security.js';
 import type { PublisherConfig } from './publisher-config.js';
+import type { RegistryAuth } from './registry.js';
 import type { StackConfig } from './settings/process-config.js';
 
 /** Kafka and the registry as clients reach them. (PostgreSQL's local URL depends on which server the stack found: `stackUp` returns it.) */
 export interface Endpoints {
   readonly kafkaBrokers: readonly string[];
+  /** How clients authenticate to those brokers: plaintext for the local stack's own listener. */
+  readonly kafkaSecurity: KafkaSecurity;
   readonly schemaRegistryUrl: string;
+  readonly registryAuth: RegistryAuth;
 }
 
 /**
@@ -21,9 +26,13 @@ export function localRegistryUrl(stack: StackConfig): string {
 }
 
 /** Where the services are: the environment's endpoints, and for each one left unset the local stack's. */
-export function resolveEndpoints(config: Pick<PublisherConfig, 'kafkaBrokers' | 'schemaRegistryUrl' | 'stack'>): Endpoints {
+export function resolveEndpoints(
+  config: Pick<PublisherConfig, 'kafkaBrokers' | 'kafkaSecurity' | 'schemaRegistryUrl' | 'registryAuth' | 'stack'>,
+): Endpoints {
   return {
     kafkaBrokers: config.kafkaBrokers ?? localKafkaBrokers(config.stack),
+    kafkaSecurity: config.kafkaSecurity,
     schemaRegistryUrl: config.schemaRegistryUrl ?? localRegistryUrl(config.stack),
+    registryAuth: config.registryAuth,
   };
 }

@@ -52,6 +52,7 @@ export class RegistryError extends PipelineError<(typeof registryErrorCodes)[key
 export const registryErrorCodes = {
   unreachable: 'EVP_REGISTRY_UNREACHABLE',
   requestFailed: 'EVP_REGISTRY_REQUEST_FAILED',
+  unauthorized: 'EVP_REGISTRY_UNAUTHORIZED',
   incompatible: 'EVP_SCHEMA_INCOMPATIBLE',
   notRegistered: 'EVP_SCHEMA_NOT_REGISTERED',
   unknownSchemaId: 'EVP_SCHEMA_ID_UNKNOWN',
@@ -82,6 +83,8 @@ export class KafkaError extends PipelineError<(typeof kafkaErrorCodes)[keyof typ
 export const kafkaErrorCodes = {
   unreachable: 'EVP_KAFKA_UNREACHABLE',
   leaderless: 'EVP_KAFKA_NO_LEADER',
+  authenticationFailed: 'EVP_KAFKA_AUTHENTICATION_FAILED',
+  tlsFailed: 'EVP_KAFKA_TLS_FAILED',
 } as const satisfies Record<string, PipelineErrorCode>;
 
 /** A command-line input (a flag, a file, a line of a file) cannot be used. */

@@ -1,9 +1,14 @@
-import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import { KafkaError, coerceError, kafkaErrorCodes } from './errors.js';
-import type { Logger } from './logger.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { closedBeforeAnswer, diagnoseKafkaFailure, environmentVariables, type SecurityVariables } from './kafka-diagnosis.js';
+import { plaintext, usesTls, type KafkaSecurity } from './kafka-security.js';
+import { createLogger, type Logger } from './logger.js';
 
 export interface KafkaClientOptions {
   readonly brokers: readonly string[];
+  /** How to authenticate to the brokers and check them. @defaultValue PLAINTEXT */
+  readonly security?: KafkaSecurity | undefined;
   readonly clientId: string;
   readonly logger: Logger;
   /** kafkajs's own retry budget for each request. */
@@ -26,6 +31,9 @@ export function createKafka(options: KafkaClientOptions): Kafka {
     clientId: options.clientId,
     brokers: [...options.brokers],
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
+    // A broker that does not finish authenticating in 5 s will not: say so rather than wait.
+    authenticationTimeout: 5_000,
+    ...kafkajsSecurity(options.security ?? plaintext),
     retry: options.retry ?? { initialRetryTime: 200, retries: 8, maxRetryTime: 10_000 },
     ...(options.socketFactory === undefined ? {} : { socketFactory: options.socketFactory }),
     logLevel: logLevel.INFO,
@@ -44,18 +52,109 @@ export function createKafka(options: KafkaClientOptions): Kafka {
   });
 }
 
-/** Connects kafkajs clients (admin, producer, consumer); when Kafka cannot be reached, says so naming the brokers. */
+/** Our security settings as kafkajs takes them. */
+export function kafkajsSecurity(security: KafkaSecurity): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const tls = security.tls;
+  const ssl: KafkaConfig['ssl'] =
+    usesTls(security.protocol) && tls !== undefined
+      ? {
+          rejectUnauthorized: true,
+          ...(tls.ca === undefined ? {} : { ca: [tls.ca] }),
+          ...(tls.cert === undefined ? {} : { cert: tls.cert }),
+          ...(tls.key === undefined ? {} : { key: tls.key }),
+          ...(tls.keyPassword === undefined ? {} : { passphrase: tls.keyPassword }),
+          ...(tls.verifyHostname ? {} : { checkServerIdentity: () => undefined }),
+        }
+      : usesTls(security.protocol);
+  const sasl = security.sasl;
+  if (sasl === undefined) return { ssl };
+  const options: SASLOptions =
+    sasl.mechanism === 'OAUTHBEARER'
+      ? { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: await sasl.token() }) }
+      : sasl.mechanism === 'PLAIN'
+        ? { mechanism: 'plain', username: sasl.username, password: sasl.password }
+        : {
+            mechanism: sasl.mechanism === 'SCRAM-SHA-256' ? 'scram-sha-256' : 'scram-sha-512',
+            username: sasl.username,
+            password: sasl.password,
+          };
+  return { ssl, sasl: options };
+}
+
+/** Where a client connects and how: what a first connection is checked against. */
+export interface KafkaTarget {
+  readonly brokers: readonly string[];
+  readonly security?: KafkaSecurity | undefined;
+  /** How the caller names the settings in a diagnosis. @defaultValue the `KAFKA_*` variables */
+  readonly variables?: SecurityVariables | undefined;
+}
+
+const silent = createLogger('silent');
+
+/**
+ * Opens one connection to the brokers, authenticated as the clients will be, without retries: a
+ * failure that no wait can heal (credentials, mechanism, certificates, a listener of another
+ * protocol) throws at once, naming the setting to fix. Network failures are left to the
+ * clients' own retries.
+ */
+export async function checkKafkaSecurity(target: KafkaTarget): Promise<void> {
+  const security = target.security ?? plaintext;
+  const probe = async (): Promise<unknown> => {
+    const admin = createKafka({
+      brokers: target.brokers,
+      security,
+      clientId: 'evp-check',
+      logger: silent,
+      quiet: true,
+      retry: { retries: 0 },
+    }).admin();
+    try {
+      await admin.connect();
+      // A listener that wants SASL answers ApiVersions before authentication: ask for metadata too.
+      await admin.describeCluster();
+      return undefined;
+    } catch (error) {
+      return error ?? new Error('connection failed');
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  };
+  let failure = await probe();
+  if (failure === undefined) return;
+  let closedTwice = false;
+  if (closedBeforeAnswer(failure)) {
+    // A broker going down closes connections too: only a second close in a row is a mismatch.
+    await sleep(500);
+    const again = await probe();
+    if (again === undefined) return;
+    closedTwice = closedBeforeAnswer(again);
+    failure = again;
+  }
+  const diagnosis = diagnoseKafkaFailure(failure, {
+    brokers: target.brokers,
+    security,
+    variables: target.variables ?? environmentVariables,
+    closedTwice,
+  });
+  if (diagnosis !== undefined) throw diagnosis;
+}
+
+/**
+ * Connects kafkajs clients (admin, producer, consumer), after checking the security settings
+ * (checkKafkaSecurity); when Kafka cannot be reached, says so naming the brokers.
+ */
 export async function connectKafka(
-  brokers: readonly string[],
+  target: KafkaTarget,
   ...clients: { connect(): Promise<void>; disconnect(): Promise<void> }[]
 ): Promise<void> {
+  await checkKafkaSecurity(target);
   try {
     await Promise.all(clients.map((client) => client.connect()));
   } catch (error) {
     await Promise.allSettled(clients.map((client) => client.disconnect()));
     throw new KafkaError(
       kafkaErrorCodes.unreachable,
-      `Kafka at ${brokers.join(',')} is unreachable (${coerceError(error).message}); start it with \`npx evp stack up\` or set KAFKA_BROKERS`,
+      `Kafka at ${target.brokers.join(',')} is unreachable (${coerceError(error).message}); start it with \`npx evp stack up\` or set KAFKA_BROKERS`,
       { cause: error, retriable: true },
     );
   }

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { redactUrl } from '../core/redact-url.js';
 import { nextAttempt, type RetrySchedule } from '../core/retry.js';
 import { RegistryError, coerceError, registryErrorCodes } from './errors.js';
@@ -16,6 +17,19 @@ export interface RegistryClientOptions {
   /** Per request, in ms. @defaultValue 10000 */
   readonly requestTimeoutMs?: number;
   readonly fetchImpl?: typeof fetch;
+  /** How the client proves itself to the registry and which CA it trusts. */
+  readonly auth?: RegistryAuth | undefined;
+}
+
+/**
+ * Credentials for a registry that asks for them: HTTP basic (Confluent Cloud's API key and secret)
+ * or a bearer token, asked for at every request so a refreshed one is used; and PEM certificates
+ * to trust for an https registry with a private CA.
+ */
+export interface RegistryAuth {
+  readonly basic?: { readonly username: string; readonly password: string } | undefined;
+  readonly bearer?: (() => Promise<string>) | undefined;
+  readonly ca?: string | undefined;
 }
 
 export interface RegisteredSchema {
@@ -65,12 +79,42 @@ interface Answer {
 }
 
 export function createRegistryClient(options: RegistryClientOptions): RegistryClient {
-  const base = options.url.replace(/\/+$/, '');
+  // fetch refuses a URL that carries credentials: a user and password in it are sent as basic auth.
+  const given = new URL(options.url.replace(/\/+$/, ''));
+  const basic =
+    options.auth?.basic ??
+    (given.username === '' ? undefined : { username: decodeURIComponent(given.username), password: decodeURIComponent(given.password) });
+  given.username = '';
+  given.password = '';
+  const base = given.href.replace(/\/+$/, '');
   // Messages and error fields name the registry without the password its URL may carry.
   const shown = redactUrl(base);
   const retry = options.retry ?? defaultRetry;
   const timeoutMs = options.requestTimeoutMs ?? 10_000;
-  const fetchImpl = options.fetchImpl ?? fetch;
+  const fetchImpl = options.fetchImpl ?? fetchTrusting(options.auth?.ca);
+  const bearer = options.auth?.bearer;
+  const credentials = basic === undefined ? undefined : `Basic ${Buffer.from(`${basic.username}:${basic.password}`).toString('base64')}`;
+  const authorization = async (): Promise<Record<string, string>> => {
+    if (bearer !== undefined) return { authorization: `Bearer ${await bearer()}` };
+    return credentials === undefined ? {} : { authorization: credentials };
+  };
+  const refusedCredentials = (status: number): RegistryError => {
+    const given =
+      bearer !== undefined
+        ? 'the bearer token (SCHEMA_REGISTRY_BEARER_TOKEN_FILE)'
+        : basic !== undefined
+          ? `the credentials of ${basic.username} (SCHEMA_REGISTRY_USERNAME, SCHEMA_REGISTRY_PASSWORD)`
+          : 'no credentials';
+    const fix =
+      bearer === undefined && basic === undefined
+        ? 'set SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD, or SCHEMA_REGISTRY_BEARER_TOKEN_FILE'
+        : 'check them';
+    return new RegistryError(registryErrorCodes.unauthorized, `Schema registry at ${shown} refused ${given} with HTTP ${status}: ${fix}`, {
+      status,
+      url: shown,
+      retriable: false,
+    });
+  };
 
   async function request(method: string, path: string, body?: unknown, api = { root: base, type: contentType }): Promise<Answer> {
     const url = `${api.root}${path}`;
@@ -80,16 +124,22 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       try {
         const response = await fetchImpl(url, {
           method,
-          headers: { accept: `${api.type}, application/json`, ...(body === undefined ? {} : { 'content-type': api.type }) },
+          headers: {
+            accept: `${api.type}, application/json`,
+            ...(body === undefined ? {} : { 'content-type': api.type }),
+            ...(await authorization()),
+          },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
           signal: AbortSignal.timeout(timeoutMs),
         });
         const text = await response.text();
         const parsed: unknown = text === '' ? undefined : safeJson(text);
+        if (response.status === 401 || response.status === 403) throw refusedCredentials(response.status);
         if (response.status < 500 && response.status !== 429) return { status: response.status, body: parsed };
         lastCause = new Error(`HTTP ${response.status}: ${text.slice(0, 300)}`);
         retriable = true;
       } catch (thrown) {
+        if (thrown instanceof RegistryError) throw thrown;
         lastCause = thrown;
         retriable = true;
       }
@@ -224,6 +274,13 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     const causes = (answer.body as { causes?: { description: string; context?: string }[] } | undefined)?.causes ?? [];
     return causes.map((cause) => ({ description: cause.description, pointer: cause.context }));
   }
+}
+
+/** fetch, trusting `ca` (PEM) instead of the system's CAs when given. */
+function fetchTrusting(ca: string | undefined): typeof fetch {
+  if (ca === undefined) return fetch;
+  const dispatcher = new Agent({ connect: { ca } });
+  return ((input: string, init?: RequestInit) => undiciFetch(input, { ...(init as object), dispatcher })) as unknown as typeof fetch;
 }
 
 function safeJson(text: string): unknown {

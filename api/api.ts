@@ -38,7 +38,7 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
   const highWatermarks =
     options.kafkaBrokers === undefined || options.kafkaBrokers.length === 0
       ? undefined
-      : createHighWatermarks({ brokers: options.kafkaBrokers, logger });
+      : createHighWatermarks({ brokers: options.kafkaBrokers, security: options.kafkaSecurity, logger });
   const announcing = new Set<Promise<unknown>>();
   const context: ApiContext = {
     query: pool,
@@ -58,6 +58,7 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
     // A request waits for the registry: a few quick retries, then a 503 (the event types go without versions).
     registry: createRegistryClient({
       url: options.schemaRegistryUrl,
+      auth: options.registryAuth,
       retry: { retries: 2, initialDelayMs: 100, maxDelayMs: 500 },
       requestTimeoutMs: 5_000,
     }),

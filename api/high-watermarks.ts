@@ -1,6 +1,7 @@
 import type { Admin } from 'kafkajs';
 import { coerceError } from '../adapters/errors.js';
 import { connectKafka, createKafka } from '../adapters/kafka.js';
+import type { KafkaSecurity } from '../adapters/kafka-security.js';
 import type { Logger } from '../adapters/logger.js';
 
 /** The key of a partition in the map `read` answers. */
@@ -19,6 +20,7 @@ export interface HighWatermarks {
 
 export interface HighWatermarksOptions {
   readonly brokers: readonly string[];
+  readonly security?: KafkaSecurity | undefined;
   readonly logger: Logger;
   /** How long a read waits for Kafka. @defaultValue 2000 ms */
   readonly timeoutMs?: number;
@@ -32,10 +34,10 @@ export interface HighWatermarksOptions {
  */
 export function createHighWatermarks(options: HighWatermarksOptions): HighWatermarks {
   const timeoutMs = options.timeoutMs ?? 2_000;
-  const brokers = options.brokers;
+  const target = { brokers: options.brokers, security: options.security };
   // Few quick retries: the caller stops waiting after timeoutMs anyway.
   const kafka = createKafka({
-    brokers,
+    ...target,
     clientId: 'evp-api',
     logger: options.logger,
     connectionTimeoutMs: 1_000,
@@ -47,7 +49,7 @@ export function createHighWatermarks(options: HighWatermarksOptions): HighWaterm
   const connected = (): Promise<Admin> => {
     connecting ??= (async () => {
       const admin = kafka.admin();
-      await connectKafka(brokers, admin);
+      await connectKafka(target, admin);
       return admin;
     })();
     // A failed connection is tried again by the next read.
@@ -80,7 +82,7 @@ export function createHighWatermarks(options: HighWatermarksOptions): HighWaterm
       const work = fetchAll(topics);
       const timeout = new Promise<{ offsets: Map<string, bigint>; error: string }>((resolve) => {
         timer = setTimeout(
-          () => resolve({ offsets: new Map(), error: `Kafka at ${brokers.join(',')} did not answer within ${timeoutMs} ms` }),
+          () => resolve({ offsets: new Map(), error: `Kafka at ${target.brokers.join(',')} did not answer within ${timeoutMs} ms` }),
           timeoutMs,
         );
       });

@@ -1,4 +1,6 @@
+import type { KafkaSecurity } from '../adapters/kafka-security.js';
 import type { Logger } from '../adapters/logger.js';
+import type { RegistryAuth } from '../adapters/registry.js';
 import { apiSettings } from '../adapters/settings/api.js';
 import { databaseSettings } from '../adapters/settings/database.js';
 import { settingDefault } from '../adapters/settings/setting.js';
@@ -13,8 +15,12 @@ export interface ApiOptions {
   /** The schema holding the pipeline's tables. @defaultValue public */
   readonly databaseSchema: string;
   readonly schemaRegistryUrl: string;
+  /** Credentials and CA for the registry, when it asks for them. */
+  readonly registryAuth?: RegistryAuth | undefined;
   /** Kafka, asked for high watermarks by GET /stats/consumers (without it consumer lag is null), and the cluster Kafka destinations may not write to. (`evp api`: `KAFKA_BROKERS` or the local stack's) */
   readonly kafkaBrokers?: readonly string[] | undefined;
+  /** How to authenticate to those brokers. @defaultValue PLAINTEXT */
+  readonly kafkaSecurity?: KafkaSecurity | undefined;
   /** Names the entity topics, hence the registry subjects of the catalogue's schemas. */
   readonly topicPrefix: string;
   readonly logger: Logger;

@@ -26,7 +26,9 @@ export function materializerCommand(): Command {
       const port = options.port ?? config.materializer.port;
       const starting = startMaterializer({
         kafkaBrokers: endpoints.kafkaBrokers,
+        kafkaSecurity: endpoints.kafkaSecurity,
         schemaRegistryUrl: endpoints.schemaRegistryUrl,
+        registryAuth: endpoints.registryAuth,
         databaseUrl: await databaseUrl(config, logger),
         databaseSchema: config.databaseSchema,
         topicPrefix: config.topicPrefix,

@@ -55,6 +55,7 @@ export function produceCommand(): Command {
       // A short connection budget: at a terminal, an unreachable broker should be said within seconds.
       const kafka = createKafka({
         brokers: endpoints.kafkaBrokers,
+        security: endpoints.kafkaSecurity,
         clientId: `evp-produce-${options.service}`,
         logger,
         retry: { retries: 3 },

@@ -19,7 +19,7 @@ export function schemasCommand(): Command {
     .option('--json', 'print the outcome as JSON')
     .action(async (options: { compatibility: CompatibilityLevel; json?: boolean }) => {
       const { config, endpoints } = commandContext('schemas');
-      const registry = createRegistryClient({ url: endpoints.schemaRegistryUrl });
+      const registry = createRegistryClient({ url: endpoints.schemaRegistryUrl, auth: endpoints.registryAuth });
       const result = await registerSchemas({
         registry,
         topicPrefix: config.topicPrefix,
@@ -53,7 +53,7 @@ export function schemasCommand(): Command {
     .option('--json', 'print the outcome as JSON')
     .action(async (options: { json?: boolean }) => {
       const { config, endpoints } = commandContext('schemas');
-      const registry = createRegistryClient({ url: endpoints.schemaRegistryUrl });
+      const registry = createRegistryClient({ url: endpoints.schemaRegistryUrl, auth: endpoints.registryAuth });
       const outcomes = await checkSchemas({ registry, topicPrefix: config.topicPrefix, schemas: readEventSchemas() });
       if (options.json) process.stdout.write(`${JSON.stringify(outcomes, null, 2)}\n`);
       else {

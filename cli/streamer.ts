@@ -18,11 +18,13 @@ import { runService } from './run-service.js';
  */
 export function streamerOptionsFrom(
   config: Omit<StreamerProcessConfig, 'stack'>,
-  endpoints: Pick<Endpoints, 'kafkaBrokers' | 'schemaRegistryUrl'>,
+  endpoints: Endpoints,
 ): Omit<StreamerOptions, 'databaseUrl' | 'logger' | 'port' | 'secretBox'> {
   return {
     kafkaBrokers: endpoints.kafkaBrokers,
+    kafkaSecurity: endpoints.kafkaSecurity,
     schemaRegistryUrl: endpoints.schemaRegistryUrl,
+    registryAuth: endpoints.registryAuth,
     databaseSchema: config.databaseSchema,
     topicPrefix: config.topicPrefix,
     groupId: config.streamer.groupId,

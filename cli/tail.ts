@@ -26,10 +26,16 @@ export function tailCommand(): Command {
       const bad = patterns.filter((pattern) => !isValidPattern(pattern));
       if (bad.length > 0) throw new InputError(`--type ${bad.join(', ')}: a pattern is an event type, a prefix ending in .* or *`);
       const { config, endpoints, logger } = commandContext('tail');
-      const kafka = createKafka({ brokers: endpoints.kafkaBrokers, clientId: 'evp-tail', logger, retry: { retries: 3 } });
-      const decoder = createEventDecoder(createRegistryClient({ url: endpoints.schemaRegistryUrl }));
+      const kafka = createKafka({
+        brokers: endpoints.kafkaBrokers,
+        security: endpoints.kafkaSecurity,
+        clientId: 'evp-tail',
+        logger,
+        retry: { retries: 3 },
+      });
+      const decoder = createEventDecoder(createRegistryClient({ url: endpoints.schemaRegistryUrl, auth: endpoints.registryAuth }));
       const admin = kafka.admin();
-      await connectKafka(endpoints.kafkaBrokers, admin);
+      await connectKafka({ brokers: endpoints.kafkaBrokers, security: endpoints.kafkaSecurity }, admin);
       const topics = (await admin.listTopics()).filter((topic) => {
         const entity = topicEntity(config.topicPrefix, topic);
         return (

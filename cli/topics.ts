@@ -35,8 +35,14 @@ export function topicsCommand(): Command {
         json?: boolean;
       }) => {
         const { config, endpoints, logger } = commandContext('topics');
-        const admin = createKafka({ brokers: endpoints.kafkaBrokers, clientId: 'evp-topics', logger, retry: { retries: 3 } }).admin();
-        await connectKafka(endpoints.kafkaBrokers, admin);
+        const admin = createKafka({
+          brokers: endpoints.kafkaBrokers,
+          security: endpoints.kafkaSecurity,
+          clientId: 'evp-topics',
+          logger,
+          retry: { retries: 3 },
+        }).admin();
+        await connectKafka({ brokers: endpoints.kafkaBrokers, security: endpoints.kafkaSecurity }, admin);
         try {
           const outcomes = await ensureTopics(admin, config.topicPrefix, readEventSchemas().keys(), {
             partitions: options.partitions,

@@ -2,9 +2,10 @@ import type { Admin, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type pg from 'pg';
 import { createPool } from '../adapters/database.js';
 import { connectKafka, createKafka } from '../adapters/kafka.js';
+import type { KafkaSecurity } from '../adapters/kafka-security.js';
 import type { Logger } from '../adapters/logger.js';
 import { migratePool } from '../adapters/migrate.js';
-import { createRegistryClient } from '../adapters/registry.js';
+import { createRegistryClient, type RegistryAuth } from '../adapters/registry.js';
 import { readCatalogue } from '../schemas/catalogue.js';
 import { abortable } from './abortable.js';
 import { createEventDecoder, type EventDecoder } from './event-decoder.js';
@@ -14,7 +15,10 @@ import { createPauseGate, type PauseGate } from './pause-gate.js';
 /** The options both services that consume the entity topics take. */
 export interface ConsumerOptions {
   readonly kafkaBrokers: readonly string[];
+  /** How to authenticate to Kafka. @defaultValue PLAINTEXT */
+  readonly kafkaSecurity?: KafkaSecurity | undefined;
   readonly schemaRegistryUrl: string;
+  readonly registryAuth?: RegistryAuth | undefined;
   readonly databaseUrl: string;
   /** The schema holding the pipeline's tables (created and migrated at start). */
   readonly databaseSchema: string;
@@ -92,9 +96,10 @@ export function openConsumerService(service: string, settings: ConsumerServiceSe
     applicationName: `evp-${service}`,
     logger,
   });
-  const kafka = createKafka({ brokers: settings.kafkaBrokers, clientId: `evp-${service}`, logger });
+  const kafkaTarget = { brokers: settings.kafkaBrokers, security: settings.kafkaSecurity };
+  const kafka = createKafka({ ...kafkaTarget, clientId: `evp-${service}`, logger });
   const admin = kafka.admin();
-  const decoder = createEventDecoder(createRegistryClient({ url: settings.schemaRegistryUrl }));
+  const decoder = createEventDecoder(createRegistryClient({ url: settings.schemaRegistryUrl, auth: settings.registryAuth }));
   const entities = new Set(Object.values(readCatalogue()).map((entry) => entry.entity));
   let topics: string[] = [];
   let group: GroupConsumer | undefined;
@@ -112,7 +117,7 @@ export function openConsumerService(service: string, settings: ConsumerServiceSe
       try {
         await untilReachable(logger, 'PostgreSQL', async () => void (await migratePool(pool, settings.databaseSchema, logger)), signal);
         await steps.afterMigrate?.();
-        await abortable(connectKafka(settings.kafkaBrokers, admin, ...producers), signal);
+        await abortable(connectKafka(kafkaTarget, admin, ...producers), signal);
         await steps.afterConnect?.();
         topics = await untilTopics(admin, settings.topicPrefix, entities, logger, signal);
         await steps.afterTopics?.(topics);
@@ -127,7 +132,7 @@ export function openConsumerService(service: string, settings: ConsumerServiceSe
         kafka,
         admin,
         pool,
-        brokers: settings.kafkaBrokers,
+        target: kafkaTarget,
         groupId,
         topicPrefix: settings.topicPrefix,
         entities,

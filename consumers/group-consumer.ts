@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { isConnectionError, isTransientConflict } from '../adapters/database.js';
-import { connectKafka } from '../adapters/kafka.js';
+import { connectKafka, type KafkaTarget } from '../adapters/kafka.js';
 import { withGroupInstanceId } from '../adapters/kafka-static-membership.js';
 import type { Logger } from '../adapters/logger.js';
 import { nextAttempt, type RetrySchedule } from '../core/retry.js';
@@ -31,7 +31,8 @@ export interface GroupConsumerOptions {
   readonly kafka: Kafka;
   readonly admin: Admin;
   readonly pool: pg.Pool;
-  readonly brokers: readonly string[];
+  /** Where the consumer connects, as its client was made. */
+  readonly target: KafkaTarget;
   readonly groupId: string;
   readonly topicPrefix: string;
   readonly entities: ReadonlySet<string>;
@@ -87,7 +88,7 @@ export async function startGroupConsumer(options: GroupConsumerOptions): Promise
       logger.error({ err: payload.error }, 'the consumer stopped on an error it cannot retry; restarting it in 5 s');
       timers.push(setTimeout(() => void restart(), 5_000));
     });
-    await connectKafka(options.brokers, next);
+    await connectKafka(options.target, next);
     await next.subscribe({ topics, fromBeginning: true });
     await withGroupInstanceId(options.groupInstanceId, () =>
       next.run({ eachBatchAutoResolve: false, partitionsConsumedConcurrently: options.concurrency, eachBatch: options.eachBatch }),

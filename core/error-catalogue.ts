@@ -38,6 +38,10 @@ export const pipelineErrors = {
   EVP_STACK_NOT_READY: { retriable: true, meaning: 'A local stack service did not answer its readiness probe in time.' },
   EVP_STACK_LOCKED: { retriable: true, meaning: 'Another `evp stack` command holds the stack lock.' },
   EVP_REGISTRY_UNREACHABLE: { retriable: true, meaning: 'The schema registry did not answer after retries.' },
+  EVP_REGISTRY_UNAUTHORIZED: {
+    retriable: false,
+    meaning: 'The schema registry refused the credentials given, or asked for some (HTTP 401 or 403).',
+  },
   EVP_REGISTRY_REQUEST_FAILED: { retriable: false, meaning: 'The schema registry answered with an unexpected 4xx.' },
   EVP_SCHEMA_INCOMPATIBLE: { retriable: false, meaning: "The registry refused a schema version under the subject's compatibility rule." },
   EVP_SCHEMA_NOT_REGISTERED: { retriable: false, meaning: "The entity's schema is not registered and the publisher may not register it." },
@@ -50,6 +54,14 @@ export const pipelineErrors = {
   EVP_PUBLISH_BUFFER_FULL: { retriable: true, meaning: "The publisher's buffer stayed full: Kafka does not keep up." },
   EVP_PUBLISHER_CLOSED: { retriable: false, meaning: '`publish` was called after `close()`.' },
   EVP_KAFKA_UNREACHABLE: { retriable: true, meaning: 'Kafka could not be reached.' },
+  EVP_KAFKA_AUTHENTICATION_FAILED: {
+    retriable: false,
+    meaning: 'Kafka refused the SASL credentials or mechanism, or the client and the listener disagree on SASL.',
+  },
+  EVP_KAFKA_TLS_FAILED: {
+    retriable: false,
+    meaning: 'The TLS handshake with Kafka failed: an untrusted, expired or misnamed certificate, or a listener that is not TLS.',
+  },
   EVP_KAFKA_NO_LEADER: { retriable: true, meaning: 'A created topic still had a partition without a leader.' },
   EVP_SECRET_UNREADABLE: {
     retriable: false,

@@ -1,3 +1,4 @@
+import type { KafkaSecurity } from '../adapters/kafka-security.js';
 import type { Static, TObject, TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { Logger } from '../adapters/logger.js';
@@ -43,6 +44,8 @@ export interface SenderEnvironment {
   readonly onStalled?: (destinationId: string) => void;
   /** The pipeline's own brokers, never written unless allowed. */
   readonly ownBrokers: readonly string[];
+  /** How to authenticate to them (to learn the own cluster's id). */
+  readonly ownSecurity?: KafkaSecurity | undefined;
   /** DESTINATION_ALLOWED_KAFKA_BROKERS. */
   readonly allowedBrokers: readonly string[];
   readonly topicPrefix: string;

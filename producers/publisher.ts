@@ -52,11 +52,11 @@ export function createPublisher(config: PublisherConfig, options: PublisherOptio
     );
   }
   const endpoints = resolveEndpoints(config);
+  const target = { brokers: endpoints.kafkaBrokers, security: endpoints.kafkaSecurity };
   // LOG_LEVEL is the services' setting, not the publisher's: give `logger` for another level.
   const logger = (options.logger ?? createLogger('info')).child({ service: options.service });
-  const kafka: Kafka =
-    options.kafka ?? createKafka({ brokers: endpoints.kafkaBrokers, clientId: `evp-publisher-${options.service}`, logger });
-  const registry = options.registry ?? createRegistryClient({ url: endpoints.schemaRegistryUrl });
+  const kafka: Kafka = options.kafka ?? createKafka({ ...target, clientId: `evp-publisher-${options.service}`, logger });
+  const registry = options.registry ?? createRegistryClient({ url: endpoints.schemaRegistryUrl, auth: endpoints.registryAuth });
   const encoder = createEventEncoder({
     catalogue: readCatalogue(),
     schemas: readEventSchemas(),
@@ -73,7 +73,7 @@ export function createPublisher(config: PublisherConfig, options: PublisherOptio
     clients ??= (async () => {
       const producer = newProducer();
       const admin = kafka.admin();
-      await connectKafka(endpoints.kafkaBrokers, producer, admin);
+      await connectKafka(target, producer, admin);
       return { producer, admin };
     })();
     clients.catch(() => (clients = undefined));
@@ -132,7 +132,7 @@ export function createPublisher(config: PublisherConfig, options: PublisherOptio
       // After a request failed past its retries the idempotent sequence may be broken: start a new producer id.
       await current.producer.disconnect().catch(() => undefined);
       current.producer = newProducer();
-      await connectKafka(endpoints.kafkaBrokers, current.producer);
+      await connectKafka(target, current.producer);
       replaceProducer = false;
     }
     const { producer } = current;

@@ -9,8 +9,20 @@ import { randomUUID } from 'node:crypto';
 export interface KafkaLayout {
   readonly kafkaPort: number;
   readonly kafkaControllerPort: number;
+  /** The first of each node's three secured listeners' ports (SASL_SSL, SSL with client certificates, SASL_PLAINTEXT). */
+  readonly kafkaSecurePort: number;
   /** 1, or 3 for a cluster. */
   readonly kafkaNodes: number;
+}
+
+/** Each node's secured listeners, as the local stack names them: what clients of a managed cluster meet. */
+export interface SecuredPorts {
+  /** SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) over TLS. */
+  readonly saslSsl: number;
+  /** TLS that requires a client certificate (mTLS). */
+  readonly ssl: number;
+  /** SASL without TLS. */
+  readonly saslPlaintext: number;
 }
 
 export interface KafkaNodeAddress {
@@ -19,17 +31,24 @@ export interface KafkaNodeAddress {
   readonly port: number;
   /** KRaft controller port on 127.0.0.1. */
   readonly controllerPort: number;
+  readonly secured: SecuredPorts;
 }
 
 /** The step between one node's ports and the next one's. */
 export const kafkaPortStride = 2;
+/** The step between one node's secured ports and the next one's: three listeners each. */
+export const kafkaSecuredStride = 3;
 
 export function kafkaNodeAddresses(layout: KafkaLayout): KafkaNodeAddress[] {
-  return Array.from({ length: layout.kafkaNodes }, (_, index) => ({
-    nodeId: index + 1,
-    port: layout.kafkaPort + kafkaPortStride * index,
-    controllerPort: layout.kafkaControllerPort + kafkaPortStride * index,
-  }));
+  return Array.from({ length: layout.kafkaNodes }, (_, index) => {
+    const secured = layout.kafkaSecurePort + kafkaSecuredStride * index;
+    return {
+      nodeId: index + 1,
+      port: layout.kafkaPort + kafkaPortStride * index,
+      controllerPort: layout.kafkaControllerPort + kafkaPortStride * index,
+      secured: { saslSsl: secured, ssl: secured + 1, saslPlaintext: secured + 2 },
+    };
+  });
 }
 
 /**
@@ -42,12 +61,54 @@ export function replicationFor(nodes: number): { replicationFactor: number; minI
   return { replicationFactor, minInsyncReplicas: replicationFactor >= 3 ? 2 : 1 };
 }
 
+/** The files and the user behind the secured listeners (stack/kafka-secure.ts makes them). */
+export interface SecuredListenerFiles {
+  /** The broker's private key and certificate chain, PEM, in one file. */
+  readonly brokerPem: string;
+  /** The CA that signed the broker's and the client's certificates, PEM. */
+  readonly caPem: string;
+  readonly username: string;
+  readonly password: string;
+}
+
 export interface KafkaServerSettings {
   /** This node's id. */
   readonly nodeId: number;
   /** Every node of the cluster, this one included: all are KRaft voters. */
   readonly nodes: readonly KafkaNodeAddress[];
   readonly dataDir: string;
+  readonly secured: SecuredListenerFiles;
+}
+
+/** A JAAS value as server.properties holds it: quoted, with the quote and backslash escaped. */
+function jaasQuoted(value: string): string {
+  return `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+}
+
+/**
+ * The secured listeners' part of server.properties: TLS from PEM files, client certificates
+ * required on the SSL listener, and on both SASL listeners PLAIN (its one user in the JAAS entry)
+ * and SCRAM (users stored in the cluster's metadata, created when the storage is formatted).
+ */
+function securedListenerProperties(secured: SecuredListenerFiles): Record<string, string> {
+  const plain = `org.apache.kafka.common.security.plain.PlainLoginModule required user_${secured.username}=${jaasQuoted(secured.password)};`;
+  const scram = 'org.apache.kafka.common.security.scram.ScramLoginModule required;';
+  const perListener = Object.fromEntries(
+    ['sasl_ssl', 'sasl_plaintext'].flatMap((listener) => [
+      [`listener.name.${listener}.plain.sasl.jaas.config`, plain],
+      [`listener.name.${listener}.scram-sha-256.sasl.jaas.config`, scram],
+      [`listener.name.${listener}.scram-sha-512.sasl.jaas.config`, scram],
+    ]),
+  );
+  return {
+    'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    'ssl.keystore.type': 'PEM',
+    'ssl.keystore.location': secured.brokerPem,
+    'ssl.truststore.type': 'PEM',
+    'ssl.truststore.location': secured.caPem,
+    'listener.name.ssl.ssl.client.auth': 'required',
+    ...perListener,
+  };
 }
 
 /**
@@ -60,15 +121,22 @@ export function renderServerProperties(settings: KafkaServerSettings): string {
   const self = settings.nodes.find((node) => node.nodeId === settings.nodeId);
   if (!self) throw new Error(`node ${settings.nodeId} is not one of the cluster's nodes`);
   const { replicationFactor, minInsyncReplicas } = replicationFor(settings.nodes.length);
+  const clientListeners = [
+    `PLAINTEXT://127.0.0.1:${self.port}`,
+    `SASL_SSL://127.0.0.1:${self.secured.saslSsl}`,
+    `SSL://127.0.0.1:${self.secured.ssl}`,
+    `SASL_PLAINTEXT://127.0.0.1:${self.secured.saslPlaintext}`,
+  ].join(',');
   const lines: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': self.nodeId,
     'controller.quorum.voters': settings.nodes.map((node) => `${node.nodeId}@127.0.0.1:${node.controllerPort}`).join(','),
-    listeners: `PLAINTEXT://127.0.0.1:${self.port},CONTROLLER://127.0.0.1:${self.controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${self.port}`,
+    listeners: `${clientListeners},CONTROLLER://127.0.0.1:${self.controllerPort}`,
+    'advertised.listeners': clientListeners,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT',
+    ...securedListenerProperties(settings.secured),
     'log.dirs': settings.dataDir,
     'num.partitions': 1,
     'default.replication.factor': replicationFactor,

@@ -13,6 +13,7 @@ import {
   renderServerProperties,
   type KafkaNodeAddress,
 } from './kafka-config.js';
+import { ensureLocalSecurity, type LocalSecurity } from './kafka-secure.js';
 import { withLock } from './lock.js';
 import { isPortOpen, waitUntil } from './net.js';
 import { kafkaClusterIdFile, kafkaNodePaths, mavenDir, type KafkaNodePaths } from './paths.js';
@@ -45,8 +46,8 @@ export interface KafkaNode extends KafkaNodeAddress {
 
 /** The configured nodes (or those of a cluster of `nodes`), each with its pid when it runs. */
 export function kafkaNodes(ctx: ServiceContext, nodes: number = ctx.config.stack.kafkaNodes): KafkaNode[] {
-  const { kafkaPort, kafkaControllerPort } = ctx.config.stack;
-  return kafkaNodeAddresses({ kafkaPort, kafkaControllerPort, kafkaNodes: nodes }).map((address) => {
+  const { kafkaPort, kafkaControllerPort, kafkaSecurePort } = ctx.config.stack;
+  return kafkaNodeAddresses({ kafkaPort, kafkaControllerPort, kafkaSecurePort, kafkaNodes: nodes }).map((address) => {
     const files = kafkaNodePaths(ctx.paths, nodes, address.nodeId);
     return {
       ...address,
@@ -145,6 +146,7 @@ export async function launchKafkaNodes(ctx: ServiceContext, nodeIds: readonly nu
   const java = await findJava({ homes: [config.stack.javaHome], minMajor: javaRequirements.kafka, purpose: `Kafka ${versions.kafka}` });
   const libs = await fetchKafka(ctx);
   const clusterId = all.length > 1 ? readClusterId(ctx, all) : undefined;
+  const secured = await ensureLocalSecurity(ctx.paths.kafkaSecureDir);
   const jvm = (files: KafkaNodePaths) => [`-Dlog4j.configuration=file:${files.log4j}`, '-cp', path.join(libs, '*')];
 
   // Every node is configured (and formatted, if new) before any starts: a failure starts nothing.
@@ -152,10 +154,12 @@ export async function launchKafkaNodes(ctx: ServiceContext, nodeIds: readonly nu
     nodes.map(async (node) => {
       const files = kafkaNodePaths(ctx.paths, all.length, node.nodeId);
       fs.mkdirSync(files.data, { recursive: true });
-      fs.writeFileSync(files.properties, renderServerProperties({ nodeId: node.nodeId, nodes: all, dataDir: files.data }));
+      fs.writeFileSync(files.properties, renderServerProperties({ nodeId: node.nodeId, nodes: all, dataDir: files.data, secured }), {
+        mode: 0o600,
+      });
       fs.writeFileSync(files.log4j, renderLog4jProperties(files.log));
       if (!fs.existsSync(path.join(files.data, 'meta.properties'))) {
-        await formatStorage(ctx, java.bin, jvm(files), files, clusterId ?? createClusterId());
+        await formatStorage(ctx, java.bin, jvm(files), files, clusterId ?? createClusterId(), secured);
       }
       return { node, files };
     }),
@@ -208,6 +212,21 @@ async function checkPortsFree(node: KafkaNode, clustered: boolean): Promise<void
   if (await isPortOpen('127.0.0.1', node.port)) {
     throw portTaken(clustered ? `Kafka node ${node.nodeId}` : 'Kafka', node.port, shift('EVP_KAFKA_PORT'));
   }
+  const secured: readonly (readonly [string, number])[] = [
+    ['SASL_SSL', node.secured.saslSsl],
+    ['SSL', node.secured.ssl],
+    ['SASL_PLAINTEXT', node.secured.saslPlaintext],
+  ];
+  for (const [index, [listener, port]] of secured.entries()) {
+    if (await isPortOpen('127.0.0.1', port)) {
+      const offset = index + 3 * (node.nodeId - 1);
+      throw portTaken(
+        `${clustered ? `Kafka node ${node.nodeId}` : 'Kafka'} (its ${listener} listener)`,
+        port,
+        offset === 0 ? 'EVP_KAFKA_SECURE_PORT' : `EVP_KAFKA_SECURE_PORT (this listener takes it + ${offset})`,
+      );
+    }
+  }
   if (await isPortOpen('127.0.0.1', node.controllerPort)) {
     throw portTaken(
       clustered ? `the KRaft controller of Kafka node ${node.nodeId}` : 'Kafka (KRaft controller)',
@@ -249,14 +268,24 @@ async function formatStorage(
   jvm: readonly string[],
   files: KafkaNodePaths,
   clusterId: string,
+  secured: LocalSecurity,
 ): Promise<void> {
   ctx.logger.info({ dataDir: files.data }, 'formatting kafka storage');
+  // The secured listeners' SCRAM user lives in the cluster's metadata: it is written with the storage.
+  const scram = ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((mechanism) => [
+    '--add-scram',
+    `${mechanism}=[name=${secured.username},password=${secured.password}]`,
+  ]);
   // A one-second tool, three at once on two cores when a cluster is new: the quick compiler and
   // the serial collector cost less CPU than the server defaults.
   const quick = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC'];
-  await run(java, [...quick, ...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', files.properties, '--ignore-formatted'], {
-    timeout: 60_000,
-  }).catch((error: unknown) => {
+  await run(
+    java,
+    [...quick, ...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', files.properties, '--ignore-formatted', ...scram],
+    {
+      timeout: 60_000,
+    },
+  ).catch((error: unknown) => {
     const output = error as { stderr?: string; stdout?: string; message?: string };
     const said = `${output.stderr ?? ''}\n${output.stdout ?? ''}`.trim().split('\n').slice(-5).join('\n  ') || output.message;
     throw new StackError(

@@ -20,6 +20,8 @@ export interface StackPaths {
   readonly kafkaPid: string;
   /** The nodes of a three-node cluster live below this, one folder each (`node-1` …). */
   readonly kafkaClusterDir: string;
+  /** The secured listeners' CA, certificates and user, shared by every node (stack/kafka-secure.ts). */
+  readonly kafkaSecureDir: string;
   readonly registryApp: string;
   readonly registryDir: string;
   readonly registryOut: string;
@@ -46,6 +48,7 @@ export function stackPaths(stack: StackConfig): StackPaths {
     kafkaOut: path.join(kafkaDir, 'stdout.log'),
     kafkaPid: path.join(kafkaDir, 'kafka.pid'),
     kafkaClusterDir: path.join(data, 'kafka-cluster'),
+    kafkaSecureDir: path.join(data, 'kafka-secure'),
     registryApp: path.join(stack.cacheDir, `apicurio-registry-${versions.apicurio}`),
     registryDir,
     registryOut: path.join(registryDir, 'registry.log'),

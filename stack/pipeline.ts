@@ -39,7 +39,12 @@ export async function preparePipeline(config: Config, logger: Logger, registrySt
   const pool = createPool({ url: databaseUrl, schema: config.databaseSchema, max: 2, applicationName: 'evp-start', logger });
   try {
     await migratePool(pool, config.databaseSchema, logger);
-    const admin = createKafka({ brokers: endpoints.kafkaBrokers, clientId: 'evp-start', logger }).admin();
+    const admin = createKafka({
+      brokers: endpoints.kafkaBrokers,
+      security: endpoints.kafkaSecurity,
+      clientId: 'evp-start',
+      logger,
+    }).admin();
     await admin.connect();
     try {
       const topics = await ensureTopics(admin, config.topicPrefix, readEventSchemas().keys(), defaultTopicSettings);
@@ -48,7 +53,7 @@ export async function preparePipeline(config: Config, logger: Logger, registrySt
       await admin.disconnect();
     }
     const registered = await registerSchemas({
-      registry: createRegistryClient({ url: endpoints.schemaRegistryUrl }),
+      registry: createRegistryClient({ url: endpoints.schemaRegistryUrl, auth: endpoints.registryAuth }),
       topicPrefix: config.topicPrefix,
       schemas: readEventSchemas(),
     });

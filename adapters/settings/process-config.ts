@@ -2,11 +2,13 @@ import { stackSettings } from './stack.js';
 import { loadGroups, type GroupsConfig, type SettingGroup } from './setting.js';
 
 /** A configuration as every process receives it: read-only all the way down. */
-export type Frozen<T> = T extends readonly (infer U)[]
-  ? readonly Frozen<U>[]
-  : T extends object
-    ? { readonly [K in keyof T]: Frozen<T[K]> }
-    : T;
+export type Frozen<T> = T extends (...args: never[]) => unknown
+  ? T
+  : T extends readonly (infer U)[]
+    ? readonly Frozen<U>[]
+    : T extends object
+      ? { readonly [K in keyof T]: Frozen<T[K]> }
+      : T;
 
 /** The local stack's settings (`evp stack up`): its ports, files and JVMs. */
 export type StackConfig = Frozen<GroupsConfig<readonly [typeof stackSettings]>>['stack'];

@@ -82,6 +82,16 @@ export const optionalText = z
   .transform((value) => (value === '' ? undefined : value))
   .optional();
 
+/** true or false (also 1/0, yes/no); unset: `fallback`. */
+export const booleanSetting = (fallback: boolean) =>
+  optionalText.pipe(
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+      .transform((value) => value === 'true' || value === '1' || value === 'yes')
+      .optional()
+      .default(fallback),
+  );
+
 /** A comma-separated list, each entry trimmed (and lower-cased when `lower`), empty entries dropped. */
 export const commaList = (lower: boolean) =>
   z.string().transform((value) =>

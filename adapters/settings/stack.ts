@@ -20,6 +20,10 @@ const settings = {
     schema: port(9093),
     doc: "local Kafka's KRaft controller port on 127.0.0.1; node n of a cluster uses this + 2(n-1)",
   },
+  EVP_KAFKA_SECURE_PORT: {
+    schema: port(9192),
+    doc: "the first of local Kafka's secured listener ports: SASL_SSL, SSL with client certificates and SASL_PLAINTEXT on this, + 1 and + 2; node n of a cluster uses this + 3(n-1)",
+  },
   EVP_KAFKA_HEAP: {
     // Its default depends on the number of nodes.
     schema: optionalText.pipe(heapSize.optional()),
@@ -61,11 +65,22 @@ function checkKafkaPorts(e: SettingValues<typeof settings>, check: z.RefinementC
       message: `gives port ${clash} to both a client and a controller listener of the ${e.EVP_KAFKA_NODES}-node Kafka (${layout}); choose ports an odd number apart, e.g. 9092 and 9093`,
     });
   }
-  const highest = Math.max(...clients, ...controllers);
+  const secured = Array.from({ length: e.EVP_KAFKA_NODES * 3 }, (_, index) => e.EVP_KAFKA_SECURE_PORT + index);
+  const taken = secured.find((port) => clients.includes(port) || controllers.includes(port));
+  if (taken !== undefined) {
+    check.addIssue({
+      code: 'custom',
+      path: ['EVP_KAFKA_SECURE_PORT'],
+      message: `gives port ${taken} to a secured listener and to a client or controller listener of the ${e.EVP_KAFKA_NODES}-node Kafka (the secured listeners take ${e.EVP_KAFKA_NODES * 3} ports from it); choose one clear of both, e.g. 9192`,
+    });
+  }
+  const highest = Math.max(...clients, ...controllers, ...secured);
   if (highest > 65535) {
     check.addIssue({
       code: 'custom',
-      path: [clients.includes(highest) ? 'EVP_KAFKA_PORT' : 'EVP_KAFKA_CONTROLLER_PORT'],
+      path: [
+        clients.includes(highest) ? 'EVP_KAFKA_PORT' : secured.includes(highest) ? 'EVP_KAFKA_SECURE_PORT' : 'EVP_KAFKA_CONTROLLER_PORT',
+      ],
       message: `leaves no room for ${e.EVP_KAFKA_NODES} Kafka nodes below port 65536 (${layout}), e.g. 9092`,
     });
   }
@@ -85,6 +100,7 @@ export const stackSettings = settingGroup({
       kafkaNodes: e.EVP_KAFKA_NODES,
       kafkaPort: e.EVP_KAFKA_PORT,
       kafkaControllerPort: e.EVP_KAFKA_CONTROLLER_PORT,
+      kafkaSecurePort: e.EVP_KAFKA_SECURE_PORT,
       // Three JVMs share the machine: a smaller heap each is plenty for a development cluster.
       kafkaHeap: e.EVP_KAFKA_HEAP ?? (e.EVP_KAFKA_NODES === 3 ? '384m' : '512m'),
       registryPort: e.EVP_REGISTRY_PORT,

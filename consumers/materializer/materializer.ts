@@ -130,7 +130,7 @@ export async function startMaterializer(options: MaterializerOptions): Promise<M
 }
 
 interface HandlerContext {
-  readonly settings: Required<Omit<MaterializerOptions, 'resetTo' | 'signal' | 'groupInstanceId'>>;
+  readonly settings: Required<Omit<MaterializerOptions, 'resetTo' | 'signal' | 'groupInstanceId' | 'kafkaSecurity' | 'registryAuth'>>;
   readonly pool: pg.Pool;
   readonly admin: Admin;
   readonly producer: Producer;

@@ -54,6 +54,7 @@ export async function startStreamer(options: StreamerOptions): Promise<Streamer>
     allowedHosts: settings.allowedHosts,
     onStalled: (destinationId) => metrics.stalledAttempts.inc({ destination: destinationId }),
     ownBrokers: settings.kafkaBrokers,
+    ownSecurity: settings.kafkaSecurity,
     allowedBrokers: settings.allowedKafkaBrokers ?? [],
     topicPrefix: settings.topicPrefix,
     fileRoot: settings.fileRoot,

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Kafka, Producer } from 'kafkajs';
 import { createKafka } from '../../adapters/kafka.js';
+import type { KafkaSecurity } from '../../adapters/kafka-security.js';
 import type { Logger } from '../../adapters/logger.js';
 import { createBrokerGuard, type ConnectionGuard, type Refusal, type ResolveHost } from './guard.js';
 import type { SendOutcome } from '../send-outcome.js';
@@ -17,6 +18,8 @@ export interface KafkaSenderOptions {
   readonly logger: Logger;
   /** The pipeline's own brokers (KAFKA_BROKERS, or the local stack's): destinations may not reach them unless allowed. */
   readonly ownBrokers: readonly string[];
+  /** How to authenticate to the own brokers. @defaultValue PLAINTEXT */
+  readonly ownSecurity?: KafkaSecurity | undefined;
   /** DESTINATION_ALLOWED_KAFKA_BROKERS: `host:port` or `host`, reachable at internal addresses or on the pipeline's own cluster. */
   readonly allowedBrokers: readonly string[];
   /** TOPIC_PREFIX: `<prefix>.*` topics of the pipeline's own cluster are never written. */
@@ -138,7 +141,8 @@ export function createKafkaSender(options: KafkaSenderOptions): KafkaSender {
   function learnOwn(): Promise<string> {
     if (ownClusterId !== undefined) return ownClusterId;
     const asked =
-      options.learnOwnClusterId ?? (() => learnClusterId(createKafka({ brokers: options.ownBrokers, clientId, logger, retry })));
+      options.learnOwnClusterId ??
+      (() => learnClusterId(createKafka({ brokers: options.ownBrokers, security: options.ownSecurity, clientId, logger, retry })));
     const learning = asked().then((id) => {
       if (id === null) throw new Error(`the pipeline's own Kafka cluster at ${options.ownBrokers.join(',')} gave no cluster id`);
       return id;

@@ -24,6 +24,7 @@ export const kafkaServer = defineServerKind({
     createKafkaSender({
       logger: environment.logger,
       ownBrokers: environment.ownBrokers,
+      ownSecurity: environment.ownSecurity,
       allowedBrokers: environment.allowedBrokers,
       topicPrefix: environment.topicPrefix,
     }),

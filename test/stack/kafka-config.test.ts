@@ -3,28 +3,49 @@ import { loadConfig } from '../../adapters/config.js';
 import { createClusterId, kafkaNodeAddresses, parseMetaClusterId, renderServerProperties } from '../../stack/kafka-config.js';
 import { kafkaNodePaths, stackPaths } from '../../stack/paths.js';
 
+const secured = { brokerPem: '/secure/broker.pem', caPem: '/secure/ca.pem', username: 'evp', password: 'pw' };
+
 function parse(text: string): Record<string, string> {
   return Object.fromEntries(
     text
       .split('\n')
       .filter((line) => line && !line.startsWith('#'))
-      .map((line) => line.split('=', 2) as [string, string]),
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
   );
 }
 
 describe('renderServerProperties for a single node', () => {
-  const nodes = kafkaNodeAddresses({ kafkaPort: 19092, kafkaControllerPort: 19093, kafkaNodes: 1 });
-  const properties = parse(renderServerProperties({ nodeId: 1, nodes, dataDir: '/data/kafka' }));
+  const nodes = kafkaNodeAddresses({ kafkaPort: 19092, kafkaControllerPort: 19093, kafkaSecurePort: 19192, kafkaNodes: 1 });
+  const properties = parse(renderServerProperties({ nodeId: 1, nodes, dataDir: '/data/kafka', secured }));
 
   it('configures a single-node KRaft broker and controller on loopback', () => {
     expect(properties).toMatchObject({
       'process.roles': 'broker,controller',
       'node.id': '1',
       'controller.quorum.voters': '1@127.0.0.1:19093',
-      listeners: 'PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093',
-      'advertised.listeners': 'PLAINTEXT://127.0.0.1:19092',
+      listeners:
+        'PLAINTEXT://127.0.0.1:19092,SASL_SSL://127.0.0.1:19192,SSL://127.0.0.1:19193,SASL_PLAINTEXT://127.0.0.1:19194,CONTROLLER://127.0.0.1:19093',
+      'advertised.listeners':
+        'PLAINTEXT://127.0.0.1:19092,SASL_SSL://127.0.0.1:19192,SSL://127.0.0.1:19193,SASL_PLAINTEXT://127.0.0.1:19194',
       'log.dirs': '/data/kafka',
     });
+  });
+
+  it('secures its other listeners: TLS from the PEM files, client certificates on SSL, PLAIN and SCRAM on both SASL ones', () => {
+    expect(properties).toMatchObject({
+      'inter.broker.listener.name': 'PLAINTEXT',
+      'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+      'ssl.keystore.type': 'PEM',
+      'ssl.keystore.location': '/secure/broker.pem',
+      'ssl.truststore.location': '/secure/ca.pem',
+      'listener.name.ssl.ssl.client.auth': 'required',
+    });
+    for (const listener of ['sasl_ssl', 'sasl_plaintext']) {
+      expect(properties[`listener.name.${listener}.plain.sasl.jaas.config`]).toBe(
+        'org.apache.kafka.common.security.plain.PlainLoginModule required user_evp="pw";',
+      );
+      expect(properties[`listener.name.${listener}.scram-sha-512.sasl.jaas.config`]).toMatch(/ScramLoginModule required;$/);
+    }
   });
 
   it('sets every internal topic replication factor to 1 and no rebalance delay', () => {
@@ -47,16 +68,23 @@ describe('renderServerProperties for a single node', () => {
 });
 
 describe('renderServerProperties for a three-node cluster', () => {
-  const nodes = kafkaNodeAddresses({ kafkaPort: 9092, kafkaControllerPort: 9093, kafkaNodes: 3 });
-  const all = [1, 2, 3].map((nodeId) => parse(renderServerProperties({ nodeId, nodes, dataDir: `/data/node-${nodeId}` })));
+  const nodes = kafkaNodeAddresses({ kafkaPort: 9092, kafkaControllerPort: 9093, kafkaSecurePort: 9192, kafkaNodes: 3 });
+  const all = [1, 2, 3].map((nodeId) => parse(renderServerProperties({ nodeId, nodes, dataDir: `/data/node-${nodeId}`, secured })));
 
   it('gives node n the client port 9092 + 2(n-1) and the controller port 9093 + 2(n-1)', () => {
     expect(nodes).toEqual([
-      { nodeId: 1, port: 9092, controllerPort: 9093 },
-      { nodeId: 2, port: 9094, controllerPort: 9095 },
-      { nodeId: 3, port: 9096, controllerPort: 9097 },
+      { nodeId: 1, port: 9092, controllerPort: 9093, secured: { saslSsl: 9192, ssl: 9193, saslPlaintext: 9194 } },
+      { nodeId: 2, port: 9094, controllerPort: 9095, secured: { saslSsl: 9195, ssl: 9196, saslPlaintext: 9197 } },
+      { nodeId: 3, port: 9096, controllerPort: 9097, secured: { saslSsl: 9198, ssl: 9199, saslPlaintext: 9200 } },
     ]);
-    expect(all.map((properties) => [properties['node.id'], properties['listeners'], properties['advertised.listeners']])).toEqual([
+    const plaintext = (listeners = '') =>
+      listeners
+        .split(',')
+        .filter((listener) => /^(PLAINTEXT|CONTROLLER):/.test(listener))
+        .join(',');
+    expect(
+      all.map((properties) => [properties['node.id'], plaintext(properties['listeners']), plaintext(properties['advertised.listeners'])]),
+    ).toEqual([
       ['1', 'PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093', 'PLAINTEXT://127.0.0.1:9092'],
       ['2', 'PLAINTEXT://127.0.0.1:9094,CONTROLLER://127.0.0.1:9095', 'PLAINTEXT://127.0.0.1:9094'],
       ['3', 'PLAINTEXT://127.0.0.1:9096,CONTROLLER://127.0.0.1:9097', 'PLAINTEXT://127.0.0.1:9096'],
@@ -84,7 +112,7 @@ describe('renderServerProperties for a three-node cluster', () => {
   });
 
   it('refuses a node that is not one of the cluster', () => {
-    expect(() => renderServerProperties({ nodeId: 4, nodes, dataDir: '/data/node-4' })).toThrow(/node 4/);
+    expect(() => renderServerProperties({ nodeId: 4, nodes, dataDir: '/data/node-4', secured })).toThrow(/node 4/);
   });
 });
 
