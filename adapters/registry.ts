@@ -140,6 +140,14 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
         retriable = true;
       } catch (thrown) {
         if (thrown instanceof RegistryError) throw thrown;
+        const refused = certificateProblem(thrown);
+        if (refused !== undefined) {
+          throw new RegistryError(
+            registryErrorCodes.unreachable,
+            `Schema registry at ${shown} sent a certificate this client cannot accept (${refused}): set SCHEMA_REGISTRY_CA_FILE to the PEM of the CA that signed it, or fix the registry's certificate`,
+            { cause: thrown, retriable: false, url: shown },
+          );
+        }
         lastCause = thrown;
         retriable = true;
       }
@@ -274,6 +282,13 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     const causes = (answer.body as { causes?: { description: string; context?: string }[] } | undefined)?.causes ?? [];
     return causes.map((cause) => ({ description: cause.description, pointer: cause.context }));
   }
+}
+
+/** Node's code for a certificate the client refused: waiting does not fix it, so it is not retried. */
+function certificateProblem(error: unknown): string | undefined {
+  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  if (typeof code !== 'string') return undefined;
+  return /CERT|SELF_SIGNED|UNABLE_TO_(VERIFY|GET_ISSUER)|ALTNAME/.test(code) ? code : undefined;
 }
 
 /** fetch, trusting `ca` (PEM) instead of the system's CAs when given. */

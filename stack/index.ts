@@ -1,5 +1,5 @@
 export { databaseUrl, stackContext, stackDown, stackStatus, stackUp } from './stack.js';
-export type { StackDownOptions, StackEndpoints, StackUp, StackUpOptions } from './stack.js';
+export type { SecuredKafkaEndpoints, StackDownOptions, StackEndpoints, StackUp, StackUpOptions } from './stack.js';
 export type { NodeStatus, ServiceContext, ServiceName, ServiceOrigin, ServiceStatus } from './service.js';
 export type { RegistryStorage } from './registry.js';
 export { kafkaNodes, startKafkaNode, stopKafkaNode, waitKafkaNodeInSync } from './kafka-nodes.js';

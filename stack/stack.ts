@@ -1,6 +1,8 @@
 import type { LocalStackConfig } from '../adapters/config.js';
 import type { Logger } from '../adapters/logger.js';
 import { kafkaDown, kafkaStatus, kafkaUp } from './kafka.js';
+import { kafkaNodes, type KafkaNode } from './kafka-nodes.js';
+import { localSecurityFiles } from './kafka-secure.js';
 import { withLock } from './lock.js';
 import { stackPaths } from './paths.js';
 import { pipelineDatabaseUrl, postgresDown, postgresStatus, postgresUp } from './postgres.js';
@@ -15,6 +17,40 @@ export interface StackEndpoints {
   readonly schemaRegistryUrl: string;
   /** The pipeline's PostgreSQL database. */
   readonly databaseUrl: string;
+  /** The local Kafka's secured listeners, when the stack runs Kafka itself (not for `KAFKA_BROKERS` or a Kafka it found running). */
+  readonly kafkaSecured?: SecuredKafkaEndpoints | undefined;
+}
+
+/** Where and how to reach the local Kafka's secured listeners: each a bootstrap list, and the files and user they take. */
+export interface SecuredKafkaEndpoints {
+  /** SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) over TLS. */
+  readonly saslSsl: readonly string[];
+  /** TLS that requires a client certificate. */
+  readonly ssl: readonly string[];
+  readonly saslPlaintext: readonly string[];
+  /** PEM files: the CA that signed the broker's certificate, and a client certificate and key it trusts. */
+  readonly caFile: string;
+  readonly clientCertFile: string;
+  readonly clientKeyFile: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+/** The secured listeners of the configured nodes, with the files `evp stack up` made for them. */
+export function securedKafkaEndpoints(ctx: ServiceContext): SecuredKafkaEndpoints {
+  const nodes = kafkaNodes(ctx);
+  const files = localSecurityFiles(ctx.paths.kafkaSecureDir);
+  const at = (port: (node: KafkaNode) => number) => nodes.map((node) => `127.0.0.1:${port(node)}`);
+  return {
+    saslSsl: at((node) => node.secured.saslSsl),
+    ssl: at((node) => node.secured.ssl),
+    saslPlaintext: at((node) => node.secured.saslPlaintext),
+    caFile: files.caPem,
+    clientCertFile: files.clientCertPem,
+    clientKeyFile: files.clientKeyPem,
+    username: files.username,
+    password: files.password,
+  };
 }
 
 export interface StackUp {
@@ -50,7 +86,12 @@ export async function stackUp(config: LocalStackConfig, logger: Logger, options:
     const { url: databaseUrl, ...postgresStatus } = postgres;
     const services: ServiceStatus[] = [kafka, registry, postgresStatus];
     return {
-      endpoints: { kafkaBrokers: kafka.endpoint.split(','), schemaRegistryUrl: registry.endpoint, databaseUrl },
+      endpoints: {
+        kafkaBrokers: kafka.endpoint.split(','),
+        schemaRegistryUrl: registry.endpoint,
+        databaseUrl,
+        ...(kafka.origin === 'stack' ? { kafkaSecured: securedKafkaEndpoints(ctx) } : {}),
+      },
       services,
       started: services.filter((service) => service.started === true).map((service) => service.name),
     };

@@ -68,6 +68,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const findings = auditLogs(logDir, [
       ['the test secret key (DESTINATION_SECRET_KEY)', testSecretKey],
       ['the database password', distinctPassword(endpoints.databaseUrl)],
+      ["the local Kafka user's password", endpoints.kafkaSecured?.password ?? ''],
     ]);
     if (findings.length > 0) {
       // vitest prints a teardown error but leaves the exit status alone: fail the run ourselves.
