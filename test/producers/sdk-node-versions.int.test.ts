@@ -54,7 +54,13 @@ describe('the events-sdk package on each Node it supports', () => {
     for (const binary of tested) {
       const { stdout } = await run(
         binary,
-        ['--input-type=module', '-e', script, path.join(sdkDir, 'dist', 'producers', 'index.js'), JSON.stringify(sampleData('invoice', 'inv_v'))],
+        [
+          '--input-type=module',
+          '-e',
+          script,
+          path.join(sdkDir, 'dist', 'producers', 'index.js'),
+          JSON.stringify(sampleData('invoice', 'inv_v')),
+        ],
         { env: { ...process.env, ...ctx.env, LOG_LEVEL: 'error' }, timeout: 60_000 },
       );
       results.push(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { node: string; topic: string; offset: string });
