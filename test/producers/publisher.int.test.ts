@@ -24,25 +24,41 @@ const catalogue = readCatalogue();
 let publisher: Publisher;
 
 /** Reads `count` records from the start of `topics`, in partition order. */
+/**
+ * Reads `count` records of `topics` from the beginning with a consumer group of its own. A group
+ * whose first join stalls (kafkajs, seen once in many runs) gets 60 s, then a fresh group tries
+ * again; a second stall fails with what each topic gave.
+ */
 async function readRecords(
   topics: string[],
   count: number,
   group: string,
 ): Promise<{ topic: string; partition: number; message: KafkaMessage }[]> {
-  const consumer = await ctx.createConsumer(group);
-  await consumer.subscribe({ topics, fromBeginning: true });
-  const records: { topic: string; partition: number; message: KafkaMessage }[] = [];
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      eachMessage: ({ topic, partition, message }) => {
-        records.push({ topic, partition, message });
-        if (records.length === count) resolve();
-        return Promise.resolve();
-      },
+  let seen = '';
+  for (const round of [1, 2]) {
+    const consumer = await ctx.createConsumer(`${group}-${round}`);
+    await consumer.subscribe({ topics, fromBeginning: true });
+    const records: { topic: string; partition: number; message: KafkaMessage }[] = [];
+    const complete = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 60_000);
+      void consumer.run({
+        eachMessage: ({ topic, partition, message }) => {
+          records.push({ topic, partition, message });
+          if (records.length === count) {
+            clearTimeout(timer);
+            resolve(true);
+          }
+          return Promise.resolve();
+        },
+      });
     });
-  });
-  await consumer.stop();
-  return records;
+    await consumer.stop();
+    if (complete) return records;
+    const perTopic = topics.map((topic) => `${topic}: ${records.filter((record) => record.topic === topic).length}`);
+    seen = `${records.length} of ${count} (${perTopic.join(', ')})`;
+    console.warn(`reading records, round ${round}: ${seen} after 60 s`);
+  }
+  throw new Error(`read ${seen} records in two rounds of 60 s`);
 }
 
 beforeAll(async () => {
