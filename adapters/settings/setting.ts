@@ -51,13 +51,18 @@ export function settingDefault<S extends z.ZodType>(setting: Setting<S>): z.outp
   return setting.schema.parse(undefined);
 }
 
-export const port = (example: number) =>
-  z.coerce
-    .number({ error: `must be a port number, e.g. ${example}` })
+export const port = (example: number) => portNumber(example).default(example);
+
+/** A port number, for a setting whose default is not a constant (unset reads as `undefined`). */
+export const optionalPort = (example: number) => optionalText.pipe(portNumber(example).optional());
+
+function portNumber(example: number) {
+  return z.coerce
+    .number<string | undefined>({ error: `must be a port number, e.g. ${example}` })
     .int(`must be a whole port number, e.g. ${example}`)
     .min(1, `must be 1..65535, e.g. ${example}`)
-    .max(65535, `must be 1..65535, e.g. ${example}`)
-    .default(example);
+    .max(65535, `must be 1..65535, e.g. ${example}`);
+}
 
 /** A port of a service's `/healthz` and `/metrics`, where 0 picks a free one. */
 export const opsPort = (example: number) =>

@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { dataDirOf, dataSettings } from './data.js';
-import { optionalText, port, settingGroup, type SettingValues } from './setting.js';
+import { optionalPort, optionalText, port, settingGroup, type SettingValues } from './setting.js';
 
 const heapSize = z.string().regex(/^\d+[kmg]$/i, 'must be a JVM heap size such as 512m or 1g');
 
@@ -21,8 +21,10 @@ const settings = {
     doc: "local Kafka's KRaft controller port on 127.0.0.1; node n of a cluster uses this + 2(n-1)",
   },
   EVP_KAFKA_SECURE_PORT: {
-    schema: port(9192),
+    // Its default follows EVP_KAFKA_PORT, so a second stack moved to other ports moves these too.
+    schema: optionalPort(9192),
     doc: "the first of local Kafka's secured listener ports: SASL_SSL, SSL with client certificates and SASL_PLAINTEXT on this, + 1 and + 2; node n of a cluster uses this + 3(n-1)",
+    shownDefault: '`EVP_KAFKA_PORT` + 100, `9192`',
   },
   EVP_KAFKA_HEAP: {
     // Its default depends on the number of nodes.
@@ -49,6 +51,11 @@ const settings = {
   },
 };
 
+/** The first secured listener port: EVP_KAFKA_SECURE_PORT, or 100 above the client port. */
+function securePortOf(e: SettingValues<typeof settings>): number {
+  return e.EVP_KAFKA_SECURE_PORT ?? e.EVP_KAFKA_PORT + 100;
+}
+
 /**
  * Node n of the local Kafka listens on EVP_KAFKA_PORT + 2(n-1) and EVP_KAFKA_CONTROLLER_PORT + 2(n-1)
  * (stack/kafka-config.ts): no port may serve two listeners, none may pass 65535.
@@ -65,7 +72,7 @@ function checkKafkaPorts(e: SettingValues<typeof settings>, check: z.RefinementC
       message: `gives port ${clash} to both a client and a controller listener of the ${e.EVP_KAFKA_NODES}-node Kafka (${layout}); choose ports an odd number apart, e.g. 9092 and 9093`,
     });
   }
-  const secured = Array.from({ length: e.EVP_KAFKA_NODES * 3 }, (_, index) => e.EVP_KAFKA_SECURE_PORT + index);
+  const secured = Array.from({ length: e.EVP_KAFKA_NODES * 3 }, (_, index) => securePortOf(e) + index);
   const taken = secured.find((port) => clients.includes(port) || controllers.includes(port));
   if (taken !== undefined) {
     check.addIssue({
@@ -79,7 +86,12 @@ function checkKafkaPorts(e: SettingValues<typeof settings>, check: z.RefinementC
     check.addIssue({
       code: 'custom',
       path: [
-        clients.includes(highest) ? 'EVP_KAFKA_PORT' : secured.includes(highest) ? 'EVP_KAFKA_SECURE_PORT' : 'EVP_KAFKA_CONTROLLER_PORT',
+        // A secured port derived from the client port is the client port's fault.
+        controllers.includes(highest) && !clients.includes(highest) && !secured.includes(highest)
+          ? 'EVP_KAFKA_CONTROLLER_PORT'
+          : secured.includes(highest) && e.EVP_KAFKA_SECURE_PORT !== undefined
+            ? 'EVP_KAFKA_SECURE_PORT'
+            : 'EVP_KAFKA_PORT',
       ],
       message: `leaves no room for ${e.EVP_KAFKA_NODES} Kafka nodes below port 65536 (${layout}), e.g. 9092`,
     });
@@ -100,7 +112,7 @@ export const stackSettings = settingGroup({
       kafkaNodes: e.EVP_KAFKA_NODES,
       kafkaPort: e.EVP_KAFKA_PORT,
       kafkaControllerPort: e.EVP_KAFKA_CONTROLLER_PORT,
-      kafkaSecurePort: e.EVP_KAFKA_SECURE_PORT,
+      kafkaSecurePort: securePortOf(e),
       // Three JVMs share the machine: a smaller heap each is plenty for a development cluster.
       kafkaHeap: e.EVP_KAFKA_HEAP ?? (e.EVP_KAFKA_NODES === 3 ? '384m' : '512m'),
       registryPort: e.EVP_REGISTRY_PORT,

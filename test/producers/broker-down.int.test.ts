@@ -11,7 +11,7 @@ import { kafkaDown, kafkaUp } from '../../stack/kafka.js';
 import { stackPaths } from '../../stack/paths.js';
 import type { ServiceContext } from '../../stack/service.js';
 import { useTestContext } from '../harness/index.js';
-import { freePorts } from '../harness/ports.js';
+import { freePortRun } from '../harness/ports.js';
 import { sampleData } from '../harness/samples.js';
 
 /**
@@ -28,12 +28,14 @@ let config: Config;
 /** The broker on ports free a moment ago; another process may take one first, so it tries again on others. */
 async function startBroker(): Promise<void> {
   for (let tries = 1; ; tries++) {
-    const [kafkaPort, controllerPort] = await freePorts(2);
+    const kafkaPort = await freePortRun(5);
+    const controllerPort = kafkaPort + 1;
     const brokerConfig = loadConfig({
       ...process.env,
       EVP_DATA_DIR: path.join(dataDir, `try-${String(tries)}`),
       EVP_KAFKA_PORT: String(kafkaPort),
       EVP_KAFKA_CONTROLLER_PORT: String(controllerPort),
+      EVP_KAFKA_SECURE_PORT: String(kafkaPort + 2),
       EVP_KAFKA_HEAP: '256m',
     });
     broker = { config: brokerConfig, logger, paths: stackPaths(brokerConfig.stack) };

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import kafkajs, { Kafka, logLevel, type Admin } from 'kafkajs';
@@ -15,6 +14,7 @@ import { stackContext } from '../../stack/stack.js';
 import { findJava } from '../../stack/tools.js';
 import { javaRequirements } from '../../stack/versions.js';
 import { createTestLogger } from '../harness/log-sink.js';
+import { freePortRun } from '../harness/ports.js';
 
 const { ConfigResourceTypes } = kafkajs;
 
@@ -23,24 +23,6 @@ const { ConfigResourceTypes } = kafkajs;
  * `evp stack up --brokers 3` starts, what `evp topics ensure` makes of it, and a node killed and
  * brought back while writes acknowledged by all replicas go on.
  */
-
-/** A base port with `count` free ports from it on (the cluster's interleaved client and controller ports). */
-async function freePortRun(count: number): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = net.createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-  for (let attempt = 0; attempt < 100; attempt++) {
-    // Below Linux's ephemeral range (32768+), where outgoing connections take their local ports.
-    const base = 20_000 + 2 * Math.floor(Math.random() * 6_000);
-    let all = true;
-    for (let port = base; port < base + count && all; port++) all = await free(port);
-    if (all) return base;
-  }
-  throw new Error(`no ${count} consecutive free ports found`);
-}
 
 const hasJava = await findJava({ homes: [process.env['JAVA_HOME']], minMajor: javaRequirements.kafka, purpose: 'Kafka' }).then(
   () => true,
@@ -82,7 +64,8 @@ async function waitForLeaders(topic: string, partitions: number): Promise<void> 
 describe.skipIf(!hasJava)('a three-node local kafka', () => {
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'evp-kafka-cluster-'));
-    basePort = await freePortRun(6);
+    // Two ports per node for clients and controllers, then three per node for the secured listeners.
+    basePort = await freePortRun(15);
     env = {
       ...Object.fromEntries(
         ['EVP_CACHE_DIR', 'JAVA_HOME', 'EVP_STACK_TIMEOUT_MS'].flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])),
@@ -91,6 +74,7 @@ describe.skipIf(!hasJava)('a three-node local kafka', () => {
       EVP_KAFKA_NODES: '3',
       EVP_KAFKA_PORT: String(basePort),
       EVP_KAFKA_CONTROLLER_PORT: String(basePort + 1),
+      EVP_KAFKA_SECURE_PORT: String(basePort + 6),
     };
     ctx = stackContext(loadConfig(env), createTestLogger('silent'));
     const up = await kafkaUp(ctx);

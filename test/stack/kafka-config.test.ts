@@ -141,6 +141,16 @@ describe('the local kafka settings', () => {
     );
   });
 
+  it('moves the secured listeners with the client port unless told where they go', () => {
+    expect(loadConfig({}).stack.kafkaSecurePort).toBe(9192);
+    expect(loadConfig({ EVP_KAFKA_PORT: '29092', EVP_KAFKA_CONTROLLER_PORT: '29093' }).stack.kafkaSecurePort).toBe(29192);
+    expect(loadConfig({ EVP_KAFKA_PORT: '29092', EVP_KAFKA_SECURE_PORT: '40000' }).stack.kafkaSecurePort).toBe(40000);
+    expect(() => loadConfig({ EVP_KAFKA_PORT: '9092', EVP_KAFKA_SECURE_PORT: '9093' })).toThrow(
+      /EVP_KAFKA_SECURE_PORT="9093": gives port 9093 to a secured listener and to a client or controller listener/,
+    );
+    expect(() => loadConfig({ EVP_KAFKA_SECURE_PORT: 'high' })).toThrow(/EVP_KAFKA_SECURE_PORT="high": must be a port number/);
+  });
+
   it('keep the single node in <data>/kafka and put each node of a cluster in its own folder', () => {
     const paths = stackPaths(loadConfig({ EVP_DATA_DIR: '/srv/evp' }).stack);
     expect(kafkaNodePaths(paths, 1, 1)).toMatchObject({
