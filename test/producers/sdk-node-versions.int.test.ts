@@ -43,6 +43,16 @@ console.log(JSON.stringify({ node: process.version, topic: result.topic, offset:
 `;
 
 describe('the events-sdk package on each Node it supports', () => {
+  it('runs the suite itself on the Node the project states (npm ci installs it)', () => {
+    const projectEngines = (JSON.parse(fs.readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as { engines: { node: string } })
+      .engines.node;
+    const least = Number(/^>=(\d+)/.exec(projectEngines)?.[1]);
+    expect(
+      Number(process.versions.node.split('.')[0]),
+      `${process.execPath} is ${process.version}; package.json wants ${projectEngines}`,
+    ).toBeGreaterThanOrEqual(least);
+  });
+
   it('publishes an event under the project Node and the system Node, each admitted by its engines range', async () => {
     await prepareEntities(ctx, ['invoice'], 1);
     const candidates = [process.execPath, '/usr/bin/node'].filter((binary) => fs.existsSync(binary));
