@@ -3,6 +3,7 @@ import { KafkaError, coerceError, kafkaErrorCodes } from './errors.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { closedBeforeAnswer, diagnoseKafkaFailure, environmentVariables, type SecurityVariables } from './kafka-diagnosis.js';
 import { plaintext, usesTls, type KafkaSecurity } from './kafka-security.js';
+import { dropKafkajsTimerWarning } from './kafkajs-timer-warning.js';
 import { createLogger, type Logger } from './logger.js';
 
 export interface KafkaClientOptions {
@@ -26,6 +27,7 @@ export interface KafkaClientOptions {
  * coordinator still loading, a leader moving), and our code reports the failures that remain.
  */
 export function createKafka(options: KafkaClientOptions): Kafka {
+  dropKafkajsTimerWarning();
   const kafkaLogger = options.logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId: options.clientId,

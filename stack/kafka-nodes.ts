@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { StackError, stackErrorCodes } from '../adapters/errors.js';
+import { dropKafkajsTimerWarning } from '../adapters/kafkajs-timer-warning.js';
 import { readDaemon, startDaemon, stopDaemon } from './daemon.js';
 import {
   createClusterId,
@@ -103,6 +104,7 @@ export function stopKafkaNode(ctx: ServiceContext, nodeId: number, signal: 'SIGT
  */
 export async function waitKafkaNodeInSync(ctx: ServiceContext, nodeId: number): Promise<void> {
   const endpoints = kafkaNodes(ctx).map((node) => node.endpoint);
+  dropKafkajsTimerWarning();
   const admin = new Kafka({ clientId: 'evp-stack-in-sync', brokers: endpoints, logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
   let lagging: string[] = [];
   try {

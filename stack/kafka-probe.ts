@@ -1,4 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
+import { dropKafkajsTimerWarning } from '../adapters/kafkajs-timer-warning.js';
 import { waitReady } from './ready.js';
 import type { ServiceContext } from './service.js';
 
@@ -10,6 +11,7 @@ import type { ServiceContext } from './service.js';
 
 /** True when the brokers answer a metadata request (kafkajs admin describeCluster) listing at least `minBrokers`. */
 export async function probeKafka(brokers: readonly string[], timeoutMs = 3000, minBrokers = 1): Promise<boolean> {
+  dropKafkajsTimerWarning();
   const kafka = new Kafka({
     clientId: 'evp-stack-probe',
     brokers: [...brokers],
