@@ -4,10 +4,11 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '../adapters/logger.js';
+import { scopeGranted, type ApiKeyScope } from '../core/api-key-scopes.js';
 import type { ApiContext, ApiInstance } from './context.js';
 import type { ApiKeyIdentity } from '../store/find-api-key.js';
 import { consoleRoutes } from './console.js';
-import { ApiError, frameworkError, handleError, writeClientError } from './errors.js';
+import { ApiError, frameworkError, handleError, scopeMissing, writeClientError } from './errors.js';
 import { createRateLimits, type RateLimitSettings } from './rate-limit.js';
 import { nonCanonicalTarget, normalizeTarget } from './request-target.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
@@ -95,7 +96,17 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
       route.config?.public === true || pluginPublicPrefixes.some((prefix) => route.url === prefix || route.url.startsWith(`${prefix}/`));
     if (isPublic && route.url.startsWith('/api/')) throw new Error(`${String(route.method)} ${route.url}: nothing under /api/ is public`);
     route.config = { ...route.config, public: isPublic };
-    if (!isPublic) route.onRequest = [...hooksOf(route.onRequest), authenticate];
+    if (isPublic) return;
+    const scope = route.config.scope;
+    if (scope === undefined)
+      throw new Error(`${String(route.method)} ${route.url}: a route that needs a key says which scope (config.scope)`);
+    route.onRequest = [...hooksOf(route.onRequest), authenticate, ...(scope === 'any' ? [] : [requireScope(scope)])];
+    // The document says what each operation needs: OpenAPI 3.1 lets a bearer scheme list role names.
+    if (route.schema !== undefined) {
+      const needs = scope === 'any' ? 'Any API key may use it.' : `Needs an API key with the \`${scope}\` scope, or one that includes it.`;
+      const description = route.schema.description === undefined ? needs : `${route.schema.description}\n\n${needs}`;
+      route.schema = { ...route.schema, description, security: [{ apiKey: scope === 'any' ? [] : [scope] }] };
+    }
   });
 
   await app.register(swagger, {
@@ -105,7 +116,7 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
         title: 'event-pipeline Events API',
         version: '1.0.0',
         description:
-          'List, retrieve and follow the events of your organization, the catalogue of event types, and the state and history of each entity. Authenticate with `Authorization: Bearer <key>` (`evp keys create --org <org>`). Errors are `{ "error": { "type", "code", "message", "param" } }`.',
+          'List, retrieve and follow the events of your organization, the catalogue of event types, and the state and history of each entity. Authenticate with `Authorization: Bearer <key>` (`evp keys create --org <org> [--scope …]`); each operation lists under `security` the scope a key needs for it (`events:read`, `events:write`, `destinations:read`, `destinations:write`, or `admin` for everything), and a key without it gets a 403 `permission_error`. Errors are `{ "error": { "type", "code", "message", "param" } }`.',
       },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: evp_sk_…' } } },
       security: [{ apiKey: [] }],
@@ -144,6 +155,12 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
     request.apiKey = await limits.authenticate(request, reply);
     request.organizationId = request.apiKey.organizationId;
     await limits.countKey(request, reply);
+  }
+  /** Refuses, after the key is known and counted, a key that may not use the route. */
+  function requireScope(scope: ApiKeyScope) {
+    return (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
+      done(scopeGranted(request.apiKey.scopes, scope) ? undefined : scopeMissing(scope, request.apiKey.scopes));
+    };
   }
   app.addHook('onResponse', async (request, reply) => {
     if (request.routeOptions.url === '/api/v1/events/stream') return;

@@ -6,6 +6,7 @@ import type { SecretBox } from '../core/secret-box.js';
 import type { CatalogueEntry } from '../schemas/catalogue.js';
 import type { KafkaBrokerPolicy } from '../core/kafka-broker-rules.js';
 import type { Authenticator } from './auth.js';
+import type { ApiKeyScope } from '../core/api-key-scopes.js';
 import type { ApiKeyIdentity } from '../store/find-api-key.js';
 import type { HighWatermarks } from './high-watermarks.js';
 import type { FilterCatalogue } from './event-filter.js';
@@ -70,6 +71,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Answered without an API key. Only routes outside /api/ may say so (app.ts). @defaultValue false */
     public?: boolean;
+    /**
+     * What a key must be allowed to do to use the route (core/api-keys.ts); `any` for a route every
+     * key may use. Every route that is not public says it, or the API does not start (app.ts).
+     */
+    scope?: ApiKeyScope | 'any';
   }
   interface FastifyRequest {
     /** The organization of the request's API key (set by the auth hook under /api/v1). */

@@ -9,7 +9,7 @@ export type { ApiErrorType };
 
 /**
  * Every error the API answers with has one shape, `{ error: { type, code, message, param? } }`:
- * `type` says whose fault it is (`invalid_request_error`, `authentication_error`, `api_error`),
+ * `type` says whose fault it is (`invalid_request_error`, `authentication_error`, `permission_error`, `api_error`),
  * `code` is stable for programs, `message` is for people, and `param` names the parameter at
  * fault. Nothing else is sent: no stack, no SQL, no driver message. The code, with the status and
  * type that go with it, comes from the catalogue (core/error-catalogue.ts): a code that is not
@@ -64,6 +64,16 @@ export function resourceMissing(message: string, param?: string): ApiError {
 
 export function unauthorized(code: 'api_key_missing' | 'api_key_invalid', message: string): ApiError {
   return new ApiError(401, 'authentication_error', code, message);
+}
+
+/** The key is good but may not do this: 403 naming the scope the route needs. */
+export function scopeMissing(needed: string, held: readonly string[]): ApiError {
+  return new ApiError(
+    403,
+    'permission_error',
+    'scope_missing',
+    `This API key lacks the \`${needed}\` scope this request needs (it has ${held.map((scope) => `\`${scope}\``).join(', ')}). Use a key with it, or create one: evp keys create --org <org> --scope ${needed}.`,
+  );
 }
 
 interface AjvError {

@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox';
+import { apiKeyScopes, type ApiKeyScope } from '../core/api-key-scopes.js';
 import { eventSeverities, eventSources } from '../core/event-schema.js';
 import { SafeInteger, SafeString } from '../core/request-schemas.js';
 
@@ -79,7 +80,7 @@ export type EventObject = Static<typeof Event>;
 export const ErrorBody = Type.Object(
   {
     error: Type.Object({
-      type: Type.String({ enum: ['invalid_request_error', 'authentication_error', 'api_error'] }),
+      type: Type.String({ enum: ['invalid_request_error', 'authentication_error', 'permission_error', 'api_error'] }),
       code: Type.String(),
       message: Type.String(),
       param: Type.Optional(Type.String({ description: 'The parameter at fault.' })),
@@ -251,7 +252,14 @@ export const Organization = Type.Object(
   {
     object: Type.Literal('organization'),
     id: Type.String({ description: 'The organization every request with this key is scoped to.' }),
-    api_key: Type.Object({ id: Type.String({ description: 'key_…' }), name: Nullable(Type.String()) }),
+    api_key: Type.Object({
+      id: Type.String({ description: 'key_…' }),
+      name: Nullable(Type.String()),
+      scopes: Type.Array(Type.Unsafe<ApiKeyScope>(Type.String({ enum: [...apiKeyScopes] })), {
+        description:
+          'Everything the key may do: the scopes it was made with, and those they include (a write scope its read scope, `admin` all).',
+      }),
+    }),
   },
   { description: 'Who the key belongs to.' },
 );

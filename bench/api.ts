@@ -196,7 +196,7 @@ export async function runApiBench(options: ApiBenchOptions): Promise<ApiReport> 
 
     const dataset = { ...(await describeDataset(pool, days)), partitions: partitions.length };
     const key = createApiKey();
-    await createApiKeyRow(pool, key, benchOrganization, 'bench');
+    await createApiKeyRow(pool, key, benchOrganization, 'bench', ['admin']);
 
     api = await startBenchApi(options);
     const baseUrl = `http://127.0.0.1:${api.port}`;

@@ -311,7 +311,7 @@ export async function runE2e(options: E2eOptions): Promise<E2eReport> {
       valueBytes = payload.valueBytes;
       await migratePool(pool, schema, logger);
       const key = createApiKey();
-      await createApiKeyRow(pool, key, organizationId, 'bench e2e');
+      await createApiKeyRow(pool, key, organizationId, 'bench e2e', ['admin']);
       receiver = await startReceiver('event-id');
       await createWebhookDestination(pool, organizationId, `http://127.0.0.1:${receiver.port}/e2e`, 'bench e2e receiver');
       process.stderr.write(

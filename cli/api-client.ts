@@ -135,7 +135,7 @@ function answerError(
       ...(code === undefined ? [] : [`code: ${code}`]),
       ...(flag === undefined ? [] : [`flag: ${flag}`]),
     ];
-    const hint = type === 'authentication_error' ? '; check --key or EVP_API_KEY' : '';
+    const hint = type === 'authentication_error' || type === 'permission_error' ? '; check --key or EVP_API_KEY' : '';
     return new ApiRequestError(response.status, `${message}${details.length > 0 ? ` (${details.join(', ')})` : ''}${hint}`, {
       ...(type === undefined ? {} : { type }),
       ...(code === undefined ? {} : { apiCode: code }),

@@ -4,6 +4,7 @@ import { InputError } from '../adapters/errors.js';
 import { migratePool } from '../adapters/migrate.js';
 import { createApiKeyRow, listApiKeys, revokeApiKey, type ApiKeyRow } from '../store/api-keys.js';
 import type { Database } from '../store/query.js';
+import { apiKeyScopes, isApiKeyScope, type ApiKeyScope } from '../core/api-key-scopes.js';
 import { createApiKey } from '../core/api-keys.js';
 import { databaseUrl } from '../stack/index.js';
 import { commandContext } from './context.js';
@@ -18,12 +19,19 @@ export function keysCommand(): Command {
     .description('create a key; the key itself is printed once, alone on the last line of stdout')
     .requiredOption('--org <organization>', 'the organization the key reads (organization_id of its events)', parseOrganization)
     .option('--name <name>', 'a label to tell keys apart')
-    .action(async (options: { org: string; name?: string }) => {
+    .option(
+      '--scope <scope>',
+      `what the key may do, repeatable or comma-separated: ${apiKeyScopes.join(', ')} (a write scope includes its read scope; admin is everything)`,
+      collectScopes,
+      [],
+    )
+    .action(async (options: { org: string; name?: string; scope: ApiKeyScope[] }) => {
       await withStore(async (query) => {
         const key = createApiKey();
-        const row = await createApiKeyRow(query, key, options.org, options.name);
+        const scopes: ApiKeyScope[] = options.scope.length === 0 ? ['admin'] : options.scope;
+        const row = await createApiKeyRow(query, key, options.org, options.name, scopes);
         process.stdout.write(
-          `created ${row.id} for ${row.organization_id}${row.name ? ` (${row.name})` : ''}; it is shown only now:\n${key.key}\n`,
+          `created ${row.id} for ${row.organization_id}${row.name ? ` (${row.name})` : ''} with ${row.scopes.join(', ')}; it is shown only now:\n${key.key}\n`,
         );
       });
     });
@@ -47,7 +55,7 @@ export function keysCommand(): Command {
           const state = row.revoked_at ? `revoked ${row.revoked_at.toISOString()}` : 'active';
           const used = row.last_used_at ? `last used ${row.last_used_at.toISOString()}` : 'never used';
           process.stdout.write(
-            `${row.id}  ${row.key_prefix}…  ${row.name ?? '-'}  created ${row.created_at.toISOString()}  ${used}  ${state}\n`,
+            `${row.id}  ${row.key_prefix}…  ${row.name ?? '-'}  ${row.scopes.join(',')}  created ${row.created_at.toISOString()}  ${used}  ${state}\n`,
           );
         }
       });
@@ -73,12 +81,25 @@ function parseOrganization(value: string): string {
   return value;
 }
 
+/** `--scope a,b --scope c`: each a known scope, each once. */
+function collectScopes(value: string, previous: ApiKeyScope[]): ApiKeyScope[] {
+  const scopes = [...previous];
+  for (const part of value.split(',').map((scope) => scope.trim())) {
+    if (!isApiKeyScope(part)) {
+      throw new InputError(`--scope must be one of ${apiKeyScopes.join(', ')}, got ${JSON.stringify(part)}`);
+    }
+    if (!scopes.includes(part)) scopes.push(part);
+  }
+  return scopes;
+}
+
 function keyJson(row: ApiKeyRow): Record<string, unknown> {
   return {
     id: row.id,
     organization_id: row.organization_id,
     name: row.name,
     prefix: row.key_prefix,
+    scopes: row.scopes,
     created_at: row.created_at.toISOString(),
     last_used_at: row.last_used_at?.toISOString() ?? null,
     revoked_at: row.revoked_at?.toISOString() ?? null,

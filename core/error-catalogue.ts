@@ -14,8 +14,8 @@ interface PipelineErrorEntry {
   readonly meaning: string;
 }
 
-/** Whose fault an API error is: the caller's request, its credentials, or the API. */
-export type ApiErrorType = 'invalid_request_error' | 'authentication_error' | 'api_error';
+/** Whose fault an API error is: the caller's request, its credentials, what its key may do, or the API. */
+export type ApiErrorType = 'invalid_request_error' | 'authentication_error' | 'permission_error' | 'api_error';
 
 interface ApiErrorEntry {
   /** null: sent as an `error` event on a live tail that already answered 200. */
@@ -168,6 +168,12 @@ export const apiErrors = {
     type: 'authentication_error',
     retriable: false,
     meaning: 'The API key is malformed, unknown or revoked.',
+  },
+  scope_missing: {
+    status: 403,
+    type: 'permission_error',
+    retriable: false,
+    meaning: 'The API key lacks the scope the route needs; the message names it.',
   },
   resource_missing: {
     status: 404,

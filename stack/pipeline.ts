@@ -73,7 +73,7 @@ async function ensureDemoKey(db: Database, file: string, logger: Logger): Promis
   const kept = (await fs.readFile(file, 'utf8').catch(() => '')).trim();
   if (isApiKeyShaped(kept) && (await findApiKey(db, hashApiKey(kept))) !== undefined) return kept;
   const key = createApiKey();
-  await createApiKeyRow(db, key, demoOrganization, 'evp start demo key');
+  await createApiKeyRow(db, key, demoOrganization, 'evp start demo key', ['admin']);
   await fs.mkdir(path.dirname(file), { recursive: true });
   await fs.writeFile(file, `${key.key}\n`, { mode: 0o600 });
   logger.info({ organization: demoOrganization, keyId: key.id }, 'demo API key created');

@@ -1,3 +1,4 @@
+import type { ApiKeyScope } from '../core/api-key-scopes.js';
 import type { NewApiKey } from '../core/api-keys.js';
 import type { Database } from './query.js';
 
@@ -6,18 +7,25 @@ export interface ApiKeyRow {
   readonly organization_id: string;
   readonly name: string | null;
   readonly key_prefix: string;
+  readonly scopes: ApiKeyScope[];
   readonly created_at: Date;
   readonly last_used_at: Date | null;
   readonly revoked_at: Date | null;
 }
 
-const columns = 'id, organization_id, name, key_prefix, created_at, last_used_at, revoked_at';
+const columns = 'id, organization_id, name, key_prefix, scopes, created_at, last_used_at, revoked_at';
 
-/** Stores a new key's hash (never the key) for the organization. */
-export async function createApiKeyRow(db: Database, key: NewApiKey, organizationId: string, name: string | undefined): Promise<ApiKeyRow> {
+/** Stores a new key's hash (never the key) for the organization, with what it may do. */
+export async function createApiKeyRow(
+  db: Database,
+  key: NewApiKey,
+  organizationId: string,
+  name: string | undefined,
+  scopes: readonly ApiKeyScope[],
+): Promise<ApiKeyRow> {
   const { rows } = await db.query<ApiKeyRow>(
-    `insert into api_keys (id, organization_id, name, key_hash, key_prefix) values ($1, $2, $3, $4, $5) returning ${columns}`,
-    [key.id, organizationId, name ?? null, key.hash, key.prefix],
+    `insert into api_keys (id, organization_id, name, key_hash, key_prefix, scopes) values ($1, $2, $3, $4, $5, $6) returning ${columns}`,
+    [key.id, organizationId, name ?? null, key.hash, key.prefix, scopes],
   );
   return rows[0] as ApiKeyRow;
 }

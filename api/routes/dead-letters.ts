@@ -14,6 +14,7 @@ export function deadLetterRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.get(
     '/api/v1/dead-letters',
     {
+      config: { scope: 'events:read' },
       schema: {
         summary: 'List dead letters',
         description:

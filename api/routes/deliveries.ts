@@ -68,6 +68,7 @@ export function deliveryRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.get(
     '/api/v1/destinations/:id/deliveries',
     {
+      config: { scope: 'destinations:read' },
       schema: {
         summary: "List a destination's deliveries",
         description: 'Newest first, with the same cursors as the events list. Filter by status, event type (or pattern) and time.',
@@ -87,6 +88,7 @@ export function deliveryRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.get(
     '/api/v1/deliveries',
     {
+      config: { scope: 'destinations:read' },
       schema: {
         summary: 'List deliveries',
         description: "Every destination's deliveries, newest first; `event_id` gives where one event went.",
@@ -101,6 +103,7 @@ export function deliveryRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.get(
     '/api/v1/deliveries/:id',
     {
+      config: { scope: 'destinations:read' },
       schema: {
         summary: 'Retrieve a delivery',
         description:
@@ -134,6 +137,7 @@ export function deliveryRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.post(
     '/api/v1/deliveries/:id/retry',
     {
+      config: { scope: 'destinations:write' },
       schema: {
         summary: 'Retry a delivery now',
         description:
@@ -161,6 +165,7 @@ export function deliveryRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.post(
     '/api/v1/destinations/:id/replay',
     {
+      config: { scope: 'destinations:write' },
       schema: {
         summary: 'Replay deliveries',
         description:
@@ -192,6 +197,7 @@ export function deliveryRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.post(
     '/api/v1/destinations/:id/test',
     {
+      config: { scope: 'destinations:write' },
       schema: {
         summary: 'Send a test event',
         description:

@@ -63,6 +63,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.post(
     '/api/v1/destinations',
     {
+      config: { scope: 'destinations:write' },
       schema: {
         summary: 'Create a destination',
         description:
@@ -117,6 +118,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.get(
     '/api/v1/destinations',
     {
+      config: { scope: 'destinations:read' },
       schema: {
         summary: 'List destinations',
         tags,
@@ -135,6 +137,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.get(
     '/api/v1/destinations/:id',
     {
+      config: { scope: 'destinations:read' },
       schema: {
         summary: 'Retrieve a destination',
         tags,
@@ -153,6 +156,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.patch(
     '/api/v1/destinations/:id',
     {
+      config: { scope: 'destinations:write' },
       schema: {
         summary: 'Update a destination',
         description:
@@ -213,6 +217,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.delete(
     '/api/v1/destinations/:id',
     {
+      config: { scope: 'destinations:write' },
       schema: {
         summary: 'Delete a destination',
         tags,
@@ -233,6 +238,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.get(
     '/api/v1/destinations/:id/secret',
     {
+      config: { scope: 'destinations:write' },
       schema: {
         summary: "Reveal a webhook's signing secret",
         description:
@@ -276,6 +282,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.post(
     '/api/v1/destinations/:id/rotate-secret',
     {
+      config: { scope: 'destinations:write' },
       schema: {
         summary: "Rotate a webhook's signing secret",
         description:

@@ -31,6 +31,7 @@ export function entityRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.get(
     '/api/v1/entities',
     {
+      config: { scope: 'events:read' },
       schema: {
         summary: 'List entities',
         description:
@@ -77,6 +78,7 @@ export function entityRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.get(
     '/api/v1/entities/:entity_type/:entity_id',
     {
+      config: { scope: 'events:read' },
       schema: {
         summary: 'Retrieve an entity',
         description:
@@ -112,6 +114,7 @@ export function entityRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.get(
     '/api/v1/entities/:entity_type/:entity_id/history',
     {
+      config: { scope: 'events:read' },
       schema: {
         summary: "List an entity's history",
         description:

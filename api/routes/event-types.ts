@@ -13,6 +13,7 @@ export function eventTypeRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.get(
     '/api/v1/event-types',
     {
+      config: { scope: 'events:read' },
       schema: {
         summary: 'List event types',
         description:

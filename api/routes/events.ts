@@ -11,6 +11,7 @@ export function eventRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.get(
     '/api/v1/events',
     {
+      config: { scope: 'events:read' },
       schema: {
         summary: 'List events',
         description:
@@ -38,6 +39,7 @@ export function eventRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.get(
     '/api/v1/events/:id',
     {
+      config: { scope: 'events:read' },
       schema: {
         summary: 'Retrieve an event',
         tags: ['events'],

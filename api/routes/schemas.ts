@@ -25,6 +25,7 @@ export function schemaRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.get(
     '/api/v1/schemas/:entity',
     {
+      config: { scope: 'events:read' },
       schema: {
         summary: "Retrieve an entity's schema",
         description:
@@ -60,6 +61,7 @@ export function schemaRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.get(
     '/api/v1/schemas/:entity/versions/:version',
     {
+      config: { scope: 'events:read' },
       schema: {
         summary: "Retrieve a version of an entity's schema",
         tags,

@@ -31,6 +31,7 @@ export function statsRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.get(
     '/api/v1/stats/events',
     {
+      config: { scope: 'events:read' },
       schema: {
         summary: 'Count events per minute',
         description:
@@ -64,6 +65,7 @@ export function statsRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.get(
     '/api/v1/stats/destinations',
     {
+      config: { scope: 'destinations:read' },
       schema: {
         summary: 'Destination health',
         description:
@@ -104,6 +106,7 @@ export function statsRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.get(
     '/api/v1/stats/consumers',
     {
+      config: { scope: 'events:read' },
       schema: {
         summary: 'Consumer lag',
         description:

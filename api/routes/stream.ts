@@ -21,6 +21,7 @@ export function streamRoutes(app: ApiInstance, ctx: ApiContext): void {
   app.get(
     '/api/v1/events/stream',
     {
+      config: { scope: 'events:read' },
       schema: {
         summary: 'Follow events live (Server-Sent Events)',
         description: [

@@ -11,12 +11,12 @@ import './styles.css';
 /** Checks a key against the API and reads what every page needs; throws the API's refusal. */
 async function openSession(key: string, onUnauthorized: () => void): Promise<Session> {
   const client = createClient(key, onUnauthorized);
-  const [organization, types] = await Promise.all([
-    client.get<Organization>('/api/v1/organization'),
-    client.get<ListPage<EventType>>('/api/v1/event-types'),
-  ]);
-  const entities = [...new Set(types.data.map((type) => type.entity))].sort();
-  return { key, client, organizationId: organization.id, eventTypes: types.data, entities, onUnauthorized };
+  const organization = await client.get<Organization>('/api/v1/organization');
+  const scopes = organization.api_key.scopes;
+  // A key that may not read events (one made for destinations alone) has no catalogue to read.
+  const types = scopes.includes('events:read') ? (await client.get<ListPage<EventType>>('/api/v1/event-types')).data : [];
+  const entities = [...new Set(types.map((type) => type.entity))].sort();
+  return { key, client, organizationId: organization.id, scopes, eventTypes: types, entities, onUnauthorized };
 }
 
 function App() {

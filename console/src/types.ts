@@ -60,3 +60,5 @@ export type DestinationStats = Static<typeof DestinationStatsSchema>;
 export type ConsumerLag = Static<typeof ConsumerLagSchema>;
 export type DeadLetter = Static<typeof DeadLetterSchema>;
 export type Organization = Static<typeof OrganizationSchema>;
+/** What a key may do (the API's `api_key.scopes`, everything a key's scopes include). */
+export type ApiKeyScope = Organization['api_key']['scopes'][number];

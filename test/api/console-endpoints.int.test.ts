@@ -41,9 +41,18 @@ describe('GET /api/v1/organization', () => {
 
     const a = await get('/api/v1/organization', keyA);
     expect(a.status).toBe(200);
-    expect(a.body).toEqual({ object: 'organization', id: 'org_con_a', api_key: { id: idOf('org_con_a'), name: 'test' } });
+    const everything = ['events:read', 'events:write', 'destinations:read', 'destinations:write', 'admin'];
+    expect(a.body).toEqual({
+      object: 'organization',
+      id: 'org_con_a',
+      api_key: { id: idOf('org_con_a'), name: 'test', scopes: everything },
+    });
     const b = await get('/api/v1/organization', keyB);
-    expect(b.body).toEqual({ object: 'organization', id: 'org_con_b', api_key: { id: idOf('org_con_b'), name: 'test' } });
+    expect(b.body).toEqual({
+      object: 'organization',
+      id: 'org_con_b',
+      api_key: { id: idOf('org_con_b'), name: 'test', scopes: everything },
+    });
 
     expect((await getJson(`${stack.api.url}/api/v1/organization`, undefined)).status).toBe(401);
     const unknown = await get('/api/v1/organization?x=1');

@@ -565,6 +565,36 @@ describe('web console in a browser', () => {
     await elsewhere.close();
   });
 
+  it('shows a key with narrower scopes only what it may use', async () => {
+    const session = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const tab = await session.newPage();
+    const sections = () => tab.getByRole('navigation', { name: 'Sections' }).getByRole('link').allInnerTexts();
+
+    // Reads destinations and their deliveries, but may change nothing and sees no events.
+    await signIn(tab, await createTestKey(pool, org, ['destinations:read']));
+    expect(await sections()).toEqual(['Overview', 'Destinations']);
+    await tab.getByRole('heading', { name: 'Deliveries' }).waitFor();
+    expect(await tab.getByRole('heading', { name: 'Dead letters' }).count()).toBe(0);
+    await tab.goto(`${api.url}/console/#/destinations/${ids.destination}`);
+    await tab.getByRole('heading', { name: 'Delivery log' }).waitFor();
+    expect(await tab.getByRole('button', { name: /Rotate secret|Reveal secret|Delete|Pause|Resume|^Retry/ }).count()).toBe(0);
+    await tab.goto(`${api.url}/console/#/destinations`);
+    await tab.locator('main table tbody tr').first().waitFor();
+    expect(await tab.getByRole('link', { name: 'New destination' }).count()).toBe(0);
+    await tab.goto(`${api.url}/console/#/events`);
+    await tab.getByText('lacks the events:read scope').waitFor();
+    await screenshot(tab, '15-destinations-read-key');
+
+    // Reads events: no destinations anywhere.
+    await tab.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(tab, await createTestKey(pool, org, ['events:read']));
+    expect(await sections()).toEqual(['Overview', 'Events', 'Entities', 'Event types']);
+    await tab.goto(`${api.url}/console/#/events/${ids.updated}`);
+    await tab.getByRole('heading', { name: 'Data' }).waitFor();
+    expect(await tab.getByRole('heading', { name: 'Deliveries' }).count()).toBe(0);
+    await session.close();
+  });
+
   it('sends a key revoked while signed in back to the sign-in page, saying why', async () => {
     const revokedKey = await createTestKey(pool, 'org_revoked');
     const session = await browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -15,7 +15,7 @@ const auth: Authenticator = {
     const key = request.headers.authorization;
     if (key === 'Bearer right') {
       await new Promise<void>((resolve) => held.push(resolve));
-      return { id: 'key_1', organizationId: 'org_1', name: null };
+      return { id: 'key_1', organizationId: 'org_1', name: null, scopes: ['admin'] };
     }
     throw unauthorized('api_key_invalid', 'Invalid API key.');
   },

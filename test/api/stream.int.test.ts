@@ -183,7 +183,7 @@ describe('API keys and tenancy', () => {
 
     const query = stack.pool;
     const key = createApiKey();
-    await createApiKeyRow(query, key, 'org_one', 'to revoke');
+    await createApiKeyRow(query, key, 'org_one', 'to revoke', ['events:read']);
     expect((await getJson(url, key.key)).status).toBe(200);
     await revokeApiKey(query, key.id);
     expect((await getJson(url, key.key)).status).toBe(401);

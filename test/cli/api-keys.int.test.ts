@@ -31,6 +31,11 @@ describe('evp keys and evp api', () => {
     const key = created.stdout.trimEnd().split('\n').at(-1) as string;
     expect(key).toMatch(/^evp_sk_[A-Za-z0-9_-]{43}$/);
     const id = /created (key_\S+)/.exec(created.stdout)?.[1] as string;
+    expect(created.stdout).toContain('with admin;');
+    const reader = await evp('keys', 'create', '--org', 'org_cli', '--scope', 'events:read, destinations:read', '--scope', 'events:read');
+    expect(reader.code, reader.stderr).toBe(0);
+    const readerKey = reader.stdout.trimEnd().split('\n').at(-1) as string;
+    const readerId = /created (key_\S+)/.exec(reader.stdout)?.[1] as string;
 
     const listed = await evp('keys', 'list', '--org', 'org_cli', '--json');
     expect(listed.code).toBe(0);
@@ -38,7 +43,10 @@ describe('evp keys and evp api', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(rows).toEqual([expect.objectContaining({ id, organization_id: 'org_cli', name: 'ci', revoked_at: null })]);
+    expect(rows).toEqual([
+      expect.objectContaining({ id, organization_id: 'org_cli', name: 'ci', scopes: ['admin'], revoked_at: null }),
+      expect.objectContaining({ id: readerId, name: null, scopes: ['events:read', 'destinations:read'], revoked_at: null }),
+    ]);
     expect(listed.stdout).not.toContain(key);
 
     // `evp api` serves with it until SIGTERM.
@@ -53,6 +61,10 @@ describe('evp keys and evp api', () => {
     );
     const url = `http://127.0.0.1:${port}/api/v1/events`;
     expect((await getJson(url, key)).status).toBe(200);
+    expect((await getJson(url, readerKey)).status).toBe(200);
+    // Reading a signing secret lets its holder sign webhooks: a read-only key may not.
+    const secret = await getJson(`http://127.0.0.1:${port}/api/v1/destinations/dst_x/secret`, readerKey);
+    expect(secret).toMatchObject({ status: 403, body: { error: { type: 'permission_error', code: 'scope_missing' } } });
 
     const revoked = await evp('keys', 'revoke', id);
     expect(revoked.code).toBe(0);
@@ -85,6 +97,11 @@ describe('evp keys and evp api', () => {
     const noOrg = await fail('keys', 'create');
     expect(noOrg.code).not.toBe(0);
     expect(noOrg.stderr).toContain('--org');
+    const badScope = await fail('keys', 'create', '--org', 'org_cli', '--scope', 'events:read,events:delete');
+    expect(badScope.code).toBe(1);
+    expect(badScope.stderr).toContain(
+      '--scope must be one of events:read, events:write, destinations:read, destinations:write, admin, got "events:delete"',
+    );
     const unknown = await fail('keys', 'revoke', 'key_nothing');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('key_nothing');

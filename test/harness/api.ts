@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { startApi, type Api } from '../../api/index.js';
 import type { ApiOptions } from '../../api/options.js';
 import { createApiKeyRow } from '../../store/api-keys.js';
+import type { ApiKeyScope } from '../../core/api-key-scopes.js';
 import { createApiKey } from '../../core/api-keys.js';
 import type { TestContext } from './index.js';
 import { createTestLogger } from './log-sink.js';
@@ -42,10 +43,10 @@ export async function startTestApi(ctx: TestContext, schema: string, overrides: 
   return { ...api, url: `http://127.0.0.1:${api.port}`, stop: () => api.stop() };
 }
 
-/** A new key for `organizationId`, stored in the pool's schema. */
-export async function createTestKey(pool: pg.Pool, organizationId: string): Promise<string> {
+/** A new key for `organizationId`, stored in the pool's schema; it may do everything unless `scopes` says less. */
+export async function createTestKey(pool: pg.Pool, organizationId: string, scopes: readonly ApiKeyScope[] = ['admin']): Promise<string> {
   const key = createApiKey();
-  await createApiKeyRow(pool, key, organizationId, 'test');
+  await createApiKeyRow(pool, key, organizationId, 'test', scopes);
   return key.key;
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { dropKafkajsTimerWarning } from '../../adapters/kafkajs-timer-warning.js';
 import { Kafka, logLevel, type Admin, type Consumer, type Producer, type ProducerConfig } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, inject } from 'vitest';
@@ -36,6 +37,7 @@ export interface TestContext {
 export function useTestContext(name: string): TestContext {
   const id = `${name.replace(/[^a-z0-9]+/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
   const endpoints = inject('stack');
+  dropKafkajsTimerWarning();
   const kafka = new Kafka({ clientId: `test-${id}`, brokers: [...endpoints.kafkaBrokers], logLevel: logLevel.ERROR });
   const topicPrefix = `t.${id}`;
   const cleanups: (() => Promise<unknown>)[] = [];

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { useSession } from '../context';
+import type { ApiKeyScope } from '../types';
 import { DeliveryPage } from '../pages/delivery';
 import { DestinationPage } from '../pages/destination';
 import { DestinationEdit } from '../pages/destination-edit';
@@ -12,16 +13,37 @@ import { EventsPage } from '../pages/events';
 import { OverviewPage } from '../pages/overview';
 import { useRoute, type Route } from '../router';
 
-const sections = [
+/** The console's sections, each shown only to a key that may read what it shows (`needs`). */
+const sections: readonly { path: string; label: string; needs?: ApiKeyScope }[] = [
   { path: 'overview', label: 'Overview' },
-  { path: 'events', label: 'Events' },
-  { path: 'entities', label: 'Entities' },
-  { path: 'event-types', label: 'Event types' },
-  { path: 'destinations', label: 'Destinations' },
-] as const;
+  { path: 'events', label: 'Events', needs: 'events:read' },
+  { path: 'entities', label: 'Entities', needs: 'events:read' },
+  { path: 'event-types', label: 'Event types', needs: 'events:read' },
+  { path: 'destinations', label: 'Destinations', needs: 'destinations:read' },
+];
 
-function page(route: Route) {
+/** What a page needs beyond its section: creating or editing a destination needs the write scope. */
+function pageNeeds(route: Route): ApiKeyScope | undefined {
   const [section = 'overview', id, extra] = route.segments;
+  if (section === 'destinations' && (id === 'new' || extra === 'edit')) return 'destinations:write';
+  if (section === 'deliveries') return 'destinations:read';
+  return sections.find((s) => s.path === section)?.needs;
+}
+
+function page(route: Route, scopes: readonly ApiKeyScope[]) {
+  const [section = 'overview', id, extra] = route.segments;
+  const needs = pageNeeds(route);
+  if (needs !== undefined && !scopes.includes(needs)) {
+    return (
+      <section>
+        <h1>Not allowed</h1>
+        <p>
+          Your API key lacks the <code>{needs}</code> scope this page needs. Sign in with a key that has it (
+          <code>evp keys create --org &lt;org&gt; --scope {needs}</code>). <a href="#/overview">Go to the overview</a>.
+        </p>
+      </section>
+    );
+  }
   switch (section) {
     case 'events':
       return id ? <EventPage id={id} /> : <EventsPage query={route.query} />;
@@ -84,22 +106,24 @@ export function Shell({ onSignOut }: { onSignOut: () => void }) {
         </a>
         <nav aria-label="Sections">
           <ul>
-            {sections.map((section) => (
-              <li key={section.path}>
-                <a
-                  href={`#/${section.path}`}
-                  aria-current={
-                    current === section.path || (section.path === 'destinations' && current === 'deliveries') ? 'page' : undefined
-                  }
-                >
-                  {section.label}
-                </a>
-              </li>
-            ))}
+            {sections
+              .filter((section) => section.needs === undefined || session.scopes.includes(section.needs))
+              .map((section) => (
+                <li key={section.path}>
+                  <a
+                    href={`#/${section.path}`}
+                    aria-current={
+                      current === section.path || (section.path === 'destinations' && current === 'deliveries') ? 'page' : undefined
+                    }
+                  >
+                    {section.label}
+                  </a>
+                </li>
+              ))}
           </ul>
         </nav>
         <div class="who">
-          <span class="org" title="The organization of your API key">
+          <span class="org" title={`The organization of your API key, which may: ${session.scopes.join(', ')}`}>
             {session.organizationId}
           </span>
           <button type="button" onClick={onSignOut}>
@@ -108,7 +132,7 @@ export function Shell({ onSignOut }: { onSignOut: () => void }) {
         </div>
       </header>
       <main id="main" ref={main} tabIndex={-1}>
-        {page(route)}
+        {page(route, session.scopes)}
       </main>
     </>
   );

@@ -1,13 +1,14 @@
 import { useState } from 'preact/hooks';
 import type { ApiError } from '../api';
 import { ErrorNote, Loading, StatusBadge, TableScroll, Time, TableHead } from '../components/ui';
-import { useSession } from '../context';
+import { useMay, useSession } from '../context';
 import { href } from '../router';
 import type { DeliveryWithAttempts } from '../types';
 import { useLoad } from '../use-load';
 
 export function DeliveryPage({ id }: { id: string }) {
   const { client } = useSession();
+  const manages = useMay('destinations:write');
   const [error, setError] = useState<ApiError | undefined>(undefined);
   const [note, setNote] = useState('');
   const [busy, setBusy] = useState(false);
@@ -76,9 +77,11 @@ export function DeliveryPage({ id }: { id: string }) {
             <dd>{value.next_attempt_at ? <Time iso={value.next_attempt_at} /> : 'none (settled)'}</dd>
           </dl>
           <div class="actions">
-            <button type="button" class="primary" disabled={busy} onClick={() => void retry()}>
-              Retry now
-            </button>
+            {manages ? (
+              <button type="button" class="primary" disabled={busy} onClick={() => void retry()}>
+                Retry now
+              </button>
+            ) : null}
             <button type="button" onClick={delivery.reload}>
               Refresh
             </button>

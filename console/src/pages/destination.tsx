@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { kindOf } from '../../../destinations/index';
 import type { ApiError, ListPage } from '../api';
 import { ErrorNote, Loading, Pager, StatusBadge, TableHead, TableScroll, Time } from '../components/ui';
-import { useSession } from '../context';
+import { useMay, useSession } from '../context';
 import { localInputToRfc3339, rfc3339ToLocalInput } from '../format';
 import { href, navigate } from '../router';
 import type { Delivery, DeliveryStatus, Destination } from '../types';
@@ -45,6 +45,7 @@ function Outcome({ action }: { action: ReturnType<typeof useAction> }) {
 
 export function DeliveryLog({ destinationId, status, refresh }: { destinationId: string; status: string | undefined; refresh: number }) {
   const { client } = useSession();
+  const manages = useMay('destinations:write');
   const pages = usePages(
     (cursor) =>
       client.get<ListPage<Delivery>>(`/api/v1/destinations/${encodeURIComponent(destinationId)}/deliveries`, {
@@ -88,7 +89,9 @@ export function DeliveryLog({ destinationId, status, refresh }: { destinationId:
       ) : (
         <TableScroll label="Deliveries, newest first">
           <table class="deliveries">
-            <TableHead columns={['Recorded', 'Event type', 'Status', 'Attempts', 'Last answer', 'Next attempt', '']} />
+            <TableHead
+              columns={['Recorded', 'Event type', 'Status', 'Attempts', 'Last answer', 'Next attempt', ...(manages ? [''] : [])]}
+            />
             <tbody>
               {list.map((delivery) => (
                 <tr key={delivery.id} data-delivery-id={delivery.id}>
@@ -107,22 +110,24 @@ export function DeliveryLog({ destinationId, status, refresh }: { destinationId:
                   <td>{delivery.times_attempted}</td>
                   <td class="wrap">{delivery.last_status_code ?? delivery.last_error ?? '—'}</td>
                   <td>{delivery.next_attempt_at ? <Time iso={delivery.next_attempt_at} /> : '—'}</td>
-                  <td>
-                    <button
-                      type="button"
-                      disabled={retry.busy}
-                      aria-label={`Retry delivery ${delivery.id}`}
-                      onClick={() =>
-                        void retry.run(async () => {
-                          await client.send('POST', `/api/v1/deliveries/${encodeURIComponent(delivery.id)}/retry`);
-                          pages.reload();
-                          return `Delivery ${delivery.id} is due again now.`;
-                        })
-                      }
-                    >
-                      Retry
-                    </button>
-                  </td>
+                  {manages ? (
+                    <td>
+                      <button
+                        type="button"
+                        disabled={retry.busy}
+                        aria-label={`Retry delivery ${delivery.id}`}
+                        onClick={() =>
+                          void retry.run(async () => {
+                            await client.send('POST', `/api/v1/deliveries/${encodeURIComponent(delivery.id)}/retry`);
+                            pages.reload();
+                            return `Delivery ${delivery.id} is due again now.`;
+                          })
+                        }
+                      >
+                        Retry
+                      </button>
+                    </td>
+                  ) : null}
                 </tr>
               ))}
             </tbody>
@@ -302,6 +307,7 @@ function Actions({ destination, onChange }: { destination: Destination; onChange
 
 export function DestinationPage({ id, query }: { id: string; query: URLSearchParams }) {
   const { client } = useSession();
+  const manages = useMay('destinations:write');
   const [refresh, setRefresh] = useState(0);
   const destination = useLoad(() => client.get<Destination>(`/api/v1/destinations/${encodeURIComponent(id)}`), [id]);
   const changed = () => {
@@ -356,7 +362,7 @@ export function DestinationPage({ id, query }: { id: string; query: URLSearchPar
               </>
             ) : null}
           </dl>
-          <Actions key={value.id} destination={value} onChange={changed} />
+          {manages ? <Actions key={value.id} destination={value} onChange={changed} /> : null}
           <h2>Delivery log</h2>
           <DeliveryLog destinationId={value.id} status={status} refresh={refresh} />
         </>

@@ -1,7 +1,7 @@
 import { targetOf } from '../../../destinations/index';
 import type { ListPage } from '../api';
 import { ErrorNote, Loading, Pager, TableScroll, Time, TableHead } from '../components/ui';
-import { useSession } from '../context';
+import { useMay, useSession } from '../context';
 import { href } from '../router';
 import type { Destination } from '../types';
 import { usePages } from '../use-pages';
@@ -22,22 +22,32 @@ export function DestinationState({ destination }: { destination: Pick<Destinatio
 
 export function DestinationsPage() {
   const { client } = useSession();
+  const manages = useMay('destinations:write');
   const pages = usePages((cursor) => client.get<ListPage<Destination>>('/api/v1/destinations', { limit: 25, ...cursor }), []);
   const list = pages.data?.data ?? [];
   return (
     <section>
       <div class="heading">
         <h1>Destinations</h1>
-        <a class="button primary" href="#/destinations/new">
-          New destination
-        </a>
+        {manages ? (
+          <a class="button primary" href="#/destinations/new">
+            New destination
+          </a>
+        ) : null}
       </div>
       <p class="muted">Where your events are sent: signed webhooks, Kafka topics or files, each with its delivery log.</p>
       <ErrorNote error={pages.error} context="Listing destinations" />
       <Loading when={pages.loading && list.length === 0} />
       {list.length === 0 && !pages.loading && !pages.error ? (
         <p class="empty">
-          No destination yet. <a href="#/destinations/new">Create one</a> to receive events.
+          No destination yet.{' '}
+          {manages ? (
+            <>
+              <a href="#/destinations/new">Create one</a> to receive events.
+            </>
+          ) : (
+            'A key with the destinations:write scope can create one.'
+          )}
         </p>
       ) : (
         <TableScroll label="Destinations, newest first">

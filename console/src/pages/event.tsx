@@ -1,6 +1,6 @@
 import type { ListPage } from '../api';
 import { ErrorNote, JsonView, Loading, Pager, SeverityBadge, StatusBadge, TableScroll, Time, TableHead } from '../components/ui';
-import { useSession } from '../context';
+import { useMay, useSession } from '../context';
 import { diffAttributes, formatValue } from '../format';
 import { href } from '../router';
 import type { Delivery, EventObject } from '../types';
@@ -92,6 +92,7 @@ function EventDeliveries({ eventId }: { eventId: string }) {
 
 export function EventPage({ id }: { id: string }) {
   const { client } = useSession();
+  const readsDeliveries = useMay('destinations:read');
   const event = useLoad(() => client.get<EventObject>(`/api/v1/events/${encodeURIComponent(id)}`), [id]);
   const value = event.data;
   return (
@@ -141,8 +142,12 @@ export function EventPage({ id }: { id: string }) {
           <ChangeTable changes={diffAttributes(value.previous_attributes, value.data)} caption="previous_attributes against data" />
           <h2>Data</h2>
           <JsonView value={value.data} label="The entity after the event" />
-          <h2>Deliveries</h2>
-          <EventDeliveries eventId={value.id} />
+          {readsDeliveries ? (
+            <>
+              <h2>Deliveries</h2>
+              <EventDeliveries eventId={value.id} />
+            </>
+          ) : null}
           <details>
             <summary>The whole event as JSON</summary>
             <JsonView value={value} label="The event object" />

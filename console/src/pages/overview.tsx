@@ -3,7 +3,7 @@ import type { ListPage } from '../api';
 import { seriesOf } from '../chart-data';
 import { StackedBars } from '../components/chart';
 import { ErrorNote, Pager, TableScroll, Time, TableHead } from '../components/ui';
-import { useSession } from '../context';
+import { useMay, useSession } from '../context';
 import { href } from '../router';
 import type { ConsumerLag, DeadLetter, DestinationStats, EventStats } from '../types';
 import { useLoad } from '../use-load';
@@ -186,16 +186,19 @@ function DeadLetters() {
   );
 }
 
+/** Each part is there only for a key that may read it: a destinations-only key sees their health alone. */
 export function OverviewPage() {
+  const readsEvents = useMay('events:read');
+  const readsDestinations = useMay('destinations:read');
   return (
     <section>
       <h1>Overview</h1>
-      <EventsChart />
+      {readsEvents ? <EventsChart /> : null}
       <div class="columns overview-columns">
-        <DestinationHealth />
-        <Lag />
+        {readsDestinations ? <DestinationHealth /> : null}
+        {readsEvents ? <Lag /> : null}
       </div>
-      <DeadLetters />
+      {readsEvents ? <DeadLetters /> : null}
     </section>
   );
 }
