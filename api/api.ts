@@ -1,3 +1,4 @@
+import { purgeIngestKeys } from '../store/ingest-requests.js';
 import type { AddressInfo } from 'node:net';
 import { createPool, inTransaction } from '../adapters/database.js';
 import { migratePool } from '../adapters/migrate.js';
@@ -79,6 +80,7 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
     eventRetentionDays: options.eventRetentionDays ?? apiDefaults.eventRetentionDays,
     fileRoot: options.fileRoot,
     secretBox: options.secretBox,
+    ingest: options.ingest,
     announce(type, event) {
       if (!options.publishEvent) return;
       const published = options.publishEvent(type, event).catch((error: unknown) => {
@@ -88,6 +90,10 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
       void published.finally(() => announcing.delete(published));
     },
   };
+  // Idempotency keys are kept 24 hours; older ones go every 10 minutes.
+  const purge = setInterval(() => {
+    purgeIngestKeys(pool).catch((error: unknown) => logger.warn({ err: error }, 'purging old idempotency keys failed; trying again later'));
+  }, 600_000).unref();
   const app = await buildApi({
     context,
     logger,
@@ -100,6 +106,7 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
   return {
     app,
     close: async () => {
+      clearInterval(purge);
       feeds.close();
       await app.close();
       await Promise.all(announcing);

@@ -17,6 +17,7 @@ import { destinationRoutes } from './routes/destinations.js';
 import { entityRoutes } from './routes/entities.js';
 import { eventTypeRoutes } from './routes/event-types.js';
 import { eventRoutes } from './routes/events.js';
+import { ingestRoutes } from './routes/ingest.js';
 import { organizationRoutes } from './routes/organization.js';
 import { schemaRoutes } from './routes/schemas.js';
 import { statsRoutes } from './routes/stats.js';
@@ -124,6 +125,8 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
 
+  // Every body the API takes is JSON: text/plain, which Fastify parses by default, is a 415 like any other type.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(async (request, reply) => {
     // No route holds data here, but a key is asked for (and counted) under /api/ all the same, so
@@ -171,6 +174,7 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
   });
 
   eventRoutes(app, context);
+  ingestRoutes(app, context);
   streamRoutes(app, context);
   eventTypeRoutes(app, context);
   entityRoutes(app, context);

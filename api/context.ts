@@ -48,6 +48,22 @@ export interface ApiContext {
    * and the change that caused it stands. Does nothing when the API was given no publisher.
    */
   announce(type: string, event: EventInput): void;
+  /** Publishes events clients send over HTTP (routes/ingest.ts); undefined when the API has no publisher. */
+  readonly ingest: Ingest | undefined;
+}
+
+/** Where an acknowledged event landed. */
+export interface IngestResult {
+  readonly eventId: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+}
+
+/** What HTTP ingest needs of a publisher (the SDK's Publisher is one). */
+export interface Ingest {
+  publishUntyped(type: string, event: EventInput): Promise<IngestResult>;
+  publishBatchSettled(events: readonly (EventInput & { readonly type: string })[]): Promise<PromiseSettledResult<IngestResult>[]>;
 }
 
 export interface StreamSettings {

@@ -22,13 +22,23 @@ export class ApiError<C extends ApiErrorCode = ApiErrorCode> extends Error {
     readonly code: C,
     message: string,
     readonly param?: string,
+    /** Every problem, when there are several (an event with three wrong fields). */
+    readonly details?: readonly { readonly param: string; readonly message: string }[],
   ) {
     super(message);
   }
 
-  toJSON(): { error: { type: ApiErrorType; code: ApiErrorCode; message: string; param?: string } } {
+  toJSON(): {
+    error: { type: ApiErrorType; code: ApiErrorCode; message: string; param?: string; details?: { param: string; message: string }[] };
+  } {
     return {
-      error: { type: this.type, code: this.code, message: this.message, ...(this.param === undefined ? {} : { param: this.param }) },
+      error: {
+        type: this.type,
+        code: this.code,
+        message: this.message,
+        ...(this.param === undefined ? {} : { param: this.param }),
+        ...(this.details === undefined ? {} : { details: this.details.map((detail) => ({ ...detail })) }),
+      },
     };
   }
 }

@@ -6,7 +6,7 @@ import { databaseSettings } from '../adapters/settings/database.js';
 import { settingDefault } from '../adapters/settings/setting.js';
 import type { EventInput } from '../core/build-event.js';
 import type { SecretBox } from '../core/secret-box.js';
-import type { StreamSettings } from './context.js';
+import type { Ingest, StreamSettings } from './context.js';
 import type { RateLimitSettings } from './rate-limit.js';
 import type { StreamLimits } from './stream/stream-slots.js';
 
@@ -70,6 +70,8 @@ export interface ApiOptions {
   readonly trustProxy?: boolean | number | readonly string[] | undefined;
   /** Publishes the pipeline's own events (`destination.enabled`); without it the API only changes state. (`evp api`: a publisher as source `api`) */
   readonly publishEvent?: ((type: string, event: EventInput) => Promise<unknown>) | undefined;
+  /** Publishes what clients send to POST /api/v1/events and /events/batch; without it those answer 503. (`evp api`: the same publisher) */
+  readonly ingest?: Ingest | undefined;
 }
 
 const { settings } = apiSettings;

@@ -11,7 +11,7 @@ export { SafeInteger, SafeRecord, SafeString, stringRules, type KeptWhitespace }
  * @fastify/swagger turns them into /openapi.json, so the docs cannot drift from the behaviour.
  */
 
-const eventIdPattern = '^evt_[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$';
+export const eventIdPattern = '^evt_[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$';
 const rfc3339 = '^\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+ -]\\d{2}:\\d{2})$';
 
 export const EventId = Type.String({ pattern: eventIdPattern, description: 'An event id: `evt_` + a UUIDv7.' });
@@ -84,12 +84,17 @@ export const ErrorBody = Type.Object(
       code: Type.String(),
       message: Type.String(),
       param: Type.Optional(Type.String({ description: 'The parameter at fault.' })),
+      details: Type.Optional(
+        Type.Array(Type.Object({ param: Type.String(), message: Type.String() }), {
+          description: 'Every problem found, by the path of the value at fault (`events[2].data.amount`), when there are several.',
+        }),
+      ),
     }),
   },
   { description: 'What was wrong with the request.' },
 );
 
-export const errorResponses = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody } as const;
+export const errorResponses = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody } as const;
 
 export function listOf<T extends TSchema>(item: T, description: string) {
   return Type.Object(

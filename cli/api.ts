@@ -55,6 +55,7 @@ export function apiCommand(): Command {
         },
         timeouts: { headersMs: config.apiLimits.headersTimeoutMs, requestMs: config.apiLimits.requestTimeoutMs },
         publishEvent: (type, event) => publisher.publishUntyped(type, event),
+        ingest: publisher,
       }).catch(async (error: unknown) => {
         await publisher.close();
         // A key that seals nothing of this deployment's is not kept: the next start refuses too.

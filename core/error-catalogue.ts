@@ -169,6 +169,31 @@ export const apiErrors = {
     retriable: false,
     meaning: 'The API key is malformed, unknown or revoked.',
   },
+  event_invalid: {
+    status: 400,
+    type: 'invalid_request_error',
+    retriable: false,
+    meaning:
+      "An event to publish does not match its schema, names an unknown type or is over its topic's size limit; `details` lists every problem.",
+  },
+  idempotency_key_reused: {
+    status: 409,
+    type: 'invalid_request_error',
+    retriable: false,
+    meaning: 'The Idempotency-Key came with another request within 24 hours.',
+  },
+  idempotency_key_in_flight: {
+    status: 409,
+    type: 'invalid_request_error',
+    retriable: true,
+    meaning: 'Another request with the Idempotency-Key is publishing now.',
+  },
+  publish_failed: {
+    status: 503,
+    type: 'api_error',
+    retriable: true,
+    meaning: 'Kafka did not acknowledge the events; retry with the same Idempotency-Key.',
+  },
   scope_missing: {
     status: 403,
     type: 'permission_error',

@@ -12,7 +12,7 @@ import { createEventEncoder } from './event-encoder.js';
 import { publisherDefaults, type PublisherOptions } from './options.js';
 import { matchAnswers } from './send-answers.js';
 import { createSendBuffer, type BufferedRecord } from './send-buffer.js';
-import type { Publisher, PublishResult } from './types.js';
+import type { BatchEvent, BatchRefusal, Publisher, PublishResult, UntypedBatchEvent } from './types.js';
 
 /**
  * The typed publisher. `publish` resolves only after the broker acknowledged the event with
@@ -202,7 +202,10 @@ export function createPublisher(config: PublisherConfig, options: PublisherOptio
     return promise;
   };
 
-  async function send(prepared: ReturnType<typeof encoder.prepare>): Promise<PublishResult> {
+  type Prepared = ReturnType<typeof encoder.prepare>;
+
+  /** Encodes a validated event and checks it against its topic's size limit; nothing is sent. */
+  async function encodeChecked(prepared: Prepared) {
     const encoded = await encoder.encode(prepared);
     const info = await topicInfo(prepared.topic);
     if (encoded.size > info.maxMessageBytes) {
@@ -212,6 +215,10 @@ export function createPublisher(config: PublisherConfig, options: PublisherOptio
         { eventType: prepared.event.type, size: encoded.size, limit: info.maxMessageBytes },
       );
     }
+    return { prepared, encoded, info };
+  }
+
+  async function enqueue({ prepared, encoded, info }: Awaited<ReturnType<typeof encodeChecked>>): Promise<PublishResult> {
     const partitionMetadata = Array.from({ length: info.partitions }, (_, partitionId) => ({
       partitionId,
       leader: 0,
@@ -232,6 +239,43 @@ export function createPublisher(config: PublisherConfig, options: PublisherOptio
       size: encoded.size,
     });
     return { eventId: prepared.event.id, topic: prepared.topic, partition, offset };
+  }
+
+  const send = async (prepared: Prepared): Promise<PublishResult> => enqueue(await encodeChecked(prepared));
+
+  /**
+   * Every event of a batch validated, encoded and checked against its topic's size limit before
+   * any is sent; the first problem of each refused event is listed with its index, and then none
+   * is sent. The checked events, in order, otherwise.
+   */
+  async function checkBatch(events: readonly (BatchEvent | UntypedBatchEvent)[]) {
+    refuseWhenClosed();
+    const refused: BatchRefusal[] = [];
+    const checked = await Promise.all(
+      events.map(async ({ type, ...event }, index) => {
+        try {
+          return await encodeChecked(encoder.prepare(type, event as unknown as EventInput));
+        } catch (error) {
+          if (!(error instanceof EventError)) throw error;
+          const problems = (error as EventError & { problems?: BatchRefusal['problems'] }).problems;
+          refused.push({ index, code: error.code, message: error.message, problems: problems ?? [] });
+          return undefined;
+        }
+      }),
+    );
+    if (refused.length > 0) {
+      refused.sort((x, y) => x.index - y.index);
+      const lines = refused.map((refusal) => `[${refusal.index}] ${refusal.message.replaceAll('\n', '\n  ')}`);
+      throw new EventError(
+        eventErrorCodes.invalid,
+        `${refused.length} of ${events.length} events are invalid; none was sent:\n${lines.join('\n')}`,
+        {
+          problems: lines,
+          refused,
+        },
+      );
+    }
+    return checked as Awaited<ReturnType<typeof encodeChecked>>[];
   }
 
   /** Until every publish made so far has settled (some may still be encoding when this starts). */
@@ -258,27 +302,13 @@ export function createPublisher(config: PublisherConfig, options: PublisherOptio
     publishUntyped,
 
     async publishBatch(events) {
-      refuseWhenClosed();
-      const prepared = [];
-      const problems: string[] = [];
-      for (const [index, { type, ...event }] of events.entries()) {
-        try {
-          prepared.push(encoder.prepare(type, event as unknown as EventInput));
-        } catch (error) {
-          if (!(error instanceof EventError)) throw error;
-          problems.push(`[${index}] ${error.message.replaceAll('\n', '\n  ')}`);
-        }
-      }
-      if (problems.length > 0) {
-        throw new EventError(
-          eventErrorCodes.invalid,
-          `${problems.length} of ${events.length} events are invalid; none was sent:\n${problems.join('\n')}`,
-          {
-            problems,
-          },
-        );
-      }
-      return track(Promise.all(prepared.map((event) => send(event))));
+      const checked = await checkBatch(events);
+      return track(Promise.all(checked.map((event) => enqueue(event))));
+    },
+
+    async publishBatchSettled(events) {
+      const checked = await checkBatch(events);
+      return track(Promise.allSettled(checked.map((event) => enqueue(event))));
     },
 
     async flush() {

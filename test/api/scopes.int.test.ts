@@ -64,7 +64,7 @@ describe('scoped API keys', () => {
     expect(all.length).toBeGreaterThanOrEqual(27);
     const scoped = all.filter((operation) => operation.scope !== undefined);
     expect(new Set(scoped.map((operation) => operation.scope))).toEqual(
-      new Set(['events:read', 'destinations:read', 'destinations:write']),
+      new Set(['events:read', 'events:write', 'destinations:read', 'destinations:write']),
     );
 
     const keys = new Map<string, string>();

@@ -19,7 +19,7 @@ export async function startApiStack(ctx: TestContext) {
   await prepareEntities(ctx, apiEntities, 3);
   const publisher: Publisher = testPublisher(ctx);
   const materializer: Materializer = await startMaterializer(materializerOptions(ctx, schema, { lingerMs: 20 }));
-  const api = await startTestApi(ctx, schema);
+  const api = await startTestApi(ctx, schema, { ingest: publisher });
   return {
     pool,
     schema,

@@ -1,0 +1,224 @@
+import kafkajs from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { entityTopic } from '../../core/topics.js';
+import { createTestKey, getJson } from '../harness/api.js';
+import { useTestContext } from '../harness/index.js';
+import { waitFor } from '../harness/materializer.js';
+import { sampleData } from '../harness/samples.js';
+import { startApiStack } from './setup.js';
+
+/**
+ * HTTP ingest against the real stack: events posted to the API go through Kafka (acks=all) and
+ * the materializer into the store, where the Events API lists them back.
+ */
+const { ConfigResourceTypes } = kafkajs;
+const ctx = useTestContext('api_ingest');
+const org = 'org_ingest';
+let stack: Awaited<ReturnType<typeof startApiStack>>;
+let writer: string;
+let reader: string;
+
+beforeAll(async () => {
+  stack = await startApiStack(ctx);
+  // Smaller than a request body may be, so an event can be over its topic's limit.
+  const admin = ctx.kafka.admin();
+  await admin.connect();
+  await admin.alterConfigs({
+    validateOnly: false,
+    resources: [
+      {
+        type: ConfigResourceTypes.TOPIC,
+        name: entityTopic(ctx.topicPrefix, 'customer'),
+        configEntries: [{ name: 'max.message.bytes', value: '500000' }],
+      },
+    ],
+  });
+  await admin.disconnect();
+  writer = await createTestKey(stack.pool, org, ['events:write']);
+  reader = await createTestKey(stack.pool, org, ['events:read']);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** A customer as JSON would carry it (the sample's values through JSON). */
+function customer(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return JSON.parse(JSON.stringify({ ...sampleData('customer', id), organization_id: org, ...extra })) as Record<string, unknown>;
+}
+
+/** An answer of the API: a receipt, a list, or an error. */
+interface Answer {
+  readonly [field: string]: unknown;
+  readonly error: {
+    readonly code: string;
+    readonly message: string;
+    readonly param?: string;
+    readonly details: { readonly param: string }[];
+  };
+}
+
+async function post(path: string, body: unknown, headers: Record<string, string> = {}, key = writer) {
+  const response = await fetch(`${stack.api.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Answer };
+}
+
+/** Offsets of every partition of the customer topic, summed: what Kafka holds, stored yet or not. */
+async function customerRecords(): Promise<number> {
+  const admin = ctx.kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(entityTopic(ctx.topicPrefix, 'customer'));
+    return offsets.reduce((sum, partition) => sum + Number(partition.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+describe('POST /api/v1/events', () => {
+  it('publishes one event, answers where Kafka put it, and the Events API lists it back', async () => {
+    const answer = await post('/api/v1/events', { type: 'customer.created', data: customer('cus_ingest_1'), actor: 'crm-importer' });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    expect(answer.body).toEqual({
+      object: 'event_receipt',
+      id: expect.stringMatching(/^evt_[0-9a-f-]{36}$/) as string,
+      type: 'customer.created',
+      topic: entityTopic(ctx.topicPrefix, 'customer'),
+      partition: expect.any(Number) as number,
+      offset: expect.stringMatching(/^\d+$/) as string,
+    });
+    await stack.settled(org, 1);
+    const stored = await getJson<Record<string, unknown>>(`${stack.api.url}/api/v1/events/${answer.body['id'] as string}`, reader);
+    expect(stored.body).toMatchObject({ type: 'customer.created', organization_id: org, entity_id: 'cus_ingest_1', actor: 'crm-importer' });
+  });
+
+  it('refuses bad input naming what is wrong, and publishes nothing', async () => {
+    const before = await customerRecords();
+    const cases: [string, Awaited<ReturnType<typeof post>>, number, Record<string, unknown>][] = [
+      [
+        'unknown type',
+        await post('/api/v1/events', { type: 'customer.teleported', data: customer('cus_x') }),
+        400,
+        { code: 'event_invalid', param: 'type' },
+      ],
+      [
+        'fields of the wrong type',
+        await post('/api/v1/events', { type: 'customer.created', data: customer('cus_x', { email: 42, name: ['not', 'a', 'name'] }) }),
+        400,
+        { code: 'event_invalid' },
+      ],
+      [
+        'the organization in the body',
+        await post('/api/v1/events', { type: 'customer.created', data: customer('cus_x'), organization_id: 'org_other' }),
+        400,
+        { code: 'parameter_unknown' },
+      ],
+      ['malformed JSON', await post('/api/v1/events', '{"type": "customer.created", "data": {'), 400, { code: 'body_invalid_json' }],
+      ['no data', await post('/api/v1/events', { type: 'customer.created' }), 400, { code: 'parameter_missing', param: 'data' }],
+      [
+        'a read-only key',
+        await post('/api/v1/events', { type: 'customer.created', data: customer('cus_x') }, {}, reader),
+        403,
+        { code: 'scope_missing' },
+      ],
+      [
+        'a body over 1 MiB',
+        await post('/api/v1/events', { type: 'customer.created', data: customer('cus_x', { name: 'x'.repeat(1_100_000) }) }),
+        413,
+        { code: 'body_too_large' },
+      ],
+      [
+        'an event over its topic limit',
+        await post('/api/v1/events', { type: 'customer.created', data: customer('cus_x', { name: 'x'.repeat(600_000) }) }),
+        400,
+        { code: 'event_invalid', param: '' },
+      ],
+    ];
+    for (const [name, answer, status, error] of cases) {
+      expect(answer.status, `${name}: ${JSON.stringify(answer.body)}`).toBe(status);
+      expect(answer.body['error'], name).toMatchObject(error);
+    }
+    // Every wrong field is listed by its path.
+    const wrong = cases[1]?.[1].body['error'] as { details: { param: string }[] };
+    expect(wrong.details.map((detail) => detail.param)).toEqual(expect.arrayContaining(['data.email', 'data.name']));
+
+    const plain = await fetch(`${stack.api.url}/api/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${writer}`, 'content-type': 'text/plain' },
+      body: 'customer.created',
+    });
+    expect(plain.status).toBe(415);
+    expect(await customerRecords()).toBe(before);
+  });
+
+  it('answers a retry with the same Idempotency-Key with the first answer, and the key with another body with 409', async () => {
+    const before = await customerRecords();
+    const request = { type: 'customer.created', data: customer('cus_ingest_idem') };
+    const first = await post('/api/v1/events', request, { 'idempotency-key': 'import-42' });
+    const again = await post('/api/v1/events', request, { 'idempotency-key': 'import-42' });
+    expect(first.status).toBe(200);
+    expect(again).toMatchObject({ status: 200, body: first.body });
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+
+    const other = await post('/api/v1/events', { ...request, actor: 'someone else' }, { 'idempotency-key': 'import-42' });
+    expect(other.status).toBe(409);
+    expect(other.body['error']).toMatchObject({ code: 'idempotency_key_reused', param: 'Idempotency-Key' });
+    expect(other.body['error'].message).toContain('import-42');
+
+    // A client-supplied id does the same without the header.
+    const withId = { ...request, id: 'evt_01938a2e-4c3b-7d2e-9f10-aabbccddeeff', data: customer('cus_ingest_id') };
+    const once = await post('/api/v1/events', withId);
+    const twice = await post('/api/v1/events', withId);
+    expect(twice).toMatchObject({ status: 200, body: once.body });
+    expect(once.body['id']).toBe(withId.id);
+    const bad = await post('/api/v1/events', request, { 'idempotency-key': 'has spaces' });
+    expect(bad.body['error']).toMatchObject({ code: 'parameter_invalid', param: 'idempotency-key' });
+
+    expect(await customerRecords()).toBe(before + 2);
+  });
+});
+
+describe('POST /api/v1/events/batch', () => {
+  it('publishes every event in order and answers each one', async () => {
+    const events = ['cus_batch_1', 'cus_batch_2', 'cus_batch_3'].map((id) => ({ type: 'customer.created', data: customer(id) }));
+    const answer = await post('/api/v1/events/batch', { events }, { 'idempotency-key': 'batch-1' });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    const data = answer.body['data'] as { id: string; status: string; topic: string }[];
+    expect(data.map((item) => item.status)).toEqual(['published', 'published', 'published']);
+    const again = await post('/api/v1/events/batch', { events }, { 'idempotency-key': 'batch-1' });
+    expect(again.body).toEqual(answer.body);
+
+    for (const { id } of data) {
+      await waitFor(
+        async () => (await getJson(`${stack.api.url}/api/v1/events/${id}`, reader)).status,
+        (status) => status === 200,
+        60_000,
+        `event ${id} in the API`,
+      );
+    }
+  });
+
+  it('publishes none of a batch with one wrong event, listing its problems under its index, and refuses more than 500', async () => {
+    const before = await customerRecords();
+    const events = [
+      { type: 'customer.created', data: customer('cus_all_1') },
+      { type: 'customer.created', data: customer('cus_all_2', { email: 7 }) },
+      { type: 'customer.exploded', data: customer('cus_all_3') },
+    ];
+    const answer = await post('/api/v1/events/batch', { events });
+    expect(answer.status).toBe(400);
+    expect(answer.body['error']).toMatchObject({ code: 'event_invalid', param: 'events[1].data.email' });
+    const params = (answer.body['error'].details as { param: string }[]).map((detail) => detail.param);
+    expect(params).toEqual(['events[1].data.email', 'events[2].type']);
+
+    const tooMany = await post('/api/v1/events/batch', { events: Array.from({ length: 501 }, () => events[0]) });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body['error']).toMatchObject({ param: 'events' });
+    expect(tooMany.body['error'].message).toContain('500');
+    expect(await customerRecords()).toBe(before);
+  });
+});
