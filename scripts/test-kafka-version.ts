@@ -36,6 +36,8 @@ const kafkaReleaseSuite = [
   'test/destinations/kafka/sender.int.test.ts',
   // the secured listeners: SASL_SSL, SSL with client certificates, SASL_PLAINTEXT
   'test/security/kafka-secured.int.test.ts',
+  // a three-node cluster of the release, on ports of its own: the quorum, three replicas, a killed node
+  'test/stack/kafka-cluster.int.test.ts',
 ] as const;
 
 const root = projectRoot();
