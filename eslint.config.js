@@ -22,7 +22,8 @@ const layers = {
   consumers: { may: ['core', 'adapters', 'schemas', 'store', 'destinations'] },
   stack: { may: ['core', 'adapters', 'schemas', 'store', 'producers'] },
   cli: { may: services, entries: ['api'] },
-  scripts: { may: [...services, 'cli'], entries: ['api'] },
+  // A script that runs test files against a stack of its own takes the test harness's helpers.
+  scripts: { may: [...services, 'cli', 'test'], entries: ['api'] },
   // A browser bundle: the API's response types, never its code.
   console: { may: ['destinations'], types: ['api'] },
 };

@@ -58,6 +58,14 @@ const untrusted = new Set([
 ]);
 
 /**
+ * The alerts a listener sends when it refuses the client's certificate (bad certificate, certificate
+ * required, unknown CA). Node builds the code from OpenSSL's reason text, whose protocol prefix
+ * changed: OpenSSL 3.0 (Node 20) says `ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE`, OpenSSL 3.5 (Node 24)
+ * `ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE`; the alert's name is the part that stays.
+ */
+const refusedClientCertificate = /^ERR_SSL_(?:SSLV3|SSL\/TLS|TLSV1|TLSV13)_ALERT_(?:BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA)$/;
+
+/**
  * What a failed first connection means for the settings, as an error to throw; undefined when it
  * may be the network or a broker still starting (`closedTwice`: the connection was closed before
  * any answer on two attempts, so it is no restart).
@@ -106,11 +114,7 @@ export function diagnoseKafkaFailure(
       `sent a certificate for another host (${failure.cause?.message ?? failure.message ?? code}): connect by a name the certificate holds in ${variables.brokers}, or, for an address it lacks, set ${variables.verifyHostname}=false.`,
     );
   }
-  if (
-    code === 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE' ||
-    code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' ||
-    code === 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA'
-  ) {
+  if (code !== undefined && refusedClientCertificate.test(code)) {
     return tls(`refused this client's certificate (${code}): the listener requires one it trusts; set ${variables.cert}.`);
   }
   const message = failure.cause?.message ?? failure.message ?? '';

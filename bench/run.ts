@@ -8,7 +8,7 @@ import type { Admin } from 'kafkajs';
 import { loadConfig } from '../adapters/config.js';
 import { createKafka } from '../adapters/kafka.js';
 import { createLogger } from '../adapters/logger.js';
-import { databaseUrl, stackDown, stackUp, versions, type ServiceName } from '../stack/index.js';
+import { databaseUrl, stackDown, stackUp, type ServiceName } from '../stack/index.js';
 import { stackPaths } from '../stack/paths.js';
 import { findJava } from '../stack/tools.js';
 import { javaRequirements } from '../stack/versions.js';
@@ -180,7 +180,7 @@ async function main(): Promise<void> {
       'produce',
       async () => {
         const libs = path.join(paths.kafkaHome, 'libs');
-        const toolsJar = path.join(libs, `kafka-tools-${versions.kafka}.jar`);
+        const toolsJar = path.join(libs, `kafka-tools-${config.stack.kafkaVersion}.jar`);
         let producerPerformance: ProduceOptions['producerPerformance'];
         if (!fs.existsSync(toolsJar)) {
           producerPerformance = {
@@ -295,7 +295,7 @@ async function main(): Promise<void> {
         platform: `${os.platform()} ${os.release()} ${os.arch()}`,
         cpus: os.cpus().length,
         cpuModel: os.cpus()[0]?.model ?? null,
-        kafka: versions.kafka,
+        kafka: config.stack.kafkaVersion,
         kafkaOrigin: kafka?.origin ?? null,
         brokers: up.endpoints.kafkaBrokers,
       },
@@ -329,7 +329,7 @@ async function main(): Promise<void> {
         loadAverage: { atStart: loadAtStart, atEnd: os.loadavg() },
         node: process.version,
         date: generatedAt.toISOString(),
-        kafka: versions.kafka,
+        kafka: config.stack.kafkaVersion,
         kafkaOrigin: kafka?.origin ?? null,
       },
       scenarios: selected,

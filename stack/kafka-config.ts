@@ -193,6 +193,36 @@ export function renderLog4jProperties(logFile: string): string {
 }
 
 /**
+ * The same for log4j 2 (Kafka 4), in its properties format, which log4j-core reads without any
+ * further jar: one rolling file of 20 MB and three old ones, the same loggers quietened.
+ */
+export function renderLog4j2Properties(logFile: string): string {
+  return [
+    'status=warn',
+    'appender.file.type=RollingFile',
+    'appender.file.name=file',
+    `appender.file.fileName=${logFile}`,
+    `appender.file.filePattern=${logFile}.%i`,
+    'appender.file.layout.type=PatternLayout',
+    'appender.file.layout.pattern=[%d] %p %m (%c)%n',
+    'appender.file.policies.type=Policies',
+    'appender.file.policies.size.type=SizeBasedTriggeringPolicy',
+    'appender.file.policies.size.size=20MB',
+    'appender.file.strategy.type=DefaultRolloverStrategy',
+    'appender.file.strategy.max=3',
+    'rootLogger.level=INFO',
+    'rootLogger.appenderRef.file.ref=file',
+    'logger.request.name=kafka.request.logger',
+    'logger.request.level=WARN',
+    'logger.controller.name=org.apache.kafka.controller',
+    'logger.controller.level=INFO',
+    'logger.stateChange.name=state.change.logger',
+    'logger.stateChange.level=WARN',
+    '',
+  ].join('\n');
+}
+
+/**
  * A KRaft cluster id: 16 random bytes in unpadded base64url (what `kafka-storage random-uuid`
  * prints). Never one that starts with "-": the storage tool would read it as an option (Kafka's own
  * Uuid.randomUuid draws again for the same reason).

@@ -6,14 +6,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { StackError, stackErrorCodes } from '../adapters/errors.js';
 import { dropKafkajsTimerWarning } from '../adapters/kafkajs-timer-warning.js';
 import { readDaemon, startDaemon, stopDaemon } from './daemon.js';
-import {
-  createClusterId,
-  kafkaNodeAddresses,
-  parseMetaClusterId,
-  renderLog4jProperties,
-  renderServerProperties,
-  type KafkaNodeAddress,
-} from './kafka-config.js';
+import { createClusterId, kafkaNodeAddresses, parseMetaClusterId, renderServerProperties, type KafkaNodeAddress } from './kafka-config.js';
+import { checkReleaseMarker, kafkaLogging, kafkaReleaseOf, writeReleaseMarker } from './kafka-release.js';
 import { ensureLocalSecurity, type LocalSecurity } from './kafka-secure.js';
 import { withLock } from './lock.js';
 import { isPortOpen, waitUntil } from './net.js';
@@ -22,7 +16,7 @@ import { waitKafka, waitKafkaCluster } from './kafka-probe.js';
 import { exitedReason } from './ready.js';
 import type { ServiceContext } from './service.js';
 import { fetchOnce, findJava, mavenWork, requireMaven, runMaven } from './tools.js';
-import { javaRequirements, versions } from './versions.js';
+import { javaRequirements } from './versions.js';
 
 /**
  * The nodes of the local Kafka, one by one: what runs where, and starting or stopping a single node
@@ -43,6 +37,8 @@ export interface KafkaNode extends KafkaNodeAddress {
   readonly logFile: string;
   /** The running process (started by the stack), or undefined when the node is down. */
   readonly pid: number | undefined;
+  /** The Kafka release it runs (as its pid file records it), or would run: the configured one. */
+  readonly release: string;
 }
 
 /** The configured nodes (or those of a cluster of `nodes`), each with its pid when it runs. */
@@ -50,13 +46,15 @@ export function kafkaNodes(ctx: ServiceContext, nodes: number = ctx.config.stack
   const { kafkaPort, kafkaControllerPort, kafkaSecurePort } = ctx.config.stack;
   return kafkaNodeAddresses({ kafkaPort, kafkaControllerPort, kafkaSecurePort, kafkaNodes: nodes }).map((address) => {
     const files = kafkaNodePaths(ctx.paths, nodes, address.nodeId);
+    const running = readDaemon(files.pid);
     return {
       ...address,
       endpoint: `127.0.0.1:${address.port}`,
       dir: files.dir,
       pidFile: files.pid,
       logFile: files.log,
-      pid: readDaemon(files.pid)?.pid,
+      pid: running?.pid,
+      release: running?.meta['release'] ?? ctx.config.stack.kafkaVersion,
     };
   });
 }
@@ -145,11 +143,14 @@ export async function launchKafkaNodes(ctx: ServiceContext, nodeIds: readonly nu
   const nodes = all.filter((node) => nodeIds.includes(node.nodeId));
   for (const node of nodes) await checkPortsFree(node, all.length > 1);
 
-  const java = await findJava({ homes: [config.stack.javaHome], minMajor: javaRequirements.kafka, purpose: `Kafka ${versions.kafka}` });
+  const release = kafkaReleaseOf(ctx);
+  for (const node of nodes) checkReleaseMarker(kafkaNodePaths(ctx.paths, all.length, node.nodeId), release.version);
+  const java = await findJava({ homes: [config.stack.javaHome], minMajor: javaRequirements.kafka, purpose: `Kafka ${release.version}` });
   const libs = await fetchKafka(ctx);
   const clusterId = all.length > 1 ? readClusterId(ctx, all) : undefined;
   const secured = await ensureLocalSecurity(ctx.paths.kafkaSecureDir);
-  const jvm = (files: KafkaNodePaths) => [`-Dlog4j.configuration=file:${files.log4j}`, '-cp', path.join(libs, '*')];
+  const logging = kafkaLogging(release.spec);
+  const jvm = (files: KafkaNodePaths) => [logging.jvmOption(files.log4j), '-cp', path.join(libs, '*')];
 
   // Every node is configured (and formatted, if new) before any starts: a failure starts nothing.
   const prepared = await Promise.all(
@@ -159,9 +160,10 @@ export async function launchKafkaNodes(ctx: ServiceContext, nodeIds: readonly nu
       fs.writeFileSync(files.properties, renderServerProperties({ nodeId: node.nodeId, nodes: all, dataDir: files.data, secured }), {
         mode: 0o600,
       });
-      fs.writeFileSync(files.log4j, renderLog4jProperties(files.log));
+      fs.writeFileSync(files.log4j, logging.render(files.log));
       if (!fs.existsSync(path.join(files.data, 'meta.properties'))) {
         await formatStorage(ctx, java.bin, jvm(files), files, clusterId ?? createClusterId(), secured);
+        writeReleaseMarker(files, release.version);
       }
       return { node, files };
     }),
@@ -181,7 +183,7 @@ export async function launchKafkaNodes(ctx: ServiceContext, nodeIds: readonly nu
       logFile: files.out,
       pidFile: files.pid,
       marker: files.properties,
-      meta: { nodeId: String(node.nodeId), nodes: String(all.length) },
+      meta: { nodeId: String(node.nodeId), nodes: String(all.length), release: release.version },
     });
     logger.info({ pid: record.pid, endpoint: node.endpoint, nodeId: node.nodeId }, 'kafka starting');
     return { node, files, pid: record.pid };
@@ -299,17 +301,17 @@ async function formatStorage(
 }
 
 async function fetchKafka(ctx: ServiceContext): Promise<string> {
+  const { version, spec } = kafkaReleaseOf(ctx);
   const fetched = await fetchOnce(ctx.paths.kafkaHome, async (into) => {
     await requireMaven();
-    ctx.logger.info({ version: versions.kafka, into: ctx.paths.kafkaHome }, 'fetching kafka jars with maven (first run only)');
-    await runMaven(path.join(mavenDir(), 'kafka.pom.xml'), path.join(into, mavenWork), {
-      'kafka.version': versions.kafka,
-      'slf4j.version': versions.slf4j,
-      'reload4j.version': versions.reload4j,
+    ctx.logger.info({ version, into: ctx.paths.kafkaHome }, 'fetching kafka jars with maven (first run only)');
+    await runMaven(path.join(mavenDir(), spec.pom), path.join(into, mavenWork), {
+      'kafka.version': version,
+      ...spec.pomVersions,
       'stack.libs': path.join(into, 'libs'),
     });
   });
-  if (fetched) ctx.logger.info({ version: versions.kafka }, 'kafka jars fetched');
+  if (fetched) ctx.logger.info({ version }, 'kafka jars fetched');
   return path.join(ctx.paths.kafkaHome, 'libs');
 }
 

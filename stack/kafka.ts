@@ -2,6 +2,7 @@ import { StackError, stackErrorCodes } from '../adapters/errors.js';
 import { stopDaemon } from './daemon.js';
 import { kafkaNodes, launchKafkaNodes, portTaken, type KafkaNode } from './kafka-nodes.js';
 import { probeKafka, waitKafka, waitKafkaCluster } from './kafka-probe.js';
+import { kafkaReleaseViews } from './kafka-release.js';
 import { isPortOpen } from './net.js';
 import type { NodeStatus, ServiceContext, ServiceStatus } from './service.js';
 
@@ -10,13 +11,21 @@ export { probeKafka } from './kafka-probe.js';
 
 /**
  * Kafka as one service of the stack: a single KRaft node, or a cluster of three
- * (`EVP_KAFKA_NODES=3`, `evp stack up --brokers 3`). The node-level work is in kafka-nodes.ts.
+ * (`EVP_KAFKA_NODES=3`, `evp stack up --brokers 3`), of the release EVP_KAFKA_VERSION names. The
+ * node-level work is in kafka-nodes.ts.
  */
 
-/** How many nodes the Kafka of ours that runs has: the configured shape if any of its nodes runs, else the other one. */
-function runningShape(ctx: ServiceContext): number | undefined {
+/**
+ * The Kafka of ours that runs: its release's view of the stack and its number of nodes. The
+ * configured release and shape first, then the other shape, then another release line.
+ */
+function runningKafka(ctx: ServiceContext): { view: ServiceContext; nodes: number } | undefined {
   const configured = ctx.config.stack.kafkaNodes;
-  return [configured, configured === 1 ? 3 : 1].find((nodes) => kafkaNodes(ctx, nodes).some((node) => node.pid !== undefined));
+  for (const view of kafkaReleaseViews(ctx)) {
+    const nodes = [configured, configured === 1 ? 3 : 1].find((shape) => kafkaNodes(view, shape).some((node) => node.pid !== undefined));
+    if (nodes !== undefined) return { view, nodes };
+  }
+  return undefined;
 }
 
 export async function kafkaStatus(ctx: ServiceContext): Promise<ServiceStatus> {
@@ -24,10 +33,13 @@ export async function kafkaStatus(ctx: ServiceContext): Promise<ServiceStatus> {
   if (given) {
     return { name: 'kafka', endpoint: given.join(','), origin: 'env', state: (await probeKafka(given)) ? 'up' : 'down' };
   }
-  const shape = runningShape(ctx) ?? ctx.config.stack.kafkaNodes;
-  const nodes = kafkaNodes(ctx, shape);
+  const running = runningKafka(ctx);
+  const shape = running?.nodes ?? ctx.config.stack.kafkaNodes;
+  const nodes = kafkaNodes(running?.view ?? ctx, shape);
   const states = await Promise.all(nodes.map((node) => probeKafka([node.endpoint])));
   const [first] = nodes as [KafkaNode];
+  // The release that runs (or that `up` would start); of a Kafka we found running we know none.
+  const details = { version: (nodes.find((node) => node.pid !== undefined) ?? first).release };
   if (shape === 1) {
     const up = states[0] === true;
     if (first.pid !== undefined) {
@@ -38,9 +50,11 @@ export async function kafkaStatus(ctx: ServiceContext): Promise<ServiceStatus> {
         state: up ? 'up' : 'down',
         pid: first.pid,
         logFile: first.logFile,
+        details,
       };
     }
-    return { name: 'kafka', endpoint: first.endpoint, origin: up ? 'external' : 'stack', state: up ? 'up' : 'down' };
+    if (up) return { name: 'kafka', endpoint: first.endpoint, origin: 'external', state: 'up' };
+    return { name: 'kafka', endpoint: first.endpoint, origin: 'stack', state: 'down', details };
   }
   const ours = nodes.some((node) => node.pid !== undefined);
   const allUp = states.every(Boolean);
@@ -50,6 +64,7 @@ export async function kafkaStatus(ctx: ServiceContext): Promise<ServiceStatus> {
     origin: ours || !allUp ? 'stack' : 'external',
     state: allUp ? 'up' : 'down',
     nodes: nodes.map((node, index) => nodeStatus(node, states[index] === true)),
+    ...(ours || !allUp ? { details } : {}),
   };
 }
 
@@ -60,6 +75,7 @@ export async function kafkaUp(ctx: ServiceContext): Promise<ServiceStatus> {
     await waitKafka(ctx, given, `KAFKA_BROKERS=${given.join(',')}`);
     return { name: 'kafka', endpoint: given.join(','), origin: 'env', state: 'up' };
   }
+  refuseOtherRelease(ctx);
   refuseOtherShape(ctx);
   const nodes = kafkaNodes(ctx);
   if (nodes.length === 1) return singleNodeUp(ctx, nodes[0] as KafkaNode);
@@ -85,7 +101,15 @@ export async function kafkaUp(ctx: ServiceContext): Promise<ServiceStatus> {
     );
   }
   const states = kafkaNodes(ctx).map((node) => nodeStatus(node, true));
-  return { name: 'kafka', endpoint, origin: 'stack', state: 'up', nodes: states, started: missing.length > 0 };
+  return {
+    name: 'kafka',
+    endpoint,
+    origin: 'stack',
+    state: 'up',
+    nodes: states,
+    details: { version: ctx.config.stack.kafkaVersion },
+    started: missing.length > 0,
+  };
 }
 
 async function singleNodeUp(ctx: ServiceContext, node: KafkaNode): Promise<ServiceStatus> {
@@ -93,7 +117,16 @@ async function singleNodeUp(ctx: ServiceContext, node: KafkaNode): Promise<Servi
   const { endpoint } = node;
   if (node.pid !== undefined) {
     await waitKafka(ctx, [endpoint], node.logFile);
-    return { name: 'kafka', endpoint, origin: 'stack', state: 'up', pid: node.pid, logFile: node.logFile, started: false };
+    return {
+      name: 'kafka',
+      endpoint,
+      origin: 'stack',
+      state: 'up',
+      pid: node.pid,
+      logFile: node.logFile,
+      details: { version: node.release },
+      started: false,
+    };
   }
   if (await isPortOpen('127.0.0.1', config.stack.kafkaPort)) {
     if (await probeKafka([endpoint])) {
@@ -111,8 +144,27 @@ async function singleNodeUp(ctx: ServiceContext, node: KafkaNode): Promise<Servi
     state: 'up',
     ...(pid === undefined ? {} : { pid }),
     logFile: node.logFile,
+    details: { version: ctx.config.stack.kafkaVersion },
     started: true,
   };
+}
+
+/**
+ * Kafka of another release line (started before EVP_KAFKA_VERSION changed) uses the same ports and
+ * the same `stack down`: asking for this release while it runs is refused, never answered by it.
+ */
+function refuseOtherRelease(ctx: ServiceContext): void {
+  for (const view of kafkaReleaseViews(ctx).slice(1)) {
+    const running = [...kafkaNodes(view, 1), ...kafkaNodes(view, 3)].filter((node) => node.pid !== undefined);
+    const [first] = running;
+    if (first === undefined) continue;
+    throw new StackError(
+      stackErrorCodes.portTaken,
+      `The stack already runs Kafka ${first.release} (${running.map((node) => `pid ${node.pid} at ${node.endpoint}`).join(', ')}), ` +
+        `but EVP_KAFKA_VERSION asks for ${ctx.config.stack.kafkaVersion}. Stop it with \`evp stack down\` and run \`evp stack up\` again, ` +
+        `or keep it and run the command with EVP_KAFKA_VERSION=${first.release}.`,
+    );
+  }
 }
 
 /**
@@ -137,9 +189,11 @@ function refuseOtherShape(ctx: ServiceContext): void {
   );
 }
 
-/** Stops every Kafka node the stack started, of either shape, all at once. */
+/** Stops every Kafka node the stack started, of either shape and any release, all at once. */
 export async function kafkaDown(ctx: ServiceContext): Promise<boolean> {
-  const running = [...kafkaNodes(ctx, 1), ...kafkaNodes(ctx, 3)].filter((node) => node.pid !== undefined);
+  const running = kafkaReleaseViews(ctx)
+    .flatMap((view) => [...kafkaNodes(view, 1), ...kafkaNodes(view, 3)])
+    .filter((node) => node.pid !== undefined);
   // A controlled shutdown moves leaderships to the nodes that stay; 20 s is plenty, then SIGKILL.
   const stopped = await Promise.all(running.map((node) => stopDaemon(node.pidFile, 'SIGTERM', 20_000)));
   return stopped.some(Boolean);

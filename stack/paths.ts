@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { StackConfig } from '../adapters/config.js';
 import { projectRoot } from '../adapters/project-root.js';
-import { versions } from './versions.js';
+import { kafkaReleaseSpecs, versions } from './versions.js';
 
 /** Where the committed Maven poms live (also when running from dist/). */
 export function mavenDir(): string {
@@ -14,6 +14,7 @@ export interface StackPaths {
   readonly kafkaDir: string;
   readonly kafkaData: string;
   readonly kafkaProperties: string;
+  /** The logging configuration: log4j.properties (log4j 1, Kafka 3) or log4j2.properties (Kafka 4). */
   readonly kafkaLog4j: string;
   readonly kafkaLog: string;
   readonly kafkaOut: string;
@@ -32,22 +33,29 @@ export interface StackPaths {
   readonly postgresPid: string;
 }
 
+/**
+ * Kafka 3 keeps the folders it always had (`<data>/kafka`, `<data>/kafka-cluster`); Kafka 4 has its
+ * own (`<data>/kafka-4`, `<data>/kafka-4-cluster`), so switching EVP_KAFKA_VERSION never hands one
+ * release's log directory to the other, and each keeps its topics. The jars are cached per release.
+ */
 export function stackPaths(stack: StackConfig): StackPaths {
   const data = stack.dataDir;
-  const kafkaDir = path.join(data, 'kafka');
+  const release = kafkaReleaseSpecs[stack.kafkaVersion];
+  const kafkaFolder = release.line === 3 ? 'kafka' : `kafka-${release.line}`;
+  const kafkaDir = path.join(data, kafkaFolder);
   const registryDir = path.join(data, 'registry');
   const postgresDir = path.join(data, 'postgres');
   return {
     lockFile: path.join(data, 'stack.lock'),
-    kafkaHome: path.join(stack.cacheDir, `kafka-${versions.kafka}`),
+    kafkaHome: path.join(stack.cacheDir, `kafka-${stack.kafkaVersion}`),
     kafkaDir,
     kafkaData: path.join(kafkaDir, 'data'),
     kafkaProperties: path.join(kafkaDir, 'server.properties'),
-    kafkaLog4j: path.join(kafkaDir, 'log4j.properties'),
+    kafkaLog4j: path.join(kafkaDir, release.logging === 'log4j2' ? 'log4j2.properties' : 'log4j.properties'),
     kafkaLog: path.join(kafkaDir, 'server.log'),
     kafkaOut: path.join(kafkaDir, 'stdout.log'),
     kafkaPid: path.join(kafkaDir, 'kafka.pid'),
-    kafkaClusterDir: path.join(data, 'kafka-cluster'),
+    kafkaClusterDir: path.join(data, `${kafkaFolder}-cluster`),
     kafkaSecureDir: path.join(data, 'kafka-secure'),
     registryApp: path.join(stack.cacheDir, `apicurio-registry-${versions.apicurio}`),
     registryDir,
@@ -72,9 +80,10 @@ export interface KafkaNodePaths {
 }
 
 /**
- * A single node keeps the folder it always had (`<data>/kafka`); the nodes of a cluster live in
- * `<data>/kafka-cluster/node-<id>`, so the two shapes never share a log directory: each keeps its
- * own topics, and switching between them (after `stack down`) reformats nothing.
+ * A single node keeps the folder it always had (`<data>/kafka`, `<data>/kafka-4`); the nodes of a
+ * cluster live in `<data>/kafka-cluster/node-<id>` (`<data>/kafka-4-cluster/node-<id>`), so the
+ * two shapes never share a log directory: each keeps its own topics, and switching between them
+ * (after `stack down`) reformats nothing.
  */
 export function kafkaNodePaths(paths: StackPaths, nodes: number, nodeId: number): KafkaNodePaths {
   if (nodes === 1) {
@@ -93,7 +102,7 @@ export function kafkaNodePaths(paths: StackPaths, nodes: number, nodeId: number)
     dir,
     data: path.join(dir, 'data'),
     properties: path.join(dir, 'server.properties'),
-    log4j: path.join(dir, 'log4j.properties'),
+    log4j: path.join(dir, path.basename(paths.kafkaLog4j)),
     log: path.join(dir, 'server.log'),
     out: path.join(dir, 'stdout.log'),
     pid: path.join(dir, 'kafka.pid'),

@@ -4,6 +4,13 @@ import { z } from 'zod';
 import { dataDirOf, dataSettings } from './data.js';
 import { optionalPort, optionalText, port, settingGroup, type SettingValues } from './setting.js';
 
+/**
+ * The Kafka releases the local stack can run; stack/versions.ts says what each one needs (its pom,
+ * its logging backend). The first is the default, and the one docker-compose.yml runs.
+ */
+export const kafkaReleases = ['3.9.2', '4.4.0'] as const;
+export type KafkaRelease = (typeof kafkaReleases)[number];
+
 const heapSize = z.string().regex(/^\d+[kmg]$/i, 'must be a JVM heap size such as 512m or 1g');
 
 const settings = {
@@ -14,6 +21,12 @@ const settings = {
       .default('1')
       .transform((value): 1 | 3 => (value === '3' ? 3 : 1)),
     doc: 'local Kafka nodes, each a KRaft broker and controller: 1, or 3 for a cluster (`evp stack up --brokers 3`)',
+  },
+  EVP_KAFKA_VERSION: {
+    schema: z
+      .enum(kafkaReleases, { error: `must be a Kafka release the local stack runs: ${kafkaReleases.join(' or ')}, e.g. 4.4.0` })
+      .default(kafkaReleases[0]),
+    doc: 'the Kafka release the local stack runs: 3.9.2, or 4.4.0 (Kafka 4); each release keeps its own jars and data',
   },
   EVP_KAFKA_PORT: { schema: port(9092), doc: "local Kafka's client port on 127.0.0.1; node n of a cluster uses this + 2(n-1)" },
   EVP_KAFKA_CONTROLLER_PORT: {
@@ -109,6 +122,7 @@ export const stackSettings = settingGroup({
       /** Data, pid files and logs of the services the stack starts. */
       dataDir: dataDirOf(e.EVP_DATA_DIR),
       cacheDir: path.resolve(e.EVP_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'event-pipeline')),
+      kafkaVersion: e.EVP_KAFKA_VERSION,
       kafkaNodes: e.EVP_KAFKA_NODES,
       kafkaPort: e.EVP_KAFKA_PORT,
       kafkaControllerPort: e.EVP_KAFKA_CONTROLLER_PORT,

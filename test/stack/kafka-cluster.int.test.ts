@@ -68,7 +68,9 @@ describe.skipIf(!hasJava)('a three-node local kafka', () => {
     basePort = await freePortRun(15);
     env = {
       ...Object.fromEntries(
-        ['EVP_CACHE_DIR', 'JAVA_HOME', 'EVP_STACK_TIMEOUT_MS'].flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])),
+        ['EVP_CACHE_DIR', 'EVP_KAFKA_VERSION', 'JAVA_HOME', 'EVP_STACK_TIMEOUT_MS'].flatMap((name) =>
+          process.env[name] ? [[name, process.env[name]]] : [],
+        ),
       ),
       EVP_DATA_DIR: dataDir,
       EVP_KAFKA_NODES: '3',
