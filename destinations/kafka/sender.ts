@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Kafka, Producer } from 'kafkajs';
+import { kafkaErrorCodes } from '../../adapters/errors.js';
 import { createKafka } from '../../adapters/kafka.js';
-import type { KafkaSecurity } from '../../adapters/kafka-security.js';
+import { diagnoseKafkaFailure, type SecurityVariables } from '../../adapters/kafka-diagnosis.js';
+import { plaintext, type KafkaSecurity } from '../../adapters/kafka-security.js';
 import type { Logger } from '../../adapters/logger.js';
 import { createBrokerGuard, type ConnectionGuard, type Refusal, type ResolveHost } from './guard.js';
 import type { SendOutcome } from '../send-outcome.js';
@@ -9,6 +12,8 @@ import type { SendOutcome } from '../send-outcome.js';
 export interface KafkaRequest {
   readonly brokers: readonly string[];
   readonly topic: string;
+  /** How to reach the destination's cluster (its secrets opened). @defaultValue PLAINTEXT */
+  readonly security?: KafkaSecurity | undefined;
   readonly timeoutMs: number;
   /** value = the event object as JSON, key = entity id, headers carry the delivery id. */
   readonly messages: readonly { readonly key: string; readonly value: string; readonly headers: Readonly<Record<string, string>> }[];
@@ -45,7 +50,10 @@ export interface KafkaSender {
 }
 
 interface CachedProducer {
+  /** The brokers, sorted and joined, and a digest of the security settings: one producer for each. */
   readonly key: string;
+  /** The brokers as the delivery log names them. */
+  readonly brokers: string;
   readonly guard: ConnectionGuard;
   readonly producer: Producer;
   /** The destination cluster's id (null: it gives none), learned before the first send through this producer. */
@@ -73,7 +81,8 @@ const clientId = 'event-pipeline-streamer';
 const retry = { initialRetryTime: 100, retries: 2, maxRetryTime: 1_000 };
 
 /**
- * Sends to Kafka destinations: one producer per broker list, connected on first use and kept
+ * Sends to Kafka destinations: one producer per broker list and security settings (a producer
+ * authenticated as one tenant's user is never another's), connected on first use and kept
  * while it is used. A producer whose send fails leaves the cache, so the next attempt starts from
  * a fresh connection.
  *
@@ -85,7 +94,9 @@ const retry = { initialRetryTime: 100, retries: 2, maxRetryTime: 1_000 };
  * whatever the address. An attempt that cannot learn the pipeline's own id sends nothing
  * (`kafka_cluster_unverified`, retried). A cluster that cannot be reached is reported in the same
  * words however it failed (refused, closed, reset, silent), so the delivery log does not tell an
- * open port from a closed one; the details go to the debug log.
+ * open port from a closed one; the details go to the debug log. A cluster that answered and
+ * refused the destination's security settings (a password, a certificate) is told by the setting
+ * to fix (`kafka_authentication_failed`, `kafka_tls_failed`), never quoting a secret.
  */
 export function createKafkaSender(options: KafkaSenderOptions): KafkaSender {
   const idleMs = options.idleMs ?? 300_000;
@@ -100,8 +111,9 @@ export function createKafkaSender(options: KafkaSenderOptions): KafkaSender {
   const live = new Set<CachedProducer>();
   let closed = false;
 
-  function acquire(brokers: readonly string[], own: boolean): CachedProducer {
-    const key = [...brokers].sort().join(',');
+  function acquire(brokers: readonly string[], security: KafkaSecurity, own: boolean): CachedProducer {
+    const sorted = [...brokers].sort().join(',');
+    const key = `${sorted}#${securityDigest(security)}`;
     const cached = producers.get(key);
     if (cached) {
       cached.guard.own = own;
@@ -110,6 +122,7 @@ export function createKafkaSender(options: KafkaSenderOptions): KafkaSender {
     const guard: ConnectionGuard = { own };
     const kafka = createKafka({
       brokers,
+      security,
       clientId,
       logger,
       retry,
@@ -119,11 +132,11 @@ export function createKafkaSender(options: KafkaSenderOptions): KafkaSender {
     });
     // A destination's topic must exist: a typo should fail the attempt, not create a topic.
     const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
-    const entry: CachedProducer = { key, guard, producer, clusterId: learnClusterId(kafka), inFlight: 0, retired: false };
+    const entry: CachedProducer = { key, brokers: sorted, guard, producer, clusterId: learnClusterId(kafka), inFlight: 0, retired: false };
     entry.clusterId.catch(ignore);
     producers.set(key, entry);
     live.add(entry);
-    logger.debug({ brokers: key }, 'kafka destination producer created');
+    logger.debug({ brokers: sorted }, 'kafka destination producer created');
     return entry;
   }
 
@@ -177,9 +190,9 @@ export function createKafkaSender(options: KafkaSenderOptions): KafkaSender {
         await entry.clusterId.catch(ignore);
         await entry.connected?.catch(ignore);
         await entry.producer.disconnect();
-        logger.debug({ brokers: entry.key }, 'kafka destination producer disconnected');
+        logger.debug({ brokers: entry.brokers }, 'kafka destination producer disconnected');
       } catch (error) {
-        logger.warn({ brokers: entry.key, err: error }, 'kafka destination producer did not disconnect cleanly');
+        logger.warn({ brokers: entry.brokers, err: error }, 'kafka destination producer did not disconnect cleanly');
       } finally {
         live.delete(entry);
       }
@@ -210,7 +223,8 @@ export function createKafkaSender(options: KafkaSenderOptions): KafkaSender {
     // Closed while the names were resolved: no producer may be made after `close`.
     if (closed) return { result: { kind: 'error', code: 'sender_closed' }, durationMs: elapsed(), error: 'the Kafka sender is closed' };
 
-    const entry = acquire(request.brokers, checked.own);
+    const security = request.security ?? plaintext;
+    const entry = acquire(request.brokers, security, checked.own);
     entry.inFlight += 1;
     clearTimeout(entry.idleTimer);
     let timer: NodeJS.Timeout | undefined;
@@ -249,7 +263,7 @@ export function createKafkaSender(options: KafkaSenderOptions): KafkaSender {
         return {
           result: { kind: 'error', code: unverifiedCode },
           durationMs: elapsed(),
-          error: `the pipeline could not tell whether the Kafka cluster at ${entry.key} is its own, so nothing was sent; the attempt is retried`,
+          error: `the pipeline could not tell whether the Kafka cluster at ${entry.brokers} is its own, so nothing was sent; the attempt is retried`,
         };
       }
       if (error instanceof ProducerClosedError)
@@ -257,9 +271,9 @@ export function createKafkaSender(options: KafkaSenderOptions): KafkaSender {
       retire(entry);
       const refusal = entry.guard.refusal;
       if (refusal !== undefined) return { result: { kind: 'error', code: refusal.code }, durationMs: elapsed(), error: refusal.message };
-      const failure = describeKafkaFailure(error, entry.key, request.topic, request.timeoutMs);
+      const failure = describeKafkaFailure(error, entry.brokers, request.topic, request.timeoutMs, security);
       if (failure.code === unreachableCode) {
-        logger.debug({ brokers: entry.key, topic: request.topic, err: error }, 'kafka destination unreachable');
+        logger.debug({ brokers: entry.brokers, topic: request.topic, err: error }, 'kafka destination unreachable');
       }
       return { result: { kind: 'error', code: failure.code }, durationMs: elapsed(), error: failure.message };
     } finally {
@@ -301,6 +315,30 @@ interface KafkaJsErrorShape {
 export const unreachableCode = 'kafka_unreachable';
 /** The pipeline's own cluster id could not be learned, so no destination cluster could be told from it. */
 export const unverifiedCode = 'kafka_cluster_unverified';
+/** The cluster refused the destination's SASL settings. */
+export const authenticationCode = 'kafka_authentication_failed';
+/** The TLS handshake failed on a certificate (the broker's or the destination's own). */
+export const tlsCode = 'kafka_tls_failed';
+
+/** A destination's settings, as a diagnosis names them. */
+const destinationVariables: SecurityVariables = {
+  protocol: 'kafka.security_protocol',
+  mechanism: 'kafka.sasl_mechanism',
+  username: 'kafka.sasl_username',
+  password: 'kafka.sasl_password',
+  ca: 'kafka.ssl_ca_pem',
+  cert: 'kafka.ssl_cert_pem and kafka.ssl_key_pem',
+  verifyHostname: 'kafka.ssl_verify_hostname',
+  brokers: 'kafka.brokers',
+};
+
+/** Tells security settings apart without keeping them: the same settings give the same digest. */
+function securityDigest(security: KafkaSecurity): string {
+  const { protocol, tls, sasl } = security;
+  const parts = [protocol, tls?.ca, tls?.cert, tls?.key, tls?.verifyHostname, sasl?.mechanism];
+  if (sasl !== undefined && sasl.mechanism !== 'OAUTHBEARER') parts.push(sasl.username, sasl.password);
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
+}
 
 /**
  * A cluster's id with a short-lived admin client: Kafka's Metadata answer carries it (KIP-78);
@@ -345,12 +383,22 @@ export function describeKafkaFailure(
   brokers: string,
   topic: string,
   timeoutMs: number,
+  security: KafkaSecurity = plaintext,
 ): { code: string; message: string } {
   let error = (thrown ?? {}) as KafkaJsErrorShape;
   for (let depth = 0; depth < 5; depth += 1) {
     const inner = (error.originalError ?? error.cause) as KafkaJsErrorShape | undefined;
     if (error.name !== 'KafkaJSNumberOfRetriesExceeded' || inner === undefined) break;
     error = inner;
+  }
+  const diagnosis = diagnoseKafkaFailure(error, {
+    brokers: brokers.split(','),
+    security,
+    variables: destinationVariables,
+    describeListener: false,
+  });
+  if (diagnosis !== undefined) {
+    return { code: diagnosis.code === kafkaErrorCodes.authenticationFailed ? authenticationCode : tlsCode, message: diagnosis.message };
   }
   const type = typeof error.type === 'string' ? error.type : undefined;
   if (type === 'UNKNOWN_TOPIC_OR_PARTITION') {
@@ -361,6 +409,6 @@ export function describeKafkaFailure(
   }
   return {
     code: unreachableCode,
-    message: `could not reach the Kafka cluster at ${brokers}, or it did not acknowledge the write to topic ${topic} within ${timeoutMs} ms; check the destination's brokers and that the cluster is up and reachable from the pipeline`,
+    message: `could not reach the Kafka cluster at ${brokers}, or it did not acknowledge the write to topic ${topic} within ${timeoutMs} ms; check the destination's brokers and kafka.security_protocol (the listener's), and that the cluster is up and reachable from the pipeline`,
   };
 }
