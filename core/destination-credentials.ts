@@ -71,10 +71,12 @@ export function mergeSettings(
       if (typeof value === 'string') given[name] = value;
     } else if (value !== undefined) settings[name] = value;
   }
+  const unused = new Set(rules.unused?.(settings) ?? []);
   const kept: Record<string, string> = {};
   for (const { setting, boundTo } of rules.secrets) {
     const sealed = stored.credentials?.[setting];
-    if (sealed === undefined || setting in change) continue;
+    // Unused now (SASL switched off): dropped, wherever the destination moves.
+    if (sealed === undefined || setting in change || unused.has(setting)) continue;
     const moved = boundTo.filter((name) => name in change && JSON.stringify(change[name]) !== JSON.stringify(stored.settings[name]));
     if (moved.length > 0 && moved.every((name) => change[name] === null)) continue;
     if (moved.length > 0) {
@@ -86,11 +88,7 @@ export function mergeSettings(
     }
     kept[setting] = sealed;
   }
-  for (const name of rules.unused?.(settings) ?? []) {
-    if (name in change) continue;
-    delete settings[name];
-    delete kept[name];
-  }
+  for (const name of unused) if (!(name in change)) delete settings[name];
   return { settings, given, kept };
 }
 
