@@ -73,7 +73,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
     }
     const problem = problems[0];
     if (problem) throw invalidParameter(problem.field, `${problem.message}.`);
-    if (merged === undefined) return stored;
+    if (merged === undefined) return { settings: stored.settings, credentials: stored.credentials };
     const credentials: Record<string, string> = { ...merged.kept };
     for (const [setting, plain] of Object.entries(merged.given))
       credentials[setting] = sealCredential(ctx.secretBox, destinationId, setting, plain);
