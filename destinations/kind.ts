@@ -57,11 +57,11 @@ export interface FormField {
   /**
    * `integer` is sent only when given; `list` is split on commas and spaces; `headers` is a
    * textarea of `name: value` lines. `url` and `text` are sent trimmed. `select` offers
-   * `options` (the first is the default, sent only when another is chosen); `pem` is a textarea
-   * sent as written; `secret` is a password input, sent only when typed (a stored one is kept);
-   * `checkbox` is sent only when it differs from `checked`.
+   * `options` (the first when none is stored); `pem` is a textarea sent as written, null when
+   * emptied; `password` is a password input; `checkbox` sends true or false. A setting of the
+   * type's `secrets` is never shown: its input starts empty and is sent only when typed.
    */
-  readonly input: 'text' | 'url' | 'integer' | 'list' | 'headers' | 'select' | 'pem' | 'secret' | 'checkbox';
+  readonly input: 'text' | 'url' | 'integer' | 'list' | 'headers' | 'select' | 'pem' | 'password' | 'checkbox';
   /** The choices of a `select`. */
   readonly options?: readonly string[];
   /** A `checkbox`'s state when the setting is not stored. */

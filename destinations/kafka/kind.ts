@@ -110,7 +110,7 @@ export const kafka = defineKind({
       shown: withSasl,
     },
     { setting: 'sasl_username', id: 'dst-sasl-username', label: 'SASL user', input: 'text', shown: withSasl },
-    { setting: 'sasl_password', id: 'dst-sasl-password', label: 'SASL password', input: 'secret', shown: withSasl },
+    { setting: 'sasl_password', id: 'dst-sasl-password', label: 'SASL password', input: 'password', shown: withSasl },
     {
       setting: 'ssl_ca_pem',
       id: 'dst-ssl-ca',
@@ -120,7 +120,7 @@ export const kafka = defineKind({
       shown: withTls,
     },
     { setting: 'ssl_cert_pem', id: 'dst-ssl-cert', label: 'Client certificate (PEM)', input: 'pem', shown: withTls },
-    { setting: 'ssl_key_pem', id: 'dst-ssl-key', label: 'Client key (PEM)', input: 'secret', shown: withTls },
+    { setting: 'ssl_key_pem', id: 'dst-ssl-key', label: 'Client key (PEM)', input: 'pem', shown: withTls },
     {
       setting: 'ssl_verify_hostname',
       id: 'dst-ssl-verify-hostname',
