@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCredentials } from '../../../core/destination-credentials.js';
+import { randomBytes } from 'node:crypto';
+import { openCredentials, sealCredential } from '../../../core/destination-credentials.js';
+import { createSecretBox } from '../../../core/secret-box.js';
 import type { KafkaSecurity } from '../../../adapters/kafka-security.js';
 import { createKafkaSender } from '../../../destinations/kafka/sender.js';
 import { createTestLogger } from '../../harness/log-sink.js';
@@ -137,6 +139,29 @@ describe('kafka destinations to a secured cluster', () => {
     for (let i = 0; i < 5; i++) await stack.publish('customer.created', `cus_scram_${i}`);
     await stack.settled(id, 5);
     expect((await keysIn(topic, 5)).sort()).toEqual([0, 1, 2, 3, 4].map((i) => `cus_scram_${i}`));
+  });
+
+  it('holds the deliveries of a destination whose password another key sealed, and sends them once it opens', async () => {
+    const topic = await createTenantTopic('other-key');
+    const created = await stack.createDestination({ type: 'kafka', event_types: ['customer.created'], kafka: { ...scram, topic } });
+    const reseal = (box: typeof testSecretBox) =>
+      stack.pool.query('update destinations set credentials = $2 where id = $1', [
+        created.id,
+        { sasl_password: sealCredential(box, created.id, 'sasl_password', secured.password) },
+      ]);
+    await reseal(createSecretBox(randomBytes(32)));
+    // The streamer reloads destinations every 200 ms: past that, the event is held, not attempted.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await stack.publish('customer.created', 'cus_other_key');
+    const deliveries = () => stack.call<{ data: DeliveryView[] }>('GET', `/api/v1/destinations/${created.id}/deliveries`);
+    await waitFor(deliveries, (answer) => answer.body.data.length === 1, 60_000, 'the delivery recorded');
+    // Several polls (100 ms each) pass: the delivery is held, not attempted.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const held = await deliveries();
+    expect(held.body.data.map((delivery) => [delivery.status, delivery.times_attempted])).toEqual([['pending', 0]]);
+    await reseal(testSecretBox);
+    await stack.settled(created.id, 1);
+    expect(await keysIn(topic, 1)).toEqual(['cus_other_key']);
   });
 
   it('delivers over mTLS with a client certificate whose key is sealed', async () => {
