@@ -207,6 +207,23 @@ describe('kafka destinations to a secured cluster', () => {
         says: /certificate for another host.*kafka\.ssl_verify_hostname=false/,
       },
       {
+        name: 'SASL at a listener without it',
+        kafka: {
+          brokers: [...ctx.endpoints.kafkaBrokers],
+          security_protocol: 'SASL_PLAINTEXT',
+          sasl_mechanism: 'PLAIN',
+          sasl_username: 'u',
+          sasl_password: wrongPassword,
+        },
+        says: /listener without SASL: set kafka\.security_protocol to PLAINTEXT/,
+      },
+      {
+        // Told apart from a closed port, it would say a TLS-less service listens there.
+        name: 'TLS at a plaintext listener',
+        kafka: { brokers: [...ctx.endpoints.kafkaBrokers], security_protocol: 'SSL', ssl_ca_pem: ca },
+        says: /^could not reach the Kafka cluster at .*check the destination's brokers and kafka\.security_protocol/,
+      },
+      {
         name: 'plaintext at a TLS listener',
         kafka: { brokers: [...secured.saslSsl] },
         says: /^could not reach the Kafka cluster at .*check the destination's brokers and kafka\.security_protocol/,
