@@ -68,6 +68,13 @@ export function mergeSettings(
   for (const [name, value] of Object.entries(change)) {
     // A secret given is sealed apart; a secret set to null is removed (it is `in change`, so not kept).
     if (secretNames.has(name)) {
+      // An answer sent back as it came would store the mark as the secret.
+      if (value === storedSecretMark) {
+        return {
+          field: `${type}.${name}`,
+          message: `${type}.${name} is "${storedSecretMark}", what answers show in place of a stored secret; give the secret itself, or leave ${type}.${name} out to keep the stored one`,
+        };
+      }
       if (typeof value === 'string') given[name] = value;
     } else if (value !== undefined) settings[name] = value;
   }

@@ -52,6 +52,11 @@ describe('destination credentials', () => {
     expect(isMerged(given) && given.kept).toEqual({});
   });
 
+  it('an update refuses the "set" of an answer sent back as the secret', () => {
+    const echoed = mergeSettings('kafka', stored, { ...sasl, sasl_password: 'set' }, rules);
+    expect(echoed).toMatchObject({ field: 'kafka.sasl_password', message: expect.stringContaining('leave kafka.sasl_password out') });
+  });
+
   it('an update that drops SASL drops its settings and the stored password, wherever the brokers go', () => {
     const merged = mergeSettings('kafka', stored, { security_protocol: 'SSL', brokers: ['kafka-2.example.com:9093'] }, rules);
     expect(merged).toEqual({
