@@ -58,8 +58,8 @@ export interface FormField {
    * `integer` is sent only when given; `list` is split on commas and spaces; `headers` is a
    * textarea of `name: value` lines. `url` and `text` are sent trimmed. `select` offers
    * `options` (the first when none is stored); `pem` is a textarea sent as written, null when
-   * emptied; `password` is a password input; `checkbox` sends true or false. A setting of the
-   * type's `secrets` is never shown: its input starts empty and is sent only when typed.
+   * emptied; `password` is a password input; `checkbox` sends true or false. The input of one of
+   * the type's `secrets` never holds the stored value: it starts empty and is sent only when typed.
    */
   readonly input: 'text' | 'url' | 'integer' | 'list' | 'headers' | 'select' | 'pem' | 'password' | 'checkbox';
   /** The choices of a `select`. */
