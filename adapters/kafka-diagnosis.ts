@@ -77,6 +77,12 @@ export function diagnoseKafkaFailure(
     readonly security: KafkaSecurity;
     readonly variables: SecurityVariables;
     readonly closedTwice?: boolean;
+    /**
+     * Whether to say a listener speaks another protocol than asked (no TLS where TLS was asked,
+     * or a close before any answer). @defaultValue true. A tenant's destination says nothing of
+     * it: the words would tell an open port of any host from a closed one.
+     */
+    readonly describeListener?: boolean;
   },
 ): KafkaError | undefined {
   const failure = (error ?? {}) as Failure;
@@ -117,6 +123,7 @@ export function diagnoseKafkaFailure(
   if (code !== undefined && refusedClientCertificate.test(code)) {
     return tls(`refused this client's certificate (${code}): the listener requires one it trusts; set ${variables.cert}.`);
   }
+  if (context.describeListener === false) return undefined;
   const message = failure.cause?.message ?? failure.message ?? '';
   if (
     usesTls(security.protocol) &&

@@ -34,14 +34,28 @@ export interface CopyOptions {
 
 /**
  * Fields that never reach a log line as they are, at the top level or one object down (and a
- * request's headers): secrets are replaced, connection strings lose their password.
+ * request's headers, a Kafka destination's settings in a request body, and a Kafka security
+ * setup's password and key): secrets are replaced, connection strings lose their password.
  */
-const secretFields = ['password', 'secret', 'secrets', 'apiKey', 'authorization', 'cookie', 'secretKey'];
+const secretFields = [
+  'password',
+  'secret',
+  'secrets',
+  'apiKey',
+  'authorization',
+  'cookie',
+  'secretKey',
+  'sasl_password',
+  'ssl_key_pem',
+  'credentials',
+];
 const urlFields = ['url', 'endpoint', 'databaseUrl', 'connectionString', 'schemaRegistryUrl', 'input'];
 const redaction: LoggerOptions['redact'] = {
   paths: [
     ...[...secretFields, ...urlFields].flatMap((field) => [field, `*.${field}`]),
     ...['authorization', 'cookie'].flatMap((header) => [`req.headers.${header}`, `*.headers.${header}`]),
+    ...['sasl_password', 'ssl_key_pem'].map((setting) => `*.kafka.${setting}`),
+    ...['sasl.password', 'tls.key'].flatMap((path) => [path, `*.${path}`, `*.security.${path}`]),
   ],
   censor: (value: unknown, path: string[]) => {
     if (!urlFields.includes(path[path.length - 1] ?? '')) return '[redacted]';
@@ -64,9 +78,11 @@ function scrubStrings(value: unknown, depth: number): unknown {
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, scrubStrings(item, depth + 1)]));
 }
 
-/** Passwords in URLs, and API keys and webhook secrets by their prefix, masked inside any text. */
+/** Passwords in URLs, API keys and webhook secrets by their prefix, and PEM private keys, masked inside any text. */
 function scrubText(text: string): string {
-  return redactUrlsIn(text).replace(/\b(evp_sk_|whsec_)[A-Za-z0-9_+/=-]{8,}/g, '$1***');
+  return redactUrlsIn(text)
+    .replace(/\b(evp_sk_|whsec_)[A-Za-z0-9_+/=-]{8,}/g, '$1***')
+    .replace(/-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?(-----END \1PRIVATE KEY-----|$)/g, '-----BEGIN $1PRIVATE KEY----- [redacted]');
 }
 
 const baseOptions: LoggerOptions = { redact: redaction, serializers: { err: serializeError } };

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import type { Static } from 'typebox';
 import { InputError } from '../adapters/errors.js';
@@ -74,7 +75,11 @@ export function destinationsCommand(kinds: readonly DestinationKind[] = destinat
         )
         .argument('<id>', 'a destination id (dst_…)')
         .option('--event-types <list>', 'types and patterns subscribed to, comma-separated', parseList)
-        .addOption(new Option('--active <true|false>', 'enable or pause it (true also re-enables a disabled one)').argParser(parseBoolean)),
+        .addOption(
+          new Option('--active <true|false>', 'enable or pause it (true also re-enables a disabled one)').argParser(
+            parseBoolean('--active'),
+          ),
+        ),
       'update',
       kinds,
     ).action(async (id: string, options: SettingsFlags & Connected & { active?: boolean }) => {
@@ -371,6 +376,8 @@ function typeOption(kind: DestinationKind, flag: CliFlag, mode: 'create' | 'upda
   if (flag.value === 'integer') option.argParser(parseInteger(flagName(flag)));
   else if (flag.value === 'list') option.argParser(parseList);
   else if (flag.value === 'header') option.argParser(parseHeader);
+  else if (flag.value === 'boolean') option.argParser(parseBoolean(flagName(flag)));
+  else if (flag.value === 'file') option.argParser(readValueFile(flagName(flag)));
   return option;
 }
 
@@ -471,10 +478,27 @@ function parseIntegerList(flag: string) {
   };
 }
 
-function parseBoolean(value: string): boolean {
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw new InputError(`--active must be true or false, got ${JSON.stringify(value)}`);
+function parseBoolean(flag: string) {
+  return (value: string): boolean => {
+    if (value === 'true') return true;
+    if (value === 'false') return false;
+    throw new InputError(`${flag} must be true or false, got ${JSON.stringify(value)}`);
+  };
+}
+
+/**
+ * The contents of the file a flag names, without the line break that ends it: a secret read so
+ * stays out of the shell's history and the process list. The file's text is never quoted back.
+ */
+function readValueFile(flag: string) {
+  return (file: string): string => {
+    try {
+      return fs.readFileSync(file, 'utf8').replace(/[\r\n]+$/, '');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      throw new InputError(`${flag} ${JSON.stringify(file)} cannot be read (${code})`);
+    }
+  };
 }
 
 function parseHeader(value: string, previous: Record<string, string> | undefined): Record<string, string> {
@@ -541,6 +565,11 @@ function settingLines(settings: Readonly<Record<string, unknown>>, prefix = ''):
       return [[`${prefix}${name}`, text(Object.entries(value).map(([header, v]) => `${header}: ${text(v)}`))]];
     if (value !== null && typeof value === 'object' && !Array.isArray(value))
       return settingLines(value as Record<string, unknown>, `${prefix}${name}.`);
+    // A PEM text is pages long: its certificates are counted instead (`--json` shows them).
+    if (typeof value === 'string' && value.includes('-----BEGIN CERTIFICATE-----')) {
+      const count = value.split('-----BEGIN CERTIFICATE-----').length - 1;
+      return [[`${prefix}${name}`, `${count} PEM certificate${count === 1 ? '' : 's'}`]];
+    }
     return [[`${prefix}${name}`, text(value)]];
   });
 }

@@ -14,12 +14,32 @@ export interface DestinationKind<Name extends string = string, Settings extends 
   readonly settings: Settings;
   /** Whether deliveries are signed: such a destination has a secret to reveal and rotate. */
   readonly signed: boolean;
+  /**
+   * Settings sealed at rest apart from the others (core/destination-credentials.ts) and never
+   * answered: an answer says `"set"` in their place.
+   */
+  readonly secrets?: readonly SecretSetting[];
+  /**
+   * The settings these ones leave unused (SASL's without a SASL protocol): an update drops the
+   * stored ones it does not give again, so switching a feature off needs no clean-up request.
+   */
+  unused?(settings: Readonly<Record<string, unknown>>): readonly string[];
   /** Where it sends, in one line (the console's "Sends to", the CLI's TARGET). */
   target(settings: Static<Settings>): DestinationTarget;
   /** The console form's inputs, in the order shown. */
   readonly fields: readonly FormField[];
   /** `evp destinations create|update` flags, in the order of `--help`. */
   readonly flags: readonly CliFlag[];
+}
+
+/** A secret setting, and the settings whose change must give it again. */
+export interface SecretSetting {
+  readonly setting: string;
+  /**
+   * Changing one of these without giving the secret again is refused: a stored secret never
+   * follows a destination to other brokers, nor over a weaker protocol.
+   */
+  readonly boundTo: readonly string[];
 }
 
 /** A topic, URL or directory, and where it is when that matters (a topic's brokers). */
@@ -36,9 +56,18 @@ export interface FormField {
   readonly label: string;
   /**
    * `integer` is sent only when given; `list` is split on commas and spaces; `headers` is a
-   * textarea of `name: value` lines. `url` and `text` are sent trimmed.
+   * textarea of `name: value` lines. `url` and `text` are sent trimmed. `select` offers
+   * `options` (the first when none is stored); `pem` is a textarea sent as written, null when
+   * emptied; `password` is a password input; `checkbox` sends true or false. The input of one of
+   * the type's `secrets` never holds the stored value: it starts empty and is sent only when typed.
    */
-  readonly input: 'text' | 'url' | 'integer' | 'list' | 'headers';
+  readonly input: 'text' | 'url' | 'integer' | 'list' | 'headers' | 'select' | 'pem' | 'password' | 'checkbox';
+  /** The choices of a `select`. */
+  readonly options?: readonly string[];
+  /** A `checkbox`'s state when the setting is not stored. */
+  readonly checked?: boolean;
+  /** Shown only when the other settings' text passes this (SASL's inputs for a SASL protocol). */
+  shown?(settings: Readonly<Record<string, string>>): boolean;
   readonly placeholder?: string;
   readonly required?: boolean;
   /** How a mistake names it: "The timeout must be a whole number"; the label otherwise. */
@@ -54,8 +83,12 @@ export interface CliFlag {
   readonly description: string;
   /** The description in `update --help`, when it differs. */
   readonly onUpdate?: string;
-  /** How the CLI reads the value: an integer, a comma-separated list, `name:value` (repeatable); text otherwise. */
-  readonly value?: 'integer' | 'list' | 'header';
+  /**
+   * How the CLI reads the value: an integer, a comma-separated list, `name:value` (repeatable),
+   * `true|false`, or the contents of the file named (secrets and PEM stay out of the shell's
+   * history and the process list); text otherwise.
+   */
+  readonly value?: 'integer' | 'list' | 'header' | 'boolean' | 'file';
 }
 
 /** A destination type, its name and settings types inferred from what it declares. */

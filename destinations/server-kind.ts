@@ -33,6 +33,8 @@ export interface CheckContext {
   readonly kafkaBrokerPolicy: KafkaBrokerPolicy;
   /** DESTINATION_FILE_ROOT, when file destinations are enabled. */
   readonly fileRoot: string | undefined;
+  /** The secret settings kept from before (sealed, so absent from the settings checked): they count as given. */
+  readonly storedSecrets?: ReadonlySet<string> | undefined;
 }
 
 /** What the streamer gives every sender. */

@@ -1,4 +1,5 @@
 import type { DestinationTypeName } from '../destinations/index.js';
+import type { StoredCredentials } from '../core/destination-credentials.js';
 import { pageOf, type Database } from './query.js';
 
 export interface DestinationRow {
@@ -17,6 +18,8 @@ export interface DestinationRow {
   readonly retry_schedule_ms: number[] | null;
   readonly failing_since: Date | null;
   readonly secret: string | null;
+  /** Secret settings, each sealed (core/destination-credentials.ts); null when there are none. */
+  readonly credentials: StoredCredentials | null;
   readonly previous_secret_expires_at: Date | null;
   readonly disabled_reason: string | null;
   readonly disabled_at: Date | null;
@@ -36,6 +39,7 @@ export type DestinationFields = Pick<
   | 'max_concurrency'
   | 'rate_limit_per_second'
   | 'retry_schedule_ms'
+  | 'credentials'
 >;
 
 /** A destination after an update, with what it was before where a change of state depends on it. */
@@ -47,7 +51,7 @@ export interface UpdatedDestination extends DestinationRow {
 
 const columns = `id, organization_id, type, description, active, event_types, severities, entity_types, ordering, settings,
   max_concurrency, rate_limit_per_second, retry_schedule_ms, failing_since,
-  secret, previous_secret_expires_at, disabled_reason, disabled_at, created_at, updated_at`;
+  secret, credentials, previous_secret_expires_at, disabled_reason, disabled_at, created_at, updated_at`;
 
 /**
  * A webhook destination that takes every event type, in no particular order, with the defaults
@@ -62,21 +66,22 @@ export function catchAllWebhook(url: string, description: string): DestinationFi
     entity_types: null,
     ordering: 'none',
     settings: { url, headers: {}, batch: null },
+    credentials: null,
     max_concurrency: null,
     rate_limit_per_second: null,
     retry_schedule_ms: null,
   };
 }
 
-/** Stores a new destination (with its signing secret, for webhooks). */
+/** Stores a new destination (with its signing secret, for webhooks, and its sealed credentials). */
 export async function insertDestination(
   db: Database,
   row: DestinationFields & Pick<DestinationRow, 'id' | 'organization_id' | 'type' | 'secret'>,
 ): Promise<DestinationRow> {
   const { rows } = await db.query<DestinationRow>(
     `insert into destinations (id, organization_id, type, description, active, event_types, severities, entity_types, ordering, settings, secret,
-                               max_concurrency, rate_limit_per_second, retry_schedule_ms)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) returning ${columns}`,
+                               max_concurrency, rate_limit_per_second, retry_schedule_ms, credentials)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) returning ${columns}`,
     [
       row.id,
       row.organization_id,
@@ -92,6 +97,7 @@ export async function insertDestination(
       row.max_concurrency,
       row.rate_limit_per_second,
       row.retry_schedule_ms,
+      row.credentials,
     ],
   );
   return rows[0] as DestinationRow;
@@ -136,7 +142,7 @@ export async function updateDestination(
   // The row is locked while read, so of two requests that enable it at once only one sees it inactive.
   const { rows } = await db.query<UpdatedDestination>(
     `update destinations set description = $3, active = coalesce($4, active), event_types = $5, severities = $6, entity_types = $7, ordering = $8,
-            settings = $9, max_concurrency = $10, rate_limit_per_second = $11, retry_schedule_ms = $12, updated_at = now(),
+            settings = $9, max_concurrency = $10, rate_limit_per_second = $11, retry_schedule_ms = $12, credentials = $13, updated_at = now(),
             disabled_reason = case when $4 then null else disabled_reason end,
             disabled_at = case when $4 then null else disabled_at end,
             failing_since = case when $4 and not active then null else failing_since end
@@ -158,6 +164,7 @@ export async function updateDestination(
       fields.max_concurrency,
       fields.rate_limit_per_second,
       fields.retry_schedule_ms,
+      fields.credentials,
     ],
   );
   return rows[0];

@@ -1,6 +1,7 @@
 import type { DestinationTypeName } from '../destinations/index.js';
 import type { Database } from './query.js';
 import type { SecretBox } from '../core/secret-box.js';
+import { openCredentials, type StoredCredentials } from '../core/destination-credentials.js';
 
 /** A destination as the delivery workers need it: where to send, how, and with which secrets. */
 export interface SendingDestination {
@@ -8,10 +9,11 @@ export interface SendingDestination {
   readonly organizationId: string;
   readonly type: DestinationTypeName;
   readonly ordering: 'none' | 'per_entity';
+  /** Its settings, with its secret settings (credentials) opened among them. */
   readonly settings: Readonly<Record<string, unknown>>;
   /** Live signing secrets, current first (the previous one while its grace period lasts). */
   readonly secrets: readonly string[];
-  /** Why the secrets could not be opened (another key sealed them): its deliveries are not claimed. */
+  /** Why its signing secret or credentials could not be opened (another key sealed them): its deliveries are not claimed. */
   readonly secretsUnreadable: string | null;
   readonly maxConcurrency: number | null;
   readonly rateLimitPerSecond: number | null;
@@ -28,6 +30,7 @@ interface Row {
   settings: Record<string, unknown>;
   secret: string | null;
   previous_secret: string | null;
+  credentials: StoredCredentials | null;
   max_concurrency: number | null;
   rate_limit_per_second: number | null;
   retry_schedule_ms: number[] | null;
@@ -37,23 +40,40 @@ interface Row {
 /** Every active destination (paused, disabled and deleted ones hold their deliveries), its secrets opened. */
 export async function loadDestinations(db: Database, box: SecretBox): Promise<SendingDestination[]> {
   const { rows } = await db.query<Row>(
-    `select id, organization_id, type, ordering, settings, secret,
+    `select id, organization_id, type, ordering, settings, secret, credentials,
             case when previous_secret_expires_at > now() then previous_secret end as previous_secret,
             max_concurrency, rate_limit_per_second, retry_schedule_ms, failing_since
        from destinations where active and deleted_at is null`,
   );
-  return rows.map((row) => ({
+  return rows.map((row) => {
+    let credentials: Record<string, string>;
+    try {
+      credentials = openCredentials(box, row.id, row.credentials);
+    } catch (error) {
+      return { ...sendingDestination(row, row.settings), secrets: [], secretsUnreadable: (error as Error).message };
+    }
+    return {
+      ...sendingDestination(row, { ...row.settings, ...credentials }),
+      ...openSecrets(box, row.id, [row.secret, row.previous_secret]),
+    };
+  });
+}
+
+function sendingDestination(
+  row: Row,
+  settings: Readonly<Record<string, unknown>>,
+): Omit<SendingDestination, 'secrets' | 'secretsUnreadable'> {
+  return {
     id: row.id,
     organizationId: row.organization_id,
     type: row.type,
     ordering: row.ordering,
-    settings: row.settings,
-    ...openSecrets(box, row.id, [row.secret, row.previous_secret]),
+    settings,
     maxConcurrency: row.max_concurrency,
     rateLimitPerSecond: row.rate_limit_per_second,
     retryScheduleMs: row.retry_schedule_ms,
     failingSince: row.failing_since?.getTime() ?? null,
-  }));
+  };
 }
 
 /** The current secret must open; a previous one that does not is left out (receivers get the current signature). */

@@ -37,7 +37,7 @@ export const destinationSettings = settingGroup({
           )
           .optional(),
       ),
-      doc: 'the key (32 bytes, base64 or hex) webhook signing secrets are sealed with at rest; the same for every API and streamer',
+      doc: "the key (32 bytes, base64 or hex) webhook signing secrets and Kafka destinations' passwords and client keys are sealed with at rest; the same for every API and streamer",
       shownDefault: '`<EVP_DATA_DIR>/destination-secret.key`',
     },
   },

@@ -1,5 +1,13 @@
 import { checkSubscription, createDestinationId, type DestinationProblem } from '../../core/destination-rules.js';
 import { destinationEvent } from '../../core/destination-event.js';
+import {
+  isMerged,
+  markCredentials,
+  mergeSettings,
+  sealCredential,
+  type MergedSettings,
+  type StoredCredentials,
+} from '../../core/destination-credentials.js';
 import type { SecretBox } from '../../core/secret-box.js';
 import { createWebhookSecret } from '../../core/webhook-signature.js';
 import { destinationKinds, kindOf } from '../../destinations/index.js';
@@ -36,24 +44,52 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
   const tags = ['destinations'];
   const missing = (id: string) => resourceMissing(`No such destination: ${id}.`, 'id');
 
-  /** The settings of `type` checked against every rule; the first problem is the 400. */
+  /**
+   * The subscription and, when the request changes them, the type's settings checked against every
+   * rule; the first problem is the 400. Returns the settings and credentials to store, the secrets
+   * given sealed for the destination.
+   */
   const checked = async (
     type: string,
-    fields: DestinationFields,
+    fields: Omit<DestinationFields, 'settings' | 'credentials'>,
     organizationId: string,
-    { settings = true }: { settings?: boolean } = {},
-  ): Promise<void> => {
+    destinationId: string,
+    stored: { readonly settings: Record<string, unknown>; readonly credentials: StoredCredentials | null },
+    change: Readonly<Record<string, unknown>> | undefined,
+  ): Promise<Pick<DestinationFields, 'settings' | 'credentials'>> => {
     const problems: DestinationProblem[] = checkSubscription(fields, ctx.catalogue);
-    if (settings) problems.push(...(await settingsProblems(type, fields.settings, organizationId)));
+    let merged: MergedSettings | undefined;
+    if (change !== undefined) {
+      const kind = kindOf(type);
+      const result = mergeSettings(type, stored, change, {
+        secrets: kind?.secrets ?? [],
+        unused: (settings) => kind?.unused?.(settings) ?? [],
+      });
+      if (isMerged(result)) {
+        merged = result;
+        const storedSecrets = new Set(Object.keys(result.kept));
+        problems.push(...(await settingsProblems(type, { ...result.settings, ...result.given }, organizationId, storedSecrets)));
+      } else problems.push(result);
+    }
     const problem = problems[0];
     if (problem) throw invalidParameter(problem.field, `${problem.message}.`);
+    if (merged === undefined) return { settings: stored.settings, credentials: stored.credentials };
+    const credentials: Record<string, string> = { ...merged.kept };
+    for (const [setting, plain] of Object.entries(merged.given))
+      credentials[setting] = sealCredential(ctx.secretBox, destinationId, setting, plain);
+    return { settings: merged.settings, credentials: Object.keys(credentials).length === 0 ? null : credentials };
   };
 
   /** What is wrong with a type's settings: reachable, allowed, confined (destinations/<type>/server.ts). */
-  const settingsProblems = async (type: string, settings: unknown, organizationId: string): Promise<DestinationProblem[]> => {
+  const settingsProblems = async (
+    type: string,
+    settings: unknown,
+    organizationId: string,
+    storedSecrets: ReadonlySet<string>,
+  ): Promise<DestinationProblem[]> => {
     const { allowedHosts, kafkaBrokerPolicy, fileRoot } = ctx;
     try {
-      return await checkSettings(type, settings, { organizationId, allowedHosts, kafkaBrokerPolicy, fileRoot });
+      return await checkSettings(type, settings, { organizationId, allowedHosts, kafkaBrokerPolicy, fileRoot, storedSecrets });
     } catch (error) {
       if (error instanceof SettingsRefused) throw invalidParameter(error.field, error.message);
       throw error;
@@ -82,21 +118,23 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
       }
       const settings = body[type];
       if (settings === undefined) throw invalidParameter(type, `A ${type} destination needs its ${type} settings.`, 'parameter_missing');
-      const fields: DestinationFields = {
+      const subscribed = {
         description: body.description ?? null,
         active: body.active ?? true,
         event_types: body.event_types,
         severities: body.severities ?? null,
         entity_types: body.entity_types ?? null,
         ordering: (body.ordering ?? 'none') as DestinationFields['ordering'],
-        settings: settings,
         max_concurrency: body.max_concurrency ?? null,
         rate_limit_per_second: body.rate_limit_per_second ?? null,
         retry_schedule_ms: body.retry_schedule_ms ?? null,
       };
-      await checked(type, fields, request.organizationId);
-      const secret = kindOf(type)?.signed ? createWebhookSecret() : null;
       const id = createDestinationId();
+      const fields: DestinationFields = {
+        ...subscribed,
+        ...(await checked(type, subscribed, request.organizationId, id, { settings: {}, credentials: null }, settings)),
+      };
+      const secret = kindOf(type)?.signed ? createWebhookSecret() : null;
       const stored = await insertDestinationWithinLimit(
         ctx.transaction,
         { ...fields, id, organization_id: request.organizationId, type, secret: secret === null ? null : ctx.secretBox.seal(secret, id) },
@@ -175,14 +213,13 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
         if (other !== row.type && body[other] !== undefined)
           throw invalidParameter(other, `${other} settings do not apply to a ${row.type} destination.`);
       }
-      const fields: DestinationFields = {
+      const subscribed = {
         description: body.description === undefined ? row.description : body.description,
         active: body.active ?? row.active,
         event_types: body.event_types ?? row.event_types,
         severities: body.severities === undefined ? row.severities : body.severities,
         entity_types: body.entity_types === undefined ? row.entity_types : body.entity_types,
         ordering: (body.ordering ?? row.ordering) as DestinationFields['ordering'],
-        settings: { ...row.settings, ...body[row.type] },
         max_concurrency: body.max_concurrency === undefined ? row.max_concurrency : body.max_concurrency,
         rate_limit_per_second: body.rate_limit_per_second === undefined ? row.rate_limit_per_second : body.rate_limit_per_second,
         retry_schedule_ms: body.retry_schedule_ms === undefined ? row.retry_schedule_ms : body.retry_schedule_ms,
@@ -190,7 +227,10 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
       // The type's settings are checked when the request changes them: a destination saved under
       // older rules can still be paused, described or re-subscribed (the streamer refuses to send
       // to settings the rules no longer allow, and says why in the delivery log).
-      await checked(row.type, fields, request.organizationId, { settings: body[row.type] !== undefined });
+      const fields: DestinationFields = {
+        ...subscribed,
+        ...(await checked(row.type, subscribed, request.organizationId, row.id, row, body[row.type])),
+      };
       // `active` only when asked: an edit of other fields must not undo a disable made meanwhile.
       const updated = await updateDestination(ctx.query, request.organizationId, row.id, { ...fields, active: body.active ?? null });
       if (updated === undefined) throw missing(request.params.id);
@@ -316,9 +356,10 @@ function openOrNull(box: SecretBox, stored: string, owner: string): string | nul
 }
 
 /**
- * A destination as the API serves it: never its secrets (they are in the create and rotate answers
- * only). Its settings are served as stored, under its type's name; they were stored as that
- * type's schema and checks accepted them, which is what the answer's type says.
+ * A destination as the API serves it: never its secrets (a signing secret is in the create and
+ * rotate answers only; a secret setting is never answered, `"set"` stands in its place). Its
+ * settings are served as stored, under its type's name; they were stored as that type's schema
+ * and checks accepted them, which is what the answer's type says.
  */
 export function toDestinationObject(row: DestinationRow): DestinationObject {
   const answer = {
@@ -334,7 +375,7 @@ export function toDestinationObject(row: DestinationRow): DestinationObject {
     max_concurrency: row.max_concurrency,
     rate_limit_per_second: row.rate_limit_per_second,
     retry_schedule_ms: row.retry_schedule_ms,
-    [row.type]: row.settings,
+    [row.type]: { ...row.settings, ...markCredentials(row.credentials) },
     previous_secret_expires_at: row.previous_secret_expires_at?.toISOString() ?? null,
     disabled_reason: row.disabled_reason,
     disabled_at: row.disabled_at?.toISOString() ?? null,

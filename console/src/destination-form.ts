@@ -18,6 +18,8 @@ export interface Draft {
   retrySchedule: string;
   paused: boolean;
   settings: Readonly<Record<string, string>>;
+  /** The secret settings the destination has stored (`kafka.sasl_password`): kept unless typed again. */
+  storedSecrets: readonly string[];
 }
 
 export const emptyDraft: Draft = {
@@ -32,11 +34,28 @@ export const emptyDraft: Draft = {
   retrySchedule: '',
   paused: false,
   settings: {},
+  storedSecrets: [],
 };
 
 /** The form's inputs for a type: none for a type this console does not know. */
 export function fieldsOf(type: string, kinds: readonly DestinationKind[] = destinationKinds): readonly FormField[] {
   return kindOf(type, kinds)?.fields ?? [];
+}
+
+/** Whether a setting is one of its type's secrets: never shown, sent only when typed. */
+export function isSecret(type: string, field: FormField, kinds: readonly DestinationKind[] = destinationKinds): boolean {
+  return kindOf(type, kinds)?.secrets?.some((secret) => secret.setting === field.setting) ?? false;
+}
+
+/** The inputs shown for the draft's text: a SASL protocol shows the SASL ones, TLS the TLS ones. */
+export function shownFieldsOf(draft: Draft, kinds: readonly DestinationKind[] = destinationKinds): readonly FormField[] {
+  const prefix = `${draft.type}.`;
+  const settings = Object.fromEntries(
+    Object.entries(draft.settings)
+      .filter(([param]) => param.startsWith(prefix))
+      .map(([param, text]) => [param.slice(prefix.length), text]),
+  );
+  return fieldsOf(draft.type, kinds).filter((field) => field.shown?.(settings) ?? true);
 }
 
 export function draftOf(destination: Destination, kinds: readonly DestinationKind[] = destinationKinds): Draft {
@@ -53,14 +72,23 @@ export function draftOf(destination: Destination, kinds: readonly DestinationKin
     rateLimit: destination.rate_limit_per_second?.toString() ?? '',
     retrySchedule: (destination.retry_schedule_ms ?? []).join(', '),
     paused: !destination.active,
+    storedSecrets: fieldsOf(destination.type, kinds)
+      .filter((field) => isSecret(destination.type, field, kinds) && settings[field.setting] !== undefined)
+      .map((field) => `${destination.type}.${field.setting}`),
     settings: Object.fromEntries(
-      fieldsOf(destination.type, kinds).map((field) => [`${destination.type}.${field.setting}`, textOf(field, settings[field.setting])]),
+      fieldsOf(destination.type, kinds).map((field) => [
+        `${destination.type}.${field.setting}`,
+        // A stored secret is answered as "set": its input starts empty, and stays so unless replaced.
+        isSecret(destination.type, field, kinds) ? '' : textOf(field, settings[field.setting]),
+      ]),
     ),
   };
 }
 
 /** A stored setting as the text of its input. */
 function textOf(field: FormField, value: unknown): string {
+  if (field.input === 'checkbox') return String(typeof value === 'boolean' ? value : (field.checked ?? false));
+  if (field.input === 'select' && typeof value !== 'string') return field.options?.[0] ?? '';
   if (value === undefined || value === null) return '';
   if (field.input === 'list' && Array.isArray(value)) return value.join(', ');
   if (field.input === 'headers' && typeof value === 'object')
@@ -118,11 +146,21 @@ export function parseHeaders(text: string): Record<string, string> | string {
  */
 function settingsBody(type: string, draft: Draft, kinds: readonly DestinationKind[]): Record<string, unknown> {
   const settings: Record<string, unknown> = {};
-  const fields = fieldsOf(type, kinds);
+  // Hidden inputs are not sent: the API drops the stored settings the others leave unused.
+  const fields = shownFieldsOf({ ...draft, type }, kinds);
   for (const field of [...fields.filter((f) => f.input !== 'integer'), ...fields.filter((f) => f.input === 'integer')]) {
     const param = `${type}.${field.setting}`;
     const text = draft.settings[param] ?? '';
-    if (field.input === 'integer') {
+    if (isSecret(type, field, kinds)) {
+      if (text.trim() !== '') settings[field.setting] = field.input === 'pem' ? text : text.trim();
+    } else if (field.input === 'checkbox') {
+      settings[field.setting] = text === '' ? (field.checked ?? false) : text === 'true';
+    } else if (field.input === 'select') {
+      settings[field.setting] = text === '' ? field.options?.[0] : text;
+    } else if (field.input === 'pem') {
+      // As written: a certificate answered and sent back unchanged must compare equal.
+      settings[field.setting] = text.trim() === '' ? null : text;
+    } else if (field.input === 'integer') {
       const value = integer(text, param, field.noun ?? field.label);
       if (value !== null) settings[field.setting] = value;
     } else if (field.input === 'list') {

@@ -155,7 +155,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     complainedOfSecrets = Date.now();
     logger.error(
       { destinationIds: unreadable.map((d) => d.id), reason: unreadable[0]?.secretsUnreadable },
-      'webhook secrets this streamer cannot open: their deliveries wait for a streamer with the right DESTINATION_SECRET_KEY, or a rotation',
+      'destination secrets this streamer cannot open (webhook signing secrets, kafka credentials): their deliveries wait for a streamer with the right DESTINATION_SECRET_KEY, or a new secret',
     );
   };
 

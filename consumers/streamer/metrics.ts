@@ -110,7 +110,7 @@ export function createStreamerMetrics(gauges: StreamerGauges): StreamerMetrics {
     }),
     unreadableSecrets: new Gauge({
       name: 'evp_streamer_destinations_secret_unreadable',
-      help: "Active webhook destinations whose signing secret this streamer's key cannot open; their deliveries wait.",
+      help: "Active destinations whose signing secret or credentials this streamer's key cannot open; their deliveries wait.",
       registers,
     }),
     stalledAttempts: new Counter({

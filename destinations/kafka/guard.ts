@@ -1,5 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import type { ISocketFactory } from 'kafkajs';
 import { checkKafkaSettings } from '../../core/destination-rules.js';
 import { judgeKafkaBroker, judgeKafkaCluster, parseBroker, type KafkaBrokerPolicy } from '../../core/kafka-broker-rules.js';
@@ -126,18 +127,30 @@ export function createBrokerGuard(policy: KafkaBrokerPolicy, resolveHost: Resolv
   }
 
   function socketFactory(guard: ConnectionGuard): ISocketFactory {
-    // Destinations carry no TLS settings, so their connections are plain TCP: `ssl` is never set.
-    return ({ host, port, onConnect }) => {
-      const socket = new Socket();
-      socket.setKeepAlive(true, keepAliveMs);
+    return ({ host, port, ssl, onConnect }) => {
+      const plain = new Socket();
+      plain.setKeepAlive(true, keepAliveMs);
+      // TLS runs over the same guarded socket: the handshake starts once the vetted address is
+      // connected, and the certificate is checked against the broker's name, not that address.
+      const socket = ssl
+        ? connectTls(
+            { ...(typeof ssl === 'object' ? ssl : {}), socket: plain, host, ...(isIP(host) === 0 ? { servername: host } : {}) },
+            onConnect,
+          )
+        : plain;
       // kafkajs listens for `error` once this returns; the check takes at least a tick, so none is missed.
       vet(host, port, guard).then(
         (address) => {
           // kafkajs gave up meanwhile (its connection timeout): nothing to connect for.
-          if (socket.destroyed || socket.writableEnded) socket.destroy();
-          else socket.connect({ host: address, port }, onConnect);
+          if (socket.destroyed || socket.writableEnded) {
+            socket.destroy();
+            plain.destroy();
+          } else plain.connect({ host: address, port }, ssl ? undefined : onConnect);
         },
-        (error: unknown) => socket.destroy(error as Error),
+        (error: unknown) => {
+          socket.destroy(error as Error);
+          plain.destroy();
+        },
       );
       return socket;
     };

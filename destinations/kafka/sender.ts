@@ -1,14 +1,18 @@
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Kafka, Producer } from 'kafkajs';
 import { createKafka } from '../../adapters/kafka.js';
-import type { KafkaSecurity } from '../../adapters/kafka-security.js';
+import { plaintext, type KafkaSecurity } from '../../adapters/kafka-security.js';
 import type { Logger } from '../../adapters/logger.js';
 import { createBrokerGuard, type ConnectionGuard, type Refusal, type ResolveHost } from './guard.js';
 import type { SendOutcome } from '../send-outcome.js';
+import { describeKafkaFailure, unreachableCode, unverifiedCode } from './describe-failure.js';
 
 export interface KafkaRequest {
   readonly brokers: readonly string[];
   readonly topic: string;
+  /** How to reach the destination's cluster (its secrets opened). @defaultValue PLAINTEXT */
+  readonly security?: KafkaSecurity | undefined;
   readonly timeoutMs: number;
   /** value = the event object as JSON, key = entity id, headers carry the delivery id. */
   readonly messages: readonly { readonly key: string; readonly value: string; readonly headers: Readonly<Record<string, string>> }[];
@@ -45,7 +49,10 @@ export interface KafkaSender {
 }
 
 interface CachedProducer {
+  /** The brokers, sorted and joined, and a digest of the security settings: one producer for each. */
   readonly key: string;
+  /** The brokers as the delivery log names them. */
+  readonly brokers: string;
   readonly guard: ConnectionGuard;
   readonly producer: Producer;
   /** The destination cluster's id (null: it gives none), learned before the first send through this producer. */
@@ -73,7 +80,8 @@ const clientId = 'event-pipeline-streamer';
 const retry = { initialRetryTime: 100, retries: 2, maxRetryTime: 1_000 };
 
 /**
- * Sends to Kafka destinations: one producer per broker list, connected on first use and kept
+ * Sends to Kafka destinations: one producer per broker list and security settings (a producer
+ * authenticated as one tenant's user is never another's), connected on first use and kept
  * while it is used. A producer whose send fails leaves the cache, so the next attempt starts from
  * a fresh connection.
  *
@@ -85,7 +93,9 @@ const retry = { initialRetryTime: 100, retries: 2, maxRetryTime: 1_000 };
  * whatever the address. An attempt that cannot learn the pipeline's own id sends nothing
  * (`kafka_cluster_unverified`, retried). A cluster that cannot be reached is reported in the same
  * words however it failed (refused, closed, reset, silent), so the delivery log does not tell an
- * open port from a closed one; the details go to the debug log.
+ * open port from a closed one; the details go to the debug log. A cluster that answered and
+ * refused the destination's security settings (a password, a certificate) is told by the setting
+ * to fix (`kafka_authentication_failed`, `kafka_tls_failed`), never quoting a secret.
  */
 export function createKafkaSender(options: KafkaSenderOptions): KafkaSender {
   const idleMs = options.idleMs ?? 300_000;
@@ -100,8 +110,9 @@ export function createKafkaSender(options: KafkaSenderOptions): KafkaSender {
   const live = new Set<CachedProducer>();
   let closed = false;
 
-  function acquire(brokers: readonly string[], own: boolean): CachedProducer {
-    const key = [...brokers].sort().join(',');
+  function acquire(brokers: readonly string[], security: KafkaSecurity, own: boolean): CachedProducer {
+    const sorted = [...brokers].sort().join(',');
+    const key = `${sorted}#${securityDigest(security)}`;
     const cached = producers.get(key);
     if (cached) {
       cached.guard.own = own;
@@ -110,6 +121,7 @@ export function createKafkaSender(options: KafkaSenderOptions): KafkaSender {
     const guard: ConnectionGuard = { own };
     const kafka = createKafka({
       brokers,
+      security,
       clientId,
       logger,
       retry,
@@ -119,11 +131,11 @@ export function createKafkaSender(options: KafkaSenderOptions): KafkaSender {
     });
     // A destination's topic must exist: a typo should fail the attempt, not create a topic.
     const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
-    const entry: CachedProducer = { key, guard, producer, clusterId: learnClusterId(kafka), inFlight: 0, retired: false };
+    const entry: CachedProducer = { key, brokers: sorted, guard, producer, clusterId: learnClusterId(kafka), inFlight: 0, retired: false };
     entry.clusterId.catch(ignore);
     producers.set(key, entry);
     live.add(entry);
-    logger.debug({ brokers: key }, 'kafka destination producer created');
+    logger.debug({ brokers: sorted }, 'kafka destination producer created');
     return entry;
   }
 
@@ -177,9 +189,9 @@ export function createKafkaSender(options: KafkaSenderOptions): KafkaSender {
         await entry.clusterId.catch(ignore);
         await entry.connected?.catch(ignore);
         await entry.producer.disconnect();
-        logger.debug({ brokers: entry.key }, 'kafka destination producer disconnected');
+        logger.debug({ brokers: entry.brokers }, 'kafka destination producer disconnected');
       } catch (error) {
-        logger.warn({ brokers: entry.key, err: error }, 'kafka destination producer did not disconnect cleanly');
+        logger.warn({ brokers: entry.brokers, err: error }, 'kafka destination producer did not disconnect cleanly');
       } finally {
         live.delete(entry);
       }
@@ -210,7 +222,8 @@ export function createKafkaSender(options: KafkaSenderOptions): KafkaSender {
     // Closed while the names were resolved: no producer may be made after `close`.
     if (closed) return { result: { kind: 'error', code: 'sender_closed' }, durationMs: elapsed(), error: 'the Kafka sender is closed' };
 
-    const entry = acquire(request.brokers, checked.own);
+    const security = request.security ?? plaintext;
+    const entry = acquire(request.brokers, security, checked.own);
     entry.inFlight += 1;
     clearTimeout(entry.idleTimer);
     let timer: NodeJS.Timeout | undefined;
@@ -249,7 +262,7 @@ export function createKafkaSender(options: KafkaSenderOptions): KafkaSender {
         return {
           result: { kind: 'error', code: unverifiedCode },
           durationMs: elapsed(),
-          error: `the pipeline could not tell whether the Kafka cluster at ${entry.key} is its own, so nothing was sent; the attempt is retried`,
+          error: `the pipeline could not tell whether the Kafka cluster at ${entry.brokers} is its own, so nothing was sent; the attempt is retried`,
         };
       }
       if (error instanceof ProducerClosedError)
@@ -257,9 +270,9 @@ export function createKafkaSender(options: KafkaSenderOptions): KafkaSender {
       retire(entry);
       const refusal = entry.guard.refusal;
       if (refusal !== undefined) return { result: { kind: 'error', code: refusal.code }, durationMs: elapsed(), error: refusal.message };
-      const failure = describeKafkaFailure(error, entry.key, request.topic, request.timeoutMs);
+      const failure = describeKafkaFailure(error, entry.brokers, request.topic, request.timeoutMs, security);
       if (failure.code === unreachableCode) {
-        logger.debug({ brokers: entry.key, topic: request.topic, err: error }, 'kafka destination unreachable');
+        logger.debug({ brokers: entry.brokers, topic: request.topic, err: error }, 'kafka destination unreachable');
       }
       return { result: { kind: 'error', code: failure.code }, durationMs: elapsed(), error: failure.message };
     } finally {
@@ -290,17 +303,13 @@ export function createKafkaSender(options: KafkaSenderOptions): KafkaSender {
   return { send, close, openProducers: () => live.size };
 }
 
-interface KafkaJsErrorShape {
-  name?: unknown;
-  type?: unknown;
-  cause?: unknown;
-  originalError?: unknown;
+/** Tells security settings apart without keeping them: the same settings give the same digest. */
+function securityDigest(security: KafkaSecurity): string {
+  const { protocol, tls, sasl } = security;
+  const parts = [protocol, tls?.ca, tls?.cert, tls?.key, tls?.verifyHostname, sasl?.mechanism];
+  if (sasl !== undefined && sasl.mechanism !== 'OAUTHBEARER') parts.push(sasl.username, sasl.password);
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
 }
-
-/** The one code of a cluster that could not be reached or did not acknowledge, however that came about. */
-export const unreachableCode = 'kafka_unreachable';
-/** The pipeline's own cluster id could not be learned, so no destination cluster could be told from it. */
-export const unverifiedCode = 'kafka_cluster_unverified';
 
 /**
  * A cluster's id with a short-lived admin client: Kafka's Metadata answer carries it (KIP-78);
@@ -315,52 +324,4 @@ async function learnClusterId(kafka: Kafka): Promise<string | null> {
   } finally {
     await admin.disconnect().catch(ignore);
   }
-}
-
-/**
- * Errors a reachable cluster answers about the write itself, worth telling the tenant as they are.
- * Anything else (refused, closed, reset, timed out, an answer that is not Kafka's) is one generic
- * failure: told apart, they would map which ports of a host are open.
- */
-const writeErrors = new Set([
-  'TOPIC_AUTHORIZATION_FAILED',
-  'CLUSTER_AUTHORIZATION_FAILED',
-  'INVALID_TOPIC_EXCEPTION',
-  'MESSAGE_TOO_LARGE',
-  'RECORD_LIST_TOO_LARGE',
-  'INVALID_RECORD',
-  'POLICY_VIOLATION',
-  'NOT_ENOUGH_REPLICAS',
-  'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
-]);
-
-/**
- * A send's failure as a code and words for the delivery log: a missing topic and the write errors
- * above by their Kafka error type; every other failure as `kafka_unreachable`, in words that are
- * the same whatever happened. kafkajs wraps what it retried in KafkaJSNumberOfRetriesExceeded; the
- * cause inside says what went wrong.
- */
-export function describeKafkaFailure(
-  thrown: unknown,
-  brokers: string,
-  topic: string,
-  timeoutMs: number,
-): { code: string; message: string } {
-  let error = (thrown ?? {}) as KafkaJsErrorShape;
-  for (let depth = 0; depth < 5; depth += 1) {
-    const inner = (error.originalError ?? error.cause) as KafkaJsErrorShape | undefined;
-    if (error.name !== 'KafkaJSNumberOfRetriesExceeded' || inner === undefined) break;
-    error = inner;
-  }
-  const type = typeof error.type === 'string' ? error.type : undefined;
-  if (type === 'UNKNOWN_TOPIC_OR_PARTITION') {
-    return { code: type, message: `topic ${topic} does not exist on Kafka at ${brokers}; create it or fix the destination's topic` };
-  }
-  if (type !== undefined && writeErrors.has(type)) {
-    return { code: type, message: `Kafka at ${brokers} refused the write to topic ${topic} (${type})` };
-  }
-  return {
-    code: unreachableCode,
-    message: `could not reach the Kafka cluster at ${brokers}, or it did not acknowledge the write to topic ${topic} within ${timeoutMs} ms; check the destination's brokers and that the cluster is up and reachable from the pipeline`,
-  };
 }

@@ -1,9 +1,11 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { usesSasl, usesTls, type KafkaSecurity } from '../../adapters/kafka-security.js';
 import { checkKafkaSettings } from '../../core/destination-rules.js';
 import { isAllowedKafkaBroker, parseBroker, type KafkaBrokerPolicy } from '../../core/kafka-broker-rules.js';
+import { checkKafkaSecuritySettings } from '../../core/kafka-security-rules.js';
 import { defineServerKind } from '../server-kind.js';
-import { kafka } from './kind.js';
+import { kafka, protocolOf, type KafkaSettings } from './kind.js';
 import { createKafkaSender } from './sender.js';
 
 /** Kafka topics: the brokers are resolved and judged by the broker policy; an attempt produces a group of records. */
@@ -12,7 +14,7 @@ export const kafkaServer = defineServerKind({
   check: async (settings, context) => {
     const policy = context.kafkaBrokerPolicy;
     const { resolved, unresolved } = await resolveBrokers(settings.brokers, policy);
-    const problems = checkKafkaSettings(settings, policy, resolved);
+    const problems = [...checkKafkaSettings(settings, policy, resolved), ...checkKafkaSecuritySettings(settings, context.storedSecrets)];
     // A broker the operator allowed may resolve only where the streamers run; the streamers check it again.
     for (const { host, port } of unresolved) {
       if (isAllowedKafkaBroker(host, port, policy.allowedBrokers)) continue;
@@ -35,6 +37,7 @@ export const kafkaServer = defineServerKind({
       sender.send({
         brokers: settings.brokers,
         topic: settings.topic,
+        security: securityOf(settings),
         timeoutMs: defaults.timeoutMs,
         messages: unit.deliveries.map((delivery) => ({
           key: delivery.entityId,
@@ -44,6 +47,29 @@ export const kafkaServer = defineServerKind({
       }),
   }),
 });
+
+/**
+ * How to reach a destination's cluster, from its settings (its secrets opened by the streamer).
+ * A setting the protocol needs and the row lacks (stored before a rule) is left out: the cluster
+ * then refuses the attempt, and the delivery log names the setting.
+ */
+export function securityOf(settings: KafkaSettings): KafkaSecurity {
+  const protocol = protocolOf(settings);
+  const tls = usesTls(protocol)
+    ? {
+        ca: settings.ssl_ca_pem ?? undefined,
+        cert: settings.ssl_cert_pem ?? undefined,
+        key: settings.ssl_key_pem ?? undefined,
+        verifyHostname: settings.ssl_verify_hostname ?? true,
+      }
+    : undefined;
+  const mechanism = settings.sasl_mechanism as 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512' | undefined;
+  const sasl =
+    usesSasl(protocol) && mechanism !== undefined
+      ? { mechanism, username: settings.sasl_username ?? '', password: settings.sasl_password ?? '' }
+      : undefined;
+  return { protocol, tls, sasl };
+}
 
 /**
  * What the brokers' hosts, and the pipeline's own, resolve to (IP literals need no lookup), and

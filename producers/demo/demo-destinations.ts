@@ -57,6 +57,8 @@ export async function ensureDemoDestinations(
         entity_types: found.entity_types,
         ordering: found.ordering,
         settings: { ...found.settings, url },
+        // A webhook keeps no credentials.
+        credentials: null,
         max_concurrency: found.max_concurrency,
         rate_limit_per_second: found.rate_limit_per_second,
         retry_schedule_ms: found.retry_schedule_ms,

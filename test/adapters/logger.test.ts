@@ -51,6 +51,26 @@ describe('createLogger', () => {
     expect(lines[1]).toMatchObject({ err: { message: expect.stringContaining('postgres://app:***@db/app') } });
   });
 
+  it("replaces a Kafka destination's password and key, in a request body, its credentials and a security setup", () => {
+    const { logger, lines } = capture();
+    const key = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----';
+    logger.info(
+      {
+        body: { kafka: { sasl_username: 'tenant', sasl_password: 'hunter2', ssl_key_pem: key } },
+        credentials: { sasl_password: 'evpenc1:abcd:hunter2' },
+        target: { security: { protocol: 'SASL_SSL', sasl: { mechanism: 'PLAIN', username: 'tenant', password: 'hunter2' }, tls: { key } } },
+      },
+      'fields',
+    );
+    logger.warn({ err: new Error(`cannot use ${key}`) }, 'key in a message');
+    expect(lines[0]).toMatchObject({
+      body: { kafka: { sasl_username: 'tenant', sasl_password: '[redacted]', ssl_key_pem: '[redacted]' } },
+      credentials: '[redacted]',
+      target: { security: { sasl: { username: 'tenant', password: '[redacted]' }, tls: { key: '[redacted]' } } },
+    });
+    expect(JSON.stringify(lines)).not.toMatch(/hunter2|MIIEvQ/);
+  });
+
   it('copies every line at the copy level, whatever the logger level', () => {
     const { logger, lines } = capture();
     logger.debug('quiet');

@@ -15,6 +15,7 @@ import { useTestContext } from '../harness/index.js';
 import { materializerOptions, prepareEntities, testPublisher, waitFor } from '../harness/materializer.js';
 import { sampleData } from '../harness/samples.js';
 import { streamerOptions } from '../harness/streamer.js';
+import { securedKafka } from '../harness/tls.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver.js';
 
 /**
@@ -530,6 +531,39 @@ describe('web console in a browser', () => {
       await screenshot(small, name);
     }
     await phone.close();
+  });
+
+  it('creates a Kafka destination to a SASL cluster, never shows its password, and asks for it again when the brokers change', async () => {
+    const password = 'console-secret-4711';
+    await page.goto(`${api.url}/console/#/destinations`);
+    await page.getByRole('link', { name: 'New destination' }).click();
+    await page.getByLabel('Type', { exact: true }).selectOption('kafka');
+    await page.getByLabel('Description').fill('console kafka');
+    await page.getByLabel('Event types').fill('customer.deleted');
+    await page.getByLabel('Brokers', { exact: true }).fill(ctx.endpoints.kafkaBrokers.join(', '));
+    await page.getByLabel('Topic', { exact: true }).fill(`${ctx.topicPrefix}-console`);
+    // The SASL and TLS inputs appear with a protocol that uses them.
+    expect(await page.getByLabel('SASL password').count()).toBe(0);
+    await page.getByLabel('Security protocol').selectOption('SASL_SSL');
+    await page.getByLabel('SASL mechanism').selectOption('SCRAM-SHA-512');
+    await page.getByLabel('SASL user').fill('tenant');
+    await page.getByLabel('SASL password').fill(password);
+    await page.getByLabel('CA certificates (PEM)').fill(fs.readFileSync(securedKafka().caFile, 'utf8'));
+    expect(await unnamedControls(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Create destination' }).click();
+    await page.getByRole('link', { name: 'Open the destination' }).click();
+    await page.getByRole('heading', { name: 'console kafka' }).waitFor();
+    const id = decodeURIComponent(page.url().split('#/destinations/')[1] ?? '');
+    expect(await page.locator('main').innerText()).not.toContain(password);
+
+    await page.getByRole('link', { name: 'Edit' }).click();
+    expect(await page.getByLabel('SASL password').inputValue()).toBe('');
+    expect(await page.getByLabel('SASL password').getAttribute('placeholder')).toMatch(/stored/);
+    await page.getByLabel('Brokers', { exact: true }).fill('kafka.example.com:9093');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('alert').filter({ hasText: 'kafka.sasl_password' }).waitFor();
+    await page.locator('#dst-sasl-password:focus').waitFor({ timeout: 10_000 });
+    await send('DELETE', `/api/v1/destinations/${id}`);
   });
 
   it("shows another organization's key none of the first one's data", async () => {

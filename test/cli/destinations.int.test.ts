@@ -1,11 +1,14 @@
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../adapters/project-root.js';
 import { createTestKey, startTestApi } from '../harness/api.js';
 import { useTestContext } from '../harness/index.js';
+import { securedKafka } from '../harness/tls.js';
 
 const ctx = useTestContext('cli-destinations');
 const run = promisify(execFile);
@@ -179,6 +182,60 @@ describe('evp destinations', () => {
     expect(wrongSettings.stderr).toMatch(/param: (file|webhook)/);
   });
 
+  it("reads a Kafka destination's secrets from files, never prints them, and names the file flag when one must be given again", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evp-cli-kafka-'));
+    const passwordFile = path.join(dir, 'password');
+    fs.writeFileSync(passwordFile, 'cli-secret-4711\n', { mode: 0o600 });
+    try {
+      const created = await evp([
+        'create',
+        '--type',
+        'kafka',
+        '--event-types',
+        'customer.created',
+        '--brokers',
+        ctx.endpoints.kafkaBrokers.join(','),
+        '--topic',
+        `${ctx.topicPrefix}-cli`,
+        '--security-protocol',
+        'SASL_SSL',
+        '--sasl-mechanism',
+        'SCRAM-SHA-512',
+        '--sasl-username',
+        'tenant',
+        '--sasl-password-file',
+        passwordFile,
+        '--ssl-ca-file',
+        securedKafka().caFile,
+        '--ssl-verify-hostname',
+        'false',
+      ]);
+      expect(created.code, created.stderr).toBe(0);
+      expect(created.stdout).toMatch(/sasl_password\s+set/);
+      expect(created.stdout).toMatch(/ssl_ca_pem\s+1 PEM certificate/);
+      expect(created.stdout).toMatch(/ssl_verify_hostname\s+false/);
+      expect(created.stdout).not.toContain('cli-secret-4711');
+      const id = /^(dst_\S+)/.exec(created.stdout)?.[1] as string;
+
+      const moved = await evp(['update', id, '--brokers', 'kafka.example.com:9093']);
+      expect(moved.code).toBe(1);
+      expect(moved.stderr).toContain('param: kafka.sasl_password');
+      expect(moved.stderr).toContain('flag: --sasl-password-file');
+
+      const given = await evpJson<{ kafka: Record<string, unknown> }>(
+        'update',
+        id,
+        '--topic',
+        `${ctx.topicPrefix}-cli-2`,
+        '--sasl-password-file',
+        passwordFile,
+      );
+      expect(given.kafka['sasl_password']).toBe('set');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses bad flag values before any request', async () => {
     // The API URL is unreachable: an error about the flag proves no request was made.
     const offline = { EVP_API_URL: `http://127.0.0.1:${await closedPort()}` };
@@ -188,6 +245,8 @@ describe('evp destinations', () => {
       [['create', '--type', 'webhook', '--event-types', '*', '--retry-schedule', '1000,later'], '--retry-schedule'],
       [['create', '--type', 'pigeon', '--event-types', '*'], '--type'],
       [['update', 'dst_x', '--active', 'maybe'], '--active'],
+      [['update', 'dst_x', '--ssl-verify-hostname', 'maybe'], '--ssl-verify-hostname'],
+      [['update', 'dst_x', '--sasl-password-file', path.join(os.tmpdir(), 'evp-no-such-password-file')], '--sasl-password-file'],
       [['update', 'dst_x'], 'nothing to change'],
       [['list', '--limit', 'ten'], '--limit'],
     ];

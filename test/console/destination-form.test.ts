@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seriesOf } from '../../console/src/chart-data';
-import { bodyOf, changesOf, emptyDraft, fieldForParam, parseHeaders } from '../../console/src/destination-form';
+import { bodyOf, changesOf, draftOf, emptyDraft, fieldForParam, parseHeaders, shownFieldsOf } from '../../console/src/destination-form';
+import type { Destination } from '../../console/src/types';
 
 describe('console destination form', () => {
   it('builds a webhook create body from the fields, nulls for the empty optional ones', () => {
@@ -63,6 +64,91 @@ describe('console destination form', () => {
     );
     expect(body).toMatchObject({ kafka: { brokers: ['b1:9092', 'b2:9092'], topic: 'acme' } });
     expect(body).not.toHaveProperty('type');
+  });
+
+  it("shows a kafka destination's SASL inputs for a SASL protocol and its TLS inputs for TLS, and sends only those shown", () => {
+    const draft = {
+      ...emptyDraft,
+      type: 'kafka',
+      eventTypes: '*',
+      settings: {
+        'kafka.brokers': 'b1:9093',
+        'kafka.topic': 'acme',
+        'kafka.security_protocol': 'SASL_SSL',
+        'kafka.sasl_mechanism': 'SCRAM-SHA-512',
+        'kafka.sasl_username': 'tenant',
+        'kafka.sasl_password': ' hunter2 ',
+        'kafka.ssl_ca_pem': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+      },
+    };
+    expect(shownFieldsOf(draft).map((field) => field.setting)).toEqual([
+      'brokers',
+      'topic',
+      'security_protocol',
+      'sasl_mechanism',
+      'sasl_username',
+      'sasl_password',
+      'ssl_ca_pem',
+      'ssl_cert_pem',
+      'ssl_key_pem',
+      'ssl_verify_hostname',
+    ]);
+    expect(bodyOf(draft, true)).toMatchObject({
+      kafka: {
+        security_protocol: 'SASL_SSL',
+        sasl_password: 'hunter2',
+        ssl_ca_pem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+        ssl_cert_pem: null,
+        ssl_verify_hostname: true,
+      },
+    });
+    expect(bodyOf(draft, true)).not.toHaveProperty('kafka.ssl_key_pem');
+    const plain = { ...draft, settings: { ...draft.settings, 'kafka.security_protocol': 'PLAINTEXT' } };
+    expect(bodyOf(plain, true)).toMatchObject({ kafka: { brokers: ['b1:9093'], topic: 'acme', security_protocol: 'PLAINTEXT' } });
+    expect(Object.keys((bodyOf(plain, true) as { kafka: object }).kafka)).toEqual(['brokers', 'topic', 'security_protocol']);
+  });
+
+  it("starts a stored secret's input empty, and leaves it out of an edit unless typed again", () => {
+    const destination = {
+      id: 'dst_1',
+      type: 'kafka',
+      description: null,
+      active: true,
+      event_types: ['*'],
+      severities: null,
+      entity_types: null,
+      ordering: 'none',
+      max_concurrency: null,
+      rate_limit_per_second: null,
+      retry_schedule_ms: null,
+      kafka: {
+        brokers: ['b1:9093'],
+        topic: 'acme',
+        security_protocol: 'SASL_SSL',
+        sasl_mechanism: 'PLAIN',
+        sasl_username: 'u',
+        sasl_password: 'set',
+      },
+    } as unknown as Destination;
+    const draft = draftOf(destination);
+    expect(draft.settings['kafka.sasl_password']).toBe('');
+    expect(draft.storedSecrets).toEqual(['kafka.sasl_password']);
+    const before = bodyOf(draft, false);
+    expect(before).not.toHaveProperty('kafka.sasl_password');
+    const moved = bodyOf({ ...draft, settings: { ...draft.settings, 'kafka.brokers': 'b2:9093' } }, false) as Record<string, unknown>;
+    expect(changesOf(moved, before as Record<string, unknown>)).toEqual({
+      kafka: {
+        brokers: ['b2:9093'],
+        topic: 'acme',
+        security_protocol: 'SASL_SSL',
+        sasl_mechanism: 'PLAIN',
+        sasl_username: 'u',
+        ssl_ca_pem: null,
+        ssl_cert_pem: null,
+        ssl_verify_hostname: true,
+      },
+    });
+    expect(fieldForParam('kafka.sasl_password')).toBe('dst-sasl-password');
   });
 
   it('points an API error param at the input that sets it', () => {

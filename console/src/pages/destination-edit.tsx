@@ -4,7 +4,7 @@ import { ErrorNote, Loading } from '../components/ui';
 import { useSession } from '../context';
 import { href } from '../router';
 import { destinationKinds } from '../../../destinations/index';
-import { bodyOf, changesOf, draftOf, emptyDraft, fieldForParam, fieldsOf, isProblem, type Draft } from '../destination-form';
+import { bodyOf, changesOf, draftOf, emptyDraft, fieldForParam, isProblem, isSecret, shownFieldsOf, type Draft } from '../destination-form';
 import type { Destination } from '../types';
 import { useLoad } from '../use-load';
 
@@ -156,20 +156,50 @@ function Form({ initial, id }: { initial: Draft; id: string | undefined }) {
         <label for="dst-entity-types">Only these entity types (empty: all)</label>
         <input {...attrs('dst-entity-types')} value={draft.entityTypes} onInput={(e) => set('entityTypes', e.currentTarget.value)} />
       </div>
-      {fieldsOf(draft.type).map((field) => {
+      {shownFieldsOf(draft).map((field) => {
         const param = `${draft.type}.${field.setting}`;
+        const stored = isSecret(draft.type, field) && draft.storedSecrets.includes(param);
         const common = {
           ...attrs(field.id),
           value: draft.settings[param] ?? '',
-          placeholder: field.placeholder,
+          placeholder: stored ? 'stored (never shown): type a new one to replace it' : field.placeholder,
           required: field.required,
           onInput: (e: { currentTarget: { value: string } }) => setSetting(param, e.currentTarget.value),
         };
+        if (field.input === 'checkbox') {
+          return (
+            <label class="check" key={param}>
+              <input
+                {...attrs(field.id)}
+                type="checkbox"
+                checked={(draft.settings[param] ?? String(field.checked ?? false)) === 'true'}
+                onChange={(e) => setSetting(param, String(e.currentTarget.checked))}
+              />
+              {field.label}
+            </label>
+          );
+        }
         return (
           <div class="field" key={param}>
             <label for={field.id}>{field.label}</label>
             {field.input === 'headers' ? (
               <textarea {...common} rows={3} />
+            ) : field.input === 'pem' ? (
+              <textarea {...common} rows={4} spellcheck={false} autoComplete="off" />
+            ) : field.input === 'password' ? (
+              <input {...common} type="password" autoComplete="new-password" />
+            ) : field.input === 'select' ? (
+              <select
+                {...attrs(field.id)}
+                value={draft.settings[param] || field.options?.[0]}
+                onChange={(e) => setSetting(param, e.currentTarget.value)}
+              >
+                {(field.options ?? []).map((option) => (
+                  <option key={option} value={option}>
+                    {option}
+                  </option>
+                ))}
+              </select>
             ) : field.input === 'url' ? (
               <input {...common} type="url" />
             ) : field.input === 'integer' ? (

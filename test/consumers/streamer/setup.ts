@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { ApiOptions } from '../../../api/options.js';
 import { startStreamer, type Streamer, type StreamerOptions } from '../../../consumers/streamer/index.js';
 import type { EventInput } from '../../../core/build-event.js';
 import type { Publisher } from '../../../producers/types.js';
@@ -23,12 +24,21 @@ export interface Answer<T> {
  */
 export async function startStreamerStack(
   ctx: TestContext,
-  options: { overrides?: Partial<StreamerOptions>; startStreamer?: boolean; organizationId?: string } = {},
+  options: {
+    overrides?: Partial<StreamerOptions>;
+    /** The API's options that differ from startTestApi's (the brokers it allows). */
+    api?: Partial<ApiOptions>;
+    startStreamer?: boolean;
+    organizationId?: string;
+  } = {},
 ) {
   const { pool, schema } = await ctx.createTestDatabase();
   await prepareEntities(ctx, streamerEntities, 3);
   const publisher: Publisher = testPublisher(ctx);
-  const api = await startTestApi(ctx, schema, { publishEvent: (type, event) => publisher.publishUntyped(type, event) });
+  const api = await startTestApi(ctx, schema, {
+    publishEvent: (type, event) => publisher.publishUntyped(type, event),
+    ...options.api,
+  });
   const organizationId = options.organizationId ?? 'org_stream';
   const key = await createTestKey(pool, organizationId);
   const settings = streamerOptions(ctx, schema, publisher, options.overrides);

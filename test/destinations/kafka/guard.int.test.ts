@@ -146,7 +146,7 @@ describe('kafka sender broker policy', () => {
       texts.add((outcome.error ?? '').replace(broker, '<broker>'));
     }
     expect([...texts]).toEqual([
-      "could not reach the Kafka cluster at <broker>, or it did not acknowledge the write to topic anything within 1500 ms; check the destination's brokers and that the cluster is up and reachable from the pipeline",
+      "could not reach the Kafka cluster at <broker>, or it did not acknowledge the write to topic anything within 1500 ms; check the destination's brokers and kafka.security_protocol (the listener's), and that the cluster is up and reachable from the pipeline",
     ]);
   });
 

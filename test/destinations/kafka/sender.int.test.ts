@@ -38,7 +38,7 @@ const messages: KafkaRequest['messages'] = [
 
 /** What the delivery log says of a cluster that could not be reached, however that came about. */
 const unreachableText = (brokers: string, timeoutMs: number, topic = 'anything') =>
-  `could not reach the Kafka cluster at ${brokers}, or it did not acknowledge the write to topic ${topic} within ${timeoutMs} ms; check the destination's brokers and that the cluster is up and reachable from the pipeline`;
+  `could not reach the Kafka cluster at ${brokers}, or it did not acknowledge the write to topic ${topic} within ${timeoutMs} ms; check the destination's brokers and kafka.security_protocol (the listener's), and that the cluster is up and reachable from the pipeline`;
 
 /** Reads `count` messages of a topic from the beginning, as key, value and string headers. */
 async function consume(topic: string, count: number): Promise<{ key: string; value: string; headers: Record<string, string> }[]> {
