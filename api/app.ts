@@ -22,6 +22,7 @@ import { organizationRoutes } from './routes/organization.js';
 import { schemaRoutes } from './routes/schemas.js';
 import { statsRoutes } from './routes/stats.js';
 import { streamRoutes } from './routes/stream.js';
+import { apiLicense, apiServers, apiTags, apiWebhooks, hoistNamedSchemas } from './openapi-document.js';
 import { addRequestKeywords } from './schemas.js';
 
 export interface BuildApiOptions {
@@ -116,11 +117,23 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
       info: {
         title: 'event-pipeline Events API',
         version: '1.0.0',
+        license: apiLicense,
         description:
           'List, retrieve and follow the events of your organization, the catalogue of event types, and the state and history of each entity. Authenticate with `Authorization: Bearer <key>` (`evp keys create --org <org> [--scope …]`); each operation lists under `security` the scope a key needs for it (`events:read`, `events:write`, `destinations:read`, `destinations:write`, or `admin` for everything), and a key without it gets a 403 `permission_error`. Errors are `{ "error": { "type", "code", "message", "param" } }`.',
       },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: evp_sk_…' } } },
       security: [{ apiKey: [] }],
+      servers: apiServers,
+      tags: apiTags,
+      webhooks: apiWebhooks,
+    },
+    // Every titled schema becomes a named component, so generated clients get named types.
+    transformObject: (document) => {
+      if (!('openapiObject' in document)) return document.swaggerObject;
+      const named = hoistNamedSchemas(document.openapiObject);
+      // Two different schemas under one name would make one of them wrong in every generated client.
+      if (named.clashes.length > 0) throw new Error(`schemas titled alike differ: ${named.clashes.join(', ')}`);
+      return named.document;
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });

@@ -1,7 +1,7 @@
 import { Type, type Static, type TObject, type TSchema } from 'typebox';
 import { eventSeverities } from '../core/event-schema.js';
 import { destinationKinds, type DestinationKind } from '../destinations/index.js';
-import { SafeInteger, SafeString } from './schemas.js';
+import { SafeInteger, SafeString, titled } from './schemas.js';
 
 /** Request and response schemas of /api/v1/destinations (see schemas.ts for the events'). */
 
@@ -136,9 +136,9 @@ export function destinationSchemas<const Kinds extends readonly DestinationKind[
   );
   // The JSON schemas are built from the table at run time; their static types from the table's type.
   return {
-    CreateDestination: Type.Unsafe<CreateBody<Kinds>>(create),
-    UpdateDestination: Type.Unsafe<UpdateBody<Kinds>>(update),
-    Destination: Type.Unsafe<DestinationAnswer<Kinds>>(answer),
+    CreateDestination: Type.Unsafe<CreateBody<Kinds>>(titled('CreateDestinationRequest', create)),
+    UpdateDestination: Type.Unsafe<UpdateBody<Kinds>>(titled('UpdateDestinationRequest', update)),
+    Destination: Type.Unsafe<DestinationAnswer<Kinds>>(titled('Destination', answer)),
   };
 }
 
@@ -147,23 +147,29 @@ export type CreateDestination = Static<typeof CreateDestination>;
 export type UpdateDestination = Static<typeof UpdateDestination>;
 export type DestinationObject = Static<typeof Destination>;
 
-export const DestinationSecret = Type.Object({
-  object: Type.Literal('destination_secret'),
-  destination_id: Type.String(),
-  secret: Type.String({ description: 'The current signing secret (whsec_…).' }),
-  previous_secret: Type.Union([Type.String(), Type.Null()], { description: 'The previous secret, while its grace period lasts.' }),
-  previous_secret_expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-});
+export const DestinationSecret = titled(
+  'DestinationSecret',
+  Type.Object({
+    object: Type.Literal('destination_secret'),
+    destination_id: Type.String(),
+    secret: Type.String({ description: 'The current signing secret (whsec_…).' }),
+    previous_secret: Type.Union([Type.String(), Type.Null()], { description: 'The previous secret, while its grace period lasts.' }),
+    previous_secret_expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  }),
+);
 
 export const DestinationId = Type.Object({ id: Type.String({ pattern: '^dst_[0-9a-f-]{36}$', description: 'A destination id (dst_…).' }) });
 
-export const RotateSecret = Type.Object(
-  {
-    grace_period_hours: Type.Optional(
-      SafeInteger({ minimum: 0, maximum: 168, description: 'How long the old secret stays valid. Default 24.' }),
-    ),
-  },
-  { additionalProperties: false },
+export const RotateSecret = titled(
+  'RotateSecretRequest',
+  Type.Object(
+    {
+      grace_period_hours: Type.Optional(
+        SafeInteger({ minimum: 0, maximum: 168, description: 'How long the old secret stays valid. Default 24.' }),
+      ),
+    },
+    { additionalProperties: false },
+  ),
 );
 
 const destinationIdPattern = '^dst_[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$';

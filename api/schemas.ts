@@ -39,59 +39,68 @@ interface FiniteKeyword {
 }
 
 const AnyObject = Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true });
+/** Names a schema: the OpenAPI document lists it under `components.schemas` by this name (openapi-document.ts). */
+export const titled = <T extends TSchema>(title: string, schema: T): T => ({ ...schema, title });
+
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
-export const Event = Type.Object(
-  {
-    id: Type.String({ description: 'Unique identifier for the event (`evt_` + UUIDv7, time-ordered).' }),
-    object: Type.Literal('event'),
-    type: Type.String({ description: 'Event type, `<entity>.<action>` (e.g. `invoice.created`, `crm.deal.stage_updated`).' }),
-    organization_id: Type.String({ description: 'The organization the event belongs to.' }),
-    data: Type.Unsafe<Record<string, unknown>>({
-      type: 'object',
-      additionalProperties: true,
-      description: 'The entity as it is after the event.',
-    }),
-    previous_attributes: Type.Unsafe<Record<string, unknown> | null>({
-      type: ['object', 'null'],
-      additionalProperties: true,
-      description: 'For updates, the values of the changed attributes before the event; null otherwise.',
-    }),
-    request_id: Type.Union([Type.String(), Type.Null()], { description: 'The API request that caused the event.' }),
-    created_at: Type.String({
-      format: 'date-time',
-      description: 'When the event was created (the time in its id); the list is ordered by it.',
-    }),
-    occurred_at: Type.String({
-      format: 'date-time',
-      description: 'When the change happened in the system that reported it (microseconds).',
-    }),
-    entity_type: Type.String(),
-    entity_id: Type.String(),
-    action: Type.String({ description: 'created, updated, deleted, or the type-specific verb.' }),
-    source: Type.String({ enum: [...eventSources] }),
-    severity: Type.String({ enum: [...eventSeverities] }),
-    actor: Type.Union([Type.String(), Type.Null()], { description: 'Who or which service made the change.' }),
-  },
-  { description: 'Something that happened to an entity.' },
+export const Event = titled(
+  'Event',
+  Type.Object(
+    {
+      id: Type.String({ description: 'Unique identifier for the event (`evt_` + UUIDv7, time-ordered).' }),
+      object: Type.Literal('event'),
+      type: Type.String({ description: 'Event type, `<entity>.<action>` (e.g. `invoice.created`, `crm.deal.stage_updated`).' }),
+      organization_id: Type.String({ description: 'The organization the event belongs to.' }),
+      data: Type.Unsafe<Record<string, unknown>>({
+        type: 'object',
+        additionalProperties: true,
+        description: 'The entity as it is after the event.',
+      }),
+      previous_attributes: Type.Unsafe<Record<string, unknown> | null>({
+        type: ['object', 'null'],
+        additionalProperties: true,
+        description: 'For updates, the values of the changed attributes before the event; null otherwise.',
+      }),
+      request_id: Type.Union([Type.String(), Type.Null()], { description: 'The API request that caused the event.' }),
+      created_at: Type.String({
+        format: 'date-time',
+        description: 'When the event was created (the time in its id); the list is ordered by it.',
+      }),
+      occurred_at: Type.String({
+        format: 'date-time',
+        description: 'When the change happened in the system that reported it (microseconds).',
+      }),
+      entity_type: Type.String(),
+      entity_id: Type.String(),
+      action: Type.String({ description: 'created, updated, deleted, or the type-specific verb.' }),
+      source: Type.String({ enum: [...eventSources] }),
+      severity: Type.String({ enum: [...eventSeverities] }),
+      actor: Type.Union([Type.String(), Type.Null()], { description: 'Who or which service made the change.' }),
+    },
+    { description: 'Something that happened to an entity.' },
+  ),
 );
 export type EventObject = Static<typeof Event>;
 
-export const ErrorBody = Type.Object(
-  {
-    error: Type.Object({
-      type: Type.String({ enum: ['invalid_request_error', 'authentication_error', 'permission_error', 'api_error'] }),
-      code: Type.String(),
-      message: Type.String(),
-      param: Type.Optional(Type.String({ description: 'The parameter at fault.' })),
-      details: Type.Optional(
-        Type.Array(Type.Object({ param: Type.String(), message: Type.String() }), {
-          description: 'Every problem found, by the path of the value at fault (`events[2].data.amount`), when there are several.',
-        }),
-      ),
-    }),
-  },
-  { description: 'What was wrong with the request.' },
+export const ErrorBody = titled(
+  'Error',
+  Type.Object(
+    {
+      error: Type.Object({
+        type: Type.String({ enum: ['invalid_request_error', 'authentication_error', 'permission_error', 'api_error'] }),
+        code: Type.String(),
+        message: Type.String(),
+        param: Type.Optional(Type.String({ description: 'The parameter at fault.' })),
+        details: Type.Optional(
+          Type.Array(Type.Object({ param: Type.String(), message: Type.String() }), {
+            description: 'Every problem found, by the path of the value at fault (`events[2].data.amount`), when there are several.',
+          }),
+        ),
+      }),
+    },
+    { description: 'What was wrong with the request.' },
+  ),
 );
 
 export const errorResponses = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody } as const;
@@ -180,32 +189,38 @@ export type PageQuery = Static<typeof PageQuery>;
 
 export const NoQuery = Type.Object({}, { additionalProperties: false });
 
-export const EventType = Type.Object({
-  object: Type.Literal('event_type'),
-  name: Type.String(),
-  entity: Type.String(),
-  description: Type.String(),
-  severity: Type.String({ description: 'The default severity of events of this type.' }),
-  source: Type.String({ description: 'The default source of events of this type.' }),
-  origin: Type.String({ description: 'Which public catalogue the type comes from.' }),
-  schema: Nullable(
-    Type.Object(
-      {
-        subject: Type.String(),
-        version: Type.Integer({ description: 'The current (latest) version of the entity schema in the registry.' }),
-        id: Type.Integer(),
-      },
-      { description: 'null while the schema is not registered or the registry cannot be reached.' },
+export const EventType = titled(
+  'EventType',
+  Type.Object({
+    object: Type.Literal('event_type'),
+    name: Type.String(),
+    entity: Type.String(),
+    description: Type.String(),
+    severity: Type.String({ description: 'The default severity of events of this type.' }),
+    source: Type.String({ description: 'The default source of events of this type.' }),
+    origin: Type.String({ description: 'Which public catalogue the type comes from.' }),
+    schema: Nullable(
+      Type.Object(
+        {
+          subject: Type.String(),
+          version: Type.Integer({ description: 'The current (latest) version of the entity schema in the registry.' }),
+          id: Type.Integer(),
+        },
+        { description: 'null while the schema is not registered or the registry cannot be reached.' },
+      ),
     ),
-  ),
-});
+  }),
+);
 
 export const Change = Type.Object({ attribute: Type.String(), previous: Type.Unknown(), current: Type.Unknown() });
 
-export const HistoryItem = Type.Object({
-  ...Event.properties,
-  changes: Type.Array(Change, { description: 'What this event changed: each attribute with its previous and new value.' }),
-});
+export const HistoryItem = titled(
+  'HistoryItem',
+  Type.Object({
+    ...Event.properties,
+    changes: Type.Array(Change, { description: 'What this event changed: each attribute with its previous and new value.' }),
+  }),
+);
 
 /** What an entity and its summary in a list both say, in this order. */
 const entityState = {
@@ -222,7 +237,7 @@ const entityTimes = {
   updated_at: Type.String({ format: 'date-time' }),
 };
 
-export const Entity = Type.Object({ ...entityState, last_event: Nullable(Event), ...entityTimes });
+export const Entity = titled('Entity', Type.Object({ ...entityState, last_event: Nullable(Event), ...entityTimes }));
 
 export const EntityParams = Type.Object({
   entity_type: SafeString({ minLength: 1, maxLength: 200 }),
@@ -230,12 +245,15 @@ export const EntityParams = Type.Object({
 });
 export type EntityParams = Static<typeof EntityParams>;
 
-export const EntitySummary = Type.Object({
-  ...entityState,
-  last_event_id: Type.String(),
-  last_event_type: Type.String(),
-  ...entityTimes,
-});
+export const EntitySummary = titled(
+  'EntitySummary',
+  Type.Object({
+    ...entityState,
+    last_event_id: Type.String(),
+    last_event_type: Type.String(),
+    ...entityTimes,
+  }),
+);
 
 export const ListEntitiesQuery = Type.Object(
   {
@@ -253,18 +271,21 @@ export const ListEntitiesQuery = Type.Object(
 );
 export type ListEntitiesQuery = Static<typeof ListEntitiesQuery>;
 
-export const Organization = Type.Object(
-  {
-    object: Type.Literal('organization'),
-    id: Type.String({ description: 'The organization every request with this key is scoped to.' }),
-    api_key: Type.Object({
-      id: Type.String({ description: 'key_…' }),
-      name: Nullable(Type.String()),
-      scopes: Type.Array(Type.Unsafe<ApiKeyScope>(Type.String({ enum: [...apiKeyScopes] })), {
-        description:
-          'Everything the key may do: the scopes it was made with, and those they include (a write scope its read scope, `admin` all).',
+export const Organization = titled(
+  'Organization',
+  Type.Object(
+    {
+      object: Type.Literal('organization'),
+      id: Type.String({ description: 'The organization every request with this key is scoped to.' }),
+      api_key: Type.Object({
+        id: Type.String({ description: 'key_…' }),
+        name: Nullable(Type.String()),
+        scopes: Type.Array(Type.Unsafe<ApiKeyScope>(Type.String({ enum: [...apiKeyScopes] })), {
+          description:
+            'Everything the key may do: the scopes it was made with, and those they include (a write scope its read scope, `admin` all).',
+        }),
       }),
-    }),
-  },
-  { description: 'Who the key belongs to.' },
+    },
+    { description: 'Who the key belongs to.' },
+  ),
 );

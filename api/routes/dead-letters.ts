@@ -16,6 +16,7 @@ export function deadLetterRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'events:read' },
       schema: {
+        operationId: 'listDeadLetters',
         summary: 'List dead letters',
         description:
           'Records of the organization (by their `ce_orgid` header) that could not be materialised, newest first, with the reason. Records without that header belong to no organization and appear to no key. Page with `starting_after` (older) or `ending_before` (newer).',

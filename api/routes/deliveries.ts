@@ -70,6 +70,7 @@ export function deliveryRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'destinations:read' },
       schema: {
+        operationId: 'listDestinationDeliveries',
         summary: "List a destination's deliveries",
         description: 'Newest first, with the same cursors as the events list. Filter by status, event type (or pattern) and time.',
         tags,
@@ -90,6 +91,7 @@ export function deliveryRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'destinations:read' },
       schema: {
+        operationId: 'listDeliveries',
         summary: 'List deliveries',
         description: "Every destination's deliveries, newest first; `event_id` gives where one event went.",
         tags,
@@ -105,6 +107,7 @@ export function deliveryRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'destinations:read' },
       schema: {
+        operationId: 'retrieveDelivery',
         summary: 'Retrieve a delivery',
         description:
           'With the event it carries and every attempt: time, outcome, duration, status code or error, the first 2 KB of the answer. An attempt is on record before it is sent: `sending` while it is made, `unknown` when the worker making it stopped before the answer.',
@@ -139,6 +142,7 @@ export function deliveryRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'destinations:write' },
       schema: {
+        operationId: 'retryDelivery',
         summary: 'Retry a delivery now',
         description:
           'Makes the delivery due at once, whatever its status, with its retry schedule restarted. The webhook-id stays the same.',
@@ -167,6 +171,7 @@ export function deliveryRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'destinations:write' },
       schema: {
+        operationId: 'replayDestination',
         summary: 'Replay deliveries',
         description:
           'Resends the failed deliveries (or, with `status: all`, every settled one) recorded in [since, until). Each keeps its webhook-id.',
@@ -199,6 +204,7 @@ export function deliveryRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'destinations:write' },
       schema: {
+        operationId: 'sendTestEvent',
         summary: 'Send a test event',
         description:
           'Sends a sample event of the chosen type to the destination, as a delivery flagged `test` (follow it with GET /deliveries/{id}).',

@@ -101,6 +101,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'destinations:write' },
       schema: {
+        operationId: 'createDestination',
         summary: 'Create a destination',
         description:
           "A webhook, Kafka topic or file directory that receives the organization's events of the subscribed types. A webhook's signing secret is in this answer only.",
@@ -158,6 +159,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'destinations:read' },
       schema: {
+        operationId: 'listDestinations',
         summary: 'List destinations',
         tags,
         querystring: DestinationPageQuery,
@@ -177,6 +179,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'destinations:read' },
       schema: {
+        operationId: 'retrieveDestination',
         summary: 'Retrieve a destination',
         tags,
         params: DestinationId,
@@ -196,6 +199,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'destinations:write' },
       schema: {
+        operationId: 'updateDestination',
         summary: 'Update a destination',
         description:
           "Changes the given fields; the type's settings are merged field by field. `active: true` re-enables a disabled destination.",
@@ -259,6 +263,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'destinations:write' },
       schema: {
+        operationId: 'deleteDestination',
         summary: 'Delete a destination',
         tags,
         params: DestinationId,
@@ -280,6 +285,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'destinations:write' },
       schema: {
+        operationId: 'retrieveDestinationSecret',
         summary: "Reveal a webhook's signing secret",
         description:
           'The current secret, and the previous one while its grace period lasts. Only this explicit call (and create and rotate) returns a secret.',
@@ -324,6 +330,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'destinations:write' },
       schema: {
+        operationId: 'rotateDestinationSecret',
         summary: "Rotate a webhook's signing secret",
         description:
           'A new secret, returned in this answer only. The old one stays valid for the grace period: deliveries carry both signatures until it ends.',

@@ -33,6 +33,7 @@ export function entityRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'events:read' },
       schema: {
+        operationId: 'listEntities',
         summary: 'List entities',
         description:
           "The organization's entities of one type, most recently changed first (by the occurred_at of their newest event, then entity id). `q` keeps those whose id contains it, ignoring case. Cursors are entity ids of that type.",
@@ -80,6 +81,7 @@ export function entityRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'events:read' },
       schema: {
+        operationId: 'retrieveEntity',
         summary: 'Retrieve an entity',
         description:
           "The entity's current state: the data of its newest event (by occurred_at, then event id), whether it is deleted, and that event.",
@@ -116,6 +118,7 @@ export function entityRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'events:read' },
       schema: {
+        operationId: 'listEntityHistory',
         summary: "List an entity's history",
         description:
           "The entity's events in its own order (occurred_at, then event id), oldest first, each with what it changed: every attribute of previous_attributes with its value before and after.",

@@ -15,6 +15,7 @@ export function eventTypeRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'events:read' },
       schema: {
+        operationId: 'listEventTypes',
         summary: 'List event types',
         description:
           "The catalogue: every event type with its entity, description, default severity and source, and the current version of its entity's schema in the registry.",

@@ -13,6 +13,7 @@ export function eventRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'events:read' },
       schema: {
+        operationId: 'listEvents',
         summary: 'List events',
         description:
           "The organization's events, newest first (by creation time, which the event id carries). Page with `starting_after` (older) or `ending_before` (newer): pages are keyset-based, so events arriving while you page never make you see one twice or miss one that existed when you started.",
@@ -41,6 +42,7 @@ export function eventRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'events:read' },
       schema: {
+        operationId: 'retrieveEvent',
         summary: 'Retrieve an event',
         tags: ['events'],
         params: Type.Object({ id: EventId }),

@@ -32,6 +32,7 @@ export function ingestRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'events:write' },
       schema: {
+        operationId: 'publishEvent',
         summary: 'Publish an event',
         description:
           "Validates the event against its type's registered schema (every problem is listed in `error.details`, by field path) and answers once Kafka acknowledged it. The organization is the key's.",
@@ -58,6 +59,7 @@ export function ingestRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'events:write' },
       schema: {
+        operationId: 'publishEvents',
         summary: 'Publish events',
         description: `Up to ${maxBatchEvents} events, all checked before any is published: one wrong event publishes none (400 \`event_invalid\`, every problem in \`error.details\` by \`events[i]\` path). 200 once Kafka acknowledged every event; 207 when it took only some, each event saying where it landed or why not.`,
         tags: ['events'],

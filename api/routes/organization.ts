@@ -9,6 +9,7 @@ export function organizationRoutes(app: ApiInstance, _ctx: ApiContext): void {
     {
       config: { scope: 'any' },
       schema: {
+        operationId: 'retrieveOrganization',
         summary: 'Retrieve your organization',
         description: 'The organization of the API key in use, and which key it is: a quick check that a key works and whose it is.',
         tags: ['organization'],

@@ -27,6 +27,7 @@ export function schemaRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'events:read' },
       schema: {
+        operationId: 'retrieveSchema',
         summary: "Retrieve an entity's schema",
         description:
           "The entity's subject in the schema registry: its compatibility rule (the subject's own, else the registry's), every version with its schema id, and the latest version's Avro schema.",
@@ -63,6 +64,7 @@ export function schemaRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'events:read' },
       schema: {
+        operationId: 'retrieveSchemaVersion',
         summary: "Retrieve a version of an entity's schema",
         tags,
         params: SchemaVersionParams,

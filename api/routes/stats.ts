@@ -33,6 +33,7 @@ export function statsRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'events:read' },
       schema: {
+        operationId: 'retrieveEventStats',
         summary: 'Count events per minute',
         description:
           "The organization's events created in each of the last `minutes` minutes (the current one included), per type and severity. Only non-zero buckets, by minute then type.",
@@ -67,6 +68,7 @@ export function statsRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'destinations:read' },
       schema: {
+        operationId: 'listDestinationStats',
         summary: 'Destination health',
         description:
           'Every destination of the organization, newest first, with its queue (deliveries pending or to be retried, and the oldest one), its deliveries by status, and its attempts and success rate over the last hour.',
@@ -108,6 +110,7 @@ export function statsRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'events:read' },
       schema: {
+        operationId: 'listConsumerLag',
         summary: 'Consumer lag',
         description:
           "The pipeline's consumer groups (materializer, streamer): for each partition the position stored with the group's writes, Kafka's high watermark and the records in between. Not scoped to the organization: it is the pipeline's. When Kafka does not answer within 2 s, high watermarks and lag are null and `error` says why. Answers are reused for 2 s.",

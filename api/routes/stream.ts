@@ -23,6 +23,7 @@ export function streamRoutes(app: ApiInstance, ctx: ApiContext): void {
     {
       config: { scope: 'events:read' },
       schema: {
+        operationId: 'streamEvents',
         summary: 'Follow events live (Server-Sent Events)',
         description: [
           "A live tail of the organization's events as `text/event-stream`, with the list's filters. Each event is one SSE message whose `id` is the event id and whose `data` is the event object.",

@@ -2,6 +2,7 @@ import type { DestinationTypeName } from '../../destinations/index.js';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiStack } from '../api/setup.js';
+import { sampleData } from '../harness/samples.js';
 import { useTestContext } from '../harness/index.js';
 
 /**
@@ -206,6 +207,12 @@ function baseBody(type: DestinationType): Record<string, unknown> {
   };
 }
 
+/** An invoice to publish over HTTP, its values as JSON carries them. */
+function publishable(): Record<string, unknown> {
+  const data = JSON.parse(JSON.stringify({ ...sampleData('invoice', 'inv_fuzz'), organization_id: 'org_fuzz' })) as Record<string, unknown>;
+  return { type: 'invoice.created', data };
+}
+
 /** A valid body for each operation that takes one; the fuzzed field is replaced in it. */
 function validBody(operation: Operation, field: readonly (string | number)[]): Record<string, unknown> {
   const route = `${operation.method} ${operation.path}`;
@@ -217,6 +224,8 @@ function validBody(operation: Operation, field: readonly (string | number)[]): R
   if (route.endsWith('/replay')) return { since: new Date(Date.now() - 3_600_000).toISOString(), status: 'all' };
   if (route.endsWith('/test')) return { event_type: 'invoice.created' };
   if (route.endsWith('/rotate-secret')) return { grace_period_hours: 1 };
+  if (route === 'POST /api/v1/events') return publishable();
+  if (route === 'POST /api/v1/events/batch') return { events: [publishable()] };
   throw new Error(`No valid body for ${route}: add one to validBody`);
 }
 
