@@ -27,10 +27,10 @@ import { renderApiTable, renderMaterializeTable, renderProduceTable, renderStrea
 
 /**
  * `npm run bench [scenario…]`: brings the local stack up (or reuses it), runs the scenarios named
- * (all when none is: produce, materialize, api, streamer, then e2e), prints a table each and one
- * summary table of them all, writes bench/results/latest.json and bench/results/<time>-summary.json,
- * deletes its topics, subjects and schemas and stops only what it started. A measurement, not a
- * test: nothing here fails on a slow figure.
+ * (all when none is: produce, materialize, api, streamer, then e2e; kafka-clients only when named),
+ * prints a table each and one summary table of them all, writes bench/results/latest.json and
+ * bench/results/<time>-summary.json, deletes its topics, subjects and schemas and stops only what it
+ * started. A measurement, not a test: nothing here fails on a slow figure.
  */
 
 const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
