@@ -1,14 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import readline from 'node:readline';
 import type { Admin } from 'kafkajs';
 import { loadConfig } from '../adapters/config.js';
 import type { Logger } from '../adapters/logger.js';
 import { entityTopic } from '../core/topics.js';
 import { createPublisher } from '../producers/publisher.js';
+import { runKafkaTool, type KafkaTools } from './lib/kafka-tool.js';
 import { mean, nearestRank, sortedCopy } from './lib/percentiles.js';
 import { createBenchTopics, publishWindowed, startCountProgress } from './lib/stack.js';
 import { benchEntity, benchEventType, benchService, buildPayload, type Payload } from './payload.js';
@@ -37,7 +36,7 @@ export interface ProduceOptions {
   readonly admin: Admin;
   readonly logger: Logger;
   /** ProducerPerformance's launcher, or why it cannot run. */
-  readonly producerPerformance: { readonly java: string; readonly libs: string } | { readonly unavailable: string };
+  readonly producerPerformance: KafkaTools;
   /** The broker's log.dirs when it is the local stack's: the bytes each topic takes on disk are read from it. */
   readonly kafkaDataDir: string | undefined;
   /** Called with each ProducerPerformance process, so an interrupted run can stop it. */
@@ -163,7 +162,7 @@ async function runSdk(options: ProduceOptions, payload: Payload, compression: Co
 }
 
 /** The summary line ProducerPerformance prints last. */
-const summaryLine =
+export const producerPerformanceSummary =
   /^(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th\.$/;
 
 async function runProducerPerformance(options: ProduceOptions, payload: Payload, compression: Compression): Promise<ScenarioResult> {
@@ -181,90 +180,53 @@ async function runProducerPerformance(options: ProduceOptions, payload: Payload,
   if ('unavailable' in launcher) return { ...empty(base), error: launcher.unavailable };
   const topic = await freshTopic(options, prefix);
 
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'evp-bench-'));
-  try {
-    const log4j = path.join(work, 'log4j.properties');
-    fs.writeFileSync(
-      log4j,
-      [
-        'log4j.rootLogger=WARN, stderr',
-        'log4j.appender.stderr=org.apache.log4j.ConsoleAppender',
-        'log4j.appender.stderr.Target=System.err',
-        'log4j.appender.stderr.layout=org.apache.log4j.PatternLayout',
-        'log4j.appender.stderr.layout.ConversionPattern=[%d] %p %m (%c)%n',
-        '',
-      ].join('\n'),
-    );
-    const args = [
-      // What kafka-producer-perf-test.sh gives it; an English locale keeps the decimal point a point.
-      '-Xmx512M',
-      '-Duser.language=en',
-      '-Duser.country=US',
-      `-Dlog4j.configuration=file:${log4j}`,
-      '-cp',
-      path.join(launcher.libs, '*'),
-      'org.apache.kafka.tools.ProducerPerformance',
-      '--topic',
-      topic,
-      '--num-records',
-      String(options.events),
-      '--record-size',
-      String(payload.valueBytes),
-      '--throughput',
-      '-1',
-      '--producer-props',
-      `bootstrap.servers=${options.brokers.join(',')}`,
-      'acks=all',
-      `compression.type=${compression}`,
-      'enable.idempotence=true',
-      `client.id=evp-bench-perf-${compression}`,
-    ];
-    const child = spawn(launcher.java, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    options.onChild?.(child);
-    let summary: RegExpExecArray | undefined;
-    let summaryText = '';
-    const errors: string[] = [];
-    const stdout = readline.createInterface({ input: child.stdout });
-    stdout.on('line', (line) => {
-      const match = summaryLine.exec(line.trim());
-      if (match) {
-        summary = match;
-        summaryText = line.trim();
-      } else if (line.trim() !== '') process.stderr.write(`  ${scenario}: ${line.trim()}\n`);
-    });
-    readline.createInterface({ input: child.stderr }).on('line', (line) => {
-      errors.push(line);
-      process.stderr.write(`  ${scenario} (stderr): ${line}\n`);
-    });
-    const exit = await new Promise<number | string>((resolve) => {
-      child.on('error', (error) => resolve(error.message));
-      child.on('close', (code, signal) => resolve(code ?? signal ?? 'unknown'));
-    });
-    options.onChild?.(undefined);
-    if (exit !== 0 || !summary) {
-      return {
-        ...empty({ ...base, topic }),
-        error: `ProducerPerformance exited with ${exit}: ${errors.slice(-5).join(' | ') || 'no summary line'}`,
-      };
-    }
-    const [, records, recordsPerSec, , avg, max, p50, p95, p99] = summary.map(Number);
-    const eventsPerSec = recordsPerSec as number;
-    return {
-      ...base,
-      topic,
-      events: records as number,
-      elapsedMs: ((records as number) / eventsPerSec) * 1000,
-      eventsPerSec,
-      // ProducerPerformance's own MB/sec is MiB of record size; recomputed here in 10^6 bytes.
-      mbPerSec: (eventsPerSec * payload.valueBytes) / 1e6,
-      latencyMs: { avg: avg as number, p50: p50 as number, p95: p95 as number, p99: p99 as number, max: max as number },
-      logBytes: topicLogBytes(options.kafkaDataDir, topic, options.partitions),
-      error: null,
-      raw: summaryText,
-    };
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
+  const args = [
+    '--topic',
+    topic,
+    '--num-records',
+    String(options.events),
+    '--record-size',
+    String(payload.valueBytes),
+    '--throughput',
+    '-1',
+    '--producer-props',
+    `bootstrap.servers=${options.brokers.join(',')}`,
+    'acks=all',
+    `compression.type=${compression}`,
+    'enable.idempotence=true',
+    `client.id=evp-bench-perf-${compression}`,
+  ];
+  const run = await runKafkaTool(launcher, 'ProducerPerformance', args, scenario, options.onChild);
+  let summary: RegExpExecArray | undefined;
+  let summaryText = '';
+  for (const line of run.stdout) {
+    const match = producerPerformanceSummary.exec(line);
+    if (match) {
+      summary = match;
+      summaryText = line;
+    } else process.stderr.write(`  ${scenario}: ${line}\n`);
   }
+  if (run.exit !== 0 || !summary) {
+    return {
+      ...empty({ ...base, topic }),
+      error: `ProducerPerformance exited with ${run.exit}: ${run.stderr.slice(-5).join(' | ') || 'no summary line'}`,
+    };
+  }
+  const [, records, recordsPerSec, , avg, max, p50, p95, p99] = summary.map(Number);
+  const eventsPerSec = recordsPerSec as number;
+  return {
+    ...base,
+    topic,
+    events: records as number,
+    elapsedMs: ((records as number) / eventsPerSec) * 1000,
+    eventsPerSec,
+    // ProducerPerformance's own MB/sec is MiB of record size; recomputed here in 10^6 bytes.
+    mbPerSec: (eventsPerSec * payload.valueBytes) / 1e6,
+    latencyMs: { avg: avg as number, p50: p50 as number, p95: p95 as number, p99: p99 as number, max: max as number },
+    logBytes: topicLogBytes(options.kafkaDataDir, topic, options.partitions),
+    error: null,
+    raw: summaryText,
+  };
 }
 
 function empty<T extends object>(base: T) {

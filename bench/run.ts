@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Admin } from 'kafkajs';
-import { loadConfig } from '../adapters/config.js';
+import { loadConfig, type Config } from '../adapters/config.js';
 import { createKafka } from '../adapters/kafka.js';
 import { createLogger } from '../adapters/logger.js';
 import { databaseUrl, stackDown, stackUp, type ServiceName } from '../stack/index.js';
@@ -15,19 +15,22 @@ import { javaRequirements } from '../stack/versions.js';
 import { runApiBench } from './api.js';
 import { renderE2eTable } from './e2e-table.js';
 import { runE2e } from './e2e.js';
+import { runKafkaClients } from './kafka-clients/index.js';
+import { renderClientsTable } from './kafka-clients/table.js';
+import type { KafkaTools } from './lib/kafka-tool.js';
 import type { Cleanable, MaterializerSettings, StreamerSettings } from './lib/stack.js';
 import { runMaterialize } from './materialize.js';
-import { runProduce, type ProduceOptions } from './produce.js';
+import { runProduce } from './produce.js';
 import { runStreamerBench } from './streamer.js';
-import { renderSummary, scenarios, summaryRows, type Scenario } from './summary.js';
+import { defaultScenarios, renderSummary, scenarios, summaryRows, type Scenario } from './summary.js';
 import { renderApiTable, renderMaterializeTable, renderProduceTable, renderStreamerTable } from './tables.js';
 
 /**
  * `npm run bench [scenario…]`: brings the local stack up (or reuses it), runs the scenarios named
- * (all when none is: produce, materialize, api, streamer, then e2e), prints a table each and one
- * summary table of them all, writes bench/results/latest.json and bench/results/<time>-summary.json,
- * deletes its topics, subjects and schemas and stops only what it started. A measurement, not a
- * test: nothing here fails on a slow figure.
+ * (all when none is: produce, materialize, api, streamer, then e2e; kafka-clients only when named),
+ * prints a table each and one summary table of them all, writes bench/results/latest.json and
+ * bench/results/<time>-summary.json, deletes its topics, subjects and schemas and stops only what it
+ * started. A measurement, not a test: nothing here fails on a slow figure.
  */
 
 const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
@@ -57,8 +60,24 @@ function positiveIntList(name: string, fallback: readonly number[]): number[] {
 function selectedScenarios(args: readonly string[]): Scenario[] {
   const names = args.filter((arg) => arg !== '--');
   const unknown = names.filter((name) => !(scenarios as readonly string[]).includes(name));
-  if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}; choose from ${scenarios.join(', ')} (none runs all)`);
-  return scenarios.filter((scenario) => names.length === 0 || names.includes(scenario));
+  if (unknown.length > 0)
+    throw new Error(
+      `unknown scenario ${unknown.join(', ')}; choose from ${scenarios.join(', ')} (none runs ${defaultScenarios.join(', ')})`,
+    );
+  return names.length === 0 ? [...defaultScenarios] : scenarios.filter((scenario) => names.includes(scenario));
+}
+
+/** Kafka's Java tools from the stack's Kafka home and a `java` Kafka can run on, or why they cannot run. */
+async function findKafkaTools(config: Config, libs: string, purpose: string): Promise<KafkaTools> {
+  const toolsJar = path.join(libs, `kafka-tools-${config.stack.kafkaVersion}.jar`);
+  if (!fs.existsSync(toolsJar))
+    return {
+      unavailable: `${toolsJar} is missing (the stack fetches it when it starts Kafka itself; run \`npx evp stack up\` without KAFKA_BROKERS once)`,
+    };
+  return findJava({ homes: [config.stack.javaHome], minMajor: javaRequirements.kafka, purpose }).then(
+    (java) => ({ java: java.bin, libs }),
+    (error: unknown) => ({ unavailable: (error as Error).message }),
+  );
 }
 
 async function main(): Promise<void> {
@@ -89,6 +108,18 @@ async function main(): Promise<void> {
   const e2eMinDeliveryPercent = positiveInt('BENCH_E2E_MIN_DELIVERY_PERCENT', 90);
   const e2eDrainSeconds = positiveInt('BENCH_E2E_DRAIN_SECONDS', 60);
   const e2eSettleSeconds = positiveInt('BENCH_E2E_SETTLE_SECONDS', 180);
+  const clientSpec = {
+    records: positiveInt('BENCH_CLIENT_RECORDS', events),
+    recordBytes: positiveInt('BENCH_CLIENT_RECORD_BYTES', 1_000),
+    keys: positiveInt('BENCH_CLIENT_KEYS', 1_000),
+    headers: nonNegativeInt('BENCH_CLIENT_HEADERS', 9),
+    headerBytes: nonNegativeInt('BENCH_CLIENT_HEADER_BYTES', 218),
+    partitions: positiveInt('BENCH_CLIENT_PARTITIONS', 6),
+    window: positiveInt('BENCH_CLIENT_WINDOW', window),
+    batch: positiveInt('BENCH_CLIENT_BATCH', 500),
+    workMs: nonNegativeInt('BENCH_CLIENT_WORK_MS', 5),
+  };
+  const clientRounds = positiveInt('BENCH_CLIENT_ROUNDS', 3);
   if (e2eWindowPercent > 50)
     throw new Error('BENCH_E2E_WINDOW_PERCENT must be at most 50 (the first and the last windows may not overlap)');
   const config = loadConfig(process.env);
@@ -179,23 +210,6 @@ async function main(): Promise<void> {
     const produce = await run(
       'produce',
       async () => {
-        const libs = path.join(paths.kafkaHome, 'libs');
-        const toolsJar = path.join(libs, `kafka-tools-${config.stack.kafkaVersion}.jar`);
-        let producerPerformance: ProduceOptions['producerPerformance'];
-        if (!fs.existsSync(toolsJar)) {
-          producerPerformance = {
-            unavailable: `${toolsJar} is missing (the stack fetches it when it starts Kafka itself; run \`npx evp stack up\` without KAFKA_BROKERS once)`,
-          };
-        } else {
-          producerPerformance = await findJava({
-            homes: [config.stack.javaHome],
-            minMajor: javaRequirements.kafka,
-            purpose: 'ProducerPerformance',
-          }).then(
-            (java) => ({ java: java.bin, libs }),
-            (error: unknown) => ({ unavailable: (error as Error).message }),
-          );
-        }
         return runProduce({
           events,
           keys: 10_000,
@@ -208,7 +222,7 @@ async function main(): Promise<void> {
           brokers: up.endpoints.kafkaBrokers,
           admin: connected,
           logger,
-          producerPerformance,
+          producerPerformance: await findKafkaTools(config, path.join(paths.kafkaHome, 'libs'), 'ProducerPerformance'),
           kafkaDataDir: kafka?.origin === 'stack' ? paths.kafkaData : undefined,
           onChild: (process) => (child = process),
         });
@@ -283,8 +297,24 @@ async function main(): Promise<void> {
       renderE2eTable,
     );
 
+    const kafkaClients = await run(
+      'kafka-clients',
+      async () =>
+        runKafkaClients({
+          spec: clientSpec,
+          rounds: clientRounds,
+          topicPrefix: `${topicPrefix}.kafka-clients`,
+          brokers: up.endpoints.kafkaBrokers,
+          admin: connected,
+          logger,
+          java: await findKafkaTools(config, path.join(paths.kafkaHome, 'libs'), 'ProducerPerformance and ConsumerPerformance'),
+          onChild: (process) => (child = process),
+        }),
+      renderClientsTable,
+    );
+
     const generatedAt = new Date();
-    const summary = summaryRows({ produce, materialize, api, streamer, e2e });
+    const summary = summaryRows({ produce, materialize, api, streamer, e2e, kafkaClients });
     process.stdout.write(`\n${renderSummary(summary)}\n`);
 
     fs.mkdirSync(resultsDir, { recursive: true });
@@ -304,6 +334,7 @@ async function main(): Promise<void> {
       ...(api ? { api } : {}),
       ...(streamer ? { streamer } : {}),
       ...(e2e ? { e2e } : {}),
+      ...(kafkaClients ? { kafkaClients } : {}),
     };
     fs.writeFileSync(resultsFile, `${JSON.stringify(document, null, 2)}\n`);
     const summaryFile = path.join(
@@ -316,7 +347,7 @@ async function main(): Promise<void> {
     const cpus = os.cpus();
     const summaryDocument = {
       generatedAt: generatedAt.toISOString(),
-      command: `npm run bench${selected.length === scenarios.length ? '' : ` -- ${selected.join(' ')}`}`,
+      command: `npm run bench${selected.join(' ') === defaultScenarios.join(' ') ? '' : ` -- ${selected.join(' ')}`}`,
       environmentVariables: Object.fromEntries(
         Object.entries(process.env).filter(([name]) => /^(BENCH_|MATERIALIZER_|STREAMER_|EVENT_RETENTION_DAYS$)/.test(name)),
       ),

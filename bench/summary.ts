@@ -1,14 +1,18 @@
 import os from 'node:os';
 import { figure, tableLines } from './lib/format.js';
 import type { ApiReport } from './api.js';
+import type { KafkaClientsReport } from './kafka-clients/index.js';
 import { latencyText, type E2eLatency, type E2eReport } from './e2e.js';
 import type { MaterializeReport } from './materialize.js';
 import type { ProduceReport } from './produce.js';
 import type { StreamerReport } from './streamer.js';
 
 /** The scenarios, in the order `npm run bench` runs them. */
-export const scenarios = ['produce', 'materialize', 'api', 'streamer', 'e2e'] as const;
+export const scenarios = ['produce', 'materialize', 'api', 'streamer', 'e2e', 'kafka-clients'] as const;
 export type Scenario = (typeof scenarios)[number];
+
+/** What `npm run bench` runs when no scenario is named: all but the client comparison, which measures Kafka clients rather than the pipeline. */
+export const defaultScenarios: readonly Scenario[] = scenarios.filter((scenario) => scenario !== 'kafka-clients');
 
 export interface SummaryRow {
   readonly scenario: Scenario;
@@ -31,11 +35,12 @@ export function summaryRows(reports: {
   api?: ApiReport | undefined;
   streamer?: StreamerReport | undefined;
   e2e?: E2eReport | undefined;
+  kafkaClients?: KafkaClientsReport | undefined;
 }): SummaryRow[] {
   const ratio = (a: number | null | undefined, b: number | null | undefined) =>
     a === null || a === undefined || b === null || b === undefined || b === 0 ? null : a / b;
   const rows: SummaryRow[] = [];
-  const { produce, materialize, api, streamer, e2e } = reports;
+  const { produce, materialize, api, streamer, e2e, kafkaClients } = reports;
   if (produce) {
     for (const compression of new Set(produce.results.map((result) => result.compression))) {
       const sdk = produce.results.find((result) => result.client === 'sdk' && result.compression === compression);
@@ -140,6 +145,20 @@ export function summaryRows(reports: {
       });
     }
     if (e2e.error) rows.push({ scenario: 'e2e', measure: 'error', headline: e2e.error, baseline: '-', ratio: null, values: {} });
+  }
+  if (kafkaClients) {
+    for (const row of kafkaClients.rows.filter((candidate) => candidate.client !== 'Java')) {
+      const reference = row.workload === 'consume + work per batch' ? 'consume, commit per batch' : row.workload;
+      const java = kafkaClients.rows.find((candidate) => candidate.client === 'Java' && candidate.workload === reference);
+      rows.push({
+        scenario: 'kafka-clients',
+        measure: `${row.client}, ${row.workload}`,
+        headline: `${figure(row.medianPerSec)} records/s`,
+        baseline: `Java ${reference}: ${java?.medianPerSec == null ? 'unavailable' : `${figure(java.medianPerSec)} records/s`}`,
+        ratio: row.medianRatio,
+        values: { recordsPerSec: row.medianPerSec, baselineRecordsPerSec: java?.medianPerSec ?? null },
+      });
+    }
   }
   return rows;
 }
