@@ -5,6 +5,7 @@ import { apiCommand } from './api.js';
 import { demoCommand } from './demo.js';
 import { destinationsCommand } from './destinations.js';
 import { keysCommand } from './keys.js';
+import { listenCommand } from './listen.js';
 import { materializerCommand } from './materializer.js';
 import { produceCommand } from './produce.js';
 import { schemasCommand } from './schemas.js';
@@ -30,6 +31,7 @@ const program = new Command('evp')
   .addCommand(keysCommand())
   .addCommand(secretKeyCommand())
   .addCommand(destinationsCommand())
+  .addCommand(listenCommand())
   .addCommand(startCommand())
   .addCommand(demoCommand());
 
