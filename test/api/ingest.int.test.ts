@@ -96,6 +96,20 @@ describe('POST /api/v1/events', () => {
     expect(stored.body).toMatchObject({ type: 'customer.created', organization_id: org, entity_id: 'cus_ingest_1', actor: 'crm-importer' });
   });
 
+  it("takes the README's example: a customer with only the fields that have no default", async () => {
+    const data = {
+      id: 'cus_tour',
+      object: 'customer',
+      organization_id: org,
+      name: 'Ada',
+      email: 'ada@example.com',
+      status: 'active',
+      created_at: '2026-12-06T10:00:00Z',
+    };
+    const answer = await post('/api/v1/events', { type: 'customer.created', data });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+  });
+
   it('refuses bad input naming what is wrong, and publishes nothing', async () => {
     const before = await customerRecords();
     const cases: [string, Awaited<ReturnType<typeof post>>, number, Record<string, unknown>][] = [
