@@ -22,7 +22,15 @@ import { organizationRoutes } from './routes/organization.js';
 import { schemaRoutes } from './routes/schemas.js';
 import { statsRoutes } from './routes/stats.js';
 import { streamRoutes } from './routes/stream.js';
-import { apiLicense, apiServers, apiTags, apiWebhooks, hoistNamedSchemas } from './openapi-document.js';
+import {
+  apiContact,
+  apiLicense,
+  apiServers,
+  apiTags,
+  apiWebhooks,
+  hoistNamedSchemas,
+  withoutValidatorKeywords,
+} from './openapi-document.js';
 import { addRequestKeywords } from './schemas.js';
 
 export interface BuildApiOptions {
@@ -118,6 +126,7 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
         title: 'event-pipeline Events API',
         version: '1.0.0',
         license: apiLicense,
+        contact: apiContact,
         description:
           'List, retrieve and follow the events of your organization, the catalogue of event types, and the state and history of each entity. Authenticate with `Authorization: Bearer <key>` (`evp keys create --org <org> [--scope …]`); each operation lists under `security` the scope a key needs for it (`events:read`, `events:write`, `destinations:read`, `destinations:write`, or `admin` for everything), and a key without it gets a 403 `permission_error`. Errors are `{ "error": { "type", "code", "message", "param" } }`.',
       },
@@ -130,7 +139,7 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
     // Every titled schema becomes a named component, so generated clients get named types.
     transformObject: (document) => {
       if (!('openapiObject' in document)) return document.swaggerObject;
-      const named = hoistNamedSchemas(document.openapiObject);
+      const named = hoistNamedSchemas(withoutValidatorKeywords(document.openapiObject) as Record<string, unknown>);
       // Two different schemas under one name would make one of them wrong in every generated client.
       if (named.clashes.length > 0) throw new Error(`schemas titled alike differ: ${named.clashes.join(', ')}`);
       return named.document;

@@ -19,6 +19,8 @@ export const apiTags = [
 
 export const apiServers = [{ url: 'http://127.0.0.1:3000', description: 'The API as `npm start` runs it (API_PORT).' }];
 
+export const apiContact = { name: 'event-pipeline', url: 'http://127.0.0.1:3000/docs' };
+
 export const apiLicense = { name: 'Apache-2.0', identifier: 'Apache-2.0' };
 
 const webhookHeaders = [
@@ -80,6 +82,23 @@ export const apiWebhooks = {
 };
 
 type Json = unknown;
+
+/**
+ * Keywords the API's validator knows and OpenAPI does not (`finite`, see core/request-schemas.ts):
+ * they check requests, so they are left out of the published document.
+ */
+const validatorKeywords = new Set(['finite']);
+
+/** The document without validator-only keywords; `properties` keep every name, whatever it is. */
+export function withoutValidatorKeywords(value: Json, inProperties = false): Json {
+  if (Array.isArray(value)) return value.map((item) => withoutValidatorKeywords(item));
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => inProperties || !validatorKeywords.has(key))
+      .map(([key, inner]) => [key, withoutValidatorKeywords(inner, !inProperties && key === 'properties')]),
+  );
+}
 
 /**
  * Moves every schema with a `title` into `components.schemas` under that title and puts a `$ref`

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hoistNamedSchemas } from '../../api/openapi-document.js';
+import { hoistNamedSchemas, withoutValidatorKeywords } from '../../api/openapi-document.js';
 
 describe('named schemas in the OpenAPI document', () => {
   it('become components referenced where they were, inner ones first, and a second schema under a taken name is reported', () => {
@@ -31,5 +31,14 @@ describe('named schemas in the OpenAPI document', () => {
 
     const other = { title: 'Item', type: 'string' };
     expect(hoistNamedSchemas({ paths: { a: item, b: other } }).clashes).toEqual(['Item']);
+  });
+
+  it('leave out the keywords only the validator knows, but not a property of that name', () => {
+    const schema = { type: 'object', properties: { finite: { type: 'integer', finite: true } }, items: [{ finite: true, type: 'number' }] };
+    expect(withoutValidatorKeywords(schema)).toEqual({
+      type: 'object',
+      properties: { finite: { type: 'integer' } },
+      items: [{ type: 'number' }],
+    });
   });
 });
