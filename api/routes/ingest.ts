@@ -44,6 +44,7 @@ export function ingestRoutes(app: ApiInstance, ctx: ApiContext): void {
     },
     async (request, reply) => {
       const event = request.body;
+      refuseOtherOrganizations([event], request.organizationId, '');
       const key = request.headers['idempotency-key'] ?? (event.id === undefined ? undefined : `event:${event.id}`);
       return idempotent(ctx, request, reply, key, [event.id], async ([id]) => {
         const result = await publishing(request, () =>
@@ -70,6 +71,7 @@ export function ingestRoutes(app: ApiInstance, ctx: ApiContext): void {
     },
     async (request, reply) => {
       const { events } = request.body;
+      refuseOtherOrganizations(events, request.organizationId, 'events');
       const key = request.headers['idempotency-key'];
       return idempotent(
         ctx,
@@ -99,6 +101,28 @@ export function ingestRoutes(app: ApiInstance, ctx: ApiContext): void {
       );
     },
   );
+}
+
+/**
+ * An entity that says it belongs to another organization than the key's is refused: the event
+ * would be stored under the key's organization with data claiming another's.
+ */
+function refuseOtherOrganizations(events: readonly EventToPublish[], organizationId: string, prefix: string): void {
+  const details = events.flatMap((event, index) => {
+    const claimed = event.data['organization_id'];
+    if (claimed === undefined || claimed === organizationId) return [];
+    const param = `${prefix === '' ? '' : `${prefix}[${index}].`}data.organization_id`;
+    return [
+      {
+        param,
+        message: `must be ${JSON.stringify(organizationId)}, the organization of the API key, or left out; got ${JSON.stringify(claimed)}`,
+      },
+    ];
+  });
+  if (details.length > 0) {
+    const message = `The data of ${details.length === 1 ? 'an event' : `${details.length} events`} names another organization than the API key's; nothing was published.`;
+    throw new ApiError(400, 'invalid_request_error', 'event_invalid', message, details[0]?.param, details);
+  }
 }
 
 function ingestOf(ctx: ApiContext): Ingest {

@@ -131,6 +131,12 @@ describe('POST /api/v1/events', () => {
         400,
         { code: 'parameter_unknown' },
       ],
+      [
+        "another organization's entity",
+        await post('/api/v1/events', { type: 'customer.created', data: customer('cus_x', { organization_id: 'org_other' }) }),
+        400,
+        { code: 'event_invalid', param: 'data.organization_id' },
+      ],
       ['malformed JSON', await post('/api/v1/events', '{"type": "customer.created", "data": {'), 400, { code: 'body_invalid_json' }],
       ['no data', await post('/api/v1/events', { type: 'customer.created' }), 400, { code: 'parameter_missing', param: 'data' }],
       [
