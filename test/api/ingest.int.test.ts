@@ -1,6 +1,7 @@
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entityTopic } from '../../core/topics.js';
+import { purgeIngestKeys } from '../../store/ingest-requests.js';
 import { createTestKey, getJson } from '../harness/api.js';
 import { useTestContext } from '../harness/index.js';
 import { waitFor } from '../harness/materializer.js';
@@ -199,6 +200,41 @@ describe('POST /api/v1/events', () => {
     expect(bad.body['error']).toMatchObject({ code: 'parameter_invalid', param: 'idempotency-key' });
 
     expect(await customerRecords()).toBe(before + 2);
+  });
+});
+
+describe('idempotency keys', () => {
+  it('are kept 24 hours: an older key takes another request, and the purge deletes it', async () => {
+    const request = { type: 'customer.created', data: customer('cus_ingest_old') };
+    expect((await post('/api/v1/events', request, { 'idempotency-key': 'old-key' })).status).toBe(200);
+    await stack.pool.query("update ingest_requests set created_at = now() - interval '25 hours' where idempotency_key = 'old-key'");
+
+    const other = await post('/api/v1/events', { ...request, actor: 'a day later' }, { 'idempotency-key': 'old-key' });
+    expect(other.status, JSON.stringify(other.body)).toBe(200);
+    expect(other.headers.get('idempotent-replayed')).toBeNull();
+
+    await stack.pool.query("update ingest_requests set created_at = now() - interval '25 hours' where idempotency_key = 'old-key'");
+    expect(await purgeIngestKeys(stack.pool)).toBeGreaterThanOrEqual(1);
+    const { rows } = await stack.pool.query("select 1 from ingest_requests where idempotency_key = 'old-key'");
+    expect(rows).toEqual([]);
+  });
+
+  it('belong to one organization: another organization may use the same key', async () => {
+    const otherWriter = await createTestKey(stack.pool, 'org_ingest_other', ['events:write']);
+    const mine = await post(
+      '/api/v1/events',
+      { type: 'customer.created', data: customer('cus_shared_key') },
+      { 'idempotency-key': 'shared' },
+    );
+    const theirs = await post(
+      '/api/v1/events',
+      { type: 'customer.created', data: { ...customer('cus_shared_key'), organization_id: 'org_ingest_other' } },
+      { 'idempotency-key': 'shared' },
+      otherWriter,
+    );
+    expect([mine.status, theirs.status]).toEqual([200, 200]);
+    expect(theirs.body['id']).not.toBe(mine.body['id']);
+    expect(theirs.headers.get('idempotent-replayed')).toBeNull();
   });
 });
 
