@@ -11,6 +11,7 @@ import { createLogger } from '../adapters/logger.js';
 import { databaseUrl, stackDown, stackUp, type ServiceName } from '../stack/index.js';
 import { stackPaths } from '../stack/paths.js';
 import { findJava } from '../stack/tools.js';
+import { maxBatchEvents } from '../api/ingest-schemas.js';
 import { javaRequirements } from '../stack/versions.js';
 import { runApiBench } from './api.js';
 import { renderE2eTable } from './e2e-table.js';
@@ -19,15 +20,16 @@ import { runKafkaClients } from './kafka-clients/index.js';
 import { renderClientsTable } from './kafka-clients/table.js';
 import type { KafkaTools } from './lib/kafka-tool.js';
 import type { Cleanable, MaterializerSettings, StreamerSettings } from './lib/stack.js';
+import { runIngest } from './ingest.js';
 import { runMaterialize } from './materialize.js';
 import { runProduce } from './produce.js';
 import { runStreamerBench } from './streamer.js';
 import { defaultScenarios, renderSummary, scenarios, summaryRows, type Scenario } from './summary.js';
-import { renderApiTable, renderMaterializeTable, renderProduceTable, renderStreamerTable } from './tables.js';
+import { renderApiTable, renderIngestTable, renderMaterializeTable, renderProduceTable, renderStreamerTable } from './tables.js';
 
 /**
  * `npm run bench [scenario…]`: brings the local stack up (or reuses it), runs the scenarios named
- * (all when none is: produce, materialize, api, streamer, then e2e; kafka-clients only when named),
+ * (all when none is: produce, materialize, api, streamer, then e2e; ingest and kafka-clients only when named),
  * prints a table each and one summary table of them all, writes bench/results/latest.json and
  * bench/results/<time>-summary.json, deletes its topics, subjects and schemas and stops only what it
  * started. A measurement, not a test: nothing here fails on a slow figure.
@@ -108,6 +110,9 @@ async function main(): Promise<void> {
   const e2eMinDeliveryPercent = positiveInt('BENCH_E2E_MIN_DELIVERY_PERCENT', 90);
   const e2eDrainSeconds = positiveInt('BENCH_E2E_DRAIN_SECONDS', 60);
   const e2eSettleSeconds = positiveInt('BENCH_E2E_SETTLE_SECONDS', 180);
+  const ingestEvents = positiveInt('BENCH_INGEST_EVENTS', 200_000);
+  const ingestBatch = positiveInt('BENCH_INGEST_BATCH', 100);
+  const ingestConnections = positiveInt('BENCH_INGEST_CONNECTIONS', 10);
   const clientSpec = {
     records: positiveInt('BENCH_CLIENT_RECORDS', events),
     recordBytes: positiveInt('BENCH_CLIENT_RECORD_BYTES', 1_000),
@@ -120,6 +125,8 @@ async function main(): Promise<void> {
     workMs: nonNegativeInt('BENCH_CLIENT_WORK_MS', 5),
   };
   const clientRounds = positiveInt('BENCH_CLIENT_ROUNDS', 3);
+  if (ingestBatch > maxBatchEvents)
+    throw new Error(`BENCH_INGEST_BATCH must be at most ${maxBatchEvents} (the most one request may carry)`);
   if (e2eWindowPercent > 50)
     throw new Error('BENCH_E2E_WINDOW_PERCENT must be at most 50 (the first and the last windows may not overlap)');
   const config = loadConfig(process.env);
@@ -297,6 +304,19 @@ async function main(): Promise<void> {
       renderE2eTable,
     );
 
+    const ingest = await run(
+      'ingest',
+      async (onCleanup) =>
+        runIngest({
+          events: ingestEvents,
+          batchSize: ingestBatch,
+          connections: ingestConnections,
+          ...(await stackFor('ingest')),
+          onCleanup,
+        }),
+      renderIngestTable,
+    );
+
     const kafkaClients = await run(
       'kafka-clients',
       async () =>
@@ -314,7 +334,7 @@ async function main(): Promise<void> {
     );
 
     const generatedAt = new Date();
-    const summary = summaryRows({ produce, materialize, api, streamer, e2e, kafkaClients });
+    const summary = summaryRows({ produce, materialize, api, streamer, e2e, ingest, kafkaClients });
     process.stdout.write(`\n${renderSummary(summary)}\n`);
 
     fs.mkdirSync(resultsDir, { recursive: true });
@@ -334,6 +354,7 @@ async function main(): Promise<void> {
       ...(api ? { api } : {}),
       ...(streamer ? { streamer } : {}),
       ...(e2e ? { e2e } : {}),
+      ...(ingest ? { ingest } : {}),
       ...(kafkaClients ? { kafkaClients } : {}),
     };
     fs.writeFileSync(resultsFile, `${JSON.stringify(document, null, 2)}\n`);

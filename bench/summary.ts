@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { figure, tableLines } from './lib/format.js';
 import type { ApiReport } from './api.js';
+import type { IngestReport, IngestResult } from './ingest.js';
 import type { KafkaClientsReport } from './kafka-clients/index.js';
 import { latencyText, type E2eLatency, type E2eReport } from './e2e.js';
 import type { MaterializeReport } from './materialize.js';
@@ -8,11 +9,14 @@ import type { ProduceReport } from './produce.js';
 import type { StreamerReport } from './streamer.js';
 
 /** The scenarios, in the order `npm run bench` runs them. */
-export const scenarios = ['produce', 'materialize', 'api', 'streamer', 'e2e', 'kafka-clients'] as const;
+export const scenarios = ['produce', 'materialize', 'api', 'streamer', 'e2e', 'ingest', 'kafka-clients'] as const;
 export type Scenario = (typeof scenarios)[number];
 
-/** What `npm run bench` runs when no scenario is named: all but the client comparison, which measures Kafka clients rather than the pipeline. */
-export const defaultScenarios: readonly Scenario[] = scenarios.filter((scenario) => scenario !== 'kafka-clients');
+/**
+ * What `npm run bench` runs when no scenario is named: all but the client comparison, which
+ * measures Kafka clients rather than the pipeline, and HTTP ingest, a comparison of two ways in.
+ */
+export const defaultScenarios: readonly Scenario[] = scenarios.filter((scenario) => scenario !== 'kafka-clients' && scenario !== 'ingest');
 
 export interface SummaryRow {
   readonly scenario: Scenario;
@@ -35,12 +39,13 @@ export function summaryRows(reports: {
   api?: ApiReport | undefined;
   streamer?: StreamerReport | undefined;
   e2e?: E2eReport | undefined;
+  ingest?: IngestReport | undefined;
   kafkaClients?: KafkaClientsReport | undefined;
 }): SummaryRow[] {
   const ratio = (a: number | null | undefined, b: number | null | undefined) =>
     a === null || a === undefined || b === null || b === undefined || b === 0 ? null : a / b;
   const rows: SummaryRow[] = [];
-  const { produce, materialize, api, streamer, e2e, kafkaClients } = reports;
+  const { produce, materialize, api, streamer, e2e, ingest, kafkaClients } = reports;
   if (produce) {
     for (const compression of new Set(produce.results.map((result) => result.compression))) {
       const sdk = produce.results.find((result) => result.client === 'sdk' && result.compression === compression);
@@ -145,6 +150,29 @@ export function summaryRows(reports: {
       });
     }
     if (e2e.error) rows.push({ scenario: 'e2e', measure: 'error', headline: e2e.error, baseline: '-', ratio: null, values: {} });
+  }
+  if (ingest) {
+    const http = ingest.results.find((result) => result.client === 'http');
+    const sdk = ingest.results.find((result) => result.client === 'sdk');
+    const rate = (result: IngestResult | undefined) =>
+      result?.eventsPerSec == null
+        ? 'failed'
+        : `${figure(result.eventsPerSec)} events/s (p50 ${figure(result.latencyMs?.p50, 1)} / p99 ${figure(result.latencyMs?.p99, 1)} ms)`;
+    rows.push({
+      scenario: 'ingest',
+      measure: `POST /api/v1/events/batch, ${ingest.batchSize} per request × ${ingest.connections}`,
+      headline: rate(http),
+      baseline: `SDK publishBatch alike: ${rate(sdk)}`,
+      ratio: ratio(http?.eventsPerSec, sdk?.eventsPerSec),
+      values: {
+        eventsPerSec: http?.eventsPerSec ?? null,
+        p50Ms: http?.latencyMs?.p50 ?? null,
+        p99Ms: http?.latencyMs?.p99 ?? null,
+        baselineEventsPerSec: sdk?.eventsPerSec ?? null,
+        baselineP50Ms: sdk?.latencyMs?.p50 ?? null,
+        baselineP99Ms: sdk?.latencyMs?.p99 ?? null,
+      },
+    });
   }
   if (kafkaClients) {
     for (const row of kafkaClients.rows.filter((candidate) => candidate.client !== 'Java')) {

@@ -1,5 +1,6 @@
 import { figure, formatMs, machineNote, percent, renderTable } from './lib/format.js';
 import type { ApiReport } from './api.js';
+import type { IngestReport, IngestResult } from './ingest.js';
 import type { MaterializeReport } from './materialize.js';
 import type { ProduceReport, ScenarioResult } from './produce.js';
 import type { StreamerReport } from './streamer.js';
@@ -229,4 +230,35 @@ function onDisk(result: ScenarioResult): string {
   const bytes = result.logBytes ?? 0;
   const values = result.events * result.valueBytes;
   return `${(bytes / 1e6).toFixed(1)} MB on the broker's disk (${((bytes / values) * 100).toFixed(0)}% of the value bytes)`;
+}
+
+export function renderIngestTable(report: IngestReport): string {
+  const http = report.results.find((result) => result.client === 'http');
+  const sdk = report.results.find((result) => result.client === 'sdk');
+  const ratio = http?.eventsPerSec != null && sdk?.eventsPerSec ? `${(http.eventsPerSec / sdk.eventsPerSec).toFixed(2)}×` : '-';
+  const rows = [
+    [
+      `${report.batchSize} per request × ${report.connections}`,
+      http?.eventsPerSec == null ? 'failed' : figure(http.eventsPerSec),
+      figure(http?.latencyMs?.p50, 1),
+      figure(http?.latencyMs?.p99, 1),
+      sdk?.eventsPerSec == null ? 'failed' : figure(sdk.eventsPerSec),
+      figure(sdk?.latencyMs?.p50, 1),
+      figure(sdk?.latencyMs?.p99, 1),
+      ratio,
+    ],
+  ];
+  const header = ['batches', 'HTTP events/s', 'HTTP p50 ms', 'HTTP p99 ms', 'SDK events/s', 'SDK p50 ms', 'SDK p99 ms', 'HTTP/SDK'];
+  const usage = (result: IngestResult | undefined) =>
+    result ? `${result.scenario} ${figure(result.cpuCores, 2)} cores, event loop busy ${percent(result.eventLoopBusy)}` : '-';
+  const notes = [
+    `${report.events.toLocaleString('en-US')} invoice.updated events each way (Kafka value ${report.valueBytes} B; request body ${report.bodyBytes.toLocaleString('en-US')} B of JSON), ` +
+      `${report.partitions} partitions, fresh topics per side, acks=all; latency per request (HTTP: body built, posted, answer read) or per publishBatch call (SDK)`,
+    `HTTP: POST /api/v1/events/batch to the API in this process (undici, ${report.connections} keep-alive connections, one request in flight each), ` +
+      `its publisher made as the SDK side's; SDK: publishBatch of the same events, ${report.connections} calls in flight`,
+    `CPU of this process while each side ran (API and load client share it): ${usage(http)}; ${usage(sdk)}`,
+    machineNote(),
+    ...report.results.filter((result) => result.error !== null).map((result) => `${result.scenario}: ${result.error ?? ''}`),
+  ];
+  return renderTable(header, rows, notes);
 }

@@ -5,6 +5,7 @@ import type { Admin } from 'kafkajs';
 import pg from 'pg';
 import type { Logger } from '../../adapters/logger.js';
 import { createRegistryClient, type RegistryClient } from '../../adapters/registry.js';
+import type { Ingest } from '../../api/context.js';
 import { type Api, startApi } from '../../api/index.js';
 import { startMaterializer, type Materializer } from '../../consumers/materializer/index.js';
 import { startStreamer, type Streamer } from '../../consumers/streamer/index.js';
@@ -120,8 +121,8 @@ export function startBenchStreamer(place: ServicePlace, groupId: string, setting
   });
 }
 
-/** The API on a free port of 127.0.0.1, logging warnings only. */
-export function startBenchApi(place: Omit<ServicePlace, 'brokers'>): Promise<Api> {
+/** The API on a free port of 127.0.0.1, logging warnings only; with `ingest`, it takes events over HTTP. */
+export function startBenchApi(place: Omit<ServicePlace, 'brokers'>, ingest?: Ingest): Promise<Api> {
   return startApi({
     databaseUrl: place.databaseUrl,
     databaseSchema: place.schema,
@@ -131,6 +132,7 @@ export function startBenchApi(place: Omit<ServicePlace, 'brokers'>): Promise<Api
     port: 0,
     host: '127.0.0.1',
     secretBox: benchSecretBox,
+    ingest,
   });
 }
 
