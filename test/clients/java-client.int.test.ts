@@ -30,6 +30,8 @@ function run(command: string, args: string[], timeoutMs: number): Promise<Run> {
 let stack: Awaited<ReturnType<typeof startApiStack>>;
 let streamer: Streamer;
 let receiver: WebhookReceiver;
+// The document, and Maven's build of the client from it (a few MB of generated sources).
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'evp-java-client-'));
 
 beforeAll(async () => {
   stack = await startApiStack(ctx);
@@ -41,6 +43,7 @@ afterAll(async () => {
   await receiver?.close();
   await streamer?.stop();
   await stack?.stop();
+  fs.rmSync(work, { recursive: true, force: true });
 });
 
 interface Line {
@@ -51,7 +54,6 @@ interface Line {
 describe('the Java client generated from the OpenAPI document', () => {
   // The first build fetches OpenAPI Generator and the client's libraries from Maven Central into ~/.m2.
   it('publishes events, lists them back, creates a webhook destination and reads its delivery log', async () => {
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'evp-java-client-'));
     const spec = path.join(work, 'openapi.json');
     const build = path.join(work, 'build');
     fs.writeFileSync(spec, await (await fetch(`${stack.api.url}/openapi.json`)).text());
