@@ -22,7 +22,9 @@ export const EventStats = titled(
       object: Type.Literal('event_stats'),
       from: Type.String({ format: 'date-time', description: 'The start of the first minute of the window.' }),
       to: Type.String({ format: 'date-time', description: 'Now: the end of the window.' }),
-      bucket_seconds: Type.Literal(60),
+      // A whole number of seconds. `Type.Literal(60)` says `number`, which OpenAPI Generator's Java
+      // client turns into a BigDecimal enum that does not compile.
+      bucket_seconds: Type.Unsafe<60>(Type.Integer({ enum: [60] })),
       data: Type.Array(
         Type.Object({
           minute: Type.String({ format: 'date-time', description: 'The start of the minute (UTC).' }),
