@@ -125,13 +125,17 @@ export function destinationSchemas<const Kinds extends readonly DestinationKind[
   // these, so an answer's fields stay in the order they always had (the settings near the end).
   const answer = Type.Union(
     kinds.map((kind) =>
-      Type.Object({
-        ...answerHead,
-        type: Type.Literal(kind.name),
-        ...answerSubscription,
-        [kind.name]: Type.Optional(AnyObject),
-        ...answerTail,
-      }),
+      // `WebhookDestination`, `KafkaDestination`, …: what a generated client names each variant.
+      titled(
+        `${kind.name.charAt(0).toUpperCase()}${kind.name.slice(1)}Destination`,
+        Type.Object({
+          ...answerHead,
+          type: Type.Literal(kind.name),
+          ...answerSubscription,
+          [kind.name]: Type.Optional(AnyObject),
+          ...answerTail,
+        }),
+      ),
     ),
   );
   // The JSON schemas are built from the table at run time; their static types from the table's type.

@@ -105,8 +105,9 @@ export const ErrorBody = titled(
 
 export const errorResponses = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody } as const;
 
+/** A page of `item`s; named `<Item>List` in the OpenAPI document when the item is named. */
 export function listOf<T extends TSchema>(item: T, description: string) {
-  return Type.Object(
+  const list = Type.Object(
     {
       object: Type.Literal('list'),
       url: Type.String(),
@@ -115,6 +116,8 @@ export function listOf<T extends TSchema>(item: T, description: string) {
     },
     { description },
   );
+  const title = (item as { title?: unknown }).title;
+  return typeof title === 'string' ? titled(`${title}List`, list) : list;
 }
 
 const commaList = (description: string) =>

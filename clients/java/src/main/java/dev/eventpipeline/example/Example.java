@@ -16,7 +16,7 @@ import dev.eventpipeline.client.model.Event;
 import dev.eventpipeline.client.model.EventBatch;
 import dev.eventpipeline.client.model.EventReceipt;
 import dev.eventpipeline.client.model.EventToPublish;
-import dev.eventpipeline.client.model.ListDestinationDeliveries200Response;
+import dev.eventpipeline.client.model.DeliveryList;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -134,10 +134,10 @@ public final class Example {
    * The destination's delivery log once it holds `count` deliveries, or as it is after a while:
    * deliveries are made by the streamer, which may not be running.
    */
-  private ListDestinationDeliveries200Response deliveryLog(String destinationId, int count) throws Exception {
+  private DeliveryList deliveryLog(String destinationId, int count) throws Exception {
     long deadline = System.currentTimeMillis() + DELIVERY_WAIT_MS;
     while (true) {
-      ListDestinationDeliveries200Response log =
+      DeliveryList log =
           deliveries.listDestinationDeliveries(destinationId, 100, null, null, null, null, null, null, null, null, null);
       boolean done = log.getData().size() >= count && log.getData().stream().allMatch(delivery -> delivery.getDeliveredAt() != null);
       if (done || System.currentTimeMillis() > deadline) return log;
