@@ -2,9 +2,12 @@ import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entityTopic } from '../../core/topics.js';
 import { purgeIngestKeys } from '../../store/ingest-requests.js';
-import { createTestKey, getJson } from '../harness/api.js';
+import { loadPublisherConfig } from '../../adapters/config.js';
+import { createPublisher } from '../../producers/publisher.js';
+import { createTestKey, getJson, startTestApi } from '../harness/api.js';
+import { createTestLogger } from '../harness/log-sink.js';
 import { useTestContext } from '../harness/index.js';
-import { waitFor } from '../harness/materializer.js';
+import { prepareEntities, waitFor } from '../harness/materializer.js';
 import { sampleData } from '../harness/samples.js';
 import { startApiStack } from './setup.js';
 
@@ -278,3 +281,66 @@ describe('POST /api/v1/events/batch', () => {
     expect(await customerRecords()).toBe(before);
   });
 });
+
+describe('a batch Kafka takes only part of', () => {
+  it('answers 207 with each event published or failed, and a retry with the same key publishes the failed ones under the same ids', async () => {
+    // Topics of its own, one of which goes away between the publisher reading its metadata and the
+    // send, and a publisher that sends each event in a request of its own and gives up quickly.
+    const prefix = `${ctx.topicPrefix}.partial`;
+    await prepareEntities(ctx, ['invoice', 'customer'], 1, prefix);
+    const publisher = createPublisher(loadPublisherConfig({ ...ctx.env, TOPIC_PREFIX: prefix }), {
+      service: 'test',
+      logger: createTestLogger('error'),
+      batchMaxEvents: 1,
+      retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 200 },
+    });
+    const api = await startTestApi(ctx, stack.schema, { ingest: publisher });
+    const send = (events: unknown[], key: string) =>
+      fetch(`${api.url}/api/v1/events/batch`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify({ events }),
+      }).then(async (response) => ({
+        status: response.status,
+        body: (await response.json()) as { data: { id: string; status: string; error?: { code: string } }[] },
+      }));
+    const invoice = {
+      type: 'invoice.created',
+      data: JSON.parse(JSON.stringify({ ...sampleData('invoice', 'inv_partial'), organization_id: org })) as unknown,
+    };
+    const person = { type: 'customer.created', data: customer('cus_partial') };
+    try {
+      expect((await send([invoice, person], 'warm-up')).status).toBe(200);
+      await deleteTopic(entityTopic(prefix, 'customer'));
+
+      const partial = await send([invoice, person], 'partial-1');
+      expect(partial.status, JSON.stringify(partial.body)).toBe(207);
+      expect(partial.body.data.map((item) => item.status)).toEqual(['published', 'failed']);
+      expect(partial.body.data[1]?.error?.code).toMatch(/^EVP_/);
+
+      await prepareEntities(ctx, ['customer'], 1, prefix);
+      const retried = await send([invoice, person], 'partial-1');
+      expect(retried.status).toBe(200);
+      expect(retried.body.data.map((item) => [item.id, item.status])).toEqual(partial.body.data.map((item) => [item.id, 'published']));
+    } finally {
+      await api.stop();
+      await publisher.close();
+    }
+  });
+});
+
+async function deleteTopic(topic: string): Promise<void> {
+  const admin = ctx.kafka.admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics: [topic] });
+    await waitFor(
+      async () => (await admin.listTopics()).includes(topic),
+      (listed) => !listed,
+      30_000,
+      `${topic} deleted`,
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
