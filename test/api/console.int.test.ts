@@ -607,6 +607,7 @@ describe('web console in a browser', () => {
     // Reads destinations and their deliveries, but may change nothing and sees no events.
     await signIn(tab, await createTestKey(pool, org, ['destinations:read']));
     expect(await sections()).toEqual(['Overview', 'Destinations']);
+    expect(await tab.locator('.scopes').innerText()).toBe('destinations:read');
     await tab.getByRole('heading', { name: 'Deliveries' }).waitFor();
     expect(await tab.getByRole('heading', { name: 'Dead letters' }).count()).toBe(0);
     await tab.goto(`${api.url}/console/#/destinations/${ids.destination}`);
@@ -623,6 +624,7 @@ describe('web console in a browser', () => {
     await tab.getByRole('button', { name: 'Sign out' }).click();
     await signIn(tab, await createTestKey(pool, org, ['events:read']));
     expect(await sections()).toEqual(['Overview', 'Events', 'Entities', 'Event types']);
+    expect(await tab.locator('.scopes').innerText()).toBe('events:read');
     await tab.goto(`${api.url}/console/#/events/${ids.updated}`);
     await tab.getByRole('heading', { name: 'Data' }).waitFor();
     expect(await tab.getByRole('heading', { name: 'Deliveries' }).count()).toBe(0);

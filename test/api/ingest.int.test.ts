@@ -329,6 +329,43 @@ describe('a batch Kafka takes only part of', () => {
   });
 });
 
+describe('a key whose first request is still being published', () => {
+  it('answers a retry meanwhile with 409 idempotency_key_in_flight, then with the first answer', async () => {
+    // A publisher that waits 2 s for more events before it sends: the first request is in flight that long.
+    const publisher = createPublisher(loadPublisherConfig({ ...ctx.env, TOPIC_PREFIX: ctx.topicPrefix }), {
+      service: 'test',
+      logger: createTestLogger('error'),
+      lingerMs: 2_000,
+    });
+    const api = await startTestApi(ctx, stack.schema, { ingest: publisher });
+    const request = { type: 'customer.created', data: customer('cus_in_flight') };
+    const send = () =>
+      fetch(`${api.url}/api/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json', 'idempotency-key': 'slow-1' },
+        body: JSON.stringify(request),
+      }).then(async (response) => ({ status: response.status, body: (await response.json()) as Answer }));
+    try {
+      const first = send();
+      await waitFor(
+        async () => (await stack.pool.query("select 1 from ingest_requests where idempotency_key = 'slow-1'")).rowCount,
+        (rows) => rows === 1,
+        10_000,
+        'the first request to hold its key',
+      );
+      const meanwhile = await send();
+      expect(meanwhile.status).toBe(409);
+      expect(meanwhile.body.error).toMatchObject({ code: 'idempotency_key_in_flight', param: 'Idempotency-Key' });
+      const answered = await first;
+      expect(answered.status).toBe(200);
+      expect(await send()).toEqual(answered);
+    } finally {
+      await api.stop();
+      await publisher.close();
+    }
+  });
+});
+
 async function deleteTopic(topic: string): Promise<void> {
   const admin = ctx.kafka.admin();
   await admin.connect();

@@ -126,6 +126,9 @@ export function Shell({ onSignOut }: { onSignOut: () => void }) {
           <span class="org" title={`The organization of your API key, which may: ${session.scopes.join(', ')}`}>
             {session.organizationId}
           </span>
+          <span class="scopes" title="What your API key may do (its scopes)">
+            {session.scopes.includes('admin') ? 'admin' : session.scopes.join(' · ')}
+          </span>
           <button type="button" onClick={onSignOut}>
             Sign out
           </button>
