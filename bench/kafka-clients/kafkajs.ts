@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CompressionTypes, Partitioners, type Message } from 'kafkajs';
 import { createKafka } from '../../adapters/kafka.js';
 import { createLogger } from '../../adapters/logger.js';
-import { publishWindowed } from '../lib/stack.js';
+import { produceInBatches } from './produce-batches.js';
 import type { Measured } from './table.js';
 import { maxOverlap, type Workload } from './workload.js';
 
@@ -54,7 +54,6 @@ export async function produceWithKafkajs(
   topic: string,
   compression: Compression,
 ): Promise<Measured> {
-  const { records, batch, window } = workload.spec;
   const { kafka, warnings } = kafkaFor(brokers, 'evp-bench-kafkajs');
   const producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   const requests = new Map<string, [number, number][]>();
@@ -66,35 +65,21 @@ export async function produceWithKafkajs(
   });
   await producer.connect();
   try {
-    let sent = 0;
-    let lastAck = 0;
-    const sends = Math.ceil(records / batch);
-    const started = performance.now();
-    const failure = await publishWindowed(
-      sends,
-      Math.max(1, Math.floor(window / batch)),
-      (i) =>
+    return await produceInBatches(
+      workload.spec,
+      (from, to) =>
         producer.send({
           topic,
           acks: -1,
           compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-          messages: messagesOf(workload, i * batch, Math.min(records, (i + 1) * batch)),
+          messages: messagesOf(workload, from, to),
         }),
-      () => {
-        sent++;
-        lastAck = performance.now();
-      },
+      () => ({
+        produceRequests: [...requests.values()].reduce((sum, spans) => sum + spans.length, 0),
+        maxProduceRequestsInFlightPerBroker: Math.max(0, ...[...requests.values()].map((spans) => maxOverlap(spans))),
+        warnings: warnings(),
+      }),
     );
-    const detail = {
-      produceRequests: [...requests.values()].reduce((sum, spans) => sum + spans.length, 0),
-      maxProduceRequestsInFlightPerBroker: Math.max(0, ...[...requests.values()].map((spans) => maxOverlap(spans))),
-      warnings: warnings(),
-    };
-    if (failure !== undefined)
-      throw Object.assign(new Error(`${Math.min(records, sent * batch)} of ${records} acknowledged: ${(failure as Error).message}`), {
-        detail,
-      });
-    return { records, elapsedMs: lastAck - started, detail };
   } finally {
     await producer.disconnect().catch(() => undefined);
   }

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Consumer, ProduceAcks, Producer, type Message, type MessagesStream, type MessageToProduce } from '@platformatic/kafka';
-import { publishWindowed } from '../lib/stack.js';
 import type { Compression } from './kafkajs.js';
+import { produceInBatches } from './produce-batches.js';
 import type { Measured } from './table.js';
 import type { Workload } from './workload.js';
 
@@ -30,7 +30,6 @@ export async function produceWithPlatformatic(
   topic: string,
   compression: Compression,
 ): Promise<Measured> {
-  const { records, batch, window } = workload.spec;
   const options = {
     clientId: 'evp-bench-platformatic',
     bootstrapBrokers: [...brokers],
@@ -42,29 +41,11 @@ export async function produceWithPlatformatic(
   // The constructor writes what it enforces back into the options it was given.
   const maxInflights = options.maxInflights;
   try {
-    let sent = 0;
-    let lastAck = 0;
-    const started = performance.now();
-    const failure = await publishWindowed(
-      Math.ceil(records / batch),
-      Math.max(1, Math.floor(window / batch)),
-      (i) =>
-        producer.send({
-          messages: messagesOf(workload, topic, i * batch, Math.min(records, (i + 1) * batch)),
-          acks: ProduceAcks.ALL,
-          compression,
-        }),
-      () => {
-        sent++;
-        lastAck = performance.now();
-      },
+    return await produceInBatches(
+      workload.spec,
+      (from, to) => producer.send({ messages: messagesOf(workload, topic, from, to), acks: ProduceAcks.ALL, compression }),
+      () => ({ maxInflightsAsked: 5, maxInflightsKept: maxInflights }),
     );
-    const detail = { maxInflightsAsked: 5, maxInflightsKept: maxInflights };
-    if (failure !== undefined)
-      throw Object.assign(new Error(`${Math.min(records, sent * batch)} of ${records} acknowledged: ${(failure as Error).message}`), {
-        detail,
-      });
-    return { records, elapsedMs: lastAck - started, detail };
   } finally {
     await producer.close().catch(() => undefined);
   }
