@@ -11,6 +11,8 @@ const services = ['core', 'adapters', 'schemas', 'store', 'destinations', 'produ
 const layers = {
   core: { may: [] },
   adapters: { may: ['core'] },
+  // The one way into a Kafka client (clientModules below).
+  'adapters/kafka': { may: ['core'] },
   schemas: { may: ['core', 'adapters'] },
   // The stored type of a destination is one the registry knows: its name, never its code.
   store: { may: ['core', 'adapters'], types: ['destinations'] },
@@ -31,6 +33,9 @@ const topLevel = [...services, 'api', 'cli', 'console', 'bench', 'chaos', 'scrip
 /** What core/ may not use: it is pure (no clients, no logging, no files or processes). */
 const impureModules = '^(kafkajs|pg|pino|node:child_process|node:fs)(/|$)';
 
+/** The Kafka clients: only adapters/kafka/ imports them, so which client does what is decided in one place. */
+const clientModules = '^(kafkajs|@platformatic/kafka)(/|$)';
+
 /** A source file `depth` folders below the root reaches a top-level folder as `../` × depth + name. */
 const topLevelImport = (depth, names, rest = '(/|$)') => `^(\\.\\./){${depth}}(${names.join('|')})${rest}`;
 const listed = (names) => names.map((name) => `${name}/`).join(', ');
@@ -50,6 +55,8 @@ function boundaryRules(folder, { may, types = [], entries = [] }) {
     if (types.length > 0) patterns.push({ regex: topLevelImport(depth, types), message, allowTypeImports: true });
     if (entries.length > 0) patterns.push({ regex: topLevelImport(depth, entries, '(?!/index\\.js$)(/|$)'), message });
     if (folder === 'core') patterns.push({ regex: impureModules, message: 'core/ is pure: no clients, logging, files or processes' });
+    if (folder !== 'adapters/kafka')
+      patterns.push({ regex: clientModules, message: 'Kafka clients are reached through adapters/kafka/ only (its index.ts)' });
     return {
       files: [`${folder}/${'*/'.repeat(below)}*.{ts,tsx}`],
       ignores: nested.map((other) => `${other}/**`),

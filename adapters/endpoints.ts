@@ -1,4 +1,4 @@
-import type { KafkaSecurity } from './kafka-security.js';
+import type { KafkaSecurity } from './kafka/security.js';
 import type { PublisherConfig } from './publisher-config.js';
 import type { RegistryAuth } from './registry.js';
 import type { StackConfig } from './settings/process-config.js';

@@ -1,7 +1,7 @@
-import type { Admin } from 'kafkajs';
+import type { Admin } from '../adapters/kafka/index.js';
 import { coerceError } from '../adapters/errors.js';
-import { connectKafka, createKafka } from '../adapters/kafka.js';
-import type { KafkaSecurity } from '../adapters/kafka-security.js';
+import { connectKafka, createKafka } from '../adapters/kafka/index.js';
+import type { KafkaSecurity } from '../adapters/kafka/security.js';
 import type { Logger } from '../adapters/logger.js';
 
 /** The key of a partition in the map `read` answers. */

@@ -1,4 +1,4 @@
-import type { KafkaSecurity } from '../adapters/kafka-security.js';
+import type { KafkaSecurity } from '../adapters/kafka/security.js';
 import type { Logger } from '../adapters/logger.js';
 import type { RegistryAuth } from '../adapters/registry.js';
 import { apiSettings } from '../adapters/settings/api.js';

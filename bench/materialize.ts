@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { loadConfig } from '../adapters/config.js';
 import { copyRows, type CopyValue } from '../adapters/copy.js';
 import { createPool } from '../adapters/database.js';
-import { createKafka } from '../adapters/kafka.js';
+import { createKafka } from '../adapters/kafka/index.js';
 import { migratePool } from '../adapters/migrate.js';
 import type { RegistryClient } from '../adapters/registry.js';
 import { createEventDecoder } from '../consumers/event-decoder.js';

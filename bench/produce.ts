@@ -2,15 +2,17 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Admin } from 'kafkajs';
+import type { Admin } from '../adapters/kafka/index.js';
 import { loadConfig } from '../adapters/config.js';
 import type { Logger } from '../adapters/logger.js';
 import { entityTopic } from '../core/topics.js';
+import { createLaneProducer, type ProduceRecord } from '../adapters/kafka/index.js';
+import { publisherDefaults, type PublisherOptions } from '../producers/options.js';
 import { createPublisher } from '../producers/publisher.js';
 import { runKafkaTool, type KafkaTools } from './lib/kafka-tool.js';
 import { mean, nearestRank, sortedCopy } from './lib/percentiles.js';
 import { createBenchTopics, publishWindowed, startCountProgress } from './lib/stack.js';
-import { benchEntity, benchEventType, benchService, buildPayload, type Payload } from './payload.js';
+import { benchEntity, benchEventType, benchService, buildPayload, encodeForSizing, type Payload } from './payload.js';
 
 /**
  * The produce scenario: N events of a fixed size, acks=all, each run to a fresh topic of its own,
@@ -53,7 +55,8 @@ export interface LatencyMs {
 
 export interface ScenarioResult {
   readonly scenario: string;
-  readonly client: 'sdk' | 'producer-perf';
+  /** `sdk`: the publisher as shipped; `sdk-kafkajs`: the publisher on kafkajs with one request in flight (its former setup, the baseline); `raw`: the adapter's producers without the SDK. */
+  readonly client: 'sdk' | 'sdk-kafkajs' | 'raw' | 'producer-perf';
   readonly compression: Compression;
   readonly topic: string;
   readonly events: number;
@@ -88,7 +91,9 @@ export async function runProduce(options: ProduceOptions): Promise<ProduceReport
   );
   const results: ScenarioResult[] = [];
   for (const compression of options.compressions) {
-    results.push(await runSdk(options, payload, compression));
+    results.push(await runSdk(options, payload, compression, shipped));
+    results.push(await runSdk(options, payload, compression, onKafkajs));
+    results.push(await runRaw(options, payload, compression));
     results.push(await runProducerPerformance(options, payload, compression));
   }
   return {
@@ -113,13 +118,33 @@ async function freshTopic(options: ProduceOptions, prefix: string): Promise<stri
   return entityTopic(prefix, benchEntity);
 }
 
-async function runSdk(options: ProduceOptions, payload: Payload, compression: Compression): Promise<ScenarioResult> {
-  const scenario = `sdk ${compression}`;
-  const prefix = `${options.topicPrefix}.sdk-${compression}`;
+interface SdkSetup {
+  readonly client: 'sdk' | 'sdk-kafkajs';
+  readonly label: string;
+  readonly publisher: Partial<PublisherOptions>;
+}
+
+/** The publisher as shipped (its defaults), and on kafkajs with one request in flight: what it was before, the baseline. */
+const shipped: SdkSetup = { client: 'sdk', label: 'sdk', publisher: {} };
+const onKafkajs: SdkSetup = {
+  client: 'sdk-kafkajs',
+  label: 'sdk on kafkajs, 1 in flight',
+  publisher: { client: 'kafkajs', maxInFlightRequests: 1 },
+};
+
+async function runSdk(options: ProduceOptions, payload: Payload, compression: Compression, setup: SdkSetup): Promise<ScenarioResult> {
+  const scenario = `${setup.label} ${compression}`;
+  const prefix = `${options.topicPrefix}.${setup.client}-${compression}`;
   const topic = await freshTopic(options, prefix);
   const config = loadConfig({ ...options.env, TOPIC_PREFIX: prefix });
-  const publisher = createPublisher(config, { service: benchService, autoRegister: true, compression, logger: options.logger });
-  const base = { scenario, client: 'sdk', compression, topic, events: options.events, valueBytes: payload.valueBytes } as const;
+  const publisher = createPublisher(config, {
+    service: benchService,
+    autoRegister: true,
+    compression,
+    logger: options.logger,
+    ...setup.publisher,
+  });
+  const base = { scenario, client: setup.client, compression, topic, events: options.events, valueBytes: payload.valueBytes } as const;
   try {
     // Untimed: connects the producer and admin, reads the topic's metadata, registers the schema.
     await publisher.publish(benchEventType, payload.event(0));
@@ -158,6 +183,65 @@ async function runSdk(options: ProduceOptions, payload: Payload, compression: Co
     return { ...empty(base), error: (error as Error).message };
   } finally {
     await publisher.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The SDK's own producers (adapters/kafka, its default client and lanes) sending records of the
+ * same sizes, encoded beforehand, in requests of the SDK's batch size: what the SDK adds on top
+ * (validation, encoding, buffering) is the difference. Each lane sends its share of the partitions
+ * one request at a time, as the SDK's lanes do.
+ */
+async function runRaw(options: ProduceOptions, payload: Payload, compression: Compression): Promise<ScenarioResult> {
+  const lanes = publisherDefaults.maxInFlightRequests;
+  const scenario = `raw client, ${lanes} lanes ${compression}`;
+  const prefix = `${options.topicPrefix}.raw-${compression}`;
+  const topic = await freshTopic(options, prefix);
+  const base = { scenario, client: 'raw', compression, topic, events: options.events, valueBytes: payload.valueBytes } as const;
+  const encoded = await Promise.all(Array.from({ length: 256 }, (_, i) => encodeForSizing(benchEventType, payload.event(i))));
+  const record = (i: number): ProduceRecord => {
+    const { key, value, headers } = encoded[i % encoded.length] as (typeof encoded)[number];
+    return { topic, partition: i % options.partitions, key, value, headers, timestamp: String(Date.now()) };
+  };
+  const sample = encoded[0] as (typeof encoded)[number];
+  // The SDK's batch limits: so many events, so many bytes.
+  const batch = Math.max(1, Math.min(publisherDefaults.batchMaxEvents, Math.floor(publisherDefaults.batchMaxBytes / sample.size)));
+  const producers = Array.from({ length: lanes }, (_, lane) =>
+    createLaneProducer(publisherDefaults.client, {
+      brokers: options.brokers,
+      clientId: `evp-bench-raw-${lane}`,
+      compression,
+      ackTimeoutMs: publisherDefaults.ackTimeoutMs,
+      retry: publisherDefaults.retry,
+      logger: options.logger,
+    }),
+  );
+  try {
+    // Untimed: connects each lane and reads the topic's metadata.
+    await Promise.all(producers.map((producer, lane) => producer.send([record(lane)])));
+    const started = performance.now();
+    await Promise.all(
+      producers.map(async (producer, lane) => {
+        const mine: number[] = [];
+        for (let i = 0; i < options.events; i++) if ((i % options.partitions) % lanes === lane) mine.push(i);
+        for (let at = 0; at < mine.length; at += batch) await producer.send(mine.slice(at, at + batch).map(record));
+      }),
+    );
+    const elapsedMs = performance.now() - started;
+    const eventsPerSec = (options.events / elapsedMs) * 1000;
+    return {
+      ...base,
+      elapsedMs,
+      eventsPerSec,
+      mbPerSec: (eventsPerSec * payload.valueBytes) / 1e6,
+      latencyMs: null,
+      logBytes: null,
+      error: null,
+    };
+  } catch (error) {
+    return { ...empty(base), error: (error as Error).message };
+  } finally {
+    await Promise.all(producers.map((producer) => producer.close().catch(() => undefined)));
   }
 }
 

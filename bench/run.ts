@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Admin } from 'kafkajs';
 import { loadConfig, type Config } from '../adapters/config.js';
-import { createKafka } from '../adapters/kafka.js';
+import { createKafka } from '../adapters/kafka/index.js';
 import { createLogger } from '../adapters/logger.js';
 import { databaseUrl, stackDown, stackUp, type ServiceName } from '../stack/index.js';
 import { stackPaths } from '../stack/paths.js';

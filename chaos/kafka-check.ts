@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createKafka } from '../adapters/kafka.js';
+import { createKafka } from '../adapters/kafka/index.js';
 import type { Logger } from '../adapters/logger.js';
 import type { Placed } from './load.js';
 

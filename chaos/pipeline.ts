@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import type pg from 'pg';
 import { loadConfig } from '../adapters/config.js';
 import { createPool } from '../adapters/database.js';
-import { createKafka } from '../adapters/kafka.js';
+import { createKafka } from '../adapters/kafka/index.js';
 import { createLogger, type Logger } from '../adapters/logger.js';
 import { createPublisher } from '../producers/publisher.js';
 import type { Publisher } from '../producers/types.js';

@@ -4,7 +4,7 @@ import { materializerSettings } from '../adapters/settings/materializer.js';
 import { settingDefault } from '../adapters/settings/setting.js';
 import { InputError } from '../adapters/errors.js';
 import { startMaterializer } from '../consumers/materializer/index.js';
-import { defaultGroupInstanceId } from '../adapters/kafka-static-membership.js';
+import { defaultGroupInstanceId } from '../adapters/kafka/static-membership.js';
 import { databaseUrl } from '../stack/index.js';
 import { commandContext } from './context.js';
 import { runService } from './run-service.js';

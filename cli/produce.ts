@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import readline from 'node:readline';
 import { Command, Option } from 'commander';
 import { InputError, PipelineError, coerceError } from '../adapters/errors.js';
-import { createKafka } from '../adapters/kafka.js';
+import { createKafka } from '../adapters/kafka/index.js';
 import type { EventInput } from '../core/build-event.js';
 import { eventSeverities, eventSources } from '../core/event-schema.js';
 import { createPublisher } from '../producers/publisher.js';

@@ -6,7 +6,7 @@ import { streamerSettings } from '../adapters/settings/streamer.js';
 import { startStreamer, type StreamerOptions } from '../consumers/streamer/index.js';
 import { createPublisher } from '../producers/index.js';
 import type { Endpoints } from '../adapters/endpoints.js';
-import { defaultGroupInstanceId } from '../adapters/kafka-static-membership.js';
+import { defaultGroupInstanceId } from '../adapters/kafka/static-membership.js';
 import { databaseUrl } from '../stack/index.js';
 import { commandContext } from './context.js';
 import { parsePort } from './materializer.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
 import { InputError } from '../adapters/errors.js';
-import { connectKafka, createKafka } from '../adapters/kafka.js';
+import { connectKafka, createKafka } from '../adapters/kafka/index.js';
 import { createRegistryClient } from '../adapters/registry.js';
 import { eventToJson } from '../core/event-json.js';
 import { isValidPattern, matchesAny } from '../core/event-types.js';

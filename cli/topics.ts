@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { connectKafka, createKafka } from '../adapters/kafka.js';
+import { connectKafka, createKafka } from '../adapters/kafka/index.js';
 import { InputError } from '../adapters/errors.js';
 import { defaultTopicSettings, ensureTopics } from '../producers/ensure-topics.js';
 import { readEventSchemas } from '../schemas/event-schemas.js';

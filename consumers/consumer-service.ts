@@ -1,8 +1,8 @@
-import type { Admin, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Admin, EachBatchPayload, Kafka, Producer } from '../adapters/kafka/index.js';
 import type pg from 'pg';
 import { createPool } from '../adapters/database.js';
-import { connectKafka, createKafka } from '../adapters/kafka.js';
-import type { KafkaSecurity } from '../adapters/kafka-security.js';
+import { connectKafka, createKafka } from '../adapters/kafka/index.js';
+import type { KafkaSecurity } from '../adapters/kafka/security.js';
 import type { Logger } from '../adapters/logger.js';
 import { migratePool } from '../adapters/migrate.js';
 import { createRegistryClient, type RegistryAuth } from '../adapters/registry.js';

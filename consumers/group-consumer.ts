@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka } from '../adapters/kafka/index.js';
 import type pg from 'pg';
 import { isConnectionError, isTransientConflict } from '../adapters/database.js';
-import { connectKafka, type KafkaTarget } from '../adapters/kafka.js';
-import { withGroupInstanceId } from '../adapters/kafka-static-membership.js';
+import { connectKafka, type KafkaTarget } from '../adapters/kafka/index.js';
+import { withGroupInstanceId } from '../adapters/kafka/static-membership.js';
 import type { Logger } from '../adapters/logger.js';
 import { nextAttempt, type RetrySchedule } from '../core/retry.js';
 import { entityTopic } from '../core/topics.js';

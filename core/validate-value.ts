@@ -22,12 +22,15 @@ interface TypeShape {
 
 export function validateValue(type: avro.Type, value: unknown, root = ''): ValueProblem[] {
   const problems: ValueProblem[] = [];
-  type.isValid(value, {
-    errorHook: (path: string[], actual: unknown, expected: avro.Type) => {
-      problems.push({ path: joinPath(root, path), message: describeMismatch(expected, actual) });
-    },
-  });
-  findUnknownFields(type, value, root, problems);
+  // Avro's plain check first (every publish makes it): the one with a hook, which walks every path, only for a value that fails.
+  if (!type.isValid(value)) {
+    type.isValid(value, {
+      errorHook: (path: string[], actual: unknown, expected: avro.Type) => {
+        problems.push({ path: joinPath(root, path), message: describeMismatch(expected, actual) });
+      },
+    });
+  }
+  findUnknownFields(type, value, [], root, problems);
   return problems;
 }
 
@@ -71,20 +74,62 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
 }
 
-function findUnknownFields(type: TypeShape, value: unknown, path: string, problems: ValueProblem[]): void {
+/** Each record type's field names, and whether a type can hold a record at all (only those are walked). */
+const fieldNames = new WeakMap<TypeShape, ReadonlySet<string>>();
+const holdsRecords = new WeakMap<TypeShape, boolean>();
+
+function knownFields(type: TypeShape): ReadonlySet<string> {
+  let names = fieldNames.get(type);
+  if (names === undefined) {
+    names = new Set((type.fields ?? []).map((field) => field.name));
+    fieldNames.set(type, names);
+  }
+  return names;
+}
+
+function canHoldRecord(type: TypeShape): boolean {
+  let holds = holdsRecords.get(type);
+  if (holds === undefined) {
+    // Set before the walk: a recursive type reaches itself, and is a record anyway.
+    holdsRecords.set(type, true);
+    holds =
+      type.typeName === 'record' ||
+      (type.types ?? []).some(canHoldRecord) ||
+      (type.itemsType !== undefined && canHoldRecord(type.itemsType)) ||
+      (type.valuesType !== undefined && canHoldRecord(type.valuesType));
+    holdsRecords.set(type, holds);
+  }
+  return holds;
+}
+
+/** `path` is the parts below `root`, pushed and popped on the way down: joined only for a problem. */
+function findUnknownFields(type: TypeShape, value: unknown, path: (string | number)[], root: string, problems: ValueProblem[]): void {
+  if (!canHoldRecord(type)) return;
   if (type.typeName === 'record' && isPlainObject(value)) {
-    const fields = type.fields ?? [];
-    const known = new Set(fields.map((field) => field.name));
-    for (const key of Object.keys(value)) {
-      if (!known.has(key)) problems.push({ path: joinPath(path, [key]), message: `unknown field (not in ${type.name ?? 'the schema'})` });
+    const known = knownFields(type);
+    for (const key in value) {
+      if (Object.hasOwn(value, key) && !known.has(key))
+        problems.push({ path: joinPath(root, [...path, key]), message: `unknown field (not in ${type.name ?? 'the schema'})` });
     }
-    for (const field of fields) findUnknownFields(field.type, value[field.name], joinPath(path, [field.name]), problems);
+    for (const field of type.fields ?? []) {
+      path.push(field.name);
+      findUnknownFields(field.type, value[field.name], path, root, problems);
+      path.pop();
+    }
   } else if (type.typeName.startsWith('union') && isPlainObject(value)) {
     const record = (type.types ?? []).find((member) => member.typeName === 'record');
-    if (record) findUnknownFields(record, value, path, problems);
+    if (record) findUnknownFields(record, value, path, root, problems);
   } else if (type.typeName === 'array' && Array.isArray(value)) {
-    value.forEach((item, index) => findUnknownFields(type.itemsType as TypeShape, item, joinPath(path, [index]), problems));
+    value.forEach((item, index) => {
+      path.push(index);
+      findUnknownFields(type.itemsType as TypeShape, item, path, root, problems);
+      path.pop();
+    });
   } else if (type.typeName === 'map' && isPlainObject(value)) {
-    for (const [key, item] of Object.entries(value)) findUnknownFields(type.valuesType as TypeShape, item, joinPath(path, [key]), problems);
+    for (const [key, item] of Object.entries(value)) {
+      path.push(key);
+      findUnknownFields(type.valuesType as TypeShape, item, path, root, problems);
+      path.pop();
+    }
   }
 }

@@ -1,4 +1,4 @@
-import type { KafkaSecurity } from '../adapters/kafka-security.js';
+import type { KafkaSecurity } from '../adapters/kafka/security.js';
 import type { Static, TObject, TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { Logger } from '../adapters/logger.js';

@@ -1,4 +1,4 @@
-import kafkajs, { type Admin } from 'kafkajs';
+import { kafkajs, type Admin } from '../adapters/kafka/kafkajs.js';
 import { deadLetterTopic, entityTopic } from '../core/topics.js';
 import { ConfigError, KafkaError, kafkaErrorCodes } from '../adapters/errors.js';
 

@@ -1,4 +1,5 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '../adapters/kafka/kafkajs.js';
+import type { Compression, ProducerClient } from '../adapters/kafka/producer.js';
 import type { Logger } from '../adapters/logger.js';
 import type { RegistryClient } from '../adapters/registry.js';
 
@@ -8,8 +9,18 @@ export interface PublisherOptions {
   readonly service: string;
   /** Registers a schema the registry lacks instead of failing. Off in production: run `evp schemas register`. @defaultValue false */
   readonly autoRegister?: boolean;
-  /** `gzip` (built into kafkajs) or `none`; `snappy`, `lz4` and `zstd` once their codec is in kafkajs's `CompressionCodecs`. @defaultValue `gzip` */
-  readonly compression?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+  /** `gzip` or `none`; `snappy`, `lz4` and `zstd` once their codec is in kafkajs's `CompressionCodecs`, which the consumers read with. @defaultValue `gzip` */
+  readonly compression?: Compression;
+  /**
+   * The client that produces: `platformatic` (@platformatic/kafka, the faster) or `kafkajs`.
+   * @defaultValue `platformatic`
+   */
+  readonly client?: ProducerClient;
+  /**
+   * Produce requests in flight at once, 1 to 5. Each is its own idempotent producer holding a
+   * share of the partitions, so each partition's events stay in order. @defaultValue 5
+   */
+  readonly maxInFlightRequests?: number;
   /** How long a publish waits for more events to share its request, in ms. @defaultValue 5 */
   readonly lingerMs?: number;
   /** Most events in one produce request. @defaultValue 1000 */
@@ -20,12 +31,12 @@ export interface PublisherOptions {
   readonly bufferMaxBytes?: number;
   /** How long a publish waits for room in the buffer before it rejects with EVP_PUBLISH_BUFFER_FULL, in ms. @defaultValue 30000 */
   readonly bufferTimeoutMs?: number;
-  /** kafkajs's retry budget for a produce request; past it every event of the request rejects. @defaultValue 10 retries, 300 ms to 5 s apart */
+  /** The retry budget of a produce request; past it every event of the request rejects. @defaultValue 10 retries, 300 ms to 5 s apart */
   readonly retry?: { readonly retries: number; readonly initialRetryTime: number; readonly maxRetryTime: number };
   /** How long the broker may take to acknowledge a request, in ms. @defaultValue 30000 */
   readonly ackTimeoutMs?: number;
   readonly logger?: Logger;
-  /** Clients to use instead of building them from the config (tests, sharing one client). */
+  /** A kafkajs client to use for admin calls (and kafkajs producers) instead of building one from the config (tests, sharing one client). */
   readonly kafka?: Kafka;
   readonly registry?: RegistryClient;
 }
@@ -33,6 +44,8 @@ export interface PublisherOptions {
 export const publisherDefaults = {
   autoRegister: false,
   compression: 'gzip',
+  client: 'platformatic',
+  maxInFlightRequests: 5,
   lingerMs: 5,
   batchMaxEvents: 1000,
   batchMaxBytes: 1024 * 1024,

@@ -1,8 +1,10 @@
-import kafkajs, { type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { PublisherConfig } from '../adapters/publisher-config.js';
 import { resolveEndpoints } from '../adapters/endpoints.js';
 import { ConfigError, EventError, coerceError, PublishError, eventErrorCodes, publishErrorCodes } from '../adapters/errors.js';
-import { connectKafka, createKafka } from '../adapters/kafka.js';
+// The adapter's modules one by one, not its index: the SDK package ships only what it imports.
+import { connectKafka, createKafka } from '../adapters/kafka/client.js';
+import { kafkajs, type Admin, type Kafka } from '../adapters/kafka/kafkajs.js';
+import { consumersCanRead, createLaneProducer, producerClients, type LaneProducer } from '../adapters/kafka/producer.js';
 import { createLogger } from '../adapters/logger.js';
 import { createRegistryClient } from '../adapters/registry.js';
 import type { EventInput } from '../core/build-event.js';
@@ -10,45 +12,43 @@ import { readCatalogue } from '../schemas/catalogue.js';
 import { readEventSchemas } from '../schemas/event-schemas.js';
 import { createEventEncoder } from './event-encoder.js';
 import { publisherDefaults, type PublisherOptions } from './options.js';
-import { matchAnswers } from './send-answers.js';
-import { createSendBuffer, type BufferedRecord } from './send-buffer.js';
+import { createSendBuffer } from './send-buffer.js';
 import type { BatchEvent, BatchRefusal, Publisher, PublishResult, UntypedBatchEvent } from './types.js';
 
 /**
  * The typed publisher. `publish` resolves only after the broker acknowledged the event with
- * acks=all through kafkajs's idempotent producer; until then the event sits in a bounded buffer
- * (see send-buffer.ts). The partition is computed here with Kafka's default partitioner (murmur2
+ * acks=all through an idempotent producer (adapters/kafka/producer.ts); until then the event sits
+ * in a bounded buffer (see send-buffer.ts), whose lanes keep up to `maxInFlightRequests` requests
+ * in flight, each partition's in order through one producer. The partition is computed here with Kafka's default partitioner (murmur2
  * of the entity id, as the Java client does), so one entity's events always land on one partition
  * in publish order, and each result carries its exact offset.
  */
 interface TopicInfo {
   readonly partitions: number;
   readonly maxMessageBytes: number;
+  /** The partitions as kafkajs's partitioner takes them (it reads only their number and ids). */
+  readonly partitionMetadata: kafkajs.PartitionMetadata[];
 }
 
 // kafkajs is CommonJS: only some of its exports are visible as named ESM imports.
-const { CompressionCodecs, CompressionTypes, ConfigResourceTypes, Partitioners } = kafkajs;
-
-/** How many times one batch is sent while Kafka's answer lacks some of its partitions. */
-const maxSendRounds = 5;
-
-const compressionTypes = {
-  none: CompressionTypes.None,
-  gzip: CompressionTypes.GZIP,
-  snappy: CompressionTypes.Snappy,
-  lz4: CompressionTypes.LZ4,
-  zstd: CompressionTypes.ZSTD,
-} as const;
+const { ConfigResourceTypes, Partitioners } = kafkajs;
 
 export function createPublisher(config: PublisherConfig, options: PublisherOptions): Publisher {
   if (!/^[A-Za-z0-9._-]+$/.test(options.service)) {
     throw new ConfigError(`service ${JSON.stringify(options.service)} must be letters, digits, . _ -: it names the source of every event`);
   }
   const settings = { ...publisherDefaults, ...options };
-  const compression = compressionTypes[settings.compression];
-  if (compression === undefined || (compression !== CompressionTypes.None && !(compression in CompressionCodecs))) {
+  if (!['none', 'gzip', 'snappy', 'lz4', 'zstd'].includes(settings.compression) || !consumersCanRead(settings.compression)) {
     throw new ConfigError(
-      `compression ${JSON.stringify(settings.compression)} has no codec: use gzip or none, or add the codec to kafkajs's CompressionCodecs first`,
+      `compression ${JSON.stringify(settings.compression)} has no codec the consumers can read: use gzip or none, or add the codec to kafkajs's CompressionCodecs first`,
+    );
+  }
+  if (!producerClients.includes(settings.client)) {
+    throw new ConfigError(`client ${JSON.stringify(settings.client)} is not a producer client: use ${producerClients.join(' or ')}`);
+  }
+  if (!Number.isInteger(settings.maxInFlightRequests) || settings.maxInFlightRequests < 1 || settings.maxInFlightRequests > 5) {
+    throw new ConfigError(
+      `maxInFlightRequests ${JSON.stringify(settings.maxInFlightRequests)} must be a whole number from 1 to 5 (Kafka keeps the order of at most 5 idempotent requests)`,
     );
   }
   const endpoints = resolveEndpoints(config);
@@ -67,27 +67,28 @@ export function createPublisher(config: PublisherConfig, options: PublisherOptio
   });
   const partitioner = Partitioners.DefaultPartitioner();
 
-  let clients: Promise<{ producer: Producer; admin: Admin }> | undefined;
-  let replaceProducer = false;
-  const connect = (): Promise<{ producer: Producer; admin: Admin }> => {
+  let clients: Promise<{ lanes: LaneProducer[]; admin: Admin }> | undefined;
+  const connect = (): Promise<{ lanes: LaneProducer[]; admin: Admin }> => {
     clients ??= (async () => {
-      const producer = newProducer();
       const admin = kafka.admin();
-      await connectKafka(target, producer, admin);
-      return { producer, admin };
+      // Checks the security settings and reaches the brokers once, so a wrong setting is named before any send.
+      await connectKafka(target, admin);
+      const lanes = Array.from({ length: settings.maxInFlightRequests }, (_, lane) =>
+        createLaneProducer(settings.client, {
+          ...target,
+          kafka,
+          clientId: `evp-publisher-${options.service}-${lane}`,
+          compression: settings.compression,
+          ackTimeoutMs: settings.ackTimeoutMs,
+          retry: settings.retry,
+          logger,
+        }),
+      );
+      return { lanes, admin };
     })();
     clients.catch(() => (clients = undefined));
     return clients;
   };
-  const newProducer = () =>
-    kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      retry: settings.retry,
-      // Every record carries its partition already (computed above); this only silences kafkajs's notice.
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
 
   const topicInfos = new Map<string, Promise<TopicInfo>>();
   const topicInfo = (topic: string): Promise<TopicInfo> => {
@@ -114,7 +115,15 @@ export function createPublisher(config: PublisherConfig, options: PublisherOptio
     const maxMessageBytes = Number(
       described.resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue ?? 1048588,
     );
-    return { partitions: metadata.topics[0]?.partitions.length ?? 0, maxMessageBytes };
+    const partitions = metadata.topics[0]?.partitions.length ?? 0;
+    const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+      partitionId,
+      leader: 0,
+      partitionErrorCode: 0,
+      replicas: [0],
+      isr: [0],
+    }));
+    return { partitions, maxMessageBytes, partitionMetadata };
   }
 
   const buffer = createSendBuffer({
@@ -123,73 +132,12 @@ export function createPublisher(config: PublisherConfig, options: PublisherOptio
     batchMaxBytes: settings.batchMaxBytes,
     maxBytes: settings.bufferMaxBytes,
     timeoutMs: settings.bufferTimeoutMs,
-    send: sendRecords,
+    lanes: settings.maxInFlightRequests,
+    send: async (records, lane) => {
+      const { lanes } = await connect();
+      return (lanes[lane] as LaneProducer).send(records);
+    },
   });
-
-  async function sendRecords(records: readonly BufferedRecord[]): Promise<string[]> {
-    const current = await connect();
-    if (replaceProducer) {
-      // After a request failed past its retries the idempotent sequence may be broken: start a new producer id.
-      await current.producer.disconnect().catch(() => undefined);
-      current.producer = newProducer();
-      await connectKafka(target, current.producer);
-      replaceProducer = false;
-    }
-    const { producer } = current;
-    const offsets = new Map<BufferedRecord, string>();
-    let unanswered: readonly BufferedRecord[] = records;
-    // kafkajs's sendBatch keeps the answers of brokers that answered across its retries and resends
-    // only to brokers without one; a partition whose leadership moved meanwhile to a broker that had
-    // answered is never sent, yet the call resolves (tulios/kafkajs#1303). Such a partition has no
-    // answer in the result: its records are sent again, never reported as acknowledged. The same
-    // producer sends them, so the broker drops a record it already has under its sequence number;
-    // should one still land twice, consumers store an event id once.
-    for (let round = 1; unanswered.length > 0; round++) {
-      if (round > maxSendRounds) {
-        throw new PublishError(
-          publishErrorCodes.notAcknowledged,
-          `Kafka's answer left out the partitions of ${unanswered.length} records ${maxSendRounds} times; they may or may not be stored: publish them again`,
-          { retriable: true },
-        );
-      }
-      const answered = matchAnswers(unanswered, await sendOnce(producer, unanswered));
-      for (const [record, offset] of answered.offsets) offsets.set(record, offset);
-      const again = answered.unanswered;
-      if (again.length > 0)
-        logger.warn({ records: again.length, round }, 'Kafka answered the send without some partitions; sending their records again');
-      unanswered = again;
-    }
-    return records.map((record) => offsets.get(record) as string);
-  }
-
-  async function sendOnce(producer: Producer, records: readonly BufferedRecord[]) {
-    const byTopic = new Map<string, BufferedRecord[]>();
-    for (const record of records) {
-      const topicRecords = byTopic.get(record.topic);
-      if (topicRecords) topicRecords.push(record);
-      else byTopic.set(record.topic, [record]);
-    }
-    try {
-      return await producer.sendBatch({
-        acks: -1,
-        timeout: settings.ackTimeoutMs,
-        compression,
-        topicMessages: [...byTopic].map(([topic, topicRecords]) => ({
-          topic,
-          messages: topicRecords.map((r) => ({
-            key: r.key,
-            value: r.value,
-            headers: r.headers,
-            partition: r.partition,
-            timestamp: r.timestamp,
-          })),
-        })),
-      });
-    } catch (error) {
-      replaceProducer = true;
-      throw error;
-    }
-  }
 
   const pending = new Set<Promise<unknown>>();
   let closed = false;
@@ -219,14 +167,11 @@ export function createPublisher(config: PublisherConfig, options: PublisherOptio
   }
 
   async function enqueue({ prepared, encoded, info }: Awaited<ReturnType<typeof encodeChecked>>): Promise<PublishResult> {
-    const partitionMetadata = Array.from({ length: info.partitions }, (_, partitionId) => ({
-      partitionId,
-      leader: 0,
-      partitionErrorCode: 0,
-      replicas: [0],
-      isr: [0],
-    }));
-    const partition = partitioner({ topic: prepared.topic, partitionMetadata, message: { key: encoded.key, value: null } });
+    const partition = partitioner({
+      topic: prepared.topic,
+      partitionMetadata: info.partitionMetadata,
+      message: { key: encoded.key, value: null },
+    });
     const offset = await buffer.add({
       topic: prepared.topic,
       partition,
@@ -325,8 +270,8 @@ export function createPublisher(config: PublisherConfig, options: PublisherOptio
       buffer.hurry(true);
       await settlePending();
       if (clients) {
-        const { producer, admin } = await clients.catch(() => ({ producer: undefined, admin: undefined }));
-        await Promise.all([producer?.disconnect(), admin?.disconnect()]);
+        const { lanes, admin } = await clients.catch(() => ({ lanes: [], admin: undefined }));
+        await Promise.all([...lanes.map((lane) => lane.close()), admin?.disconnect()]);
       }
       logger.debug('publisher closed');
     },

@@ -3,10 +3,11 @@ import { PublishError, coerceError, publishErrorCodes } from '../adapters/errors
 
 /**
  * The publisher's bounded buffer. Records wait here until a batch is full or `lingerMs` passes,
- * then go out in one request; one request is in flight at a time, so records leave in the order
- * they came (with the idempotent producer, retries keep that order too). The bytes held, waiting
- * or in flight, never pass `maxBytes`: a publish beyond it waits for room, and gives up after
- * `timeoutMs`.
+ * then go out in one request. Each record belongs to a lane (by its partition); a lane has one
+ * request in flight at a time, so a partition's records leave in the order they came (with the
+ * idempotent producer, retries keep that order too), while the lanes send side by side. The bytes
+ * held by all lanes, waiting or in flight, never pass `maxBytes`: a publish beyond it waits for
+ * room, and gives up after `timeoutMs`.
  */
 export interface BufferedRecord {
   readonly topic: string;
@@ -18,11 +19,15 @@ export interface BufferedRecord {
   readonly size: number;
 }
 
-/** Sends one batch; returns the offset of each record, in the order given. */
-export type SendBatch = (records: readonly BufferedRecord[]) => Promise<string[]>;
+/** Sends one batch of one lane; returns the offset of each record, in the order given. */
+export type SendBatch = (records: readonly BufferedRecord[], lane: number) => Promise<string[]>;
 
 export interface SendBufferOptions {
   readonly send: SendBatch;
+  /** Lanes sending side by side. @defaultValue 1 */
+  readonly lanes?: number;
+  /** The lane of a record, in [0, lanes): the same for every record of a partition. @defaultValue the partition modulo lanes */
+  readonly laneOf?: (record: BufferedRecord) => number;
   readonly lingerMs: number;
   readonly batchMaxEvents: number;
   readonly batchMaxBytes: number;
@@ -46,13 +51,26 @@ export interface SendBuffer {
   readonly bytes: number;
 }
 
+interface Lane {
+  readonly index: number;
+  readonly queue: Pending[];
+  queuedBytes: number;
+  sending: Promise<void> | undefined;
+  lingerTimer: NodeJS.Timeout | undefined;
+}
+
 export function createSendBuffer(options: SendBufferOptions): SendBuffer {
-  const queue: Pending[] = [];
+  const laneCount = Math.max(1, options.lanes ?? 1);
+  const laneOf = options.laneOf ?? ((record: BufferedRecord) => record.partition % laneCount);
+  const lanes: Lane[] = Array.from({ length: laneCount }, (_, index) => ({
+    index,
+    queue: [],
+    queuedBytes: 0,
+    sending: undefined,
+    lingerTimer: undefined,
+  }));
   const roomWaiters: (() => void)[] = [];
   let bytes = 0;
-  let sending: Promise<void> | undefined;
-  let lingerTimer: NodeJS.Timeout | undefined;
-  let queuedBytes = 0;
   let hurrying = false;
 
   const release = (size: number) => {
@@ -60,60 +78,61 @@ export function createSendBuffer(options: SendBufferOptions): SendBuffer {
     while (roomWaiters.length > 0 && bytes < options.maxBytes) roomWaiters.shift()?.();
   };
 
-  const takeBatch = (): Pending[] => {
+  const takeBatch = (lane: Lane): Pending[] => {
     const batch: Pending[] = [];
     let batchBytes = 0;
-    while (queue.length > 0 && batch.length < options.batchMaxEvents) {
-      const next = queue[0] as Pending;
+    while (lane.queue.length > 0 && batch.length < options.batchMaxEvents) {
+      const next = lane.queue[0] as Pending;
       if (batch.length > 0 && batchBytes + next.record.size > options.batchMaxBytes) break;
-      batch.push(queue.shift() as Pending);
+      batch.push(lane.queue.shift() as Pending);
       batchBytes += next.record.size;
     }
-    queuedBytes -= batchBytes;
+    lane.queuedBytes -= batchBytes;
     return batch;
   };
 
-  const pump = (): Promise<void> => {
-    if (!sending) {
-      sending = (async () => {
-        while (queue.length > 0) {
-          const batch = takeBatch();
-          try {
-            const offsets = await options.send(batch.map((pending) => pending.record));
-            batch.forEach((pending, index) => pending.resolve(offsets[index] as string));
-          } catch (thrown) {
-            const cause = coerceError(thrown);
-            const error = new PublishError(
-              publishErrorCodes.notAcknowledged,
-              `Kafka did not acknowledge ${batch.length} event(s) after the retry budget: ${cause.message}`,
-              { cause, retriable: true },
-            );
-            for (const pending of batch) pending.reject(error);
-          } finally {
-            for (const pending of batch) release(pending.record.size);
-          }
+  const pump = (lane: Lane): Promise<void> => {
+    lane.sending ??= (async () => {
+      while (lane.queue.length > 0) {
+        const batch = takeBatch(lane);
+        try {
+          const offsets = await options.send(
+            batch.map((pending) => pending.record),
+            lane.index,
+          );
+          batch.forEach((pending, index) => pending.resolve(offsets[index] as string));
+        } catch (thrown) {
+          const cause = coerceError(thrown);
+          const error = new PublishError(
+            publishErrorCodes.notAcknowledged,
+            `Kafka did not acknowledge ${batch.length} event(s) after the retry budget: ${cause.message}`,
+            { cause, retriable: true },
+          );
+          for (const pending of batch) pending.reject(error);
+        } finally {
+          for (const pending of batch) release(pending.record.size);
         }
-      })().finally(() => {
-        sending = undefined;
-        // A record may have arrived after the loop's last look at the queue.
-        if (queue.length > 0) schedule();
-      });
-    }
-    return sending;
+      }
+    })().finally(() => {
+      lane.sending = undefined;
+      // A record may have arrived after the loop's last look at the queue.
+      if (lane.queue.length > 0) schedule(lane);
+    });
+    return lane.sending;
   };
 
-  const schedule = () => {
-    if (hurrying || queue.length >= options.batchMaxEvents || queuedBytes >= options.batchMaxBytes) {
-      clearTimeout(lingerTimer);
-      lingerTimer = undefined;
-      void pump();
-    } else if (!lingerTimer && !sending) {
-      lingerTimer = setTimeout(() => {
-        lingerTimer = undefined;
-        void pump();
+  const schedule = (lane: Lane) => {
+    if (hurrying || lane.queue.length >= options.batchMaxEvents || lane.queuedBytes >= options.batchMaxBytes) {
+      clearTimeout(lane.lingerTimer);
+      lane.lingerTimer = undefined;
+      void pump(lane);
+    } else if (!lane.lingerTimer && !lane.sending) {
+      lane.lingerTimer = setTimeout(() => {
+        lane.lingerTimer = undefined;
+        void pump(lane);
       }, options.lingerMs);
     }
-    // While a request is in flight, what arrives waits for it: the pump picks it up next.
+    // While the lane's request is in flight, what arrives waits for it: the pump picks it up next.
   };
 
   /**
@@ -140,7 +159,6 @@ export function createSendBuffer(options: SendBufferOptions): SendBuffer {
       controller.abort();
     }
     bytes += size;
-    queuedBytes += size;
   };
 
   return {
@@ -149,22 +167,30 @@ export function createSendBuffer(options: SendBufferOptions): SendBuffer {
     },
 
     async add(record) {
+      const index = laneOf(record);
+      const lane = lanes[index];
+      if (lane === undefined) throw new Error(`lane ${index} of a record is outside the buffer's ${laneCount} lanes`);
       await reserve(record.size);
+      lane.queuedBytes += record.size;
       return new Promise<string>((resolve, reject) => {
-        queue.push({ record, resolve, reject });
-        schedule();
+        lane.queue.push({ record, resolve, reject });
+        schedule(lane);
       });
     },
 
     hurry(on) {
       hurrying = on;
-      if (on && queue.length > 0) schedule();
+      if (on) for (const lane of lanes) if (lane.queue.length > 0) schedule(lane);
     },
 
     async drain() {
-      clearTimeout(lingerTimer);
-      lingerTimer = undefined;
-      while (queue.length > 0 || sending) await pump();
+      await Promise.all(
+        lanes.map(async (lane) => {
+          clearTimeout(lane.lingerTimer);
+          lane.lingerTimer = undefined;
+          while (lane.queue.length > 0 || lane.sending) await pump(lane);
+        }),
+      );
     },
   };
 }

@@ -1,5 +1,5 @@
-import { Kafka, logLevel } from 'kafkajs';
-import { dropKafkajsTimerWarning } from '../adapters/kafkajs-timer-warning.js';
+import { Kafka, logLevel } from '../adapters/kafka/index.js';
+import { dropKafkajsTimerWarning } from '../adapters/kafka/kafkajs-timer-warning.js';
 import { waitReady } from './ready.js';
 import type { ServiceContext } from './service.js';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Config } from '../adapters/config.js';
 import { createPool } from '../adapters/database.js';
 import { resolveEndpoints } from '../adapters/endpoints.js';
-import { createKafka } from '../adapters/kafka.js';
+import { createKafka } from '../adapters/kafka/index.js';
 import type { Logger } from '../adapters/logger.js';
 import { migratePool } from '../adapters/migrate.js';
 import { createRegistryClient } from '../adapters/registry.js';

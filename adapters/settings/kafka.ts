@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { z } from 'zod';
-import { kafkaSaslMechanisms, kafkaSecurityProtocols, usesSasl, usesTls, type KafkaSasl, type KafkaSecurity } from '../kafka-security.js';
+import { kafkaSaslMechanisms, kafkaSecurityProtocols, usesSasl, usesTls, type KafkaSasl, type KafkaSecurity } from '../kafka/security.js';
 import type { RegistryAuth } from '../registry.js';
 import { pemFile, refreshedFile, secretFile } from './files.js';
 import { booleanSetting, commaList, optionalText, settingGroup, wholeNumber, type SettingValues } from './setting.js';

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CompressionTypes, Partitioners, type Message } from 'kafkajs';
-import { createKafka } from '../../adapters/kafka.js';
+import { createKafka } from '../../adapters/kafka/index.js';
 import { createLogger } from '../../adapters/logger.js';
 import { produceInBatches } from './produce-batches.js';
 import type { Measured } from './table.js';

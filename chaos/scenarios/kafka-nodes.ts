@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createKafka } from '../../adapters/kafka.js';
+import { createKafka } from '../../adapters/kafka/index.js';
 import { entityTopic } from '../../core/topics.js';
 import { measureRecovery, type Fault } from '../recovery.js';
 import type { ScenarioContext } from '../scenario.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createKafka } from '../../adapters/kafka.js';
+import { createKafka } from '../../adapters/kafka/index.js';
 import { createRegistryClient } from '../../adapters/registry.js';
 import { entityTopic, valueSubject } from '../../core/topics.js';
 import { encodeWireFormat } from '../../core/wire-format.js';

@@ -1,4 +1,4 @@
-import type { Admin } from 'kafkajs';
+import type { Admin } from '../../adapters/kafka/index.js';
 import type { DeadLetter } from './records.js';
 
 /**

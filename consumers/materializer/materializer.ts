@@ -1,4 +1,4 @@
-import { Partitioners, type Admin, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
+import { Partitioners, type Admin, type EachBatchPayload, type KafkaMessage, type Producer } from '../../adapters/kafka/index.js';
 import type pg from 'pg';
 import { isConnectionError } from '../../adapters/database.js';
 import { RegistryError } from '../../adapters/errors.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import type { Admin, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { Admin, EachBatchPayload, KafkaMessage } from '../../adapters/kafka/index.js';
 import type pg from 'pg';
 import { isConnectionError } from '../../adapters/database.js';
 import { RegistryError } from '../../adapters/errors.js';

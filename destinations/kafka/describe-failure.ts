@@ -1,6 +1,6 @@
 import { kafkaErrorCodes } from '../../adapters/errors.js';
-import { diagnoseKafkaFailure, type SecurityVariables } from '../../adapters/kafka-diagnosis.js';
-import { plaintext, type KafkaSecurity } from '../../adapters/kafka-security.js';
+import { diagnoseKafkaFailure, type SecurityVariables } from '../../adapters/kafka/diagnosis.js';
+import { plaintext, type KafkaSecurity } from '../../adapters/kafka/security.js';
 
 /**
  * What a failed attempt to a Kafka destination tells its tenant: a code for the delivery log and

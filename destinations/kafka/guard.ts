@@ -1,7 +1,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
-import type { ISocketFactory } from 'kafkajs';
+import type { ISocketFactory } from '../../adapters/kafka/index.js';
 import { checkKafkaSettings } from '../../core/destination-rules.js';
 import { judgeKafkaBroker, judgeKafkaCluster, parseBroker, type KafkaBrokerPolicy } from '../../core/kafka-broker-rules.js';
 

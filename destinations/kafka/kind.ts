@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { kafkaSecurityProtocols, usesSasl, usesTls, type KafkaSecurityProtocol } from '../../adapters/kafka-security.js';
+import { kafkaSecurityProtocols, usesSasl, usesTls, type KafkaSecurityProtocol } from '../../adapters/kafka/security.js';
 import { SafeString } from '../../core/request-schemas.js';
 import { defineKind } from '../kind.js';
 

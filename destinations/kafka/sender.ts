@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { Kafka, Producer } from 'kafkajs';
-import { createKafka } from '../../adapters/kafka.js';
-import { plaintext, type KafkaSecurity } from '../../adapters/kafka-security.js';
+import type { Kafka, Producer } from '../../adapters/kafka/index.js';
+import { createKafka } from '../../adapters/kafka/index.js';
+import { plaintext, type KafkaSecurity } from '../../adapters/kafka/security.js';
 import type { Logger } from '../../adapters/logger.js';
 import { createBrokerGuard, type ConnectionGuard, type Refusal, type ResolveHost } from './guard.js';
 import type { SendOutcome } from '../send-outcome.js';

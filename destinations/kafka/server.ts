@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { usesSasl, usesTls, type KafkaSecurity } from '../../adapters/kafka-security.js';
+import { usesSasl, usesTls, type KafkaSecurity } from '../../adapters/kafka/security.js';
 import { checkKafkaSettings } from '../../core/destination-rules.js';
 import { isAllowedKafkaBroker, parseBroker, type KafkaBrokerPolicy } from '../../core/kafka-broker-rules.js';
 import { checkKafkaSecuritySettings } from '../../core/kafka-security-rules.js';

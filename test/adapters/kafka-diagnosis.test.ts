@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { diagnoseKafkaFailure, environmentVariables } from '../../adapters/kafka-diagnosis.js';
-import type { KafkaSecurity } from '../../adapters/kafka-security.js';
+import { diagnoseKafkaFailure, environmentVariables } from '../../adapters/kafka/diagnosis.js';
+import type { KafkaSecurity } from '../../adapters/kafka/security.js';
 
 const security: KafkaSecurity = { protocol: 'SSL', tls: { verifyHostname: true } };
 

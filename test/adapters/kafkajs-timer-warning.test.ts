@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { dropKafkajsTimerWarning } from '../../adapters/kafkajs-timer-warning.js';
+import { dropKafkajsTimerWarning } from '../../adapters/kafka/kafkajs-timer-warning.js';
 
 function warningFrom(name: string, frame: string): Error {
   const warning = new Error('-1796521606121 is a negative number.');

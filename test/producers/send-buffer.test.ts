@@ -82,3 +82,45 @@ describe('send buffer', () => {
     expect(buffer.bytes).toBe(0);
   });
 });
+
+describe('send buffer lanes', () => {
+  it('sends the lanes side by side, one request per lane at a time, each partition in order', async () => {
+    const sent: { lane: number; keys: string[] }[] = [];
+    const inFlight = new Map<number, number>();
+    let peakPerLane = 0;
+    let peakTotal = 0;
+    const buffer = createSendBuffer({
+      lingerMs: 1,
+      batchMaxEvents: 3,
+      batchMaxBytes: 10_000,
+      maxBytes: 100_000,
+      timeoutMs: 1_000,
+      lanes: 3,
+      send: async (records, lane) => {
+        inFlight.set(lane, (inFlight.get(lane) ?? 0) + 1);
+        peakPerLane = Math.max(peakPerLane, inFlight.get(lane) ?? 0);
+        peakTotal = Math.max(
+          peakTotal,
+          [...inFlight.values()].reduce((a, b) => a + b, 0),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight.set(lane, (inFlight.get(lane) ?? 0) - 1);
+        sent.push({ lane, keys: records.map((r) => r.key.toString()) });
+        return records.map((r) => `o${r.key.toString()}`);
+      },
+    });
+    // Partitions 0..5 over 3 lanes: partition p goes to lane p % 3.
+    const records = Array.from({ length: 36 }, (_, n) => ({ ...record(n), partition: n % 6 }));
+    const offsets = await Promise.all(records.map((r) => buffer.add(r)));
+    expect(offsets).toEqual(records.map((r) => `o${r.key.toString()}`));
+    expect(peakPerLane).toBe(1);
+    expect(peakTotal).toBeGreaterThan(1);
+    for (const { lane, keys } of sent) for (const key of keys) expect(Number(key) % 3, `record ${key} in lane ${lane}`).toBe(lane);
+    for (let partition = 0; partition < 6; partition++) {
+      const order = sent.flatMap(({ keys }) => keys.map(Number)).filter((n) => n % 6 === partition);
+      expect(order, `partition ${partition}`).toEqual([...order].sort((a, b) => a - b));
+      expect(order).toHaveLength(6);
+    }
+    expect(buffer.bytes).toBe(0);
+  });
+});

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { openCredentials, sealCredential } from '../../../core/destination-credentials.js';
 import { createSecretBox } from '../../../core/secret-box.js';
-import type { KafkaSecurity } from '../../../adapters/kafka-security.js';
+import type { KafkaSecurity } from '../../../adapters/kafka/security.js';
 import { createKafkaSender } from '../../../destinations/kafka/sender.js';
 import { createTestLogger } from '../../harness/log-sink.js';
 import { useTestContext } from '../../harness/index.js';

@@ -1,5 +1,5 @@
-import { KafkaError, kafkaErrorCodes } from './errors.js';
-import { describeSecurity, usesSasl, usesTls, type KafkaSecurity } from './kafka-security.js';
+import { KafkaError, kafkaErrorCodes } from '../errors.js';
+import { describeSecurity, usesSasl, usesTls, type KafkaSecurity } from './security.js';
 
 /**
  * Why a first connection to Kafka failed, when the reason is a setting and not the network: a

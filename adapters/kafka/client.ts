@@ -1,10 +1,11 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
-import { KafkaError, coerceError, kafkaErrorCodes } from './errors.js';
+import { KafkaError, coerceError, kafkaErrorCodes } from '../errors.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { closedBeforeAnswer, diagnoseKafkaFailure, environmentVariables, type SecurityVariables } from './kafka-diagnosis.js';
-import { plaintext, usesTls, type KafkaSecurity } from './kafka-security.js';
+import { closedBeforeAnswer, diagnoseKafkaFailure, environmentVariables, type SecurityVariables } from './diagnosis.js';
+import { plaintext, usesTls, type KafkaSecurity } from './security.js';
+import { nodeTlsOptions } from './tls.js';
 import { dropKafkajsTimerWarning } from './kafkajs-timer-warning.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger } from '../logger.js';
 
 export interface KafkaClientOptions {
   readonly brokers: readonly string[];
@@ -56,18 +57,8 @@ export function createKafka(options: KafkaClientOptions): Kafka {
 
 /** Our security settings as kafkajs takes them. */
 export function kafkajsSecurity(security: KafkaSecurity): Pick<KafkaConfig, 'ssl' | 'sasl'> {
-  const tls = security.tls;
   const ssl: KafkaConfig['ssl'] =
-    usesTls(security.protocol) && tls !== undefined
-      ? {
-          rejectUnauthorized: true,
-          ...(tls.ca === undefined ? {} : { ca: [tls.ca] }),
-          ...(tls.cert === undefined ? {} : { cert: tls.cert }),
-          ...(tls.key === undefined ? {} : { key: tls.key }),
-          ...(tls.keyPassword === undefined ? {} : { passphrase: tls.keyPassword }),
-          ...(tls.verifyHostname ? {} : { checkServerIdentity: () => undefined }),
-        }
-      : usesTls(security.protocol);
+    usesTls(security.protocol) && security.tls !== undefined ? nodeTlsOptions(security.tls) : usesTls(security.protocol);
   const sasl = security.sasl;
   if (sasl === undefined) return { ssl };
   const options: SASLOptions =

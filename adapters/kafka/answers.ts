@@ -1,9 +1,15 @@
-import type { RecordMetadata } from 'kafkajs';
-
 /** A record as far as matching it to Kafka's answer goes: where it was sent. */
 interface Placed {
   readonly topic: string;
   readonly partition: number;
+}
+
+/** One partition's share of a produce answer: where the request's records of that partition begin. */
+export interface PartitionAnswer {
+  readonly topic: string;
+  readonly partition: number;
+  /** undefined or negative: the partition has no offset in the answer. */
+  readonly baseOffset: string | bigint | undefined;
 }
 
 export interface Matched<R extends Placed> {
@@ -16,15 +22,14 @@ export interface Matched<R extends Placed> {
 /**
  * Gives each record of one produce request its offset from Kafka's answer: within a request the
  * records of a partition are appended in order from the partition's base offset. A partition with
- * no answer, an error or a negative offset was not acknowledged, and its records say so instead of
- * getting an offset they do not have.
+ * no answer or a negative offset was not acknowledged, and its records say so instead of getting
+ * an offset they do not have.
  */
-export function matchAnswers<R extends Placed>(records: readonly R[], answers: readonly RecordMetadata[]): Matched<R> {
+export function matchAnswers<R extends Placed>(records: readonly R[], answers: readonly PartitionAnswer[]): Matched<R> {
   const next = new Map<string, bigint>();
   for (const answer of answers) {
-    const base = answer.baseOffset ?? answer.offset;
-    if (answer.errorCode === 0 && base !== undefined && BigInt(base) >= 0n)
-      next.set(`${answer.topicName}:${answer.partition}`, BigInt(base));
+    const base = answer.baseOffset;
+    if (base !== undefined && BigInt(base) >= 0n) next.set(`${answer.topic}:${answer.partition}`, BigInt(base));
   }
   const offsets = new Map<R, string>();
   const unanswered: R[] = [];
