@@ -1,7 +1,7 @@
 /**
- * `npm run test:kafka4` (`tsx scripts/test-kafka-version.ts [release]`, 4.4.0 by default): runs the
- * integration tests that exercise the broker (`kafkaReleaseSuite`) against a Kafka of that release
- * of its own, then stops it. That Kafka is the local stack's, with EVP_KAFKA_VERSION set, on free
+ * `npm run test:kafka4` (`tsx scripts/test-kafka-version.ts [release] [test file…]`, 4.4.0 by
+ * default): runs the integration tests that exercise the broker (`kafkaReleaseSuite`, or the files
+ * named) against a Kafka of that release of its own, then stops it. That Kafka is the local stack's, with EVP_KAFKA_VERSION set, on free
  * ports (its secured listeners too) and with a data dir of its own, so a stack already running on
  * 9092 is neither used nor touched. The registry and PostgreSQL are reused when they answer on
  * their ports, else started for the run and stopped after it.
@@ -42,6 +42,8 @@ const kafkaReleaseSuite = [
 
 const root = projectRoot();
 const release = process.argv[2] ?? '4.4.0';
+const named = process.argv.slice(3);
+const files: readonly string[] = named.length > 0 ? named : kafkaReleaseSuite;
 const logger = createLogger('info', { service: 'test-kafka-version' });
 
 /** The stack's environment for a Kafka of `release` on ports from `base`: client, controller, three secured. */
@@ -77,7 +79,7 @@ async function startStack(dataDir: string): Promise<{ env: NodeJS.ProcessEnv; up
 
 function runVitest(env: NodeJS.ProcessEnv): Promise<number> {
   const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
-  const child = spawn(process.execPath, [vitest, 'run', '--project', 'integration', ...kafkaReleaseSuite], {
+  const child = spawn(process.execPath, [vitest, 'run', '--project', 'integration', ...files], {
     cwd: root,
     env,
     stdio: 'inherit',
@@ -89,8 +91,8 @@ function runVitest(env: NodeJS.ProcessEnv): Promise<number> {
 }
 
 async function main(): Promise<number> {
-  const missing = kafkaReleaseSuite.filter((file) => !fs.existsSync(path.join(root, file)));
-  if (missing.length > 0) throw new Error(`kafkaReleaseSuite names files that do not exist: ${missing.join(', ')}`);
+  const missing = files.filter((file) => !fs.existsSync(path.join(root, file)));
+  if (missing.length > 0) throw new Error(`no such test file: ${missing.join(', ')}`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `evp-kafka-${release}-`));
   const started = Date.now();
   try {
@@ -103,7 +105,7 @@ async function main(): Promise<number> {
       const suiteStarted = Date.now();
       const code = await runVitest(env);
       const suiteSeconds = ((Date.now() - suiteStarted) / 1000).toFixed(1);
-      process.stdout.write(`\nKafka ${release}: up in ${upSeconds} s, ${kafkaReleaseSuite.length} test files in ${suiteSeconds} s\n`);
+      process.stdout.write(`\nKafka ${release}: up in ${upSeconds} s, ${files.length} test files in ${suiteSeconds} s\n`);
       return code;
     } finally {
       await stackDown(config, logger);

@@ -88,7 +88,10 @@ function jaasQuoted(value: string): string {
 /**
  * The secured listeners' part of server.properties: TLS from PEM files, client certificates
  * required on the SSL listener, and on both SASL listeners PLAIN (its one user in the JAAS entry)
- * and SCRAM (users stored in the cluster's metadata, created when the storage is formatted).
+ * and SCRAM (users stored in the cluster's metadata, created when the storage is formatted). The
+ * SASL_PLAINTEXT listener offers OAUTHBEARER too, checked by Kafka's unsecured validator (unsigned
+ * tokens with `sub` and `exp`: for tests of the client side only), and SASL_SSL does not, so a
+ * client can be shown a mechanism a listener lacks.
  */
 function securedListenerProperties(secured: SecuredListenerFiles): Record<string, string> {
   const plain = `org.apache.kafka.common.security.plain.PlainLoginModule required user_${secured.username}=${jaasQuoted(secured.password)};`;
@@ -102,6 +105,9 @@ function securedListenerProperties(secured: SecuredListenerFiles): Record<string
   );
   return {
     'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    'listener.name.sasl_plaintext.sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER',
+    'listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config':
+      'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="broker";',
     'ssl.keystore.type': 'PEM',
     'ssl.keystore.location': secured.brokerPem,
     'ssl.truststore.type': 'PEM',

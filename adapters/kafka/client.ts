@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig, type LogEntry, type Mechanism, type SASLOptions } from 'kafkajs';
 import { KafkaError, coerceError, kafkaErrorCodes } from '../errors.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { closedBeforeAnswer, diagnoseKafkaFailure, environmentVariables, type SecurityVariables } from './diagnosis.js';
@@ -61,17 +61,57 @@ export function kafkajsSecurity(security: KafkaSecurity): Pick<KafkaConfig, 'ssl
     usesTls(security.protocol) && security.tls !== undefined ? nodeTlsOptions(security.tls) : usesTls(security.protocol);
   const sasl = security.sasl;
   if (sasl === undefined) return { ssl };
-  const options: SASLOptions =
+  const options: SASLOptions | Mechanism =
     sasl.mechanism === 'OAUTHBEARER'
-      ? { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: await sasl.token() }) }
+      ? oauthbearerMechanism(sasl.token)
       : sasl.mechanism === 'PLAIN'
         ? { mechanism: 'plain', username: sasl.username, password: sasl.password }
-        : {
-            mechanism: sasl.mechanism === 'SCRAM-SHA-256' ? 'scram-sha-256' : 'scram-sha-512',
-            username: sasl.username,
-            password: sasl.password,
-          };
+        : sasl.mechanism === 'SCRAM-SHA-256'
+          ? { mechanism: 'scram-sha-256', username: sasl.username, password: sasl.password }
+          : { mechanism: 'scram-sha-512', username: sasl.username, password: sasl.password };
   return { ssl, sasl: options };
+}
+
+/** A length-prefixed SASL payload, as kafkajs's SaslAuthenticate request carries it. */
+function saslBytes(payload: Buffer): Buffer {
+  const framed = Buffer.alloc(4 + payload.length);
+  framed.writeInt32BE(payload.length, 0);
+  payload.copy(framed, 4);
+  return framed;
+}
+
+/**
+ * SASL/OAUTHBEARER (RFC 7628) for kafkajs. kafkajs's own sends the token and takes any answer as
+ * success, but a broker that refuses a token answers with an error challenge
+ * (`{"status":"invalid_token"}`), not an error code, and then waits; the connection fails later
+ * with an unrelated error ("No brokers in the broker pool"). This one reads the challenge, answers
+ * it as the RFC asks (a lone %x01, so the broker ends the exchange) and fails with what the broker said.
+ */
+function oauthbearerMechanism(token: () => Promise<string>): Mechanism {
+  return {
+    mechanism: 'oauthbearer',
+    authenticationProvider: ({ saslAuthenticate }) => ({
+      authenticate: async () => {
+        const value = await token();
+        const challenge = await saslAuthenticate<string>({
+          request: { encode: () => saslBytes(Buffer.from(`n,,\u0001auth=Bearer ${value}\u0001\u0001`)) },
+          response: {
+            decode: (raw) => raw,
+            // The broker's bytes, with or without their length prefix: empty on success.
+            parse: (data) => (data.length >= 4 && data.readInt32BE(0) === data.length - 4 ? data.subarray(4) : data).toString('utf8'),
+          },
+        });
+        if (typeof challenge === 'string' && challenge !== '') {
+          await saslAuthenticate({ request: { encode: () => saslBytes(Buffer.from([1])) } }).catch(() => undefined);
+          // Named as kafkajs names its own authentication failures, which it does not retry.
+          throw Object.assign(new Error(`SASL OAUTHBEARER authentication failed: the broker refused the token (${challenge})`), {
+            name: 'KafkaJSSASLAuthenticationError',
+            retriable: false,
+          });
+        }
+      },
+    }),
+  };
 }
 
 /** Where a client connects and how: what a first connection is checked against. */
@@ -92,6 +132,8 @@ const silent = createLogger('silent');
  */
 export async function checkKafkaSecurity(target: KafkaTarget): Promise<void> {
   const security = target.security ?? plaintext;
+  // A token that cannot be had is said so by its source (the token endpoint, the file), not as a refused login.
+  if (security.sasl?.mechanism === 'OAUTHBEARER') await security.sasl.token();
   const probe = async (): Promise<unknown> => {
     const admin = createKafka({
       brokers: target.brokers,

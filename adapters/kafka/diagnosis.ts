@@ -18,6 +18,8 @@ export interface SecurityVariables {
   readonly cert: string;
   readonly verifyHostname: string;
   readonly brokers: string;
+  /** Where an OAUTHBEARER token comes from, where the settings have OAUTHBEARER. */
+  readonly oauthToken?: string;
 }
 
 export const environmentVariables: SecurityVariables = {
@@ -29,6 +31,7 @@ export const environmentVariables: SecurityVariables = {
   cert: 'KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE',
   verifyHostname: 'KAFKA_SSL_VERIFY_HOSTNAME',
   brokers: 'KAFKA_BROKERS',
+  oauthToken: 'KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL (or KAFKA_SASL_OAUTHBEARER_TOKEN_FILE)',
 };
 
 interface Failure {
@@ -95,6 +98,10 @@ export function diagnoseKafkaFailure(
   const tls = (message: string) => new KafkaError(kafkaErrorCodes.tlsFailed, `${where} ${message}`, { cause: error, retriable: false });
 
   if (failure.name === 'KafkaJSSASLAuthenticationError' || causeName === 'KafkaJSSASLAuthenticationError') {
+    if (security.sasl?.mechanism === 'OAUTHBEARER')
+      return auth(
+        `refused the OAuth token: ${failure.message ?? 'authentication failed'}. Check the token ${variables.oauthToken ?? 'source'} gives (its issuer, audience, scope and expiry are what the brokers check).`,
+      );
     return auth(
       `refused the credentials: ${failure.message ?? 'authentication failed'}. Check ${variables.username} and ${variables.password}${security.sasl?.mechanism.startsWith('SCRAM') === true ? `, and ${variables.mechanism}: a SCRAM user exists only for the mechanisms (SCRAM-SHA-256, SCRAM-SHA-512) it was created for` : ''}.`,
     );

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import { z } from 'zod';
 import { kafkaSaslMechanisms, kafkaSecurityProtocols, usesSasl, usesTls, type KafkaSasl, type KafkaSecurity } from '../kafka/security.js';
+import { clientCredentialsToken } from '../kafka/oauth.js';
 import type { RegistryAuth } from '../registry.js';
 import { pemFile, refreshedFile, secretFile } from './files.js';
 import { booleanSetting, commaList, optionalText, settingGroup, wholeNumber, type SettingValues } from './setting.js';
@@ -27,6 +28,25 @@ const securitySettings = {
     schema: refreshedFile,
     doc: 'OAUTHBEARER: a file holding the current access token, read again at every authentication (a sidecar refreshes it)',
     shownDefault: 'unset',
+  },
+  KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL: {
+    schema: optionalText.pipe(
+      z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://login.example.com/oauth2/token' }).optional(),
+    ),
+    doc: "OAUTHBEARER: an OAuth 2.0 token endpoint to get access tokens from with the client-credentials grant (Kafka's `sasl.oauthbearer.token.endpoint.url`); instead of a token file",
+    shownDefault: 'unset',
+  },
+  KAFKA_SASL_OAUTHBEARER_CLIENT_ID: { schema: optionalText, doc: 'OAUTHBEARER: the OAuth client id', shownDefault: 'unset' },
+  KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET: {
+    schema: optionalText,
+    doc: 'OAUTHBEARER: the OAuth client secret; or `KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET_FILE`',
+    shownDefault: 'unset',
+  },
+  KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET_FILE: { schema: secretFile, doc: 'a file holding the OAuth client secret', shownDefault: 'unset' },
+  KAFKA_SASL_OAUTHBEARER_SCOPE: {
+    schema: optionalText,
+    doc: 'OAUTHBEARER: the scopes to ask the token endpoint for, space-separated',
+    shownDefault: "the endpoint's default",
   },
   KAFKA_SSL_CA_FILE: {
     schema: pemFile('CERTIFICATE', '/etc/kafka/ca.pem'),
@@ -58,7 +78,19 @@ const refreshedToken = (file: string) => async (): Promise<string> => (await fs.
 function saslOf(e: SecurityValues): KafkaSasl | undefined {
   const mechanism = e.KAFKA_SASL_MECHANISM;
   if (!usesSasl(e.KAFKA_SECURITY_PROTOCOL) || mechanism === undefined) return undefined;
-  if (mechanism === 'OAUTHBEARER') return { mechanism, token: refreshedToken(e.KAFKA_SASL_OAUTHBEARER_TOKEN_FILE ?? '') };
+  if (mechanism === 'OAUTHBEARER') {
+    const endpoint = e.KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL;
+    if (endpoint === undefined) return { mechanism, token: refreshedToken(e.KAFKA_SASL_OAUTHBEARER_TOKEN_FILE ?? '') };
+    return {
+      mechanism,
+      token: clientCredentialsToken({
+        tokenEndpointUrl: endpoint,
+        clientId: e.KAFKA_SASL_OAUTHBEARER_CLIENT_ID ?? '',
+        clientSecret: e.KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET ?? e.KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET_FILE ?? '',
+        scope: e.KAFKA_SASL_OAUTHBEARER_SCOPE,
+      }),
+    };
+  }
   return { mechanism, username: e.KAFKA_SASL_USERNAME ?? '', password: e.KAFKA_SASL_PASSWORD ?? e.KAFKA_SASL_PASSWORD_FILE ?? '' };
 }
 
@@ -76,6 +108,45 @@ function securityOf(e: SecurityValues): KafkaSecurity {
   return { protocol, tls, sasl: saslOf(e) };
 }
 
+/** OAUTHBEARER takes its token from a file or from a token endpoint, one of them, with the endpoint's credentials. */
+function checkOauthbearer(e: SecurityValues, problem: (variable: string, message: string) => void): void {
+  const file = e.KAFKA_SASL_OAUTHBEARER_TOKEN_FILE;
+  const endpoint = e.KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL;
+  if (file === undefined && endpoint === undefined) {
+    problem(
+      'KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL',
+      'must be set with KAFKA_SASL_MECHANISM=OAUTHBEARER (or KAFKA_SASL_OAUTHBEARER_TOKEN_FILE for a token a sidecar refreshes)',
+    );
+  }
+  if (file !== undefined && endpoint !== undefined)
+    problem('KAFKA_SASL_OAUTHBEARER_TOKEN_FILE', 'is set as well as KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL: set one of them');
+  if (endpoint === undefined) {
+    for (const variable of oauthClientVariables)
+      if (e[variable] !== undefined)
+        problem(variable, 'is set but KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL is not: the client credentials are for a token endpoint');
+    return;
+  }
+  if (e.KAFKA_SASL_OAUTHBEARER_CLIENT_ID === undefined)
+    problem('KAFKA_SASL_OAUTHBEARER_CLIENT_ID', 'must be set with KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL');
+  const secrets = [e.KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET, e.KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET_FILE].filter(
+    (value) => value !== undefined,
+  );
+  if (secrets.length === 0)
+    problem(
+      'KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET',
+      'must be set (or KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET_FILE) with KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL',
+    );
+  if (secrets.length === 2)
+    problem('KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET_FILE', 'is set as well as KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET: set one of them');
+}
+
+const oauthClientVariables = [
+  'KAFKA_SASL_OAUTHBEARER_CLIENT_ID',
+  'KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET',
+  'KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET_FILE',
+  'KAFKA_SASL_OAUTHBEARER_SCOPE',
+] as const;
+
 /** Settings that only mean something together: each problem names the variable to set or unset. */
 function checkSecurity(e: SecurityValues, context: z.RefinementCtx): void {
   const problem = (variable: string, message: string) => context.addIssue({ code: 'custom', path: [variable], message });
@@ -84,11 +155,8 @@ function checkSecurity(e: SecurityValues, context: z.RefinementCtx): void {
     const mechanism = e.KAFKA_SASL_MECHANISM;
     if (mechanism === undefined)
       problem('KAFKA_SASL_MECHANISM', `must be set with KAFKA_SECURITY_PROTOCOL=${protocol}, e.g. SCRAM-SHA-512`);
-    else if (mechanism === 'OAUTHBEARER') {
-      if (e.KAFKA_SASL_OAUTHBEARER_TOKEN_FILE === undefined) {
-        problem('KAFKA_SASL_OAUTHBEARER_TOKEN_FILE', 'must name the file holding the access token with KAFKA_SASL_MECHANISM=OAUTHBEARER');
-      }
-    } else {
+    else if (mechanism === 'OAUTHBEARER') checkOauthbearer(e, problem);
+    else {
       if (e.KAFKA_SASL_USERNAME === undefined) problem('KAFKA_SASL_USERNAME', `must be set with KAFKA_SASL_MECHANISM=${mechanism}`);
       if (e.KAFKA_SASL_PASSWORD === undefined && e.KAFKA_SASL_PASSWORD_FILE === undefined) {
         problem('KAFKA_SASL_PASSWORD', `must be set (or KAFKA_SASL_PASSWORD_FILE) with KAFKA_SASL_MECHANISM=${mechanism}`);
@@ -98,7 +166,14 @@ function checkSecurity(e: SecurityValues, context: z.RefinementCtx): void {
       problem('KAFKA_SASL_PASSWORD_FILE', 'is set as well as KAFKA_SASL_PASSWORD: set one of them');
     }
   } else {
-    for (const variable of ['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_SASL_PASSWORD_FILE'] as const) {
+    for (const variable of [
+      'KAFKA_SASL_MECHANISM',
+      'KAFKA_SASL_USERNAME',
+      'KAFKA_SASL_PASSWORD',
+      'KAFKA_SASL_PASSWORD_FILE',
+      'KAFKA_SASL_OAUTHBEARER_TOKEN_FILE',
+      'KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL',
+    ] as const) {
       if (e[variable] !== undefined)
         problem(variable, `is set but KAFKA_SECURITY_PROTOCOL=${protocol} uses no SASL: set it to SASL_SSL or SASL_PLAINTEXT`);
     }

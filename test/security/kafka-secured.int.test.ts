@@ -281,6 +281,89 @@ describe('a secured Kafka', () => {
   });
 });
 
+/** An unsigned token as Kafka's unsecured OAUTHBEARER validator takes it: `alg: none`, `sub` and `exp`. */
+function unsignedToken(subject: string, expiresInS: number): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  return `${part({ alg: 'none' })}.${part({ sub: subject, iat: now, exp: now + expiresInS })}.`;
+}
+
+/** An OAuth token endpoint (client credentials) on a local port: `svc` / `s3cret` get the token `issue` makes. */
+async function startTokenEndpoint(issue: () => string) {
+  let asked = 0;
+  const server = http.createServer((request, response) => {
+    asked++;
+    const expected = `Basic ${Buffer.from('svc:s3cret').toString('base64')}`;
+    if (request.headers.authorization !== expected) {
+      response.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"invalid_client"}');
+      return;
+    }
+    response
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ access_token: issue(), token_type: 'Bearer', expires_in: 3600 }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/oauth2/token`,
+    asked: () => asked,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('OAUTHBEARER with tokens from a token endpoint (client credentials)', () => {
+  const oauthEnv = (url: string, secret: string) => ({
+    KAFKA_BROKERS: secured.saslPlaintext.join(','),
+    KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT',
+    KAFKA_SASL_MECHANISM: 'OAUTHBEARER',
+    KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL: url,
+    KAFKA_SASL_OAUTHBEARER_CLIENT_ID: 'svc',
+    KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET: secret,
+    SCHEMA_REGISTRY_URL: ctx.endpoints.schemaRegistryUrl,
+    TOPIC_PREFIX: ctx.topicPrefix,
+  });
+
+  it('publishes through the SDK and connects admin clients, asking the endpoint for a token', async () => {
+    const endpoint = await startTokenEndpoint(() => unsignedToken('svc', 3600));
+    const config = loadPublisherConfig(oauthEnv(endpoint.url, 's3cret'));
+    const publisher = createPublisher(config, { service: 'oauth', logger, autoRegister: true });
+    try {
+      await ctx.createTopic('invoice', 3);
+      const result = await publisher.publishUntyped('invoice.created', {
+        organization_id: 'org_oauth',
+        data: sampleData('invoice', 'inv_oauth'),
+      });
+      expect(result.offset).toMatch(/^\d+$/);
+      expect(endpoint.asked()).toBeGreaterThan(0);
+      const admin = createKafka({ brokers: secured.saslPlaintext, security: config.kafkaSecurity, clientId: 'oauth-test', logger }).admin();
+      await connectKafka({ brokers: secured.saslPlaintext, security: config.kafkaSecurity }, admin);
+      const offsets = await admin.fetchTopicOffsets(result.topic);
+      await admin.disconnect();
+      expect(offsets.find((entry) => entry.partition === result.partition)?.high).toBe(String(BigInt(result.offset) + 1n));
+    } finally {
+      await publisher.close();
+      await endpoint.close();
+    }
+  });
+
+  it('fails within seconds naming the settings when the endpoint refuses the client, and when the broker refuses the token', async () => {
+    const endpoint = await startTokenEndpoint(() => 'not-a-jws');
+    try {
+      const refusedClient = loadPublisherConfig(oauthEnv(endpoint.url, 'wrong-secret')).kafkaSecurity;
+      const first = await failureOf(secured.saslPlaintext, refusedClient);
+      expect(first.code).toBe('EVP_KAFKA_AUTHENTICATION_FAILED');
+      expect(first.message).toMatch(/refused the client credentials \(HTTP 401 invalid_client\).*KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET/);
+      expect(first.message).not.toContain('wrong-secret');
+      // A token the broker cannot read: its refusal (the same broker took the well-formed one above).
+      const unreadable = loadPublisherConfig(oauthEnv(endpoint.url, 's3cret')).kafkaSecurity;
+      const second = await failureOf(secured.saslPlaintext, unreadable);
+      expect(second.code).toBe('EVP_KAFKA_AUTHENTICATION_FAILED');
+      expect(second.message).toMatch(/refused the OAuth token.*KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL/);
+    } finally {
+      await endpoint.close();
+    }
+  });
+});
+
 /** A registry behind an HTTPS proxy (certificate from the stack's CA) that asks for basic auth or a bearer token. */
 async function startAuthenticatingRegistry(certificate: SignedCertificate, accepted: readonly string[]) {
   const target = new URL(ctx.endpoints.schemaRegistryUrl);

@@ -46,6 +46,10 @@ describe('renderServerProperties for a single node', () => {
       );
       expect(properties[`listener.name.${listener}.scram-sha-512.sasl.jaas.config`]).toMatch(/ScramLoginModule required;$/);
     }
+    // OAUTHBEARER on SASL_PLAINTEXT only (Kafka's unsecured validator, for tests of the client side).
+    expect(properties['listener.name.sasl_plaintext.sasl.enabled.mechanisms']).toBe('PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER');
+    expect(properties['listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config']).toMatch(/OAuthBearerLoginModule required/);
+    expect(properties['listener.name.sasl_ssl.sasl.enabled.mechanisms']).toBeUndefined();
   });
 
   it('sets every internal topic replication factor to 1 and no rebalance delay', () => {
