@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { versions } from '../../stack/versions.js';
+import { kafkaReleaseSpecs, versions } from '../../stack/versions.js';
 
 const compose = fs.readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8');
 // The stack's images; the pipeline's own image (built from the Dockerfile) is event-pipeline:local.
@@ -9,10 +9,16 @@ const images = [...compose.matchAll(/image:\s*(\S+)/g)].map((match) => match[1])
 describe('docker-compose.yml', () => {
   it('runs the versions the local stack runs', () => {
     expect(images).toEqual([
-      `apache/kafka:${versions.kafka}`,
+      `apache/kafka:\${EVP_KAFKA_VERSION:-${versions.kafka}}`,
       `apicurio/apicurio-registry:${versions.apicurio}`,
       `postgres:${versions.postgresImage}`,
     ]);
+  });
+
+  it('runs another Kafka release the stack knows when EVP_KAFKA_VERSION names it', () => {
+    expect(Object.keys(kafkaReleaseSpecs)).toContain(versions.kafka);
+    expect(Object.keys(kafkaReleaseSpecs).length).toBeGreaterThan(1);
+    expect(compose).toContain('image: apache/kafka:${EVP_KAFKA_VERSION:-');
   });
 
   it('builds the pipeline services from the Dockerfile and runs each of them', () => {
