@@ -134,7 +134,7 @@ function platformaticLane(options: LaneProducerOptions): LaneProducer {
       connectTimeout: 3_000,
       retries: retry.retries,
       retryDelay: (_client, _operation, attempt) => backoff(retry, attempt),
-      serializers: { headerKey: (name) => Buffer.from(name ?? ''), headerValue: (value) => Buffer.from(value ?? '') },
+      serializers: { headerKey: headerName, headerValue: (value) => Buffer.from(value ?? '') },
     });
   let producer = newProducer();
   // Every wait the retry budget allows, and each attempt's own timeout: past it the send is given up.
@@ -177,6 +177,18 @@ function platformaticLane(options: LaneProducerOptions): LaneProducer {
     send: (records) => sendAnswered(records, sendOnce, options.logger),
     close: () => producer.close(),
   };
+}
+
+/** Header names are a handful (the CloudEvents ones): their bytes are made once, not per record. */
+const headerNames = new Map<string, Buffer>();
+function headerName(name: string | undefined): Buffer {
+  const key = name ?? '';
+  let bytes = headerNames.get(key);
+  if (bytes === undefined) {
+    bytes = Buffer.from(key);
+    if (headerNames.size < 1_000) headerNames.set(key, bytes);
+  }
+  return bytes;
 }
 
 function backoff(retry: LaneProducerOptions['retry'], attempt: number): number {
