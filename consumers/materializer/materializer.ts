@@ -161,11 +161,11 @@ interface Lane {
 
 /**
  * The eachBatch handler: splits each batch into chunks of `batchSize` and hands each to a write of
- * its own (decode, then one transaction), at most `concurrency` at once, the chunks of one
+ * its own (decode, then one transaction), at most `concurrency` written at once, the chunks of one
  * partition one after another. The handler returns once its chunks are handed over, so kafkajs
  * fetches the next records while the last chunks are still being written (kafkajs fetches only
- * after every batch of a fetch is handled): records in memory stay bounded by `concurrency`
- * chunks being written plus one fetch.
+ * after every batch of a fetch is handled): records in memory stay bounded by 2 × `concurrency`
+ * chunks handed over plus one fetch.
  *
  * Offsets are resolved in kafkajs when a chunk is handed over; what counts is the position each
  * transaction stores in PostgreSQL. A write that fails, or finds its chunk past the stored
@@ -176,7 +176,10 @@ interface Lane {
 function batchHandler(ctx: HandlerContext): BatchHandler {
   const { settings, metrics, gate } = ctx;
   const { logger } = settings;
-  const slots = createSlots(settings.concurrency);
+  // Chunks handed over (decoded, waiting or being written): twice the writers, so a fetch ends,
+  // and the next begins, while a chunk per writer is still waiting behind the ones being written.
+  const handedOver = createSlots(settings.concurrency * 2);
+  const writers = createSlots(settings.concurrency);
   const lanes = new Map<string, Lane>();
   const writing = new Set<Promise<void>>();
   let assignment = 0;
@@ -206,10 +209,17 @@ function batchHandler(ctx: HandlerContext): BatchHandler {
       await previous;
       if (stale()) return;
       const decoded = await items;
+      // Taken after the partition's previous chunk is done, so a waiting chunk never holds a writer.
+      await writers.acquire();
+      if (stale()) {
+        writers.release();
+        return;
+      }
       const writeStarted = performance.now();
       try {
         outcome = await writeWithRetry(ctx, topic, partition, decoded);
       } finally {
+        writers.release();
         metrics.batchSeconds.observe({ topic }, (decodedMs + performance.now() - writeStarted) / 1000);
       }
     } catch (error) {
@@ -250,9 +260,9 @@ function batchHandler(ctx: HandlerContext): BatchHandler {
     const current = () => payload.isRunning() && !payload.isStale() && !gate.paused;
     for (let start = 0; start < batch.messages.length; start += settings.batchSize) {
       if (!current()) return;
-      await slots.acquire();
+      await handedOver.acquire();
       if (!current()) {
-        slots.release();
+        handedOver.release();
         return;
       }
       const messages = batch.messages.slice(start, start + settings.batchSize);
@@ -264,7 +274,7 @@ function batchHandler(ctx: HandlerContext): BatchHandler {
       const task = writeChunk(lane, { assignment, generation: lane.generation }, lane.tail, messages, origin)
         .catch((error: unknown) => logger.error({ err: error, topic, partition }, 'a chunk write failed unexpectedly'))
         .finally(() => {
-          slots.release();
+          handedOver.release();
           writing.delete(task);
         });
       lane.tail = task;
