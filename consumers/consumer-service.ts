@@ -78,7 +78,7 @@ export interface ConsumerService {
   /** The gate that pauses the group while the database fails; `onChange` sees each pause and resume. */
   createGate(onChange: (paused: boolean) => void): PauseGate;
   /** Joins the group with `eachBatch` as its handler, over the topics `prepare` found. */
-  join(eachBatch: (payload: EachBatchPayload) => Promise<void>): Promise<GroupConsumer>;
+  join(eachBatch: (payload: EachBatchPayload) => Promise<void>, onAssignment?: () => void): Promise<GroupConsumer>;
   /** The group once joined. */
   readonly group: GroupConsumer | undefined;
 }
@@ -127,7 +127,7 @@ export function openConsumerService(service: string, settings: ConsumerServiceSe
       }
     },
     createGate: (onChange) => createPauseGate({ logger, pause: () => group?.pause(), resume: () => group?.resume(), onChange }),
-    async join(eachBatch) {
+    async join(eachBatch, onAssignment) {
       group = await startGroupConsumer({
         kafka,
         admin,
@@ -144,6 +144,7 @@ export function openConsumerService(service: string, settings: ConsumerServiceSe
         concurrency: settings.concurrency,
         topicRefreshMs: settings.topicRefreshMs,
         eachBatch,
+        onAssignment,
       });
       return group;
     },

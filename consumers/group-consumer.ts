@@ -49,6 +49,11 @@ export interface GroupConsumerOptions {
   readonly concurrency: number;
   readonly topicRefreshMs: number;
   readonly eachBatch: (payload: EachBatchPayload) => Promise<void>;
+  /**
+   * Called on each (re)assignment, before the partitions are sought to their stored positions:
+   * a handler that keeps records fetched ahead drops them here (the partitions are fetched again).
+   */
+  readonly onAssignment?: (() => void) | undefined;
 }
 
 export async function startGroupConsumer(options: GroupConsumerOptions): Promise<GroupConsumer> {
@@ -72,6 +77,7 @@ export async function startGroupConsumer(options: GroupConsumerOptions): Promise
     consumer = next; // before it joins: pausing and seeking act on this one from the first batch
     next.on(next.events.GROUP_JOIN, ({ payload }) => {
       consuming = true;
+      options.onAssignment?.();
       void seekToStored(next, pool, admin, groupId, payload.memberAssignment, logger);
     });
     next.on(next.events.CRASH, ({ payload }) => {

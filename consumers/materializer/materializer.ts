@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Partitioners, type Admin, type EachBatchPayload, type KafkaMessage, type Producer } from '../../adapters/kafka/index.js';
 import type pg from 'pg';
 import { isConnectionError } from '../../adapters/database.js';
@@ -70,7 +71,7 @@ export async function startMaterializer(options: MaterializerOptions): Promise<M
     seek: (topic, partition, offset) => service.group?.seek(topic, partition, offset),
   });
 
-  const starting = service.join(handler);
+  const starting = service.join(handler.eachBatch, handler.onAssignment);
   let consumer: GroupConsumer;
   try {
     consumer = await abortable(starting, signal);
@@ -112,6 +113,7 @@ export async function startMaterializer(options: MaterializerOptions): Promise<M
     clearInterval(retention);
     gate.close();
     await consumer.stop();
+    await handler.drain();
     await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
     await pool.end().catch(() => undefined);
   }
@@ -142,54 +144,172 @@ interface HandlerContext {
   readonly seek: (topic: string, partition: number, offset: string) => void;
 }
 
-/** The eachBatch handler: decode, write in chunks of `batchSize`, resolve what was committed. */
-function batchHandler(ctx: HandlerContext) {
+/** The eachBatch handler, what it drops on reassignment, and the writes it has under way. */
+interface BatchHandler {
+  readonly eachBatch: (payload: EachBatchPayload) => Promise<void>;
+  /** The partitions were (re)assigned: chunks not yet being written are dropped (fetched again from the stored positions). */
+  readonly onAssignment: () => void;
+  /** Until every write under way has committed or failed. */
+  readonly drain: () => Promise<void>;
+}
+
+/** One partition's writes, one after another: the last one's promise, and how many times its chain was broken. */
+interface Lane {
+  tail: Promise<void>;
+  generation: number;
+}
+
+/**
+ * The eachBatch handler: splits each batch into chunks of `batchSize` and hands each to a write of
+ * its own (decode, then one transaction), at most `concurrency` written at once, the chunks of one
+ * partition one after another. The handler returns once its chunks are handed over, so kafkajs
+ * fetches the next records while the last chunks are still being written (kafkajs fetches only
+ * after every batch of a fetch is handled): records in memory stay bounded by 2 × `concurrency`
+ * chunks handed over plus one fetch.
+ *
+ * Offsets are resolved in kafkajs when a chunk is handed over; what counts is the position each
+ * transaction stores in PostgreSQL. A write that fails, or finds its chunk past the stored
+ * position, seeks its partition back, and the chunks behind it in the partition's lane are
+ * dropped; a reassignment drops every chunk not yet being written (the group consumer seeks each
+ * partition to its stored position). A chunk fetched before either is never written.
+ */
+function batchHandler(ctx: HandlerContext): BatchHandler {
   const { settings, metrics, gate } = ctx;
   const { logger } = settings;
-  return async (payload: EachBatchPayload): Promise<void> => {
+  // Chunks handed over (decoded, waiting or being written): twice the writers, so a fetch ends,
+  // and the next begins, while a chunk per writer is still waiting behind the ones being written.
+  const handedOver = createSlots(settings.concurrency * 2);
+  const writers = createSlots(settings.concurrency);
+  const lanes = new Map<string, Lane>();
+  const writing = new Set<Promise<void>>();
+  let assignment = 0;
+
+  const writeChunk = async (
+    lane: Lane,
+    ticket: { readonly assignment: number; readonly generation: number },
+    previous: Promise<void>,
+    messages: readonly KafkaMessage[],
+    origin: { topic: string; partition: number; entityType: string },
+  ): Promise<void> => {
+    const { topic, partition } = origin;
+    const log = logger.child({ topic, partition });
+    const first = (messages[0] as KafkaMessage).offset;
+    const stale = () => ticket.assignment !== assignment || ticket.generation !== lane.generation;
+    const broken = (to: string) => {
+      lane.generation++;
+      ctx.seek(topic, partition, to);
+    };
+    let outcome;
+    try {
+      // Decoded while the partition's previous chunk is still being written (timed apart from the wait).
+      const decodeStarted = performance.now();
+      let decodedMs = 0;
+      const items = decodeAll(ctx.decoder, messages, origin).finally(() => (decodedMs = performance.now() - decodeStarted));
+      items.catch(() => undefined); // awaited below; not an unhandled rejection while the lane waits
+      await previous;
+      if (stale()) return;
+      const decoded = await items;
+      // Taken after the partition's previous chunk is done, so a waiting chunk never holds a writer.
+      await writers.acquire();
+      if (stale()) {
+        writers.release();
+        return;
+      }
+      const writeStarted = performance.now();
+      try {
+        outcome = await writeWithRetry(ctx, topic, partition, decoded);
+      } finally {
+        writers.release();
+        metrics.batchSeconds.observe({ topic }, (decodedMs + performance.now() - writeStarted) / 1000);
+      }
+    } catch (error) {
+      if (stale()) return;
+      // Not a known outage (a bug, a schema changed under our feet): logged as an error, and
+      // still retried with backoff rather than skipped, so nothing is lost while someone looks.
+      if (!(error instanceof RegistryError) && !isConnectionError(error)) log.error({ err: error }, 'writing a batch failed');
+      gate.failed(error, failureCause(error));
+      broken(first);
+      return;
+    }
+    gate.succeeded();
+    if (outcome.kind === 'rewind') {
+      log.info({ to: outcome.to.toString(), fetched: first }, 'batch starts past the stored position; seeking back');
+      broken(outcome.to.toString());
+      return;
+    }
+    if (outcome.lost)
+      log.warn(
+        { from: outcome.lost.from.toString(), to: outcome.lost.to.toString() },
+        'records between the stored position and the log start were deleted by Kafka retention before they were materialised',
+      );
+    metrics.events.inc({ topic }, outcome.inserted);
+    if (outcome.skipped > 0) metrics.skipped.inc({ topic }, outcome.skipped);
+    if (outcome.expired > 0) metrics.expired.inc({ topic }, outcome.expired);
+    if (outcome.duplicates > 0) metrics.duplicates.inc({ topic }, outcome.duplicates);
+    for (const letter of outcome.deadLetters) {
+      metrics.deadLetters.inc({ topic, reason: letter.code });
+      log.warn({ offset: letter.offset, code: letter.code, reason: letter.reason }, 'record dead-lettered');
+    }
+  };
+
+  const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
     const { batch } = payload;
     const { topic, partition } = batch;
-    const entityType = topic.slice(settings.topicPrefix.length + 1);
-    const log = logger.child({ topic, partition });
+    const origin = { topic, partition, entityType: topic.slice(settings.topicPrefix.length + 1) };
+    const laneId = `${topic}|${partition}`;
+    const current = () => payload.isRunning() && !payload.isStale() && !gate.paused;
     for (let start = 0; start < batch.messages.length; start += settings.batchSize) {
-      if (!payload.isRunning() || payload.isStale() || gate.paused) return;
+      if (!current()) return;
+      await handedOver.acquire();
+      if (!current()) {
+        handedOver.release();
+        return;
+      }
       const messages = batch.messages.slice(start, start + settings.batchSize);
-      const timer = metrics.batchSeconds.startTimer({ topic });
-      let outcome;
-      try {
-        const items = await decodeAll(ctx.decoder, messages, { topic, partition, entityType });
-        outcome = await writeWithRetry(ctx, topic, partition, items);
-      } catch (error) {
-        timer();
-        // Not a known outage (a bug, a schema changed under our feet): logged as an error, and
-        // still retried with backoff rather than skipped, so nothing is lost while someone looks.
-        if (!(error instanceof RegistryError) && !isConnectionError(error)) log.error({ err: error }, 'writing a batch failed');
-        gate.failed(error, failureCause(error));
-        return;
+      let lane = lanes.get(laneId);
+      if (!lane) {
+        lane = { tail: Promise.resolve(), generation: 0 };
+        lanes.set(laneId, lane);
       }
-      timer();
-      gate.succeeded();
-      if (outcome.kind === 'rewind') {
-        log.info({ to: outcome.to.toString(), fetched: messages[0]?.offset }, 'batch starts past the stored position; seeking back');
-        ctx.seek(topic, partition, outcome.to.toString());
-        return;
-      }
-      if (outcome.lost)
-        log.warn(
-          { from: outcome.lost.from.toString(), to: outcome.lost.to.toString() },
-          'records between the stored position and the log start were deleted by Kafka retention before they were materialised',
-        );
-      metrics.events.inc({ topic }, outcome.inserted);
-      if (outcome.skipped > 0) metrics.skipped.inc({ topic }, outcome.skipped);
-      if (outcome.expired > 0) metrics.expired.inc({ topic }, outcome.expired);
-      if (outcome.duplicates > 0) metrics.duplicates.inc({ topic }, outcome.duplicates);
-      for (const letter of outcome.deadLetters) {
-        metrics.deadLetters.inc({ topic, reason: letter.code });
-        log.warn({ offset: letter.offset, code: letter.code, reason: letter.reason }, 'record dead-lettered');
-      }
+      const task = writeChunk(lane, { assignment, generation: lane.generation }, lane.tail, messages, origin)
+        .catch((error: unknown) => logger.error({ err: error, topic, partition }, 'a chunk write failed unexpectedly'))
+        .finally(() => {
+          handedOver.release();
+          writing.delete(task);
+        });
+      lane.tail = task;
+      writing.add(task);
       payload.resolveOffset((messages[messages.length - 1] as KafkaMessage).offset);
       await payload.heartbeat();
     }
+  };
+
+  return {
+    eachBatch,
+    onAssignment: () => void assignment++,
+    async drain() {
+      while (writing.size > 0) await Promise.allSettled([...writing]);
+    },
+  };
+}
+
+/** A counting semaphore: at most `size` holders at once, the others served in arrival order. */
+function createSlots(size: number) {
+  let free = size;
+  const waiting: (() => void)[] = [];
+  return {
+    async acquire(): Promise<void> {
+      if (free > 0) {
+        free--;
+        return;
+      }
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    },
+    release(): void {
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    },
   };
 }
 
