@@ -29,6 +29,8 @@ export interface EventEncoder {
   /** Builds and validates the envelope; throws EventError naming every problem. */
   prepare(type: string, input: EventInput): { event: EventEnvelope; topic: string };
   encode(prepared: { event: EventEnvelope; topic: string }): Promise<EncodedEvent>;
+  /** The same at once when the entity's schema id is known already; undefined until then. */
+  encodeNow(prepared: { event: EventEnvelope; topic: string }): EncodedEvent | undefined;
 }
 
 export interface EventEncoderOptions {
@@ -46,6 +48,8 @@ const recordOverhead = 70;
 export function createEventEncoder(options: EventEncoderOptions): EventEncoder {
   const types = new Map<string, avro.Type>();
   const schemaIds = new Map<string, Promise<number>>();
+  /** The ids of `schemaIds` that have resolved. */
+  const knownIds = new Map<string, number>();
 
   const avroType = (entity: string): avro.Type => {
     let type = types.get(entity);
@@ -63,8 +67,11 @@ export function createEventEncoder(options: EventEncoderOptions): EventEncoder {
     if (!id) {
       id = resolveSchemaId(entity, valueSubject(topic));
       schemaIds.set(entity, id);
-      // A failure is not cached: the next publish asks again.
-      id.catch(() => schemaIds.delete(entity));
+      id.then(
+        (resolved) => knownIds.set(entity, resolved),
+        // A failure is not cached: the next publish asks again.
+        () => schemaIds.delete(entity),
+      );
     }
     return id;
   };
@@ -94,16 +101,24 @@ export function createEventEncoder(options: EventEncoderOptions): EventEncoder {
       return { event: built.event, topic: entityTopic(options.topicPrefix, info.entity) };
     },
 
-    async encode({ event, topic }) {
-      const id = await schemaId(event.entity_type, topic);
-      const value = encodeWireFormat(id, avroType(event.entity_type).toBuffer(event));
-      const key = Buffer.from(event.entity_id);
-      const headers = cloudEventHeaders(event, options.service);
-      let size = key.length + value.length + recordOverhead;
-      for (const [name, headerValue] of Object.entries(headers)) size += name.length + Buffer.byteLength(headerValue) + 2;
-      return { event, topic, key, value, headers, size };
+    async encode(prepared) {
+      return encodeWith(await schemaId(prepared.event.entity_type, prepared.topic), prepared);
+    },
+
+    encodeNow(prepared) {
+      const id = knownIds.get(prepared.event.entity_type);
+      return id === undefined ? undefined : encodeWith(id, prepared);
     },
   };
+
+  function encodeWith(id: number, { event, topic }: { event: EventEnvelope; topic: string }): EncodedEvent {
+    const value = encodeWireFormat(id, avroType(event.entity_type).toBuffer(event));
+    const key = Buffer.from(event.entity_id);
+    const headers = cloudEventHeaders(event, options.service);
+    let size = key.length + value.length + recordOverhead;
+    for (const name in headers) size += name.length + Buffer.byteLength(headers[name] as string) + 2;
+    return { event, topic, key, value, headers, size };
+  }
 }
 
 function invalid(type: string, problems: readonly ValueProblem[]): EventError {

@@ -10,7 +10,7 @@ import { createRegistryClient } from '../adapters/registry.js';
 import type { EventInput } from '../core/build-event.js';
 import { readCatalogue } from '../schemas/catalogue.js';
 import { readEventSchemas } from '../schemas/event-schemas.js';
-import { createEventEncoder } from './event-encoder.js';
+import { createEventEncoder, type EncodedEvent } from './event-encoder.js';
 import { publisherDefaults, type PublisherOptions } from './options.js';
 import { createSendBuffer } from './send-buffer.js';
 import type { BatchEvent, BatchRefusal, Publisher, PublishResult, UntypedBatchEvent } from './types.js';
@@ -91,12 +91,17 @@ export function createPublisher(config: PublisherConfig, options: PublisherOptio
   };
 
   const topicInfos = new Map<string, Promise<TopicInfo>>();
+  /** The same, once read. */
+  const knownTopicInfos = new Map<string, TopicInfo>();
   const topicInfo = (topic: string): Promise<TopicInfo> => {
     let info = topicInfos.get(topic);
     if (!info) {
       info = readTopicInfo(topic);
       topicInfos.set(topic, info);
-      info.catch(() => topicInfos.delete(topic));
+      info.then(
+        (read) => knownTopicInfos.set(topic, read),
+        () => topicInfos.delete(topic),
+      );
     }
     return info;
   };
@@ -152,10 +157,10 @@ export function createPublisher(config: PublisherConfig, options: PublisherOptio
 
   type Prepared = ReturnType<typeof encoder.prepare>;
 
-  /** Encodes a validated event and checks it against its topic's size limit; nothing is sent. */
-  async function encodeChecked(prepared: Prepared) {
-    const encoded = await encoder.encode(prepared);
-    const info = await topicInfo(prepared.topic);
+  type Checked = { readonly prepared: Prepared; readonly encoded: EncodedEvent; readonly info: TopicInfo };
+
+  /** Refuses an encoded event above its topic's size limit; nothing is sent. */
+  function checkSize(prepared: Prepared, encoded: EncodedEvent, info: TopicInfo): Checked {
     if (encoded.size > info.maxMessageBytes) {
       throw new EventError(
         eventErrorCodes.tooLarge,
@@ -166,13 +171,19 @@ export function createPublisher(config: PublisherConfig, options: PublisherOptio
     return { prepared, encoded, info };
   }
 
-  async function enqueue({ prepared, encoded, info }: Awaited<ReturnType<typeof encodeChecked>>): Promise<PublishResult> {
+  /** Encodes a validated event and checks it against its topic's size limit; nothing is sent. */
+  async function encodeChecked(prepared: Prepared): Promise<Checked> {
+    const encoded = await encoder.encode(prepared);
+    return checkSize(prepared, encoded, await topicInfo(prepared.topic));
+  }
+
+  function enqueue({ prepared, encoded, info }: Checked): Promise<PublishResult> {
     const partition = partitioner({
       topic: prepared.topic,
       partitionMetadata: info.partitionMetadata,
       message: { key: encoded.key, value: null },
     });
-    const offset = await buffer.add({
+    const added = buffer.add({
       topic: prepared.topic,
       partition,
       key: encoded.key,
@@ -183,10 +194,27 @@ export function createPublisher(config: PublisherConfig, options: PublisherOptio
       timestamp: String(Date.now()),
       size: encoded.size,
     });
-    return { eventId: prepared.event.id, topic: prepared.topic, partition, offset };
+    return added.then((offset) => ({ eventId: prepared.event.id, topic: prepared.topic, partition, offset }));
   }
 
-  const send = async (prepared: Prepared): Promise<PublishResult> => enqueue(await encodeChecked(prepared));
+  /** Publishes waiting for a schema id or a topic's limits: while there are any, later ones wait behind them. */
+  let waitingForLookups = 0;
+
+  /**
+   * Once the topic's limits and the schema's id are known (every publish but the first few), the
+   * event is encoded and handed to the buffer in the caller's own step, without waiting on either.
+   * Until then, and while any publish still waits for them, publishes take the waiting path, so
+   * they reach the buffer in the order they were made.
+   */
+  const send = (prepared: Prepared): Promise<PublishResult> => {
+    const info = waitingForLookups === 0 ? knownTopicInfos.get(prepared.topic) : undefined;
+    const encoded = info === undefined ? undefined : encoder.encodeNow(prepared);
+    if (info !== undefined && encoded !== undefined) return enqueue(checkSize(prepared, encoded, info));
+    waitingForLookups++;
+    return encodeChecked(prepared)
+      .finally(() => waitingForLookups--)
+      .then(enqueue);
+  };
 
   /**
    * Every event of a batch validated, encoded and checked against its topic's size limit before

@@ -166,16 +166,23 @@ export function createSendBuffer(options: SendBufferOptions): SendBuffer {
       return bytes;
     },
 
-    async add(record) {
+    add(record) {
       const index = laneOf(record);
       const lane = lanes[index];
-      if (lane === undefined) throw new Error(`lane ${index} of a record is outside the buffer's ${laneCount} lanes`);
-      await reserve(record.size);
-      lane.queuedBytes += record.size;
-      return new Promise<string>((resolve, reject) => {
-        lane.queue.push({ record, resolve, reject });
-        schedule(lane);
+      if (lane === undefined) return Promise.reject(new Error(`lane ${index} of a record is outside the buffer's ${laneCount} lanes`));
+      const queued = new Promise<string>((resolve, reject) => {
+        const enqueue = () => {
+          lane.queuedBytes += record.size;
+          lane.queue.push({ record, resolve, reject });
+          schedule(lane);
+        };
+        // With room and nobody waiting for it, the record is queued at once, in the caller's step.
+        if (roomWaiters.length === 0 && (bytes === 0 || bytes + record.size <= options.maxBytes)) {
+          bytes += record.size;
+          enqueue();
+        } else reserve(record.size).then(enqueue, reject);
       });
+      return queued;
     },
 
     hurry(on) {
