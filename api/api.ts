@@ -13,6 +13,7 @@ import { apiDefaults, type ApiOptions } from './options.js';
 import type { Database } from '../store/query.js';
 import { sealStoredSecrets, sealedKeyIds } from '../store/seal-secrets.js';
 import { ConfigError } from '../adapters/errors.js';
+import { listenForEventNotices } from '../store/event-notices.js';
 import { createFeeds } from './stream/org-feed.js';
 import { createStreamSlots } from './stream/stream-slots.js';
 
@@ -35,6 +36,13 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
   });
   const stream = { ...apiDefaults.stream, ...options.stream };
   const feeds = createFeeds({ query: pool, logger, pollMs: stream.pollMs });
+  // The materializer's commits wake the live tails at once; polling stays as the safety net.
+  const notices = listenForEventNotices({
+    url: options.databaseUrl,
+    schema: options.databaseSchema,
+    logger,
+    onNotice: (organizationIds) => feeds.wake(organizationIds),
+  });
   const entries = readCatalogue();
   const highWatermarks =
     options.kafkaBrokers === undefined || options.kafkaBrokers.length === 0
@@ -108,6 +116,7 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
     close: async () => {
       clearInterval(purge);
       feeds.close();
+      await notices.close();
       await app.close();
       await Promise.all(announcing);
       await highWatermarks?.close();

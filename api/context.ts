@@ -71,7 +71,7 @@ export interface StreamSettings {
   readonly maxBufferBytes: number;
   /** Heartbeat comment interval. @defaultValue 15 s */
   readonly heartbeatMs: number;
-  /** How often the store is polled for new events per organization with clients. @defaultValue 250 ms */
+  /** How often the store is polled for new events per organization with clients when no commit notice woke it (the safety net). @defaultValue 1000 ms */
   readonly pollMs: number;
 }
 

@@ -82,7 +82,7 @@ export const apiDefaults = {
   keyCacheMs: 5_000,
   maxDestinationsPerOrg: settingDefault(settings.API_MAX_DESTINATIONS_PER_ORG),
   eventRetentionDays: settingDefault(databaseSettings.settings.EVENT_RETENTION_DAYS),
-  stream: { maxBufferBytes: 1024 * 1024, heartbeatMs: 15_000, pollMs: 250 } satisfies StreamSettings,
+  stream: { maxBufferBytes: 1024 * 1024, heartbeatMs: 15_000, pollMs: 1_000 } satisfies StreamSettings,
   streamLimits: {
     perKey: settingDefault(settings.API_STREAMS_PER_KEY),
     perOrganization: settingDefault(settings.API_STREAMS_PER_ORG),

@@ -7,6 +7,7 @@ import { insertEvents, prepareEventStaging, type LoggedEventRow } from '../../st
 import { lockPosition, storePosition, type PartitionKey } from '../../store/lock-position.js';
 import { planOffsets } from '../offsets.js';
 import { deadLetter, type DeadLetter, type RawRecord } from './records.js';
+import { noticeNewEvents } from '../../store/event-notices.js';
 
 /** One fetched record with its event row, or as a dead letter. Items come in offset order. */
 export type BatchItem =
@@ -102,6 +103,12 @@ async function writeOnce(client: pg.ClientBase, request: WriteRequest): Promise<
     const staged = freshRows.map((row) => ({ row, inLog: cutoffDay === undefined || dayOf(eventIdTime(row.id)) >= cutoffDay }));
     const expired = staged.filter((item) => !item.inLog).length;
     const inserted = await insertEvents(client, staged);
+    // Delivered on commit: the API's live tails read at once instead of at their next poll.
+    if (inserted > 0)
+      await noticeNewEvents(
+        client,
+        staged.filter((item) => item.inLog).map((item) => item.row.organization_id),
+      );
     if (deadLetters.length > 0) {
       await request.publishDeadLetters(deadLetters);
       await insertDeadLetters(client, key.groupId, deadLetters);

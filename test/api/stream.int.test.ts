@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revokeApiKey, createApiKeyRow } from '../../store/api-keys.js';
 import { createApiKey } from '../../core/api-keys.js';
 import { createEventId } from '../../core/ids.js';
-import { getJson, openStream } from '../harness/api.js';
+import { getJson, openStream, startTestApi } from '../harness/api.js';
 import { useTestContext } from '../harness/index.js';
 import { waitFor } from '../harness/materializer.js';
 import { startApiStack } from './setup.js';
@@ -43,6 +43,25 @@ const connected = (stream: Stream) =>
   );
 
 describe('GET /api/v1/events/stream', () => {
+  it("is woken by the materializer's commits: events arrive with polling all but off", async () => {
+    // A second API over the same schema whose safety-net poll would first run in ten minutes.
+    const api = await startTestApi(ctx, stack.schema, { stream: { heartbeatMs: 300, pollMs: 600_000 } });
+    try {
+      const key = await stack.key('org_wake');
+      const stream = await openStream(`${api.url}/api/v1/events/stream`, key);
+      await connected(stream);
+      const first = await publishMany('org_wake', 5);
+      await untilReceived(stream, 5);
+      const second = await publishMany('org_wake', 5);
+      await untilReceived(stream, 10);
+      await stream.close();
+      expect(received(stream)).toHaveLength(10);
+      expect(new Set(received(stream))).toEqual(new Set([...first, ...second]));
+    } finally {
+      await api.stop();
+    }
+  });
+
   it('resumes with Last-Event-ID after a disconnect: every event once, stored then live, no gap and no repeat', async () => {
     const key = await stack.key('org_stream');
     const first = await openStream(streamUrl(), key);
