@@ -39,7 +39,8 @@ async function startBroker(): Promise<void> {
       EVP_KAFKA_PORT: String(kafkaPort),
       EVP_KAFKA_CONTROLLER_PORT: String(controllerPort),
       EVP_KAFKA_SECURE_PORT: String(kafkaPort + 2),
-      EVP_KAFKA_HEAP: '256m',
+      // Starting again after a SIGKILL recovers the logs: 256 MiB ran out there under load.
+      EVP_KAFKA_HEAP: '512m',
     });
     broker = { config: brokerConfig, logger, paths: stackPaths(brokerConfig.stack) };
     brokers = [`127.0.0.1:${String(kafkaPort)}`];
@@ -112,6 +113,8 @@ describe('publisher through a broker restart', () => {
     const outcomes: (PromiseSettledResult<PublishResult> | undefined)[] = Array.from({ length: total }, () => undefined);
     const inFlight = new Set<Promise<unknown>>();
     let restarted: Promise<void> | undefined;
+    // Rejects if the broker does not come back, so the test fails with why instead of waiting on publishes.
+    let restartFailed: Promise<never> = new Promise<never>(() => undefined);
     for (let seq = 0; seq < total; seq++) {
       const entity = entities[seq % entities.length] as string;
       const sent = publisher
@@ -128,7 +131,7 @@ describe('publisher through a broker restart', () => {
       inFlight.add(sent);
       void sent.finally(() => inFlight.delete(sent));
       // Up to 500 publishes unacknowledged, so several requests are in flight on every lane.
-      while (inFlight.size >= 500) await Promise.race(inFlight);
+      while (inFlight.size >= 500) await Promise.race([...inFlight, restartFailed]);
       if (seq === 1_000) {
         const [node] = kafkaNodes(broker);
         expect(node?.pid, 'the test broker runs').toBeDefined();
@@ -137,10 +140,13 @@ describe('publisher through a broker restart', () => {
           await new Promise((resolve) => setTimeout(resolve, 1_000));
           await kafkaUp(broker);
         })();
+        restartFailed = restarted.then(() => new Promise<never>(() => undefined));
+        // Observed by the races above and below, and by `await restarted`: never unhandled.
+        restartFailed.catch(() => undefined);
       }
     }
     await restarted;
-    await Promise.all(inFlight);
+    await Promise.race([Promise.all(inFlight), restartFailed]);
     await publisher.close();
 
     const acked = outcomes.flatMap((outcome, seq) => (outcome?.status === 'fulfilled' ? [{ seq, result: outcome.value }] : []));
