@@ -280,7 +280,15 @@ function kafkajsLane(options: LaneProducerOptions): LaneProducer {
  * has gzip built in and the other codecs only once added to its CompressionCodecs.
  */
 export function consumersCanRead(compression: Compression): boolean {
-  return compression === 'none' || kafkajsCompressions[compression] in CompressionCodecs;
+  if (compression === 'none') return true;
+  // kafkajs lists every codec, the missing ones as factories that throw "not implemented".
+  const codec = CompressionCodecs[kafkajsCompressions[compression]];
+  try {
+    codec?.();
+    return codec !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 export function createLaneProducer(client: ProducerClient, options: LaneProducerOptions): LaneProducer {
