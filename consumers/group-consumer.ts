@@ -44,7 +44,11 @@ export interface GroupConsumerOptions {
    * gets its partitions back at once. Unique per process within the group; none: a dynamic member.
    */
   readonly groupInstanceId?: string | undefined;
-  /** How long a fetch waits for more records, in ms. */
+  /**
+   * How long a fetch at the head of the log waits for a record, in ms. A fetch returns as soon as
+   * there is one: batches grow only while the previous one is being written (fetch-ahead), so
+   * they are large under load and a single record when caught up.
+   */
   readonly lingerMs: number;
   readonly concurrency: number;
   readonly topicRefreshMs: number;
@@ -70,7 +74,7 @@ export async function startGroupConsumer(options: GroupConsumerOptions): Promise
       sessionTimeout: options.sessionTimeoutMs,
       heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 10)),
       maxWaitTimeInMs: options.lingerMs,
-      minBytes: options.lingerMs > 0 ? 256 * 1024 : 1,
+      minBytes: 1,
       maxBytesPerPartition: 4 * 1024 * 1024,
       maxBytes: 16 * 1024 * 1024,
     });

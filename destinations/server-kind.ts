@@ -58,6 +58,8 @@ export interface SenderEnvironment {
 export interface PlanDefaults {
   /** The streamer's attempt timeout (STREAMER_TIMEOUT_MS), in ms. */
   readonly timeoutMs: number;
+  /** Attempts the destination may have in flight: its own limit, or STREAMER_MAX_CONCURRENCY. */
+  readonly concurrency: number;
 }
 
 /** One claimed delivery as a sender needs it. */

@@ -4,6 +4,7 @@ import { createBatchId } from '../core/ids.js';
 /** A delivery a worker holds (leases) while it sends it. */
 export interface ClaimedDelivery {
   readonly id: string;
+  readonly destinationId: string;
   readonly eventId: string;
   readonly eventType: string;
   readonly entityId: string;
@@ -29,17 +30,19 @@ export interface ClaimRequest {
   readonly leaseMs: number;
 }
 
-const columns = `d.id, d.event_id as "eventId", d.event_type as "eventType", d.entity_id as "entityId", d.payload::text as payload,
+const columns = `d.id, d.destination_id as "destinationId", d.event_id as "eventId", d.event_type as "eventType", d.entity_id as "entityId", d.payload::text as payload,
   d.times_attempted as "timesAttempted", d.schedule_base as "scheduleBase",
   d.schedule_started_at as "scheduleStartedAt", d.batch_id as "batchId", d.seq::text as seq`;
 
 // Due, not leased (or its lease ran out), and under per_entity the first of its entity. The
 // destination must still be active: a pause takes effect at the next claim, not only once the
-// workers have reloaded their list of destinations.
-const due = (alias: string) => `${alias}.destination_id = $1 and ${alias}.status in ('pending', 'needs_retry')
+// workers have reloaded their list of destinations. `destination` and `perEntity` are SQL: a
+// parameter, or a column of the claim list.
+const due = (alias: string, destination = '$1', perEntity = '$2::boolean') => `${alias}.destination_id = ${destination}
+  and ${alias}.status in ('pending', 'needs_retry')
   and exists (select 1 from destinations s where s.id = ${alias}.destination_id and s.active and s.deleted_at is null)
   and ${alias}.next_attempt_at <= now() and (${alias}.lease_expires_at is null or ${alias}.lease_expires_at < now())
-  and (not $2::boolean or not exists (
+  and (not ${perEntity} or not exists (
     select 1 from deliveries e
      where e.destination_id = ${alias}.destination_id and e.entity_type = ${alias}.entity_type and e.entity_id = ${alias}.entity_id
        and e.status in ('pending', 'needs_retry') and not e.test and e.seq < ${alias}.seq))`;
@@ -49,12 +52,33 @@ const due = (alias: string) => `${alias}.destination_id = $1 and ${alias}.status
  * several streamers claim side by side without taking the same delivery.
  */
 export async function claimDeliveries(db: Database, request: ClaimRequest): Promise<ClaimedDelivery[]> {
+  return claimForDestinations(db, request.owner, [request]);
+}
+
+/** One destination's share of a claim for many. */
+export type DestinationClaim = Omit<ClaimRequest, 'owner'>;
+
+/**
+ * Leases due deliveries of many destinations in one statement, each up to its own `limit`,
+ * oldest due first within each: one round trip whether ten destinations have work or a thousand.
+ */
+export async function claimForDestinations(db: Database, owner: string, claims: readonly DestinationClaim[]): Promise<ClaimedDelivery[]> {
+  if (claims.length === 0) return [];
   const { rows } = await db.query<ClaimedDelivery>(
-    `with picked as (
-       select c.id from deliveries c where ${due('c')}
-        order by c.next_attempt_at, c.seq limit $3 for update skip locked),
-     ${openAttempts('picked', '')}`,
-    [request.destinationId, request.perEntity, request.limit, request.owner, request.leaseMs],
+    `with wanted as (
+       select * from unnest($1::text[], $2::boolean[], $3::int[], $4::double precision[]) as w(destination_id, per_entity, lim, lease_ms)),
+     picked as (
+       select p.id, w.lease_ms from wanted w cross join lateral (
+         select c.id from deliveries c where ${due('c', 'w.destination_id', 'w.per_entity')}
+          order by c.next_attempt_at, c.seq limit w.lim for update skip locked) p),
+     ${openAttempts('picked', '', '$5', 'picked.lease_ms')}`,
+    [
+      claims.map((claim) => claim.destinationId),
+      claims.map((claim) => claim.perEntity),
+      claims.map((claim) => claim.limit),
+      claims.map((claim) => claim.leaseMs),
+      owner,
+    ],
   );
   return sortBySeq(rows);
 }
@@ -62,11 +86,12 @@ export async function claimDeliveries(db: Database, request: ClaimRequest): Prom
 /**
  * The end of every claim: lease the picked rows and open an attempt on each, on the record before
  * a byte is sent. An attempt still `sending` from a worker whose lease ran out becomes `unknown`:
- * the receiver may or may not have seen it. `$4` is the owner, `$5` the lease in ms.
+ * the receiver may or may not have seen it. `owner` and `leaseMs` are SQL: the owner, and the
+ * lease in ms.
  */
-function openAttempts(picked: string, alsoSet: string): string {
+function openAttempts(picked: string, alsoSet: string, owner = '$4', leaseMs = '$5'): string {
   return `claimed as (
-       update deliveries d set lease_owner = $4, lease_expires_at = now() + make_interval(secs => $5::double precision / 1000),
+       update deliveries d set lease_owner = ${owner}, lease_expires_at = now() + make_interval(secs => ${leaseMs}::double precision / 1000),
               times_attempted = d.times_attempted + 1, last_attempt_at = now(),
               schedule_started_at = coalesce(d.schedule_started_at, now()), updated_at = now()${alsoSet}
          from ${picked} where d.id = ${picked}.id

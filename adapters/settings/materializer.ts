@@ -14,7 +14,7 @@ export const materializerSettings = settingGroup({
     MATERIALIZER_BATCH_SIZE: { schema: wholeNumber(2000, 1, 100_000), doc: 'most events written in one transaction' },
     MATERIALIZER_LINGER_MS: {
       schema: wholeNumber(100, 0, 60_000),
-      doc: 'how long a fetch may wait for more records, in ms (broker `fetch.max.wait.ms`)',
+      doc: 'how long a fetch at the head of the log waits for a record, in ms (`fetch.max.wait.ms`); a fetch returns as soon as one is there, and batches grow only under load',
     },
     MATERIALIZER_CONCURRENCY: { schema: wholeNumber(3, 1, 64), doc: 'partitions written at once, each on its own connection' },
     MATERIALIZER_INSTANCE_ID: {

@@ -23,6 +23,7 @@ import { insertTestDelivery } from '../../store/insert-test-delivery.js';
 import { listDeliveries, type DeliveryRow } from '../../store/list-deliveries.js';
 import { replayDeliveries } from '../../store/replay-deliveries.js';
 import { retryDelivery } from '../../store/retry-delivery.js';
+import { noticeDueDeliveries } from '../../store/delivery-notices.js';
 
 const replayWindowMaxMs = 90 * 86_400_000;
 
@@ -31,6 +32,7 @@ export function deliveryRoutes(app: ApiInstance, ctx: ApiContext): void {
   const tags = ['deliveries'];
   const missingDestination = (id: string) => resourceMissing(`No such destination: ${id}.`, 'id');
   const toObject = (row: DeliveryRow) => toDeliveryObject(row, ctx.eventRetentionDays);
+  const wakeWorkers = (destinationId: string) => wakeDeliveryWorkers(app, ctx, destinationId);
 
   const list = async (
     organizationId: string,
@@ -162,6 +164,7 @@ export function deliveryRoutes(app: ApiInstance, ctx: ApiContext): void {
           'An attempt of this delivery is in flight; retry once it ends.',
           'id',
         );
+      await wakeWorkers(row.destination_id);
       return toObject(row);
     },
   );
@@ -195,6 +198,7 @@ export function deliveryRoutes(app: ApiInstance, ctx: ApiContext): void {
         until,
         status: (request.body.status ?? 'failed') as 'failed' | 'all',
       });
+      if (count > 0) await wakeWorkers(id);
       return reply.code(202).send({ object: 'replay' as const, destination_id: id, deliveries: count });
     },
   );
@@ -229,8 +233,20 @@ export function deliveryRoutes(app: ApiInstance, ctx: ApiContext): void {
         destinationId: id,
         event: sampleEvent(type, request.organizationId),
       });
+      await wakeWorkers(id);
       return reply.code(202).send(toObject(row));
     },
+  );
+}
+
+/**
+ * After deliveries were made due (a retry, a replay, a test send, a re-enable): the streamers claim
+ * for the destination at once rather than at their next poll. A notice that cannot be sent only
+ * costs that wait, so the request does not fail for it.
+ */
+export async function wakeDeliveryWorkers(app: ApiInstance, ctx: ApiContext, destinationId: string): Promise<void> {
+  await noticeDueDeliveries(ctx.query, [destinationId], 'api').catch((error: unknown) =>
+    app.log.warn({ err: error, destinationId }, 'waking the delivery workers failed; they find the deliveries at their next poll'),
   );
 }
 

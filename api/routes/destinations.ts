@@ -25,6 +25,7 @@ import {
 } from '../destination-schemas.js';
 import { ApiError, invalidParameter, refuseTwoCursors, resourceMissing } from '../errors.js';
 import { NoQuery, errorResponses, listOf } from '../schemas.js';
+import { wakeDeliveryWorkers } from './deliveries.js';
 import {
   deleteDestination,
   getDestination,
@@ -239,6 +240,8 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
       const updated = await updateDestination(ctx.query, request.organizationId, row.id, { ...fields, active: body.active ?? null });
       if (updated === undefined) throw missing(request.params.id);
       if (body.active === true && !updated.was_active) {
+        // Deliveries held while it was paused or disabled are due at once.
+        await wakeDeliveryWorkers(app, ctx, updated.id);
         ctx.announce(
           'destination.enabled',
           destinationEvent(updated, {

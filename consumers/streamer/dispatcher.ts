@@ -1,15 +1,26 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { Logger } from '../../adapters/logger.js';
-import { judgeAttempt, type AttemptResult } from '../../core/delivery-schedule.js';
 import type { SecretBox } from '../../core/secret-box.js';
 import type { DeliveryPlan, SendOutcome, Senders } from '../../destinations/server.js';
 import type { StreamerMetrics } from './metrics.js';
-import { claimBatch, claimDeliveries, settleAbandonedAttempts, type ClaimedDelivery } from '../../store/claim-deliveries.js';
+import {
+  claimBatch,
+  claimDeliveries,
+  claimForDestinations,
+  settleAbandonedAttempts,
+  type ClaimedDelivery,
+  type DestinationClaim,
+} from '../../store/claim-deliveries.js';
 import { createAttemptRecorder } from './attempt-recorder.js';
-import { releaseLeases, type DeliveryStatus } from '../../store/complete-attempt.js';
-import { disableDestination, recordDestinationOutcome, type DisabledDestination } from '../../store/destination-health.js';
+import { releaseLeases } from '../../store/complete-attempt.js';
+import type { DisabledDestination } from '../../store/destination-health.js';
+import { dueDestinations } from '../../store/due-destinations.js';
 import { loadDestinations, type SendingDestination } from '../../store/load-destinations.js';
+import { createDestinationJudge } from './destination-judge.js';
+import { createDestinationSlots } from './slots.js';
+import { resultLabel, verdictsOf } from './verdicts.js';
+import { createWakeBook } from './wake-book.js';
 
 export interface DispatcherOptions {
   readonly pool: pg.Pool;
@@ -19,7 +30,11 @@ export interface DispatcherOptions {
   readonly senders: Senders;
   /** Names this process's leases. */
   readonly owner: string;
-  /** How often due deliveries are looked for when nothing wakes the dispatcher, in ms. */
+  /**
+   * How often every destination with due work is looked for when nothing wakes the dispatcher, in
+   * ms: a safety net under the wake-ups (fan-outs, notices, finished attempts, retry timers), and
+   * how soon a crashed worker's deliveries are taken once their leases run out.
+   */
   readonly pollMs: number;
   /** How often the destinations are read again, in ms. */
   readonly destinationRefreshMs: number;
@@ -38,18 +53,15 @@ export interface DispatcherOptions {
 }
 
 export interface Dispatcher {
-  /** Looks for due deliveries now (after a fan-out, say) instead of at the next poll. */
-  wake(): void;
+  /**
+   * Claims for these destinations now (a fan-out recorded deliveries for them, say) instead of at
+   * the next poll; without ids, for every destination with due work.
+   */
+  wake(destinationIds?: readonly string[]): void;
   /** Attempts being sent now. */
   readonly inFlight: number;
   /** Stops claiming, lets the attempts in flight finish and frees any lease left. */
   stop(): Promise<void>;
-}
-
-interface DestinationState {
-  inFlight: number;
-  tokens: number;
-  refilledAt: number;
 }
 
 /** A destination and how its type claims and sends (destinations/server.ts). */
@@ -68,6 +80,10 @@ interface Unit {
 const leaseMarginMs = 10_000;
 // How often attempts left `sending` by a worker that is gone are marked `unknown`.
 const sweepEveryMs = 5_000;
+// Most destinations claimed for in one statement.
+const claimChunk = 250;
+// How soon the destinations are read again for one a wake-up names that is not loaded.
+const reloadForUnknownMs = 250;
 
 /**
  * The delivery workers: each destination is claimed and sent to on its own, within its own
@@ -77,9 +93,10 @@ const sweepEveryMs = 5_000;
  */
 export function startDispatcher(options: DispatcherOptions): Dispatcher {
   const { pool, logger, metrics } = options;
-  const states = new Map<string, DestinationState>();
+  const slots = createDestinationSlots(options.maxConcurrency);
   const running = new Set<Promise<void>>();
   let destinations: PlannedDestination[] = [];
+  let byId = new Map<string, PlannedDestination>();
   let loadedAt = 0;
   let ticking = false;
   let again = false;
@@ -92,8 +109,35 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     onWriteFailed: () => metrics.recordRetries.inc(),
   });
   let sweptAt = 0;
-  // What this worker last knew of each destination's failure run: undefined (ask), null (none), or since when.
-  const failing = new Map<string, number | null>();
+  const judge = createDestinationJudge({
+    pool,
+    logger,
+    metrics,
+    disableAfterMs: options.disableAfterMs,
+    onDisabled: options.onDisabled,
+    drop: (destinationId) => {
+      destinations = destinations.filter((d) => d.id !== destinationId);
+      byId.delete(destinationId);
+    },
+  });
+  const book = createWakeBook(() => void tick());
+  // Batch destinations whose deliveries were not ready (too few, too young) when last claimed.
+  const batchesWaiting = new Set<string>();
+
+  const load = async (): Promise<void> => {
+    destinations = (await loadDestinations(pool, options.secretBox)).map((destination) => ({
+      ...destination,
+      plan: options.senders.plan(destination, {
+        timeoutMs: options.timeoutMs,
+        concurrency: destination.maxConcurrency ?? options.maxConcurrency,
+      }),
+    }));
+    byId = new Map(destinations.map((destination) => [destination.id, destination]));
+    loadedAt = Date.now();
+    for (const destination of destinations) judge.know(destination.id, destination.failingSince);
+    complainOfSecrets();
+    for (const id of slots.forget((destinationId) => byId.has(destinationId))) options.senders.release(id);
+  };
 
   const tick = async (): Promise<void> => {
     if (stopped) return;
@@ -102,22 +146,9 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       return;
     }
     ticking = true;
+    const wanted = book.take();
     try {
-      if (Date.now() - loadedAt >= options.destinationRefreshMs) {
-        const defaults = { timeoutMs: options.timeoutMs };
-        destinations = (await loadDestinations(pool, options.secretBox)).map((destination) => ({
-          ...destination,
-          plan: options.senders.plan(destination, defaults),
-        }));
-        loadedAt = Date.now();
-        for (const destination of destinations) failing.set(destination.id, destination.failingSince);
-        complainOfSecrets();
-        for (const id of states.keys()) {
-          if (destinations.some((d) => d.id === id) || states.get(id)?.inFlight !== 0) continue;
-          states.delete(id);
-          options.senders.release(id);
-        }
-      }
+      if (Date.now() - loadedAt >= options.destinationRefreshMs) await load();
       if (Date.now() - sweptAt >= sweepEveryMs) {
         sweptAt = Date.now();
         const abandoned = await settleAbandonedAttempts(pool);
@@ -126,14 +157,25 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
           logger.warn({ attempts: abandoned }, 'attempts whose worker stopped before the answer are marked unknown');
         }
       }
-      for (const destination of destinations) {
-        if (stopped) break;
-        // A secret this key cannot open is the operator's to fix, not the receiver's: its deliveries
-        // are left for a streamer that can sign them, and nothing counts against the destination.
-        if (destination.secretsUnreadable !== null) continue;
-        for (const unit of await claim(destination)) start(unit);
+      const ids = new Set(wanted.destinationIds);
+      if (wanted.scan) {
+        const due = await dueDestinations(pool);
+        for (const id of due.now) ids.add(id);
+        if (due.nextAt !== null) book.scanAt(due.nextAt.getTime());
       }
+      // A destination created since the last load: the destinations are read again (at most every
+      // 250 ms; until then it is wanted again at the next read). One still unknown after that is
+      // paused, disabled or deleted: its deliveries wait for a re-enable, which wakes the workers.
+      const unknown = [...ids].filter((id) => !byId.has(id));
+      if (unknown.length > 0 && Date.now() - loadedAt >= reloadForUnknownMs) await load();
+      else for (const id of unknown) book.at(id, loadedAt + reloadForUnknownMs);
+      const wantedNow = [...ids].flatMap((id) => byId.get(id) ?? []);
+      // A secret this key cannot open is the operator's to fix, not the receiver's: its deliveries
+      // are left for a streamer that can sign them, and nothing counts against the destination.
+      await claimAndStart(wantedNow.filter((destination) => destination.secretsUnreadable === null));
     } catch (error) {
+      // What was wanted is found again by a scan: soon, but not in a loop while the database is away.
+      book.scanAt(Date.now() + Math.min(options.pollMs, 1_000));
       if (Date.now() - lastComplaint > 10_000) {
         lastComplaint = Date.now();
         logger.warn({ err: error }, 'claiming deliveries failed; trying again at the next poll');
@@ -143,6 +185,31 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       if (again && !stopped) {
         again = false;
         setImmediate(() => void tick());
+      }
+    }
+  };
+
+  /** Single-delivery destinations are claimed together, many per statement; batches and groups one destination at a time. */
+  const claimAndStart = async (wanted: readonly PlannedDestination[]): Promise<void> => {
+    const singles: DestinationClaim[] = [];
+    for (const destination of wanted) {
+      if (stopped) return;
+      const room = slots.room(destination);
+      // Only the rate limit stands in the way: wanted again once a token is back.
+      if (room.waitMs !== undefined) book.at(destination.id, Date.now() + room.waitMs);
+      if (room.slots <= 0) continue;
+      if (destination.plan.claim.mode !== 'single') {
+        for (const unit of await claimGroups(destination, room.slots)) start(unit);
+        continue;
+      }
+      singles.push({ ...claimRequest(destination), limit: room.slots });
+    }
+    for (let i = 0; i < singles.length && !stopped; i += claimChunk) {
+      const claimed = await claimForDestinations(pool, options.owner, singles.slice(i, i + claimChunk));
+      for (const delivery of claimed) {
+        const destination = byId.get(delivery.destinationId);
+        // Unloaded between the claim and here (a refresh): the lease runs out and another claim takes it.
+        if (destination !== undefined) start({ destination, deliveries: [delivery], batchId: null });
       }
     }
   };
@@ -159,59 +226,39 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     );
   };
 
-  const stateOf = (destination: SendingDestination): DestinationState => {
-    let state = states.get(destination.id);
-    if (!state) {
-      state = { inFlight: 0, tokens: destination.rateLimitPerSecond ?? 0, refilledAt: Date.now() };
-      states.set(destination.id, state);
-    }
-    return state;
-  };
+  const claimRequest = (destination: PlannedDestination) => ({
+    destinationId: destination.id,
+    perEntity: destination.ordering === 'per_entity',
+    owner: options.owner,
+    leaseMs: destination.plan.timeoutMs + leaseMarginMs,
+  });
 
-  /** How many attempts the destination may start now: free concurrency slots, then the rate limit's tokens. */
-  const room = (destination: SendingDestination, state: DestinationState): number => {
-    const free = (destination.maxConcurrency ?? options.maxConcurrency) - state.inFlight;
-    const rate = destination.rateLimitPerSecond;
-    if (rate === null) return free;
-    const now = Date.now();
-    state.tokens = Math.min(rate, state.tokens + ((now - state.refilledAt) / 1000) * rate);
-    state.refilledAt = now;
-    return Math.min(free, Math.floor(state.tokens));
-  };
-
-  const claim = async (destination: PlannedDestination): Promise<Unit[]> => {
-    const state = stateOf(destination);
-    const slots = room(destination, state);
-    if (slots <= 0) return [];
-    const request = {
-      destinationId: destination.id,
-      perEntity: destination.ordering === 'per_entity',
-      owner: options.owner,
-      leaseMs: destination.plan.timeoutMs + leaseMarginMs,
-    };
+  /** One attempt carries many deliveries: a batch, or a group for Kafka or a file. */
+  const claimGroups = async (destination: PlannedDestination, room: number): Promise<Unit[]> => {
+    const request = claimRequest(destination);
     const { claim: mode } = destination.plan;
     const units: Unit[] = [];
-    if (mode.mode !== 'single') {
-      // One attempt carries many deliveries: a batch, or a group for Kafka or a file.
-      for (let i = 0; i < slots; i++) {
-        const claimed =
-          mode.mode === 'batch'
-            ? await claimBatch(pool, { ...request, limit: mode.maxEvents, maxWaitMs: mode.maxWaitMs })
-            : await claimDeliveries(pool, { ...request, limit: options.groupSize });
-        if (claimed.length === 0) break;
-        units.push({ destination, deliveries: claimed, batchId: mode.mode === 'batch' ? (claimed[0]?.batchId ?? null) : null });
-      }
-      return units;
+    for (let i = 0; i < room; i++) {
+      const claimed =
+        mode.mode === 'batch'
+          ? await claimBatch(pool, { ...request, limit: mode.maxEvents, maxWaitMs: mode.maxWaitMs })
+          : await claimDeliveries(pool, { ...request, limit: options.groupSize });
+      if (claimed.length === 0) break;
+      units.push({ destination, deliveries: claimed, batchId: mode.mode === 'batch' ? (claimed[0]?.batchId ?? null) : null });
     }
-    const claimed = await claimDeliveries(pool, { ...request, limit: slots });
-    return claimed.map((delivery) => ({ destination, deliveries: [delivery], batchId: null }));
+    // A batch not ready yet (too few deliveries, the oldest too young) is looked at again once it
+    // may be; once only, so a destination with nothing due is not polled.
+    if (mode.mode === 'batch' && units.length === 0 && !batchesWaiting.has(destination.id)) {
+      batchesWaiting.add(destination.id);
+      book.at(destination.id, Date.now() + mode.maxWaitMs);
+    } else {
+      batchesWaiting.delete(destination.id);
+    }
+    return units;
   };
 
   const start = (unit: Unit): void => {
-    const state = stateOf(unit.destination);
-    state.inFlight++;
-    if (unit.destination.rateLimitPerSecond !== null) state.tokens -= 1;
-    metrics.inFlight.set({ destination: unit.destination.id }, state.inFlight);
+    metrics.inFlight.set({ destination: unit.destination.id }, slots.take(unit.destination));
     const work = attempt(unit)
       .catch((error: unknown) =>
         logger.error(
@@ -220,10 +267,10 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
         ),
       )
       .finally(() => {
-        state.inFlight--;
-        metrics.inFlight.set({ destination: unit.destination.id }, state.inFlight);
+        metrics.inFlight.set({ destination: unit.destination.id }, slots.give(unit.destination.id));
         running.delete(work);
-        if (!stopped) void tick();
+        // Its next deliveries (the entity's next one, under per_entity) may be claimed now.
+        book.want([unit.destination.id]);
       });
     running.add(work);
   };
@@ -240,15 +287,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     metrics.attemptSeconds.observe({ type: destination.type, result: resultLabel(outcome.result) }, outcome.durationMs / 1000);
     const now = Date.now();
     const schedule = destination.retryScheduleMs ?? options.retryScheduleMs;
-    let gone = false;
-    const deliveries = unit.deliveries.map((delivery) => {
-      const progress = { attempts: delivery.timesAttempted - delivery.scheduleBase, now, startedAt: delivery.scheduleStartedAt.getTime() };
-      const verdict = judgeAttempt(outcome.result, progress, schedule);
-      if (verdict.outcome === 'disable') gone = true;
-      const status: DeliveryStatus = verdict.outcome === 'delivered' ? 'delivered' : verdict.outcome === 'retry' ? 'needs_retry' : 'failed';
-      const nextAttemptAt = verdict.outcome === 'retry' ? new Date(verdict.at) : null;
-      return { id: delivery.id, attempt: delivery.timesAttempted, status, nextAttemptAt };
-    });
+    const { deliveries, gone } = verdictsOf(outcome.result, unit.deliveries, schedule, now);
     const settled = await recorder.record({
       durationMs: outcome.durationMs,
       statusCode: outcome.statusCode ?? null,
@@ -258,6 +297,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     });
     for (const delivery of deliveries) {
       if (!settled.has(delivery.id)) continue;
+      if (delivery.nextAttemptAt !== null) book.at(destination.id, delivery.nextAttemptAt.getTime());
       const outcomeLabel = delivery.status === 'needs_retry' ? 'retry' : delivery.status;
       metrics.deliveries.inc({ type: destination.type, outcome: outcomeLabel });
       if (delivery.status === 'delivered') continue;
@@ -269,44 +309,9 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       log.warn({ lost: deliveries.length - settled.size }, 'a lease ran out during the attempt; another worker owns those deliveries now');
     const succeeded = deliveries.every((delivery) => delivery.status === 'delivered');
     // The outcome is on record; what follows only keeps the destination's health, and is tried again by the next attempt.
-    await judgeDestination(destination, succeeded, gone, now).catch((error: unknown) =>
-      log.warn({ err: error }, "updating the destination's failure run failed; the next attempt updates it"),
-    );
-  };
-
-  const judgeDestination = async (destination: SendingDestination, succeeded: boolean, gone: boolean, now: number): Promise<void> => {
-    const failingSince = await noteOutcome(destination.id, succeeded);
-    if (gone) {
-      await disable(destination, 'the endpoint answered 410 Gone', 'gone');
-    } else if (failingSince !== null && now - failingSince > options.disableAfterMs) {
-      await disable(destination, `every attempt failed since ${new Date(failingSince).toISOString()}`, 'failing');
-    }
-  };
-
-  /** Keeps `failing_since` in step, writing only when the run of failures starts or ends. */
-  const noteOutcome = async (destinationId: string, succeeded: boolean): Promise<number | null> => {
-    const known = failing.get(destinationId);
-    if (succeeded) {
-      if (known !== null) await recordDestinationOutcome(pool, destinationId, true);
-      failing.set(destinationId, null);
-      return null;
-    }
-    if (typeof known === 'number') return known;
-    const since = (await recordDestinationOutcome(pool, destinationId, false))?.getTime() ?? Date.now();
-    failing.set(destinationId, since);
-    return since;
-  };
-
-  const disable = async (destination: SendingDestination, reason: string, label: string): Promise<void> => {
-    const disabled = await disableDestination(pool, destination.id, reason);
-    destinations = destinations.filter((d) => d.id !== destination.id);
-    failing.delete(destination.id);
-    if (!disabled) return;
-    metrics.disabled.inc({ reason: label });
-    logger.error({ destinationId: destination.id, reason }, 'destination disabled; its deliveries wait until it is re-enabled');
-    await options
-      .onDisabled(disabled)
-      .catch((error: unknown) => logger.error({ err: error, destinationId: destination.id }, 'emitting destination.disabled failed'));
+    await judge
+      .judge(destination, succeeded, gone, now)
+      .catch((error: unknown) => log.warn({ err: error }, "updating the destination's failure run failed; the next attempt updates it"));
   };
 
   const send = (unit: Unit): Promise<SendOutcome> => {
@@ -320,17 +325,18 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     });
   };
 
-  const poll = setInterval(() => void tick(), options.pollMs);
+  const poll = setInterval(() => book.wantAll(), options.pollMs);
   void tick();
 
   return {
-    wake: () => void tick(),
+    wake: (destinationIds) => (destinationIds === undefined ? book.wantAll() : book.want(destinationIds)),
     get inFlight() {
       return running.size;
     },
     async stop() {
       stopped = true;
       clearInterval(poll);
+      book.close();
       while (ticking) await new Promise((resolve) => setTimeout(resolve, 10));
       // Attempts in flight finish (the webhook watchdog bounds them). Outcomes the database will
       // not take are kept and written again, for `recordGraceMs`; past it they are given up.
@@ -348,9 +354,4 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       if (released > 0) logger.info({ released }, 'leases freed; those deliveries are due again');
     },
   };
-}
-
-function resultLabel(result: AttemptResult): string {
-  if (result.kind === 'response') return `${Math.floor(result.status / 100)}xx`;
-  return result.kind;
 }

@@ -3,6 +3,7 @@ import { isDataError } from '../../adapters/database.js';
 import { subscriptionMatches, type Subscription } from '../../core/destination-match.js';
 import { createDeliveryId, eventIdTime } from '../../core/ids.js';
 import { lockPosition, storePosition, type PartitionKey } from '../../store/lock-position.js';
+import { noticeDueDeliveries } from '../../store/delivery-notices.js';
 import { planOffsets } from '../offsets.js';
 
 /** An event to fan out, with the fields matching reads and the payload every destination gets. */
@@ -25,6 +26,8 @@ export type FanOutOutcome =
       readonly kind: 'written';
       /** Deliveries recorded (a record fanned out before is not recorded again). */
       readonly deliveries: number;
+      /** The destinations those deliveries are for. */
+      readonly destinationIds: readonly string[];
       /** Records below the stored position: fanned out before. */
       readonly below: number;
       /** Records with no event, or an event PostgreSQL refused, with the reason. */
@@ -53,9 +56,10 @@ export async function fanOut(
   key: PartitionKey,
   items: readonly FanOutItem[],
   logStart: () => Promise<bigint>,
+  sender = 'fan-out',
 ): Promise<FanOutOutcome> {
   try {
-    return await fanOutOnce(client, key, items, logStart);
+    return await fanOutOnce(client, key, items, logStart, sender);
   } catch (error) {
     if (!isDataError(error)) throw error;
     // A value PostgreSQL refuses (a NUL in a string): halve until the one event is found, then skip it.
@@ -66,16 +70,18 @@ export async function fanOut(
         key,
         [{ offset: item.offset, skipped: `PostgreSQL refused the event: ${(error as Error).message}` }],
         logStart,
+        sender,
       );
     }
     const half = Math.ceil(items.length / 2);
-    const first = await fanOut(client, key, items.slice(0, half), logStart);
+    const first = await fanOut(client, key, items.slice(0, half), logStart, sender);
     if (first.kind === 'rewind') return first;
-    const second = await fanOut(client, key, items.slice(half), logStart);
+    const second = await fanOut(client, key, items.slice(half), logStart, sender);
     if (second.kind === 'rewind') return second;
     return {
       kind: 'written',
       deliveries: first.deliveries + second.deliveries,
+      destinationIds: [...new Set([...first.destinationIds, ...second.destinationIds])],
       below: first.below + second.below,
       skipped: [...first.skipped, ...second.skipped],
       ...(first.lost ? { lost: first.lost } : {}),
@@ -88,6 +94,7 @@ async function fanOutOnce(
   key: PartitionKey,
   items: readonly FanOutItem[],
   logStart: () => Promise<bigint>,
+  sender: string,
 ): Promise<FanOutOutcome> {
   const first = BigInt((items[0] as FanOutItem).offset);
   const last = BigInt((items[items.length - 1] as FanOutItem).offset);
@@ -100,16 +107,19 @@ async function fanOutOnce(
     }
     if (plan.kind === 'done') {
       await client.query('rollback');
-      return { kind: 'written', deliveries: 0, below: items.length, skipped: [] };
+      return { kind: 'written', deliveries: 0, destinationIds: [], below: items.length, skipped: [] };
     }
     const fresh = items.filter((item) => BigInt(item.offset) >= plan.from);
     const events = fresh.flatMap((item) => ('event' in item ? [item.event] : []));
-    const deliveries = await insertDeliveries(client, events);
+    const { deliveries, destinationIds } = await insertDeliveries(client, events);
+    // Delivered on commit: every other streamer's workers claim for these destinations at once.
+    if (deliveries > 0) await noticeDueDeliveries(client, destinationIds, sender);
     await storePosition(client, key, last + 1n);
     await client.query('commit');
     return {
       kind: 'written',
       deliveries,
+      destinationIds: deliveries > 0 ? destinationIds : [],
       below: items.length - fresh.length,
       skipped: fresh.flatMap((item) => ('skipped' in item ? [{ offset: item.offset, reason: item.skipped }] : [])),
       ...(plan.lost ? { lost: plan.lost } : {}),
@@ -120,8 +130,12 @@ async function fanOutOnce(
   }
 }
 
-async function insertDeliveries(client: pg.ClientBase, events: readonly FanOutEvent[]): Promise<number> {
-  if (events.length === 0) return 0;
+async function insertDeliveries(
+  client: pg.ClientBase,
+  events: readonly FanOutEvent[],
+): Promise<{ deliveries: number; destinationIds: string[] }> {
+  const none = { deliveries: 0, destinationIds: [] };
+  if (events.length === 0) return none;
   const organizations = [...new Set(events.map((event) => event.organizationId))];
   // Read in the transaction: a destination created or deleted before it commits is seen. Paused
   // and disabled destinations get their deliveries too: they are held until it is active again.
@@ -130,7 +144,7 @@ async function insertDeliveries(client: pg.ClientBase, events: readonly FanOutEv
       where organization_id = any($1::text[]) and deleted_at is null`,
     [organizations],
   );
-  if (rows.length === 0) return 0;
+  if (rows.length === 0) return none;
   const subscriptions = rows.map((row): Subscription & { id: string } => ({
     id: row.id,
     organizationId: row.organization_id,
@@ -155,7 +169,7 @@ async function insertDeliveries(client: pg.ClientBase, events: readonly FanOutEv
       more.payload.push(event.payload);
     }
   }
-  if (columns.id.length === 0) return 0;
+  if (columns.id.length === 0) return none;
   // unnest keeps the array order, so seq follows the partition's offsets (per_entity ordering relies on it).
   const { rowCount } = await client.query(
     `insert into deliveries (id, organization_id, destination_id, event_id, event_type, entity_type, entity_id, payload, next_attempt_at)
@@ -166,5 +180,5 @@ async function insertDeliveries(client: pg.ClientBase, events: readonly FanOutEv
      on conflict (destination_id, event_id) where not test do nothing`,
     [columns.id, columns.organization, columns.destination, columns.event, more.type, more.entityType, more.entityId, more.payload],
   );
-  return rowCount ?? 0;
+  return { deliveries: rowCount ?? 0, destinationIds: [...new Set(columns.destination)] };
 }

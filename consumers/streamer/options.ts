@@ -31,7 +31,7 @@ export interface StreamerOptions extends ConsumerOptions {
   readonly destinationRefreshMs?: number;
   /** Most records fanned out in one transaction. */
   readonly batchSize?: number;
-  /** How long a fetch waits for more records, in ms. */
+  /** How long a fetch at the head of the log waits for a record, in ms (it returns as soon as there is one). */
   readonly lingerMs?: number;
   /** Partitions fanned out at once. */
   readonly concurrency?: number;
@@ -42,10 +42,10 @@ export interface StreamerOptions extends ConsumerOptions {
 }
 
 export const streamerDefaults = {
-  pollMs: 200,
+  pollMs: 5_000,
   destinationRefreshMs: 1_000,
   batchSize: 1_000,
-  lingerMs: 20,
+  lingerMs: 100,
   concurrency: 3,
   sessionTimeoutMs: settingDefault(consumerSettings.settings.CONSUMER_SESSION_TIMEOUT_MS),
   topicRefreshMs: 30_000,

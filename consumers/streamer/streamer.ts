@@ -19,6 +19,7 @@ import { createStreamerMetrics, type StreamerMetrics } from './metrics.js';
 import { streamerDefaults, type StreamerOptions } from './options.js';
 import { startSenders } from '../../destinations/server.js';
 import type { DisabledDestination } from '../../store/destination-health.js';
+import { listenForDeliveryNotices } from '../../store/delivery-notices.js';
 import { pruneDeliveries } from '../../store/prune-deliveries.js';
 import { queueDepths } from '../../store/queue-depths.js';
 
@@ -76,10 +77,19 @@ export async function startStreamer(options: StreamerOptions): Promise<Streamer>
     secretBox: settings.secretBox,
   });
 
+  // Deliveries made due by another process (another streamer's fan-out, a retry or replay through the API) wake these workers.
+  const notices = listenForDeliveryNotices({
+    url: settings.databaseUrl,
+    schema: settings.databaseSchema,
+    logger,
+    self: owner,
+    onNotice: (destinationIds) => dispatcher.wake(destinationIds),
+  });
   const gate = service.createGate((paused) => metrics.databaseUp.set(paused ? 0 : 1));
   const closeAll = async () => {
     gate.close();
     await service.group?.stop();
+    await notices.close();
     await dispatcher.stop();
     await Promise.allSettled([admin.disconnect(), senders.close()]);
     await pool.end().catch(() => undefined);
@@ -88,7 +98,7 @@ export async function startStreamer(options: StreamerOptions): Promise<Streamer>
   let consumer: GroupConsumer;
   try {
     consumer = await service.join(
-      batchHandler({ settings, pool, admin, decoder, metrics, gate, dispatcher, seek: (...args) => service.group?.seek(...args) }),
+      batchHandler({ settings, pool, admin, decoder, metrics, gate, dispatcher, owner, seek: (...args) => service.group?.seek(...args) }),
     );
   } catch (error) {
     await closeAll();
@@ -141,6 +151,8 @@ interface HandlerContext {
   readonly metrics: StreamerMetrics;
   readonly gate: PauseGate;
   readonly dispatcher: Dispatcher;
+  /** Names this process in the notices it sends. */
+  readonly owner: string;
   readonly seek: (topic: string, partition: number, offset: string) => void;
 }
 
@@ -180,7 +192,7 @@ function batchHandler(ctx: HandlerContext) {
       }
       if (outcome.deliveries > 0) {
         metrics.fannedOut.inc({ topic }, outcome.deliveries);
-        ctx.dispatcher.wake();
+        ctx.dispatcher.wake(outcome.destinationIds);
       }
       payload.resolveOffset((messages[messages.length - 1] as KafkaMessage).offset);
       await payload.heartbeat();
@@ -190,7 +202,13 @@ function batchHandler(ctx: HandlerContext) {
 
 function fanOutWithRetry(ctx: HandlerContext, topic: string, partition: number, items: readonly FanOutItem[]) {
   return withRetriedClient(ctx.pool, (client) =>
-    fanOut(client, { groupId: ctx.settings.groupId, topic, partition }, items, () => logStartOffset(ctx.admin, topic, partition)),
+    fanOut(
+      client,
+      { groupId: ctx.settings.groupId, topic, partition },
+      items,
+      () => logStartOffset(ctx.admin, topic, partition),
+      ctx.owner,
+    ),
   );
 }
 

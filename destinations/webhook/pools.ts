@@ -11,7 +11,7 @@ export interface PoolLease {
 
 export interface DestinationPools {
   /** The destination's pool for `origin`, made on first use. Throws once the pools are closed. */
-  lease(destinationId: string, origin: string, connectTimeoutMs: number): PoolLease;
+  lease(destinationId: string, origin: string, shape: PoolShape): PoolLease;
   /** Closes a destination's pool (deleted or paused), after the attempts still on it. */
   release(destinationId: string): void;
   /** Pools open now. */
@@ -20,8 +20,14 @@ export interface DestinationPools {
   close(deadlineMs: number): Promise<void>;
 }
 
+/** How a destination's pool is made: a change of either makes a new pool. */
+export interface PoolShape {
+  readonly connectTimeoutMs: number;
+  readonly connections: number;
+}
+
 export interface DestinationPoolsOptions {
-  readonly createPool: (origin: string, connectTimeoutMs: number) => Pool;
+  readonly createPool: (origin: string, shape: PoolShape) => Pool;
   /** A pool no attempt used for this long is closed, in ms. */
   readonly idleMs: number;
   /**
@@ -41,7 +47,7 @@ interface Entry {
 /**
  * One undici pool per webhook destination, so what one destination does to its connections
  * (leaves them busy, stalls them, fills them) reaches no other destination, even on the same
- * origin. A destination whose URL or timeout changes gets a new pool; the old one closes after
+ * origin. A destination whose URL, timeout or concurrency changes gets a new pool; the old one closes after
  * the attempts on it.
  */
 export function createDestinationPools(options: DestinationPoolsOptions): DestinationPools {
@@ -60,9 +66,9 @@ export function createDestinationPools(options: DestinationPoolsOptions): Destin
   };
 
   return {
-    lease(destinationId, origin, connectTimeoutMs) {
+    lease(destinationId, origin, shape) {
       if (closed) throw Object.assign(new Error('the webhook sender is closed'), { code: 'sender_closed' });
-      const key = `${origin} ${connectTimeoutMs}`;
+      const key = `${origin} ${shape.connectTimeoutMs} ${shape.connections}`;
       let entry = entries.get(destinationId);
       if (entry !== undefined && entry.key !== key) {
         drop(destinationId, entry);
@@ -70,7 +76,7 @@ export function createDestinationPools(options: DestinationPoolsOptions): Destin
         entry = undefined;
       }
       if (entry === undefined) {
-        entry = { pool: options.createPool(origin, connectTimeoutMs), key, active: 0, idle: undefined };
+        entry = { pool: options.createPool(origin, shape), key, active: 0, idle: undefined };
         entries.set(destinationId, entry);
       }
       const leased = entry;

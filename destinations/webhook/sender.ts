@@ -15,6 +15,8 @@ export interface WebhookRequest {
   /** Extra headers of the destination, as stored: the sender checks them again before each attempt. */
   readonly headers: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
+  /** Connections kept open to the destination: its concurrency, so every attempt in flight has one. */
+  readonly connections: number;
   /** Live signing secrets, current first: the header carries one signature per secret. */
   readonly secrets: readonly string[];
   /** `webhook-id`: the delivery's (or batch's) id, the same on every retry. */
@@ -70,8 +72,6 @@ export interface WebhookSender {
 /** The first bytes of a response body kept for the delivery log. */
 export const keptResponseBytes = 2048;
 
-/** Connections kept per destination (and origin). The dispatcher's concurrency limit applies before this. */
-const connectionsPerDestination = 16;
 /**
  * A TCP/TLS connect gives up after the attempt's timeout, at most this. An aborted attempt still
  * waits for a connect in progress (undici hands it the abort only once connected), so the
@@ -107,8 +107,11 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   const userAgent = options.userAgent ?? 'event-pipeline-webhooks/1';
   const stallMarginMs = options.stallMarginMs ?? 2_000;
   const pools = createDestinationPools({
-    createPool: (origin, connectTimeoutMs) =>
-      new Pool(origin, { connections: connectionsPerDestination, connect: createGuardedConnector(allowed, connectTimeoutMs) }),
+    // Keep-alive connections, as many as the destination may have attempts in flight. No HTTP/1.1
+    // pipelining: undici does not pipeline a POST (not idempotent), and behind a slow answer the
+    // requests queued on its connection would wait for it.
+    createPool: (origin, { connectTimeoutMs, connections }) =>
+      new Pool(origin, { connections, connect: createGuardedConnector(allowed, connectTimeoutMs) }),
     idleMs: options.idlePoolMs ?? 60_000,
     retireDeadlineMs: maxConnectTimeoutMs + 10_000,
   });
@@ -137,7 +140,10 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
 
     let lease: PoolLease;
     try {
-      lease = pools.lease(webhook.destinationId, new URL(webhook.url).origin, Math.min(webhook.timeoutMs, maxConnectTimeoutMs));
+      lease = pools.lease(webhook.destinationId, new URL(webhook.url).origin, {
+        connectTimeoutMs: Math.min(webhook.timeoutMs, maxConnectTimeoutMs),
+        connections: webhook.connections,
+      });
     } catch (thrown) {
       const failure = describeFailure(thrown, webhook.url);
       return { result: { kind: 'error', code: failure.code }, durationMs: elapsed(), error: failure.message };

@@ -28,6 +28,7 @@ export const webhookServer = defineServerKind({
           url: settings.url,
           headers: settings.headers ?? {},
           timeoutMs,
+          connections: defaults.concurrency,
           secrets: unit.secrets,
           id: single ? first.id : (unit.batchId ?? first?.id ?? ''),
           body: single ? first.payload : `[${unit.deliveries.map((delivery) => delivery.payload).join(',')}]`,

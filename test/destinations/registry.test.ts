@@ -76,13 +76,13 @@ describe('destination type registry', () => {
 
   it("a type registered only in a test gets the streamer's sender, its settings checked before they reach it", async () => {
     const senders = startSenders(environment, [memoryServer]);
-    const plan = senders.plan({ type: 'memory', settings: { bucket: 'b1' } }, { timeoutMs: 5000 });
+    const plan = senders.plan({ type: 'memory', settings: { bucket: 'b1' } }, { timeoutMs: 5000, concurrency: 10 });
     expect(plan.claim).toEqual({ mode: 'group' });
     const delivery = { id: 'dlv_1', eventId: 'evt_1', eventType: 'invoice.paid', entityId: 'inv_1', payload: '{"id":"evt_1"}' };
     const unit = { destinationId: 'dst_1', organizationId: 'org_1', secrets: [], deliveries: [delivery], batchId: null };
     expect((await plan.send(unit)).result).toEqual({ kind: 'response', status: 200 });
     expect(kept.get('b1')).toEqual(['{"id":"evt_1"}']);
-    const refused = await senders.plan({ type: 'memory', settings: { bucket: 3 } }, { timeoutMs: 5000 }).send(unit);
+    const refused = await senders.plan({ type: 'memory', settings: { bucket: 3 } }, { timeoutMs: 5000, concurrency: 10 }).send(unit);
     expect(refused.error).toMatch(/not those of a memory destination/);
     await senders.close();
   });

@@ -34,7 +34,6 @@ export function streamerOptions(
     timeoutMs: 3_000,
     disableAfterMs: 5 * 86_400_000,
     retentionDays: 90,
-    pollMs: 100,
     destinationRefreshMs: 200,
     lingerMs: 10,
     publishEvent: publisher ? (type, event) => publisher.publishUntyped(type, event) : undefined,

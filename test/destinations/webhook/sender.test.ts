@@ -64,6 +64,7 @@ function webhook(url: string, overrides: Partial<WebhookRequest> = {}): WebhookR
     url,
     headers: {},
     timeoutMs: 5_000,
+    connections: 4,
     secrets: [secret],
     id: 'msg_0001',
     body: '{"type":"invoice.paid"}',
@@ -137,6 +138,29 @@ describe('webhook sender', () => {
       await new Promise((resolve) => setImmediate(resolve));
     }
     expect(receiver.connections).toBe(1);
+  });
+
+  it('webhook sender keeps as many connections open to a destination as its concurrency, and no more', async () => {
+    let open = 0;
+    let most = 0;
+    const receiver = await startReceiver((res) => {
+      open += 1;
+      most = Math.max(most, open);
+      setTimeout(() => {
+        open -= 1;
+        res.writeHead(200).end('ok');
+      }, 100);
+    });
+    const sends = (destinationId: string, connections: number) =>
+      Promise.all(Array.from({ length: 12 }, () => sender.send(webhook(receiver.url, { destinationId, connections }))));
+
+    expect((await sends('dst_three', 3)).every((outcome) => outcome.statusCode === 200)).toBe(true);
+    expect(receiver.connections).toBe(3);
+    expect(most).toBe(3);
+    most = 0;
+    expect((await sends('dst_twelve', 12)).every((outcome) => outcome.statusCode === 200)).toBe(true);
+    expect(receiver.connections).toBe(3 + 12);
+    expect(most).toBe(12);
   });
 
   it.each([
@@ -324,7 +348,12 @@ describe('webhook sender', () => {
     const receiver = await startReceiver((res) => res.writeHead(200).end('ok'));
     try {
       // Each refusal leaves one of the destination's 16 connections busy for good; the 17th attempt waits for one.
-      const hostile = webhook(receiver.url, { destinationId: 'dst_hostile', headers: { upgrade: 'websocket' }, timeoutMs: 300 });
+      const hostile = webhook(receiver.url, {
+        destinationId: 'dst_hostile',
+        connections: 16,
+        headers: { upgrade: 'websocket' },
+        timeoutMs: 300,
+      });
       const refused = [];
       for (let attempt = 0; attempt < 16; attempt++) refused.push(await isolated.send(hostile));
       expect(refused.every((outcome) => outcome.result.kind === 'error')).toBe(true);
@@ -349,7 +378,12 @@ describe('webhook sender', () => {
     rules.bypass = true;
     const isolated = createWebhookSender({ allowedHosts: ['127.0.0.1'], closeDeadlineMs: 200 });
     const receiver = await startReceiver((res) => res.writeHead(200).end());
-    const hostile = webhook(receiver.url, { destinationId: 'dst_hostile', headers: { upgrade: 'websocket' }, timeoutMs: 30_000 });
+    const hostile = webhook(receiver.url, {
+      destinationId: 'dst_hostile',
+      connections: 16,
+      headers: { upgrade: 'websocket' },
+      timeoutMs: 30_000,
+    });
     for (let attempt = 0; attempt < 16; attempt++) await isolated.send(hostile);
     const waiting = isolated.send(hostile);
     await new Promise((resolve) => setTimeout(resolve, 50));
