@@ -199,7 +199,9 @@ async function createDestinations(pool: pg.Pool, count: number, port: number): P
 
 async function readBodies(pool: pg.Pool, destinationId: string): Promise<string[]> {
   const { rows } = await pool.query<{ payload: string }>(
-    'select payload::text as payload from deliveries where destination_id = $1 and not test order by seq',
+    `select p.payload::text as payload from deliveries d
+       join delivery_payloads p on p.organization_id = d.organization_id and p.event_id = d.event_id and p.test = d.test
+      where d.destination_id = $1 and not d.test order by d.seq`,
     [destinationId],
   );
   return rows.map((row) => row.payload);
@@ -590,10 +592,12 @@ function startSampler(
 function statementOf(query: string): string {
   const text = query.replace(/\s+/g, ' ').trim();
   if (text.includes('with picked as') && text.includes('batch_id')) return 'claim batch';
-  if (text.includes('with picked as')) return 'claim deliveries';
+  if (text.includes('with picked as') || text.includes('with wanted as')) return 'claim deliveries';
+  if (text.startsWith('with recursive busy as')) return 'due destinations';
+  if (text.startsWith('select pg_notify')) return 'delivery notice';
   if (text.includes('with outcome as')) return 'complete attempt';
   if (text.startsWith('update destinations set failing_since')) return 'destination outcome';
-  if (text.startsWith('insert into deliveries')) return 'fan-out insert';
+  if (text.startsWith('insert into deliveries') || text.startsWith('with payloads as')) return 'fan-out insert';
   if (text.includes('from destinations where organization_id')) return 'fan-out: read subscriptions';
   if (text.includes('from destinations where active')) return 'load destinations';
   if (text.includes('from deliveries where status in') && text.includes('group by destination_id')) return 'queue depths';

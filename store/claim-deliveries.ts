@@ -30,7 +30,8 @@ export interface ClaimRequest {
   readonly leaseMs: number;
 }
 
-const columns = `d.id, d.destination_id as "destinationId", d.event_id as "eventId", d.event_type as "eventType", d.entity_id as "entityId", d.payload::text as payload,
+// The payload is the event's one row in delivery_payloads (p), shared by its deliveries.
+const columns = `d.id, d.destination_id as "destinationId", d.event_id as "eventId", d.event_type as "eventType", d.entity_id as "entityId", p.payload::text as payload,
   d.times_attempted as "timesAttempted", d.schedule_base as "scheduleBase",
   d.schedule_started_at as "scheduleStartedAt", d.batch_id as "batchId", d.seq::text as seq`;
 
@@ -94,7 +95,8 @@ function openAttempts(picked: string, alsoSet: string, owner = '$4', leaseMs = '
        update deliveries d set lease_owner = ${owner}, lease_expires_at = now() + make_interval(secs => ${leaseMs}::double precision / 1000),
               times_attempted = d.times_attempted + 1, last_attempt_at = now(),
               schedule_started_at = coalesce(d.schedule_started_at, now()), updated_at = now()${alsoSet}
-         from ${picked} where d.id = ${picked}.id
+         from ${picked}, delivery_payloads p
+        where d.id = ${picked}.id and p.organization_id = d.organization_id and p.event_id = d.event_id and p.test = d.test
        returning ${columns}),
      abandoned as (
        update delivery_attempts a set outcome = 'unknown', error = ${abandonedError}

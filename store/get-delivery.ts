@@ -19,7 +19,10 @@ export async function getDelivery(
   id: string,
 ): Promise<(DeliveryRow & { payload: Record<string, unknown>; attempts: AttemptRow[] }) | undefined> {
   const { rows } = await db.query<DeliveryRow & { payload: Record<string, unknown> }>(
-    `select ${deliveryColumns}, d.payload from deliveries d where d.id = $1 and d.organization_id = $2`,
+    `select ${deliveryColumns}, p.payload
+       from deliveries d
+       join delivery_payloads p on p.organization_id = d.organization_id and p.event_id = d.event_id and p.test = d.test
+      where d.id = $1 and d.organization_id = $2`,
     [id, organizationId],
   );
   const row = rows[0];

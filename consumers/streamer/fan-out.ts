@@ -46,10 +46,10 @@ interface SubscriptionRow {
 }
 
 /**
- * Records one delivery per (event, destination that subscribes to it) and moves the
- * partition's stored position past the batch, in one transaction: after a crash the batch is
- * either wholly fanned out or not at all, so no event reaches a destination's queue twice or
- * never. Items come in offset order.
+ * Records one delivery per (event, destination that subscribes to it), with the event's payload
+ * stored once, and moves the partition's stored position past the batch, in one transaction:
+ * after a crash the batch is either wholly fanned out or not at all, so no event reaches a
+ * destination's queue twice or never. Items come in offset order.
  */
 export async function fanOut(
   client: pg.ClientBase,
@@ -154,7 +154,10 @@ async function insertDeliveries(
     createdAt: row.created_at.getTime(),
   }));
   const columns = { id: [] as string[], organization: [] as string[], destination: [] as string[], event: [] as string[] };
-  const more = { type: [] as string[], entityType: [] as string[], entityId: [] as string[], payload: [] as string[] };
+  const more = { type: [] as string[], entityType: [] as string[], entityId: [] as string[] };
+  // One payload per event that has a delivery, whatever its number of destinations. A record
+  // published twice carries the same event id: its first payload is kept, as its first deliveries are.
+  const payloads = new Map<string, { organization: string; event: string; payload: string }>();
   for (const event of events) {
     const matchable = { ...event, madeAt: eventIdTime(event.id) };
     for (const subscription of subscriptions) {
@@ -166,19 +169,41 @@ async function insertDeliveries(
       more.type.push(event.type);
       more.entityType.push(event.entityType);
       more.entityId.push(event.entityId);
-      more.payload.push(event.payload);
+      const key = `${event.organizationId}\u0000${event.id}`;
+      if (!payloads.has(key)) payloads.set(key, { organization: event.organizationId, event: event.id, payload: event.payload });
     }
   }
   if (columns.id.length === 0) return none;
+  const shared = [...payloads.values()];
+  // The payloads go in with their deliveries, in one statement. A payload stored before (the event
+  // fanned out again, to a destination it did not reach) gets `used_at` renewed rather than left
+  // alone: retention deletes payloads no delivery refers to once they are unused for long, and
+  // the renewal is what stops it deleting one these new deliveries are about to refer to.
   // unnest keeps the array order, so seq follows the partition's offsets (per_entity ordering relies on it).
   const { rowCount } = await client.query(
-    `insert into deliveries (id, organization_id, destination_id, event_id, event_type, entity_type, entity_id, payload, next_attempt_at)
-     select d.id, d.organization_id, d.destination_id, d.event_id, d.event_type, d.entity_type, d.entity_id, d.payload, now()
-       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[])
-            with ordinality as d(id, organization_id, destination_id, event_id, event_type, entity_type, entity_id, payload, n)
+    `with payloads as (
+       insert into delivery_payloads (organization_id, event_id, test, payload)
+       select p.organization_id, p.event_id, false, p.payload
+         from unnest($8::text[], $9::text[], $10::jsonb[]) as p(organization_id, event_id, payload)
+       on conflict (organization_id, event_id, test) do update set used_at = now())
+     insert into deliveries (id, organization_id, destination_id, event_id, event_type, entity_type, entity_id, next_attempt_at)
+     select d.id, d.organization_id, d.destination_id, d.event_id, d.event_type, d.entity_type, d.entity_id, now()
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+            with ordinality as d(id, organization_id, destination_id, event_id, event_type, entity_type, entity_id, n)
       order by d.n
      on conflict (destination_id, event_id) where not test do nothing`,
-    [columns.id, columns.organization, columns.destination, columns.event, more.type, more.entityType, more.entityId, more.payload],
+    [
+      columns.id,
+      columns.organization,
+      columns.destination,
+      columns.event,
+      more.type,
+      more.entityType,
+      more.entityId,
+      shared.map((row) => row.organization),
+      shared.map((row) => row.event),
+      shared.map((row) => row.payload),
+    ],
   );
   return { deliveries: rowCount ?? 0, destinationIds: [...new Set(columns.destination)] };
 }

@@ -21,7 +21,10 @@ export interface StreamerOptions extends ConsumerOptions {
   readonly timeoutMs: number;
   /** A destination failing without a break for this long is disabled, in ms. */
   readonly disableAfterMs: number;
-  /** Deliveries and their attempts are deleted this many days after they were recorded. */
+  /**
+   * Deliveries and their attempts are deleted this many days after they were recorded; an event's
+   * stored payload once no delivery refers to it and no fan-out has used it for as long.
+   */
   readonly retentionDays: number;
   /** Emits an event of the pipeline itself (`destination.disabled`); without it the streamer only logs. */
   readonly publishEvent?: ((type: string, event: EventInput) => Promise<unknown>) | undefined;

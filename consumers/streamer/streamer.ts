@@ -21,6 +21,7 @@ import { startSenders } from '../../destinations/server.js';
 import type { DisabledDestination } from '../../store/destination-health.js';
 import { listenForDeliveryNotices } from '../../store/delivery-notices.js';
 import { pruneDeliveries } from '../../store/prune-deliveries.js';
+import { pruneDeliveryPayloads } from '../../store/prune-delivery-payloads.js';
 import { queueDepths } from '../../store/queue-depths.js';
 
 export interface Streamer {
@@ -249,6 +250,9 @@ async function prune(pool: pg.Pool, retentionDays: number, logger: StreamerOptio
   try {
     const deleted = await pruneDeliveries(pool, retentionDays);
     if (deleted > 0) logger.info({ deleted, retentionDays }, 'deliveries past retention deleted');
+    // After the deliveries: their payloads are deleted once no delivery refers to them.
+    const payloads = await pruneDeliveryPayloads(pool, retentionDays);
+    if (payloads > 0) logger.info({ deleted: payloads, retentionDays }, 'delivery payloads no delivery refers to deleted');
   } catch (error) {
     logger.warn({ err: error }, 'delivery retention run failed; trying again at the next run');
   }

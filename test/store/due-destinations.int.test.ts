@@ -20,8 +20,8 @@ describe('destinations with due work', () => {
     let n = 0;
     const delivery = (destination: string, status: string, nextAttempt: string, lease: string | null = null) =>
       pool.query(
-        `insert into deliveries (id, organization_id, destination_id, event_id, event_type, entity_type, entity_id, payload, status, next_attempt_at, lease_expires_at, lease_owner)
-         values ($1, 'org_1', $2, $3, 'invoice.created', 'invoice', 'inv_1', '{}', $4, now() + $5::interval, now() + $6::interval, $7)`,
+        `insert into deliveries (id, organization_id, destination_id, event_id, event_type, entity_type, entity_id, status, next_attempt_at, lease_expires_at, lease_owner)
+         values ($1, 'org_1', $2, $3, 'invoice.created', 'invoice', 'inv_1', $4, now() + $5::interval, now() + $6::interval, $7)`,
         [`dlv_${n}`, destination, `evt_${n++}`, status, nextAttempt, lease, lease === null ? null : 'worker'],
       );
     await delivery('dst_03', 'pending', '-1 second');

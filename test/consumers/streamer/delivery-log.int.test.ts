@@ -294,9 +294,9 @@ describe('delivery log, retry, replay and test sends', () => {
     const destinationId = rows[0]?.destination_id as string;
     const before = await countDeliveries(stack.pool, destinationId);
     await stack.pool.query(
-      `insert into deliveries (id, organization_id, destination_id, event_id, event_type, entity_type, entity_id, payload, status, created_at)
+      `insert into deliveries (id, organization_id, destination_id, event_id, event_type, entity_type, entity_id, status, created_at)
        values ('dlv_00000000-0000-7000-8000-000000000001', $1, $2, 'evt_00000000-0000-7000-8000-000000000001', 'invoice.sent',
-               'invoice', 'inv_old', '{}', 'delivered', now() - interval '91 days')`,
+               'invoice', 'inv_old', 'delivered', now() - interval '91 days')`,
       [stack.organizationId, destinationId],
     );
     await stack.pool.query(
