@@ -297,7 +297,8 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     });
     for (const delivery of deliveries) {
       if (!settled.has(delivery.id)) continue;
-      if (delivery.nextAttemptAt !== null) book.at(destination.id, delivery.nextAttemptAt.getTime());
+      // Retries due within the same 25 ms share one timer.
+      if (delivery.nextAttemptAt !== null) book.at(destination.id, Math.ceil(delivery.nextAttemptAt.getTime() / 25) * 25);
       const outcomeLabel = delivery.status === 'needs_retry' ? 'retry' : delivery.status;
       metrics.deliveries.inc({ type: destination.type, outcome: outcomeLabel });
       if (delivery.status === 'delivered') continue;

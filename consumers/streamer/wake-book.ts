@@ -8,7 +8,7 @@
 export interface WakeBook {
   want(destinationIds: Iterable<string>): void;
   wantAll(): void;
-  /** Wants the destination at `when` (ms since the epoch); an earlier time already set stays. */
+  /** Wants the destination at `when` (ms since the epoch), besides any other time it is wanted at. */
   at(destinationId: string, when: number): void;
   /** A scan at `when`; an earlier one already set stays. */
   scanAt(when: number): void;
@@ -19,7 +19,8 @@ export interface WakeBook {
 export function createWakeBook(onWake: () => void): WakeBook {
   let wanted = new Set<string>();
   let scan = true;
-  const later = new Map<string, { when: number; timer: NodeJS.Timeout }>();
+  // Per destination, the times it is wanted at (ascending) and the timer of the first.
+  const later = new Map<string, { times: number[]; timer: NodeJS.Timeout }>();
   let scanLater: { when: number; timer: NodeJS.Timeout } | undefined;
   let closed = false;
 
@@ -28,6 +29,22 @@ export function createWakeBook(onWake: () => void): WakeBook {
     for (const id of ids) wanted.add(id);
     onWake();
   };
+
+  // Fires at the destination's first time: wants it, drops the times passed, and waits for the next.
+  const timerFor = (destinationId: string, when: number): NodeJS.Timeout =>
+    setTimeout(
+      () => {
+        const set = later.get(destinationId);
+        if (set === undefined) return;
+        const now = Date.now();
+        set.times = set.times.filter((time) => time > now);
+        const next = set.times[0];
+        if (next === undefined) later.delete(destinationId);
+        else set.timer = timerFor(destinationId, next);
+        want([destinationId]);
+      },
+      Math.max(0, when - Date.now()),
+    );
 
   const wantAll = (): void => {
     if (closed) return;
@@ -41,16 +58,17 @@ export function createWakeBook(onWake: () => void): WakeBook {
     at(destinationId, when) {
       if (closed) return;
       const set = later.get(destinationId);
-      if (set !== undefined && set.when <= when) return;
-      if (set !== undefined) clearTimeout(set.timer);
-      const timer = setTimeout(
-        () => {
-          later.delete(destinationId);
-          want([destinationId]);
-        },
-        Math.max(0, when - Date.now()),
-      );
-      later.set(destinationId, { when, timer });
+      if (set === undefined) {
+        later.set(destinationId, { times: [when], timer: timerFor(destinationId, when) });
+        return;
+      }
+      if (set.times.includes(when)) return;
+      const index = set.times.findIndex((time) => time > when);
+      if (index === -1) set.times.push(when);
+      else set.times.splice(index, 0, when);
+      if (index !== 0) return;
+      clearTimeout(set.timer);
+      set.timer = timerFor(destinationId, when);
     },
     scanAt(when) {
       if (closed || (scanLater !== undefined && scanLater.when <= when)) return;

@@ -17,19 +17,24 @@ describe('wake book', () => {
     expect(book.take().scan).toBe(true);
   });
 
-  it('wants a destination at its time, keeping the earliest of two', () => {
+  it('wants a destination at each time asked for, once per time', () => {
     const onWake = vi.fn();
     const book = createWakeBook(onWake);
     book.take();
     book.at('dst_a', Date.now() + 500);
     book.at('dst_a', Date.now() + 200);
-    book.at('dst_a', Date.now() + 900);
+    book.at('dst_a', Date.now() + 500);
+    book.at('dst_b', Date.now() + 300);
     vi.advanceTimersByTime(199);
     expect(onWake).not.toHaveBeenCalled();
     vi.advanceTimersByTime(1);
     expect(book.take().destinationIds).toEqual(['dst_a']);
+    vi.advanceTimersByTime(100);
+    expect(book.take().destinationIds).toEqual(['dst_b']);
+    vi.advanceTimersByTime(200);
+    expect(book.take().destinationIds).toEqual(['dst_a']);
     vi.advanceTimersByTime(1_000);
-    expect(onWake).toHaveBeenCalledTimes(1);
+    expect(onWake).toHaveBeenCalledTimes(3);
     expect(book.take().destinationIds).toEqual([]);
   });
 
