@@ -5,6 +5,8 @@ import { Webhook } from 'standardwebhooks';
 /** One request as a local receiver saw it, with whether its signature verified (standardwebhooks). */
 export interface ReceivedWebhook {
   readonly id: string;
+  /** The request's path and query, so one receiver can tell apart destinations pointed at it. */
+  readonly path: string;
   readonly timestamp: string;
   readonly signature: string;
   readonly body: string;
@@ -84,6 +86,7 @@ export async function startWebhookReceiver(options: { port?: number; path?: stri
       const status = answer === 'hang' ? 0 : answer.status;
       receiver.received.push({
         id: headers['webhook-id'],
+        path: request.url ?? '',
         timestamp: headers['webhook-timestamp'],
         signature: headers['webhook-signature'],
         body,
