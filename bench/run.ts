@@ -24,12 +24,14 @@ import { runIngest } from './ingest.js';
 import { runMaterialize } from './materialize.js';
 import { runProduce } from './produce.js';
 import { runStreamerBench } from './streamer.js';
+import { renderWidthTable } from './width-table.js';
+import { runWidthBench } from './width.js';
 import { defaultScenarios, renderSummary, scenarios, summaryRows, type Scenario } from './summary.js';
 import { renderApiTable, renderIngestTable, renderMaterializeTable, renderProduceTable, renderStreamerTable } from './tables.js';
 
 /**
  * `npm run bench [scenario…]`: brings the local stack up (or reuses it), runs the scenarios named
- * (all when none is: produce, materialize, api, streamer, then e2e; ingest and kafka-clients only when named),
+ * (all when none is: produce, materialize, api, streamer, then e2e; ingest, kafka-clients and width only when named),
  * prints a table each and one summary table of them all, writes bench/results/latest.json and
  * bench/results/<time>-summary.json, deletes its topics, subjects and schemas and stops only what it
  * started. A measurement, not a test: nothing here fails on a slow figure.
@@ -125,6 +127,12 @@ async function main(): Promise<void> {
     workMs: nonNegativeInt('BENCH_CLIENT_WORK_MS', 5),
   };
   const clientRounds = positiveInt('BENCH_CLIENT_ROUNDS', 3);
+  const widthIdleSeconds = positiveInt('BENCH_WIDTH_IDLE_SECONDS', 30);
+  const widthSeconds = positiveInt('BENCH_WIDTH_SECONDS', 30);
+  const widthDrainSeconds = positiveInt('BENCH_WIDTH_DRAIN_SECONDS', 120);
+  const widthDestinations = positiveInt('BENCH_WIDTH_DESTINATIONS', 1_000);
+  const widthBaselineDestinations = positiveInt('BENCH_WIDTH_BASELINE_DESTINATIONS', 10);
+  const widthRate = positiveInt('BENCH_WIDTH_RATE', 10);
   if (ingestBatch > maxBatchEvents)
     throw new Error(`BENCH_INGEST_BATCH must be at most ${maxBatchEvents} (the most one request may carry)`);
   if (e2eWindowPercent > 50)
@@ -333,8 +341,26 @@ async function main(): Promise<void> {
       renderClientsTable,
     );
 
+    const width = await run(
+      'width',
+      async (onCleanup) =>
+        runWidthBench({
+          idleSeconds: widthIdleSeconds,
+          seconds: widthSeconds,
+          drainSeconds: widthDrainSeconds,
+          destinations: widthDestinations,
+          baselineDestinations: widthBaselineDestinations,
+          rate: widthRate,
+          window,
+          ...(await stackFor('width')),
+          streamer: streamerSettings,
+          onCleanup,
+        }),
+      renderWidthTable,
+    );
+
     const generatedAt = new Date();
-    const summary = summaryRows({ produce, materialize, api, streamer, e2e, ingest, kafkaClients });
+    const summary = summaryRows({ produce, materialize, api, streamer, e2e, ingest, kafkaClients, width });
     process.stdout.write(`\n${renderSummary(summary)}\n`);
 
     fs.mkdirSync(resultsDir, { recursive: true });
@@ -356,6 +382,7 @@ async function main(): Promise<void> {
       ...(e2e ? { e2e } : {}),
       ...(ingest ? { ingest } : {}),
       ...(kafkaClients ? { kafkaClients } : {}),
+      ...(width ? { width } : {}),
     };
     fs.writeFileSync(resultsFile, `${JSON.stringify(document, null, 2)}\n`);
     const summaryFile = path.join(

@@ -7,16 +7,20 @@ import { latencyText, type E2eLatency, type E2eReport } from './e2e.js';
 import type { MaterializeReport } from './materialize.js';
 import type { ProduceReport } from './produce.js';
 import type { StreamerReport } from './streamer.js';
+import type { WidthReport } from './width.js';
+import { widthSummaryRows } from './width-table.js';
 
 /** The scenarios, in the order `npm run bench` runs them. */
-export const scenarios = ['produce', 'materialize', 'api', 'streamer', 'e2e', 'ingest', 'kafka-clients'] as const;
+export const scenarios = ['produce', 'materialize', 'api', 'streamer', 'e2e', 'ingest', 'kafka-clients', 'width'] as const;
 export type Scenario = (typeof scenarios)[number];
 
 /**
  * What `npm run bench` runs when no scenario is named: all but the client comparison, which
- * measures Kafka clients rather than the pipeline, and HTTP ingest, a comparison of two ways in.
+ * measures Kafka clients rather than the pipeline, HTTP ingest, a comparison of two ways in, and
+ * width, which creates a thousand destinations and a database of its own.
  */
-export const defaultScenarios: readonly Scenario[] = scenarios.filter((scenario) => scenario !== 'kafka-clients' && scenario !== 'ingest');
+const namedOnly: readonly Scenario[] = ['kafka-clients', 'ingest', 'width'];
+export const defaultScenarios: readonly Scenario[] = scenarios.filter((scenario) => !namedOnly.includes(scenario));
 
 export interface SummaryRow {
   readonly scenario: Scenario;
@@ -41,11 +45,12 @@ export function summaryRows(reports: {
   e2e?: E2eReport | undefined;
   ingest?: IngestReport | undefined;
   kafkaClients?: KafkaClientsReport | undefined;
+  width?: WidthReport | undefined;
 }): SummaryRow[] {
   const ratio = (a: number | null | undefined, b: number | null | undefined) =>
     a === null || a === undefined || b === null || b === undefined || b === 0 ? null : a / b;
   const rows: SummaryRow[] = [];
-  const { produce, materialize, api, streamer, e2e, ingest, kafkaClients } = reports;
+  const { produce, materialize, api, streamer, e2e, ingest, kafkaClients, width } = reports;
   if (produce) {
     for (const compression of new Set(produce.results.map((result) => result.compression))) {
       const of = (client: string) => produce.results.find((result) => result.client === client && result.compression === compression);
@@ -195,6 +200,7 @@ export function summaryRows(reports: {
       });
     }
   }
+  if (width) rows.push(...widthSummaryRows(width));
   return rows;
 }
 
