@@ -33,6 +33,7 @@ export function streamerOptionsFrom(
     fileRoot: config.destinationFileRoot,
     retryScheduleMs: config.streamer.retryScheduleMs,
     maxConcurrency: config.streamer.maxConcurrency,
+    maxInFlight: config.streamer.maxInFlight,
     timeoutMs: config.streamer.timeoutMs,
     disableAfterMs: config.streamer.disableAfterHours * 3_600_000,
     retentionDays: config.streamer.deliveryRetentionDays,

@@ -34,6 +34,10 @@ export const streamerSettings = settingGroup({
       schema: wholeNumber(10, 1, 100),
       doc: 'attempts in flight per destination, for destinations without their own limit',
     },
+    STREAMER_MAX_IN_FLIGHT: {
+      schema: wholeNumber(1_000, 1, 100_000),
+      doc: "attempts in flight in one streamer process, all destinations together: bounds its sockets and memory (each attempt holds a connection); a destination waiting for room keeps its place, and its own limit still applies",
+    },
     STREAMER_TIMEOUT_MS: { schema: wholeNumber(15_000, 1_000, 60_000), doc: "an attempt's time limit, in ms (webhooks may set their own)" },
     STREAMER_DISABLE_AFTER_HOURS: {
       schema: wholeNumber(120, 1, 8_760),
@@ -56,6 +60,7 @@ export const streamerSettings = settingGroup({
       port: e.STREAMER_PORT,
       retryScheduleMs: e.STREAMER_RETRY_SCHEDULE_MS ?? [...defaultDeliverySchedule],
       maxConcurrency: e.STREAMER_MAX_CONCURRENCY,
+      maxInFlight: e.STREAMER_MAX_IN_FLIGHT,
       timeoutMs: e.STREAMER_TIMEOUT_MS,
       disableAfterHours: e.STREAMER_DISABLE_AFTER_HOURS,
       deliveryRetentionDays: e.DELIVERY_RETENTION_DAYS,

@@ -40,6 +40,8 @@ export interface DispatcherOptions {
   readonly destinationRefreshMs: number;
   readonly retryScheduleMs: readonly number[];
   readonly maxConcurrency: number;
+  /** Attempts in flight in this process, all destinations together. */
+  readonly maxInFlight: number;
   readonly timeoutMs: number;
   /** A destination whose every attempt failed for this long is disabled, in ms. */
   readonly disableAfterMs: number;
@@ -123,6 +125,9 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   const book = createWakeBook(() => void tick());
   // Batch destinations whose deliveries were not ready (too few, too young) when last claimed.
   const batchesWaiting = new Set<string>();
+  // Destinations with room of their own that got none because this process was full: wanted
+  // again, first, when an attempt ends or when room reserved for others went unused.
+  let starved = new Set<string>();
 
   const load = async (): Promise<void> => {
     destinations = (await loadDestinations(pool, options.secretBox)).map((destination) => ({
@@ -192,25 +197,41 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   /** Single-delivery destinations are claimed together, many per statement; batches and groups one destination at a time. */
   const claimAndStart = async (wanted: readonly PlannedDestination[]): Promise<void> => {
     const singles: DestinationClaim[] = [];
+    let budget = options.maxInFlight - running.size;
+    let reserved = 0;
+    let started = 0;
     for (const destination of wanted) {
       if (stopped) return;
       const room = slots.room(destination);
       // Only the rate limit stands in the way: wanted again once a token is back.
       if (room.waitMs !== undefined) book.at(destination.id, Date.now() + room.waitMs);
       if (room.slots <= 0) continue;
-      if (destination.plan.claim.mode !== 'single') {
-        for (const unit of await claimGroups(destination, room.slots)) start(unit);
+      const take = Math.min(room.slots, Math.max(0, budget));
+      if (take === 0) {
+        starved.add(destination.id);
         continue;
       }
-      singles.push({ ...claimRequest(destination), limit: room.slots });
+      budget -= take;
+      reserved += take;
+      if (destination.plan.claim.mode !== 'single') {
+        for (const unit of await claimGroups(destination, take)) started += start(unit);
+        continue;
+      }
+      singles.push({ ...claimRequest(destination), limit: take });
     }
     for (let i = 0; i < singles.length && !stopped; i += claimChunk) {
       const claimed = await claimForDestinations(pool, options.owner, singles.slice(i, i + claimChunk));
       for (const delivery of claimed) {
         const destination = byId.get(delivery.destinationId);
         // Unloaded between the claim and here (a refresh): the lease runs out and another claim takes it.
-        if (destination !== undefined) start({ destination, deliveries: [delivery], batchId: null });
+        if (destination !== undefined) started += start({ destination, deliveries: [delivery], batchId: null });
       }
+    }
+    // Room reserved for destinations that had less due than asked went unused: those that waited for it try now.
+    if (started < reserved && starved.size > 0) {
+      const waited = starved;
+      starved = new Set();
+      book.want(waited);
     }
   };
 
@@ -257,7 +278,8 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     return units;
   };
 
-  const start = (unit: Unit): void => {
+  /** Starts an attempt; returns 1, the slot it takes. */
+  const start = (unit: Unit): number => {
     metrics.inFlight.set({ destination: unit.destination.id }, slots.take(unit.destination));
     const work = attempt(unit)
       .catch((error: unknown) =>
@@ -269,10 +291,14 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       .finally(() => {
         metrics.inFlight.set({ destination: unit.destination.id }, slots.give(unit.destination.id));
         running.delete(work);
-        // Its next deliveries (the entity's next one, under per_entity) may be claimed now.
-        book.want([unit.destination.id]);
+        // Its next deliveries (the entity's next one, under per_entity) may be claimed now, after
+        // those of destinations that waited for room in this process.
+        const waited = starved;
+        starved = new Set();
+        book.want([...waited, unit.destination.id]);
       });
     running.add(work);
+    return 1;
   };
 
   const attempt = async (unit: Unit): Promise<void> => {

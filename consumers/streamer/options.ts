@@ -17,6 +17,8 @@ export interface StreamerOptions extends ConsumerOptions {
   readonly retryScheduleMs: readonly number[];
   /** Attempts in flight per destination, for destinations without their own limit. */
   readonly maxConcurrency: number;
+  /** Attempts in flight in this process, all destinations together. @defaultValue 1,000 */
+  readonly maxInFlight?: number;
   /** How long an attempt may take, in ms, for webhooks without their own timeout (and every Kafka send). */
   readonly timeoutMs: number;
   /** A destination failing without a break for this long is disabled, in ms. */
@@ -49,6 +51,7 @@ export const streamerDefaults = {
   destinationRefreshMs: 1_000,
   batchSize: 1_000,
   lingerMs: 100,
+  maxInFlight: 1_000,
   concurrency: 3,
   sessionTimeoutMs: settingDefault(consumerSettings.settings.CONSUMER_SESSION_TIMEOUT_MS),
   topicRefreshMs: 30_000,

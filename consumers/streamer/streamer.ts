@@ -71,6 +71,7 @@ export async function startStreamer(options: StreamerOptions): Promise<Streamer>
     destinationRefreshMs: settings.destinationRefreshMs,
     retryScheduleMs: settings.retryScheduleMs,
     maxConcurrency: settings.maxConcurrency,
+    maxInFlight: settings.maxInFlight,
     timeoutMs: settings.timeoutMs,
     disableAfterMs: settings.disableAfterMs,
     groupSize: settings.groupSize,
