@@ -200,13 +200,19 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     let budget = options.maxInFlight - running.size;
     let reserved = 0;
     let started = 0;
-    for (const destination of wanted) {
+    for (const [index, destination] of wanted.entries()) {
       if (stopped) return;
       const room = slots.room(destination);
       // Only the rate limit stands in the way: wanted again once a token is back.
       if (room.waitMs !== undefined) book.at(destination.id, Date.now() + room.waitMs);
       if (room.slots <= 0) continue;
-      const take = Math.min(room.slots, Math.max(0, budget));
+      // A destination with nothing in flight may always start one: however many destinations hang
+      // and fill the process, the others keep a slot each.
+      // When room is short, each destination still wanting gets its share of what is left, so the
+      // first ones do not take it all (and open a connection per slot).
+      const floor = slots.inFlight(destination.id) === 0 ? 1 : 0;
+      const share = Math.ceil(Math.max(0, budget) / (wanted.length - index));
+      const take = Math.min(room.slots, Math.max(floor, share));
       if (take === 0) {
         starved.add(destination.id);
         continue;

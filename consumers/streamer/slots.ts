@@ -9,6 +9,8 @@ export interface DestinationSlots {
   room(destination: SendingDestination): { readonly slots: number; readonly waitMs?: number };
   /** An attempt starts: one slot and one token taken. Returns the attempts in flight. */
   take(destination: SendingDestination): number;
+  /** Attempts in flight to the destination. */
+  inFlight(destinationId: string): number;
   /** An attempt ended. Returns the attempts in flight. */
   give(destinationId: string): number;
   /** Destinations with nothing in flight that are not in `keep` are forgotten; returns their ids. */
@@ -51,6 +53,9 @@ export function createDestinationSlots(defaultConcurrency: number): DestinationS
       state.inFlight++;
       if (destination.rateLimitPerSecond !== null) state.tokens -= 1;
       return state.inFlight;
+    },
+    inFlight(destinationId) {
+      return states.get(destinationId)?.inFlight ?? 0;
     },
     give(destinationId) {
       const state = states.get(destinationId);
