@@ -161,3 +161,31 @@ export async function settleAbandonedAttempts(db: Database): Promise<number> {
 function sortBySeq(rows: ClaimedDelivery[]): ClaimedDelivery[] {
   return rows.sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
 }
+
+/**
+ * Hands back deliveries claimed but never sent (claimed ahead, then not needed): the lease is freed
+ * and the claim's attempt row removed, as if the claim had not been made. Only while this owner
+ * still holds each for that attempt. Returns how many.
+ */
+export async function unclaimDeliveries(
+  db: Database,
+  owner: string,
+  deliveries: readonly { readonly id: string; readonly timesAttempted: number }[],
+): Promise<number> {
+  if (deliveries.length === 0) return 0;
+  const { rowCount } = await db.query(
+    `with given as (
+       select * from unnest($2::text[], $3::int[]) as g(id, attempt)),
+     freed as (
+       update deliveries d
+          set lease_owner = null, lease_expires_at = null, times_attempted = d.times_attempted - 1,
+              schedule_started_at = case when d.times_attempted - 1 = d.schedule_base then null else d.schedule_started_at end,
+              last_attempt_at = (select max(a.attempted_at) from delivery_attempts a where a.delivery_id = d.id and a.attempt < g.attempt)
+         from given g
+        where d.id = g.id and d.lease_owner = $1 and d.times_attempted = g.attempt and d.status in ('pending', 'needs_retry')
+       returning d.id, g.attempt)
+     delete from delivery_attempts a using freed f where a.delivery_id = f.id and a.attempt = f.attempt and a.outcome = 'sending'`,
+    [owner, deliveries.map((delivery) => delivery.id), deliveries.map((delivery) => delivery.timesAttempted)],
+  );
+  return rowCount ?? 0;
+}

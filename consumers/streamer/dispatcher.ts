@@ -9,6 +9,7 @@ import {
   claimDeliveries,
   claimForDestinations,
   settleAbandonedAttempts,
+  unclaimDeliveries,
   type ClaimedDelivery,
   type DestinationClaim,
 } from '../../store/claim-deliveries.js';
@@ -17,6 +18,7 @@ import { releaseLeases } from '../../store/complete-attempt.js';
 import type { DisabledDestination } from '../../store/destination-health.js';
 import { dueDestinations } from '../../store/due-destinations.js';
 import { loadDestinations, type SendingDestination } from '../../store/load-destinations.js';
+import { createClaimedAhead } from './claimed-ahead.js';
 import { createDestinationJudge } from './destination-judge.js';
 import { createDestinationSlots } from './slots.js';
 import { resultLabel, verdictsOf } from './verdicts.js';
@@ -86,6 +88,8 @@ const sweepEveryMs = 5_000;
 const claimChunk = 250;
 // How soon the destinations are read again for one a wake-up names that is not loaded.
 const reloadForUnknownMs = 250;
+// A delivery claimed ahead and not started within this long is handed back (its destination slowed).
+const aheadMaxAgeMs = 2_000;
 
 /**
  * The delivery workers: each destination is claimed and sent to on its own, within its own
@@ -96,7 +100,9 @@ const reloadForUnknownMs = 250;
 export function startDispatcher(options: DispatcherOptions): Dispatcher {
   const { pool, logger, metrics } = options;
   const slots = createDestinationSlots(options.maxConcurrency);
+  // Attempts until their outcome is on record (stop() waits for them), and those still waiting for their answer.
   const running = new Set<Promise<void>>();
+  let sending = 0;
   let destinations: PlannedDestination[] = [];
   let byId = new Map<string, PlannedDestination>();
   let loadedAt = 0;
@@ -120,6 +126,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     drop: (destinationId) => {
       destinations = destinations.filter((d) => d.id !== destinationId);
       byId.delete(destinationId);
+      void handBack(ahead.drain(destinationId));
     },
   });
   const book = createWakeBook(() => void tick());
@@ -128,8 +135,24 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   // Destinations with room of their own that got none because this process was full: wanted
   // again, first, when an attempt ends or when room reserved for others went unused.
   let starved = new Set<string>();
+  const handBack = (deliveries: readonly ClaimedDelivery[]): Promise<void> =>
+    unclaimDeliveries(pool, options.owner, deliveries).then(
+      () => undefined,
+      (error: unknown) =>
+        logger.warn(
+          { err: error, deliveries: deliveries.length },
+          'handing back deliveries claimed ahead failed; their leases run out instead',
+        ),
+    );
+  const ahead = createClaimedAhead({ maxAgeMs: aheadMaxAgeMs, onStale: (deliveries) => void handBack(deliveries) });
+  /** How many of a destination's deliveries are claimed ahead: one per slot, for single deliveries sent in any order without a rate limit. */
+  const depthOf = (destination: PlannedDestination): number =>
+    destination.plan.claim.mode === 'single' && destination.ordering !== 'per_entity' && destination.rateLimitPerSecond === null
+      ? (destination.maxConcurrency ?? options.maxConcurrency)
+      : 0;
 
   const load = async (): Promise<void> => {
+    const previous = destinations;
     destinations = (await loadDestinations(pool, options.secretBox)).map((destination) => ({
       ...destination,
       plan: options.senders.plan(destination, {
@@ -142,6 +165,8 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     for (const destination of destinations) judge.know(destination.id, destination.failingSince);
     complainOfSecrets();
     for (const id of slots.forget((destinationId) => byId.has(destinationId))) options.senders.release(id);
+    // Paused, disabled or deleted since: what was claimed ahead for it goes back.
+    for (const destination of previous) if (!byId.has(destination.id)) void handBack(ahead.drain(destination.id));
   };
 
   const tick = async (): Promise<void> => {
@@ -197,9 +222,11 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   /** Single-delivery destinations are claimed together, many per statement; batches and groups one destination at a time. */
   const claimAndStart = async (wanted: readonly PlannedDestination[]): Promise<void> => {
     const singles: DestinationClaim[] = [];
-    let budget = options.maxInFlight - running.size;
+    let budget = options.maxInFlight - sending;
     let reserved = 0;
     let started = 0;
+    // Of each destination's claimed deliveries, how many start now; the rest wait for a slot.
+    const startNow = new Map<string, number>();
     for (const [index, destination] of wanted.entries()) {
       if (stopped) return;
       const room = slots.room(destination);
@@ -223,14 +250,30 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
         for (const unit of await claimGroups(destination, take)) started += start(unit);
         continue;
       }
-      singles.push({ ...claimRequest(destination), limit: take });
+      const early = ahead.take(destination.id, take);
+      for (const delivery of early) started += start({ destination, deliveries: [delivery], batchId: null });
+      const left = take - early.length;
+      const extra = Math.max(0, depthOf(destination) - ahead.size(destination.id));
+      if (left + extra === 0) continue;
+      startNow.set(destination.id, left);
+      singles.push({ ...claimRequest(destination), limit: left + extra });
     }
     for (let i = 0; i < singles.length && !stopped; i += claimChunk) {
       const claimed = await claimForDestinations(pool, options.owner, singles.slice(i, i + claimChunk));
       for (const delivery of claimed) {
         const destination = byId.get(delivery.destinationId);
-        // Unloaded between the claim and here (a refresh): the lease runs out and another claim takes it.
-        if (destination !== undefined) started += start({ destination, deliveries: [delivery], batchId: null });
+        // Unloaded between the claim and here (a refresh): handed back.
+        if (destination === undefined) {
+          void handBack([delivery]);
+          continue;
+        }
+        const now = startNow.get(destination.id) ?? 0;
+        if (now === 0) {
+          ahead.put(destination.id, [delivery]);
+          continue;
+        }
+        startNow.set(destination.id, now - 1);
+        started += start({ destination, deliveries: [delivery], batchId: null });
       }
     }
     // Room reserved for destinations that had less due than asked went unused: those that waited for it try now.
@@ -284,30 +327,45 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     return units;
   };
 
-  /** Starts an attempt; returns 1, the slot it takes. */
+  /**
+   * Starts an attempt; returns 1, the slot it takes. The slot is the request's: it frees once the
+   * answer is in, while the outcome is being recorded (the deliveries stay leased until then). Under
+   * per_entity it frees once the outcome is on record, when the entity's next delivery is due.
+   */
   const start = (unit: Unit): number => {
-    metrics.inFlight.set({ destination: unit.destination.id }, slots.take(unit.destination));
-    const work = attempt(unit)
+    const { destination } = unit;
+    metrics.inFlight.set({ destination: destination.id }, slots.take(destination));
+    sending++;
+    let freed = false;
+    const free = (): void => {
+      if (freed) return;
+      freed = true;
+      sending--;
+      metrics.inFlight.set({ destination: destination.id }, slots.give(destination.id));
+      // The next one claimed ahead goes at once, if the destination (and the process) has room.
+      if (!stopped && byId.has(destination.id) && slots.room(destination).slots > 0 && sending < options.maxInFlight)
+        for (const next of ahead.take(destination.id, 1)) start({ destination, deliveries: [next], batchId: null });
+      // Its next deliveries may be claimed now, after those of destinations that waited for room in this process.
+      const waited = starved;
+      starved = new Set();
+      book.want([...waited, destination.id]);
+    };
+    const work = attempt(unit, destination.ordering === 'per_entity' ? () => undefined : free)
       .catch((error: unknown) =>
         logger.error(
-          { err: error, destinationId: unit.destination.id, deliveryIds: unit.deliveries.map((d) => d.id) },
+          { err: error, destinationId: destination.id, deliveryIds: unit.deliveries.map((d) => d.id) },
           'an attempt ended without its outcome on record; it shows unknown once its lease runs out, and the deliveries are retried',
         ),
       )
       .finally(() => {
-        metrics.inFlight.set({ destination: unit.destination.id }, slots.give(unit.destination.id));
         running.delete(work);
-        // Its next deliveries (the entity's next one, under per_entity) may be claimed now, after
-        // those of destinations that waited for room in this process.
-        const waited = starved;
-        starved = new Set();
-        book.want([...waited, unit.destination.id]);
+        free();
       });
     running.add(work);
     return 1;
   };
 
-  const attempt = async (unit: Unit): Promise<void> => {
+  const attempt = async (unit: Unit, answered: () => void): Promise<void> => {
     const { destination } = unit;
     const log = logger.child({ destinationId: destination.id });
     const startedAt = Date.now();
@@ -316,6 +374,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       durationMs: Date.now() - startedAt,
       error: `the attempt could not be made: ${(error as Error).message}`,
     }));
+    answered();
     metrics.attemptSeconds.observe({ type: destination.type, result: resultLabel(outcome.result) }, outcome.durationMs / 1000);
     const now = Date.now();
     const schedule = destination.retryScheduleMs ?? options.retryScheduleMs;
@@ -383,6 +442,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
         );
         recorder.abandon(new Error('the streamer stopped before the outcome was recorded'));
       }
+      await handBack(ahead.drain());
       const released = await releaseLeases(pool, options.owner).catch(() => 0);
       if (released > 0) logger.info({ released }, 'leases freed; those deliveries are due again');
     },
