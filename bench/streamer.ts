@@ -48,8 +48,8 @@ import { benchEntity, benchEventType, benchService, buildPayload, type Payload }
  *   fresh webhook-id and the same three Standard Webhooks headers (signed per post, so signing is
  *   in the figure), `maxConcurrency × D` posts in flight; latency per post: from signing to the
  *   response read. Once with undici's default Agent (a connection per post in flight), once with
- *   16 connections per destination, the pool the streamer's webhook sender keeps for each
- *   destination and origin (so 16 × D to the one receiver, at most one per post in flight).
+ *   as many connections per destination as its concurrency, the pool the streamer's webhook sender
+ *   keeps for each destination and origin (so maxConcurrency × D to the one receiver).
  *
  * The receiver is a node:http server in a worker thread of its own (so its work does not share the
  * streamer's event loop): 204 at once, arrival time per distinct webhook-id. Only measures.
@@ -108,12 +108,12 @@ export interface StreamerReport {
 
 const organizationId = 'org_bench';
 const stallMs = 120_000;
-/** The webhook sender keeps a pool of this many connections per destination and origin (destinations/webhook/pools.ts). */
-const senderConnectionsPerDestination = 16;
 const poolSize = streamerDefaults.concurrency + 6;
 const sampleMs = 500;
 
 export async function runStreamerBench(options: StreamerBenchOptions): Promise<StreamerReport> {
+  // The webhook sender keeps a pool of this many connections per destination and origin (destinations/webhook/pools.ts).
+  const senderConnectionsPerDestination = options.streamer.maxConcurrency;
   const { logger, schema } = options;
   const n = options.events;
   const d = options.destinations;
@@ -223,7 +223,7 @@ async function runStreamer(
   const n = options.events;
   const total = n * options.destinations;
   const inFlight = options.streamer.maxConcurrency * options.destinations;
-  const base = { scenario, expected: total, inFlight, connections: senderConnectionsPerDestination * options.destinations };
+  const base = { scenario, expected: total, inFlight, connections: inFlight };
   const probe = await connect(options.databaseUrl, options.schema);
   let streamer: Streamer | undefined;
   let sampler: Sampler | undefined;

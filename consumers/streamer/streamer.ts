@@ -50,6 +50,7 @@ export async function startStreamer(options: StreamerOptions): Promise<Streamer>
   metrics.databaseUp.set(1);
 
   await service.prepare();
+  await warnIfNotVacuumed(pool, logger);
 
   const senders = startSenders({
     logger,
@@ -266,4 +267,18 @@ async function emitDisabled(settings: StreamerOptions, destination: DisabledDest
     'destination.disabled',
     destinationEvent({ ...destination, active: false }, { source: 'system', severity: 'warn', previous_attributes: { active: true } }),
   );
+}
+
+/**
+ * The delivery queue is updated twice per delivery; without autovacuum its indexes fill with dead
+ * entries and every claim walks past them, so delivery slows down the longer the streamer runs.
+ */
+async function warnIfNotVacuumed(pool: pg.Pool, logger: StreamerOptions['logger']): Promise<void> {
+  const { rows } = await pool
+    .query<{ autovacuum: string }>(`select current_setting('autovacuum') as autovacuum`)
+    .catch(() => ({ rows: [] as { autovacuum: string }[] }));
+  if (rows[0]?.autovacuum === 'off')
+    logger.warn(
+      'PostgreSQL runs with autovacuum off: the deliveries table fills with dead rows and claims slow down over time; turn autovacuum on (or vacuum deliveries and delivery_attempts regularly)',
+    );
 }
