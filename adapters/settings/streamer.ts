@@ -36,7 +36,7 @@ export const streamerSettings = settingGroup({
     },
     STREAMER_MAX_IN_FLIGHT: {
       schema: wholeNumber(1_000, 1, 100_000),
-      doc: 'attempts in flight in one streamer process, all destinations together, bounding its sockets and memory (each attempt holds a connection); past it a destination with nothing in flight may still start one, so destinations that hang cannot starve the others, and each waits its turn for more',
+      doc: 'attempts in flight in one streamer process, all destinations together (each holds a connection); past it, a destination with none in flight may still start one',
     },
     STREAMER_TIMEOUT_MS: { schema: wholeNumber(15_000, 1_000, 60_000), doc: "an attempt's time limit, in ms (webhooks may set their own)" },
     STREAMER_DISABLE_AFTER_HOURS: {
