@@ -13,26 +13,45 @@ export const migrationsDir = path.join(projectRoot(), 'migrations');
  * first runs them, the others wait and then find nothing pending. Returns the names applied.
  */
 export async function migrate(client: pg.ClientBase, schema: string, logger: Logger): Promise<string[]> {
+  const names = await runMigrations(
+    client,
+    schema,
+    { direction: 'up' },
+    {
+      debug: (message: string) => logger.debug(message),
+      info: (message: string) => logger.debug(message),
+      warn: (message: string) => logger.warn(message),
+      error: (message: string) => logger.error(message),
+    },
+  );
+  if (names.length > 0) logger.info({ migrations: names, schema }, 'database migrations applied');
+  return names;
+}
+
+/**
+ * The project's migrations in `direction` (`count` of them; all by default), with the settings
+ * every run uses. Returns the names applied.
+ */
+export async function runMigrations(
+  client: pg.ClientBase,
+  schema: string,
+  run: { readonly direction: 'up' | 'down'; readonly count?: number },
+  logger?: NonNullable<Parameters<typeof runner>[0]['logger']>,
+): Promise<string[]> {
   const applied = await runner({
     dbClient: client,
     dir: migrationsDir,
-    direction: 'up',
+    direction: run.direction,
+    ...(run.count === undefined ? {} : { count: run.count }),
     migrationsTable: 'schema_migrations',
     schema,
     createSchema: true,
     checkOrder: true,
     advisoryLockMode: 'wait',
     singleTransaction: true,
-    logger: {
-      debug: (message: string) => logger.debug(message),
-      info: (message: string) => logger.debug(message),
-      warn: (message: string) => logger.warn(message),
-      error: (message: string) => logger.error(message),
-    },
+    ...(logger === undefined ? { log: () => undefined } : { logger }),
   });
-  const names = applied.map((migration) => migration.name);
-  if (names.length > 0) logger.info({ migrations: names, schema }, 'database migrations applied');
-  return names;
+  return applied.map((migration) => migration.name);
 }
 
 /** migrate() on a connection of `pool`, released afterwards. */

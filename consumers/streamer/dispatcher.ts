@@ -103,7 +103,6 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   // Attempts until their outcome is on record (stop() waits for them), and those still waiting for their answer.
   const running = new Set<Promise<void>>();
   let sending = 0;
-  let destinations: PlannedDestination[] = [];
   let byId = new Map<string, PlannedDestination>();
   let loadedAt = 0;
   let ticking = false;
@@ -124,7 +123,6 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     disableAfterMs: options.disableAfterMs,
     onDisabled: options.onDisabled,
     drop: (destinationId) => {
-      destinations = destinations.filter((d) => d.id !== destinationId);
       byId.delete(destinationId);
       void handBack(ahead.drain(destinationId));
     },
@@ -152,8 +150,8 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       : 0;
 
   const load = async (): Promise<void> => {
-    const previous = destinations;
-    destinations = (await loadDestinations(pool, options.secretBox)).map((destination) => ({
+    const previous = byId;
+    const destinations = (await loadDestinations(pool, options.secretBox)).map((destination) => ({
       ...destination,
       plan: options.senders.plan(destination, {
         timeoutMs: options.timeoutMs,
@@ -166,7 +164,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     complainOfSecrets();
     for (const id of slots.forget((destinationId) => byId.has(destinationId))) options.senders.release(id);
     // Paused, disabled or deleted since: what was claimed ahead for it goes back.
-    for (const destination of previous) if (!byId.has(destination.id)) void handBack(ahead.drain(destination.id));
+    for (const id of previous.keys()) if (!byId.has(id)) void handBack(ahead.drain(id));
   };
 
   const tick = async (): Promise<void> => {
@@ -286,7 +284,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
 
   let complainedOfSecrets = 0;
   const complainOfSecrets = (): void => {
-    const unreadable = destinations.filter((destination) => destination.secretsUnreadable !== null);
+    const unreadable = [...byId.values()].filter((destination) => destination.secretsUnreadable !== null);
     metrics.unreadableSecrets.set(unreadable.length);
     if (unreadable.length === 0 || Date.now() - complainedOfSecrets < 60_000) return;
     complainedOfSecrets = Date.now();

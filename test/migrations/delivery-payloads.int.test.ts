@@ -1,8 +1,7 @@
 import fs from 'node:fs';
-import { runner } from 'node-pg-migrate';
 import type pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { migrationsDir } from '../../adapters/migrate.js';
+import { migrationsDir, runMigrations } from '../../adapters/migrate.js';
 import { useTestContext } from '../harness/index.js';
 
 const ctx = useTestContext('migration-payloads');
@@ -15,20 +14,7 @@ let schema: string;
 async function run(direction: 'up' | 'down', count: number): Promise<string[]> {
   const client = await pool.connect();
   try {
-    const applied = await runner({
-      dbClient: client,
-      dir: migrationsDir,
-      direction,
-      count,
-      migrationsTable: 'schema_migrations',
-      schema,
-      createSchema: true,
-      checkOrder: true,
-      advisoryLockMode: 'wait',
-      singleTransaction: true,
-      log: () => undefined,
-    });
-    return applied.map((applied) => applied.name);
+    return await runMigrations(client, schema, { direction, count });
   } finally {
     client.release();
   }
