@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { createPool, inTransaction } from '../adapters/database.js';
 import { migratePool } from '../adapters/migrate.js';
 import { createRegistryClient } from '../adapters/registry.js';
-import { readCatalogue } from '../schemas/catalogue.js';
+import { readCatalogue, type CatalogueEntry } from '../schemas/catalogue.js';
+import { readEventSchemas } from '../schemas/event-schemas.js';
+import { eventFieldsOf, type EventFields } from '../core/event-fields.js';
 import { buildApi } from './app.js';
 import { createAuthenticator } from './auth.js';
 import { createHighWatermarks } from './high-watermarks.js';
@@ -63,6 +65,7 @@ export async function createApi(options: ApiOptions): Promise<{ app: ApiInstance
       entries,
       types: Object.keys(entries),
       entities: new Set(Object.values(entries).map((entry) => entry.entity)),
+      fields: fieldsOfTypes(entries),
     },
     // A request waits for the registry: a few quick retries, then a 503 (the event types go without versions).
     registry: createRegistryClient({
@@ -182,4 +185,13 @@ async function checkSecretKey(db: Database, options: ApiOptions, logger: ApiOpti
     { keyId: ours, others: Object.fromEntries(others) },
     `webhook secrets sealed with other keys (${described}) cannot be read by this API until they are rotated`,
   );
+}
+
+/** Each catalogue type's event fields, read from the generated event schemas once. */
+function fieldsOfTypes(entries: Readonly<Record<string, CatalogueEntry>>): (type: string) => EventFields | undefined {
+  const byEntity = new Map([...readEventSchemas()].map(([entity, schema]) => [entity, eventFieldsOf(schema)]));
+  return (type) => {
+    const entity = entries[type]?.entity;
+    return entity === undefined ? undefined : byEntity.get(entity);
+  };
 }

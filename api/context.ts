@@ -4,6 +4,7 @@ import type { RegistryClient } from '../adapters/registry.js';
 import type { EventInput } from '../core/build-event.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { CatalogueEntry } from '../schemas/catalogue.js';
+import type { EventFields } from '../core/event-fields.js';
 import type { KafkaBrokerPolicy } from '../core/kafka-broker-rules.js';
 import type { Authenticator } from './auth.js';
 import type { ApiKeyScope } from '../core/api-key-scopes.js';
@@ -20,7 +21,11 @@ export interface ApiContext {
   readonly query: Database;
   /** Runs `work` in one transaction on one connection, for a check that must hold until the write commits. */
   readonly transaction: <T>(work: (db: Database) => Promise<T>) => Promise<T>;
-  readonly catalogue: FilterCatalogue & { readonly entries: Readonly<Record<string, CatalogueEntry>> };
+  readonly catalogue: FilterCatalogue & {
+    readonly entries: Readonly<Record<string, CatalogueEntry>>;
+    /** The fields of a type's event object, from its entity's event schema. */
+    readonly fields: (type: string) => EventFields | undefined;
+  };
   readonly registry: Pick<RegistryClient, 'latest' | 'versions' | 'schemaByVersion' | 'subjectCompatibility' | 'globalCompatibility'>;
   /** Kafka's high watermarks for consumer lag; undefined when the API was given no brokers. */
   readonly highWatermarks: HighWatermarks | undefined;

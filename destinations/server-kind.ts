@@ -3,6 +3,7 @@ import type { Static, TObject, TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { Logger } from '../adapters/logger.js';
 import type { DestinationProblem } from '../core/destination-rules.js';
+import type { SubscribedFields } from '../core/event-fields.js';
 import type { KafkaBrokerPolicy } from '../core/kafka-broker-rules.js';
 import type { DestinationKind } from './kind.js';
 import type { SendOutcome } from './send-outcome.js';
@@ -35,6 +36,8 @@ export interface CheckContext {
   readonly fileRoot: string | undefined;
   /** The secret settings kept from before (sealed, so absent from the settings checked): they count as given. */
   readonly storedSecrets?: ReadonlySet<string> | undefined;
+  /** The fields of the event types the destination subscribes to: what its templates may name (core/field-template.ts). */
+  readonly subscribed: SubscribedFields;
 }
 
 /** What the streamer gives every sender. */

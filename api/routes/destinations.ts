@@ -1,4 +1,6 @@
 import { checkSubscription, createDestinationId, type DestinationProblem } from '../../core/destination-rules.js';
+import { expandPatterns } from '../../core/event-types.js';
+import { subscribedFieldsOf, type SubscribedFields } from '../../core/event-fields.js';
 import { destinationEvent } from '../../core/destination-event.js';
 import {
   isMerged,
@@ -69,7 +71,10 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
       if (isMerged(result)) {
         merged = result;
         const storedSecrets = new Set(Object.keys(result.kept));
-        problems.push(...(await settingsProblems(type, { ...result.settings, ...result.given }, organizationId, storedSecrets)));
+        const subscribed = subscribedFieldsOf(subscribedTypes(fields.event_types), ctx.catalogue.fields);
+        problems.push(
+          ...(await settingsProblems(type, { ...result.settings, ...result.given }, organizationId, storedSecrets, subscribed)),
+        );
       } else problems.push(result);
     }
     const problem = problems[0];
@@ -81,16 +86,23 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
     return { settings: merged.settings, credentials: Object.keys(credentials).length === 0 ? null : credentials };
   };
 
+  /** The catalogue types the patterns select (none when they select nothing: checkSubscription says so). */
+  const subscribedTypes = (patterns: readonly string[] | undefined): readonly string[] => {
+    const expanded = expandPatterns(patterns ?? [], ctx.catalogue.types);
+    return 'types' in expanded ? expanded.types : [];
+  };
+
   /** What is wrong with a type's settings: reachable, allowed, confined (destinations/<type>/server.ts). */
   const settingsProblems = async (
     type: string,
     settings: unknown,
     organizationId: string,
     storedSecrets: ReadonlySet<string>,
+    subscribed: SubscribedFields,
   ): Promise<DestinationProblem[]> => {
     const { allowedHosts, kafkaBrokerPolicy, fileRoot } = ctx;
     try {
-      return await checkSettings(type, settings, { organizationId, allowedHosts, kafkaBrokerPolicy, fileRoot, storedSecrets });
+      return await checkSettings(type, settings, { organizationId, allowedHosts, kafkaBrokerPolicy, fileRoot, storedSecrets, subscribed });
     } catch (error) {
       if (error instanceof SettingsRefused) throw invalidParameter(error.field, error.message);
       throw error;

@@ -45,7 +45,13 @@ describe('destination type registry', () => {
   });
 
   it("a type registered only in a test gets the API's checks of its settings", async () => {
-    const context = { organizationId: 'org_1', allowedHosts: new Set<string>(), kafkaBrokerPolicy: policy, fileRoot: undefined };
+    const context = {
+      organizationId: 'org_1',
+      allowedHosts: new Set<string>(),
+      kafkaBrokerPolicy: policy,
+      fileRoot: undefined,
+      subscribed: noFields,
+    };
     const all = [...serverKinds, memoryServer];
     expect(await checkSettings('memory', { bucket: 'taken' }, context, all)).toEqual([
       { field: 'memory.bucket', message: 'the bucket is taken' },
@@ -101,3 +107,5 @@ const environment: SenderEnvironment = {
   topicPrefix: 'evp',
   fileRoot: undefined,
 };
+
+const noFields = { types: [], kindsOf: () => new Map() };
