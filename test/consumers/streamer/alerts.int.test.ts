@@ -125,4 +125,37 @@ describe('streamer destination alerts', () => {
     expect(alertsAt().map((alert) => alert.type)).toEqual(['destination.failing', 'destination.recovered']);
     expect(new Set(alertsAt().map((alert) => alert.id)).size).toBe(2);
   });
+
+  it('a destination disabled for failing too long announces destination.failing first, even below its thresholds', async () => {
+    const watcher = await receiver();
+    const watching = await stack.createDestination({
+      type: 'webhook',
+      event_types: ['destination.failing', 'destination.disabled'],
+      ordering: 'per_entity',
+      webhook: { url: watcher.url },
+    });
+    watcher.secret = watching.secret;
+    const dead = await receiver();
+    dead.answer = () => ({ status: 500 });
+    const destination = await stack.createDestination({
+      type: 'webhook',
+      event_types: ['invoice.paid'],
+      webhook: { url: dead.url },
+      alerts: { after_failures: 1_000 },
+    });
+    await stack.publish('invoice.paid', 'inv_dead_1');
+    await waitFor(
+      () => Promise.resolve(dead.received.length),
+      (n) => n >= 1,
+      60_000,
+      'a failed attempt',
+    );
+    // The run began longer ago than the disable period (5 days): the next failed attempt disables it.
+    await stack.pool.query("update destinations set failing_since = now() - interval '6 days' where id = $1", [destination.id]);
+    await stack.publish('invoice.paid', 'inv_dead_2');
+    await stack.settled(watching.id, 2);
+    const types = watcher.accepted().map((request) => (request.json as AlertBody).type);
+    expect(types).toEqual(['destination.failing', 'destination.disabled']);
+    expect((watcher.accepted()[0]?.json as AlertBody).entity_id).toBe(destination.id);
+  });
 });
