@@ -45,11 +45,11 @@ export const streamerSettings = settingGroup({
     },
     STREAMER_ALERT_AFTER_FAILURES: {
       schema: wholeNumber(5, 1, 1_000_000),
-      doc: 'failed attempts in a row that publish `destination.failing`, for destinations without their own `alert_after_failures`',
+      doc: 'failed attempts in a row that publish `destination.failing`, for destinations without their own `alerts.after_failures`',
     },
     STREAMER_ALERT_AFTER_MS: {
       schema: wholeNumber(900_000, 0, 604_800_000),
-      doc: 'a failure run this long, in ms, publishes `destination.failing` at its next failed attempt, for destinations without their own `alert_after_ms`',
+      doc: 'a failure run this long, in ms, publishes `destination.failing` at its next failed attempt, for destinations without their own `alerts.after_ms`',
     },
     STREAMER_INSTANCE_ID: {
       schema: instanceId,
