@@ -1,3 +1,4 @@
+import { stagesText } from './e2e-stages.js';
 import { figure, machineNote, renderTable } from './lib/format.js';
 import { latencyText, type E2eLatency, type E2eReport, type E2eRun } from './e2e.js';
 
@@ -66,7 +67,8 @@ export function renderE2eTable(report: E2eReport): string {
       `and ${figure(report.growthMinMs)} ms more; a run holds when neither happened on either path and the publisher achieved ≥ ${report.minPublishPercent}% of the rate`,
     unloaded
       ? `unloaded (${unloaded.events} events one at a time, before the runs): API ${pair(unloaded.apiMs)}, webhook ${pair(unloaded.webhookMs)}` +
-        (report.startupMs === null ? '' : `; services started and warm in ${figure(report.startupMs / 1000, 1)} s`)
+        (report.startupMs === null ? '' : `; services started and warm in ${figure(report.startupMs / 1000, 1)} s`) +
+        `; where the time goes (medians): ${stagesText(unloaded.stages)}`
       : '',
     ...all.map(
       (run) =>

@@ -13,6 +13,7 @@ import { entityTopic } from '../core/topics.js';
 import { createPublisher } from '../producers/publisher.js';
 import type { Publisher } from '../producers/types.js';
 import { createApiKeyRow } from '../store/api-keys.js';
+import { stageBreakdown, stagesText, type StageBreakdown } from './e2e-stages.js';
 import { epochNow } from './lib/arrivals.js';
 import { figure } from './lib/format.js';
 import { summarize, type LatencySummary } from './lib/percentiles.js';
@@ -222,7 +223,13 @@ export interface E2eReport extends Pick<E2eOptions, (typeof reportedOptions)[num
   readonly streamer: E2eOptions['streamer'] & { readonly fanOutLingerMs: number; readonly pollMs: number };
   /** Services started until the warm-up event reached both ends. */
   readonly startupMs: number | null;
-  readonly unloaded: { readonly events: number; readonly apiMs: E2eLatency | null; readonly webhookMs: E2eLatency | null } | null;
+  readonly unloaded: {
+    readonly events: number;
+    readonly apiMs: E2eLatency | null;
+    readonly webhookMs: E2eLatency | null;
+    /** Where an unloaded event's time goes (bench/e2e-stages.ts). */
+    readonly stages: StageBreakdown;
+  } | null;
   readonly runs: readonly E2eRun[];
   readonly probeRuns: readonly E2eRun[];
   readonly sustainable: {
@@ -343,7 +350,7 @@ export async function runE2e(options: E2eOptions): Promise<E2eReport> {
       unloaded = await unloadedLatency(context);
       process.stderr.write(
         `  e2e: started in ${(startupMs / 1000).toFixed(1)} s; unloaded: API p50 ${figure(unloaded.apiMs?.p50, 1)} ms, ` +
-          `webhook p50 ${figure(unloaded.webhookMs?.p50, 1)} ms\n`,
+          `webhook p50 ${figure(unloaded.webhookMs?.p50, 1)} ms\n  e2e: unloaded stages (medians): ${stagesText(unloaded.stages)}\n`,
       );
 
       // The search first: its last step overloads for only `probe.seconds`, where a fixed rate beyond
@@ -688,7 +695,16 @@ async function unloadedLatency(context: Context): Promise<NonNullable<E2eReport[
       Float64Array.from(ids, (id, i) => (arrivals.times.get(id) ?? Number.NaN) - (resolvedAt[i] as number)),
       null,
     );
-  return { events: unloadedEvents, apiMs: latencies(api), webhookMs: latencies(webhook) };
+  const stages = await stageBreakdown(
+    context.probe,
+    ids.map((eventId, i) => ({
+      eventId,
+      ackedAt: resolvedAt[i] as number,
+      apiAt: api.times.get(eventId),
+      webhookAt: webhook.times.get(eventId),
+    })),
+  );
+  return { events: unloadedEvents, apiMs: latencies(api), webhookMs: latencies(webhook), stages };
 }
 
 async function untilCounts(context: Context, count: number, timeoutMs: number): Promise<boolean> {
