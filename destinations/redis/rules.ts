@@ -27,9 +27,9 @@ export function checkRedisSettings(
 
 /** Why a rendered stream key cannot be written, or undefined: empty, or with control characters that would garble the delivery log. */
 export function streamKeyProblem(key: string): string | undefined {
-  if (key === '') return 'the stream key rendered empty for this event';
+  if (key === '') return 'the stream key rendered empty';
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(key)) return `the stream key ${JSON.stringify(key)} holds a control character`;
-  if (new TextEncoder().encode(key).length > 1024) return 'the stream key rendered longer than 1,024 bytes for this event';
+  if (new TextEncoder().encode(key).length > 1024) return 'the stream key rendered longer than 1,024 bytes';
   return undefined;
 }
