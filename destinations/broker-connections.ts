@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../adapters/logger.js';
-import type { ResolveHost } from './endpoint-guard.js';
+import type { Endpoint } from '../core/endpoint-rules.js';
+import { resolveAll, vetEndpoint, type ResolveHost, type VettedAddress } from './endpoint-guard.js';
 import type { SendOutcome } from './send-outcome.js';
 
 /**
@@ -48,15 +49,26 @@ export interface BrokerConnection<Client> {
 }
 
 export interface BrokerConnections<Client> {
-  /** The destination's connection opened with `key` and still `usable`; another one it has is closed. */
-  find(destinationId: string, key: string, usable: (client: Client) => boolean): BrokerConnection<Client> | undefined;
-  add(destinationId: string, connection: BrokerConnection<Client>): void;
+  /**
+   * The destination's connection opened with `key` and still `usable` (another one it has is
+   * closed), or a new one from `open`, given the address vetted by the host rules; the outcome of
+   * the attempt when the host is refused or the sender closed meanwhile.
+   */
+  acquire(
+    request: BrokerRequest,
+    endpoint: Endpoint,
+    key: string,
+    usable: (client: Client) => boolean,
+    open: (vetted: VettedAddress) => BrokerConnection<Client>,
+  ): Promise<BrokerConnection<Client> | SendOutcome>;
   /** Marks the connection in use; the returned function ends the use, and the idle period starts with the last one. */
   use(destinationId: string, connection: BrokerConnection<Client>): () => void;
   /** Closes a connection that failed, or the destination's (released). */
   drop(destinationId: string, connection?: BrokerConnection<Client>): void;
-  closeAll(): Promise<void>;
-  readonly size: number;
+  /** The sender over these connections, `send` being the type's attempt. */
+  sender<Request extends BrokerRequest>(send: (request: Request) => Promise<SendOutcome>): BrokerSender<Request>;
+  /** The attempt's outcome once the sender is closed, or undefined while it is open. */
+  refusedWhenClosed(started: number): SendOutcome | undefined;
 }
 
 interface Kept {
@@ -64,11 +76,18 @@ interface Kept {
   idleTimer?: NodeJS.Timeout | undefined;
 }
 
-export function createBrokerConnections<Client>(options: {
-  readonly idleMs: number;
-  /** Closes a client at once; what was in flight on it fails. */
-  readonly end: (client: Client) => Promise<void>;
-}): BrokerConnections<Client> {
+export function createBrokerConnections<Client>(
+  options: BrokerSenderOptions & {
+    /** How the delivery log names the sender: `Redis`, `MQTT`. */
+    readonly label: string;
+    /** Closes a client at once; what was in flight on it fails. */
+    readonly end: (client: Client) => Promise<void>;
+  },
+): BrokerConnections<Client> {
+  const idleMs = options.idleMs ?? 60_000;
+  const allowedHosts = new Set(options.allowedHosts);
+  const resolveHost = options.resolveHost ?? resolveAll;
+  let closed = false;
   const byDestination = new Map<string, BrokerConnection<Client>>();
   const live = new Map<BrokerConnection<Client>, Kept>();
 
@@ -82,17 +101,33 @@ export function createBrokerConnections<Client>(options: {
     options.end(connection.client).catch(() => undefined);
   };
 
+  const find = (destinationId: string, key: string, usable: (client: Client) => boolean) => {
+    const connection = byDestination.get(destinationId);
+    if (connection === undefined) return undefined;
+    if (connection.key === key && live.has(connection) && usable(connection.client)) return connection;
+    drop(destinationId, connection);
+    return undefined;
+  };
+
+  const refusedWhenClosed = (started: number): SendOutcome | undefined =>
+    closed ? failedAttempt(started, 'sender_closed', `the ${options.label} sender is closed`) : undefined;
+
   return {
-    find(destinationId, key, usable) {
-      const connection = byDestination.get(destinationId);
-      if (connection === undefined) return undefined;
-      if (connection.key === key && live.has(connection) && usable(connection.client)) return connection;
-      drop(destinationId, connection);
-      return undefined;
-    },
-    add(destinationId, connection) {
-      byDestination.set(destinationId, connection);
+    async acquire(request, endpoint, key, usable, open) {
+      const started = performance.now();
+      const found = find(request.destinationId, key, usable);
+      if (found !== undefined) return found;
+      const vetted = await vetEndpoint(endpoint, allowedHosts, resolveHost);
+      if ('refusal' in vetted) return failedAttempt(started, vetted.refusal.code, vetted.refusal.message);
+      const refused = refusedWhenClosed(started);
+      if (refused !== undefined) return refused;
+      // Another attempt of the destination may have opened one meanwhile.
+      const opened = find(request.destinationId, key, usable);
+      if (opened !== undefined) return opened;
+      const connection = open(vetted);
+      byDestination.set(request.destinationId, connection);
       live.set(connection, { inFlight: 0 });
+      return connection;
     },
     use(destinationId, connection) {
       const kept = live.get(connection);
@@ -102,21 +137,25 @@ export function createBrokerConnections<Client>(options: {
       return () => {
         kept.inFlight -= 1;
         if (kept.inFlight > 0 || !live.has(connection)) return;
-        kept.idleTimer = setTimeout(() => drop(destinationId, connection), options.idleMs);
+        kept.idleTimer = setTimeout(() => drop(destinationId, connection), idleMs);
         kept.idleTimer.unref();
       };
     },
     drop,
-    async closeAll() {
-      const all = [...live.keys()];
-      for (const kept of live.values()) clearTimeout(kept.idleTimer);
-      live.clear();
-      byDestination.clear();
-      await Promise.all(all.map((connection) => options.end(connection.client).catch(() => undefined)));
-    },
-    get size() {
-      return live.size;
-    },
+    refusedWhenClosed,
+    sender: (send) => ({
+      send,
+      release: (destinationId) => drop(destinationId),
+      async close() {
+        closed = true;
+        const all = [...live.keys()];
+        for (const kept of live.values()) clearTimeout(kept.idleTimer);
+        live.clear();
+        byDestination.clear();
+        await Promise.all(all.map((connection) => options.end(connection.client).catch(() => undefined)));
+      },
+      openConnections: () => live.size,
+    }),
   };
 }
 

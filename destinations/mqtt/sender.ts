@@ -14,7 +14,7 @@ import {
   type BrokerSender,
   type BrokerSenderOptions,
 } from '../broker-connections.js';
-import { resolveAll, settingsDigest, vetEndpoint, type VettedAddress } from '../endpoint-guard.js';
+import { settingsDigest, type VettedAddress } from '../endpoint-guard.js';
 import type { SendOutcome } from '../send-outcome.js';
 import { describeMqttFailure, isProtocolRefusal } from './describe-failure.js';
 import { mqttUrlRules } from './rules.js';
@@ -56,13 +56,10 @@ class ClosedError extends Error {}
  * the user properties.
  */
 export function createMqttSender(options: BrokerSenderOptions): MqttSender {
-  const allowedHosts = new Set(options.allowedHosts);
-  const resolveHost = options.resolveHost ?? resolveAll;
   const logger = options.logger.child({ component: 'mqtt-sender' });
-  const connections = createBrokerConnections<Client>({ idleMs: options.idleMs ?? 60_000, end: (client) => client.mqtt.endAsync(true) });
+  const connections = createBrokerConnections<Client>({ ...options, label: 'MQTT', end: (client) => client.mqtt.endAsync(true) });
   /** Settings digests of the destinations whose broker refused MQTT 5. */
   const speaks311 = new Set<string>();
-  let closed = false;
 
   function open(endpoint: Endpoint, vetted: VettedAddress, request: MqttRequest, key: string): BrokerConnection<Client> {
     const version: 4 | 5 = speaks311.has(key) ? 4 : 5;
@@ -78,9 +75,7 @@ export function createMqttSender(options: BrokerSenderOptions): MqttSender {
     closing.catch(() => undefined);
     // A tenant's broker failing is the tenant's to read in the delivery log, not warnings in the operator's.
     mqtt.on('error', (error) => logger.debug({ where, reason: error.message }, 'mqtt destination connection error'));
-    const connection = { key, where, client: { mqtt, connected, closed: closing, version } };
-    connections.add(request.destinationId, connection);
-    return connection;
+    return { key, where, client: { mqtt, connected, closed: closing, version } };
   }
 
   async function publish(client: Client, messages: readonly MqttMessage[]): Promise<void> {
@@ -100,31 +95,22 @@ export function createMqttSender(options: BrokerSenderOptions): MqttSender {
     );
   }
 
-  /** The destination's connection, or why the attempt ends before connecting. */
-  async function connectionFor(request: MqttRequest, endpoint: Endpoint, key: string): Promise<BrokerConnection<Client> | SendOutcome> {
-    const started = performance.now();
-    const usable = (client: Client) => !client.mqtt.disconnecting && !client.mqtt.disconnected;
-    const found = connections.find(request.destinationId, key, usable);
-    if (found !== undefined) return found;
-    const vetted = await vetEndpoint(endpoint, allowedHosts, resolveHost);
-    if ('refusal' in vetted) return failedAttempt(started, vetted.refusal.code, vetted.refusal.message);
-    if (closed) return failedAttempt(started, 'sender_closed', 'the MQTT sender is closed');
-    return connections.find(request.destinationId, key, usable) ?? open(endpoint, vetted, request, key);
-  }
-
   async function send(request: MqttRequest): Promise<SendOutcome> {
     const started = performance.now();
-    if (closed) return failedAttempt(started, 'sender_closed', 'the MQTT sender is closed');
+    const refused = connections.refusedWhenClosed(started);
+    if (refused !== undefined) return refused;
     const endpoint = parseEndpoint(request.url, mqttUrlRules);
     if (!isEndpoint(endpoint)) return failedAttempt(started, 'invalid_url', `${endpoint.message}; update the destination`);
     const key = settingsDigest([request.url, request.username, request.password]);
     const deadline = attemptDeadline(request.timeoutMs);
+    const usable = (client: Client) => !client.mqtt.disconnecting && !client.mqtt.disconnected;
     /** The broker as the delivery log names it. */
     const broker = { where: `${endpoint.host}:${endpoint.port}` };
     try {
       // Twice at most: a broker that refuses MQTT 5 is asked again for 3.1.1.
       for (let tries = 0; ; tries++) {
-        const connection = await Promise.race([connectionFor(request, endpoint, key), deadline.promise]);
+        const acquired = connections.acquire(request, endpoint, key, usable, (vetted) => open(endpoint, vetted, request, key));
+        const connection = await Promise.race([acquired, deadline.promise]);
         if (!('client' in connection)) return { ...connection, durationMs: Math.round(performance.now() - started) };
         broker.where = connection.where;
         const done = connections.use(request.destinationId, connection);
@@ -153,15 +139,7 @@ export function createMqttSender(options: BrokerSenderOptions): MqttSender {
     }
   }
 
-  return {
-    send,
-    release: (destinationId) => connections.drop(destinationId),
-    async close() {
-      closed = true;
-      await connections.closeAll();
-    },
-    openConnections: () => connections.size,
-  };
+  return connections.sender(send);
 }
 
 /**

@@ -11,7 +11,7 @@ import {
   type BrokerSender,
   type BrokerSenderOptions,
 } from '../broker-connections.js';
-import { resolveAll, settingsDigest, vetEndpoint } from '../endpoint-guard.js';
+import { settingsDigest } from '../endpoint-guard.js';
 import type { SendOutcome } from '../send-outcome.js';
 import { decodePrefix, keptResponseBytes } from '../webhook/sender.js';
 import { describeRedisFailure, replyText } from './describe-failure.js';
@@ -51,13 +51,11 @@ interface RedisClient {
  */
 export function createRedisSender(options: BrokerSenderOptions): RedisSender {
   const logger = options.logger.child({ component: 'redis-sender' });
-  const allowedHosts = new Set(options.allowedHosts);
-  const resolveHost = options.resolveHost ?? resolveAll;
   const connections = createBrokerConnections<RedisClient>({
-    idleMs: options.idleMs ?? 60_000,
+    ...options,
+    label: 'Redis',
     end: (client) => Promise.resolve(client.redis.disconnect()),
   });
-  let closed = false;
 
   function open(endpoint: Endpoint, address: string, request: RedisRequest, key: string): BrokerConnection<RedisClient> {
     const redis = new Redis({
@@ -86,9 +84,7 @@ export function createRedisSender(options: BrokerSenderOptions): RedisSender {
       if (reply !== undefined) client.lastReply = error;
       logger.debug({ where, reason: reply ?? (error as { code?: unknown }).code }, 'redis destination connection error');
     });
-    const connection = { key, where, client };
-    connections.add(request.destinationId, connection);
-    return connection;
+    return { key, where, client };
   }
 
   async function write(client: RedisClient, request: RedisRequest): Promise<[error: Error | null, entryId: unknown][]> {
@@ -101,18 +97,14 @@ export function createRedisSender(options: BrokerSenderOptions): RedisSender {
 
   async function send(request: RedisRequest): Promise<SendOutcome> {
     const started = performance.now();
-    if (closed) return failedAttempt(started, 'sender_closed', 'the Redis sender is closed');
+    const refused = connections.refusedWhenClosed(started);
+    if (refused !== undefined) return refused;
     const endpoint = parseEndpoint(request.url, redisUrlRules);
     if (!isEndpoint(endpoint)) return failedAttempt(started, 'invalid_url', `${endpoint.message}; update the destination`);
     const key = settingsDigest([request.url, request.username, request.password]);
-    let connection = connections.find(request.destinationId, key, (client) => client.redis.status !== 'end');
-    if (connection === undefined) {
-      const vetted = await vetEndpoint(endpoint, allowedHosts, resolveHost);
-      if ('refusal' in vetted) return failedAttempt(started, vetted.refusal.code, vetted.refusal.message);
-      if (closed) return failedAttempt(started, 'sender_closed', 'the Redis sender is closed');
-      connection = connections.find(request.destinationId, key, () => true) ?? open(endpoint, vetted.address, request, key);
-    }
-    const current = connection;
+    const usable = (client: RedisClient) => client.redis.status !== 'end';
+    const current = await connections.acquire(request, endpoint, key, usable, (vetted) => open(endpoint, vetted.address, request, key));
+    if (!('client' in current)) return { ...current, durationMs: Math.round(performance.now() - started) };
     const done = connections.use(request.destinationId, current);
     const deadline = attemptDeadline(request.timeoutMs);
     try {
@@ -145,13 +137,5 @@ export function createRedisSender(options: BrokerSenderOptions): RedisSender {
     }
   }
 
-  return {
-    send,
-    release: (destinationId) => connections.drop(destinationId),
-    async close() {
-      closed = true;
-      await connections.closeAll();
-    },
-    openConnections: () => connections.size,
-  };
+  return connections.sender(send);
 }

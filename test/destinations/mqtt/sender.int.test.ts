@@ -3,6 +3,7 @@ import { connectAsync, type IPublishPacket, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMqttSender, type MqttMessage, type MqttRequest } from '../../../destinations/mqtt/sender.js';
 import { createTestLogger } from '../../harness/log-sink.js';
+import { brokerSenderChecks } from '../broker-sender-checks.js';
 import { freePort } from '../../harness/ports.js';
 import { startPrivateBroker, type PrivateBroker } from './private-broker.js';
 
@@ -63,17 +64,6 @@ describe('mqtt sender', () => {
     expect(packets[0]?.properties?.contentType).toBe('application/json');
   });
 
-  it('mqtt sender keeps one connection per destination and closes it on release', async () => {
-    const destinationId = 'dst_reused';
-    const before = sender.openConnections();
-    await sender.send(request({ destinationId }));
-    await sender.send(request({ destinationId }));
-    expect(sender.openConnections()).toBe(before + 1);
-    sender.release(destinationId);
-    expect(sender.openConnections()).toBe(before);
-    await arrived(6);
-  });
-
   it('mqtt sender publishes with the credentials a broker requires', async () => {
     const outcome = await sender.send(
       request({
@@ -120,15 +110,5 @@ describe('mqtt sender', () => {
     );
   });
 
-  it('mqtt sender refuses an internal address the operator did not allow, before connecting', async () => {
-    const strict = createMqttSender({ logger: createTestLogger('silent'), allowedHosts: [] });
-    try {
-      const outcome = await strict.send(request({ url: 'mqtt://localhost:1883' }));
-      expect(outcome.result).toEqual({ kind: 'error', code: 'destination_refused' });
-      expect(outcome.error).toContain('localhost resolves to an internal address');
-      expect(strict.openConnections()).toBe(0);
-    } finally {
-      await strict.close();
-    }
-  });
+  brokerSenderChecks('mqtt', sender, createMqttSender, request, url);
 });

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRedisSender, type RedisEntry, type RedisRequest } from '../../../destinations/redis/sender.js';
 import { createTestLogger } from '../../harness/log-sink.js';
+import { brokerSenderChecks } from '../broker-sender-checks.js';
 import { freePort } from '../../harness/ports.js';
 
 /** Every key this file writes starts with it, and is deleted after the file. */
@@ -58,16 +59,6 @@ describe('redis sender', () => {
     expect(length).toBeGreaterThanOrEqual(10);
   });
 
-  it('redis sender keeps one connection per destination and closes it on release', async () => {
-    const destinationId = 'dst_reused';
-    const before = sender.openConnections();
-    await sender.send(request({ destinationId }));
-    await sender.send(request({ destinationId }));
-    expect(sender.openConnections()).toBe(before + 1);
-    sender.release(destinationId);
-    expect(sender.openConnections()).toBe(before);
-  });
-
   it('redis sender fails an attempt on a key that is not a stream, naming the key', async () => {
     const key = `${prefix}plain`;
     await reader.set(key, 'not a stream');
@@ -99,15 +90,5 @@ describe('redis sender', () => {
     );
   });
 
-  it('redis sender refuses an internal address the operator did not allow, before connecting', async () => {
-    const strict = createRedisSender({ logger: createTestLogger('silent'), allowedHosts: [] });
-    try {
-      const outcome = await strict.send(request({ url: 'redis://localhost:6379' }));
-      expect(outcome.result).toEqual({ kind: 'error', code: 'destination_refused' });
-      expect(outcome.error).toContain('localhost resolves to an internal address');
-      expect(strict.openConnections()).toBe(0);
-    } finally {
-      await strict.close();
-    }
-  });
+  brokerSenderChecks('redis', sender, createRedisSender, request, url);
 });
