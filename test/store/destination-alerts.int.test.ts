@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { migratePool } from '../../adapters/migrate.js';
+import { migratePool, runMigrations } from '../../adapters/migrate.js';
 import { createEventId } from '../../core/ids.js';
 import { listUnpublishedAlerts, markAlertPublished, raiseDestinationAlert } from '../../store/destination-alerts.js';
 import { recordDestinationFailure, recordDestinationSuccess } from '../../store/destination-health.js';
@@ -10,12 +10,13 @@ import { createTestLogger } from '../harness/log-sink.js';
 
 const ctx = useTestContext('destination-alerts');
 let pool: pg.Pool;
+let schema: string;
 let destinations = 0;
 
 beforeAll(async () => {
   const database = await ctx.createTestDatabase();
-  pool = database.pool;
-  await migratePool(pool, database.schema, createTestLogger('error'));
+  ({ pool, schema } = database);
+  await migratePool(pool, schema, createTestLogger('error'));
 });
 
 async function newDestination(): Promise<string> {
@@ -86,5 +87,20 @@ describe('destination alerts in the store', () => {
     ]);
     await markAlertPublished(pool, unpublished[0]?.alert.eventId ?? '');
     expect((await listUnpublishedAlerts(pool, 10)).map(({ alert }) => alert.type)).toEqual(['destination.recovered']);
+  });
+
+  it('its migration goes down and up again', async () => {
+    const client = await pool.connect();
+    try {
+      expect(await runMigrations(client, schema, { direction: 'down', count: 1 })).toEqual(['1763942400013_destination-alerts']);
+      const table = async () =>
+        (await client.query<{ alerts: string | null }>(`select to_regclass('destination_alerts')::text as alerts`)).rows[0]?.alerts;
+      expect(await table()).toBeNull();
+      expect(await runMigrations(client, schema, { direction: 'up', count: 1 })).toEqual(['1763942400013_destination-alerts']);
+      expect(await table()).toBe('destination_alerts');
+    } finally {
+      client.release();
+    }
+    expect(await recordDestinationFailure(pool, await newDestination())).toMatchObject({ failedAttempts: 1, alerted: false });
   });
 });
