@@ -1,5 +1,6 @@
 import { cloudEventAttributes } from '../core/cloudevent-attributes.js';
 import { renderTemplate, TemplateError, type FieldTemplate } from '../core/field-template.js';
+import type { SendOutcome } from './send-outcome.js';
 import type { PendingDelivery } from './server-kind.js';
 
 /**
@@ -55,4 +56,10 @@ export function brokerMessages(
     });
   }
   return { messages };
+}
+
+/** An attempt refused before anything was sent: settings stored under older rules (`field: why`), or messages that could not be made. */
+export function unsentOutcome(code: 'invalid_settings' | 'template_failed', message: string): Promise<SendOutcome> {
+  const error = code === 'invalid_settings' ? `${message}; update the destination` : message;
+  return Promise.resolve({ result: { kind: 'error', code }, durationMs: 0, error });
 }

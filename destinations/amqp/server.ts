@@ -1,6 +1,6 @@
 import { parseAmqpUrl, checkEndpointHost } from '../../core/endpoint-rules.js';
 import { checkTemplate, isTemplate, parseTemplate } from '../../core/field-template.js';
-import { brokerMessages } from '../broker-message.js';
+import { brokerMessages, unsentOutcome } from '../broker-message.js';
 import { resolveForCheck } from '../endpoint-guard.js';
 import { defineServerKind } from '../server-kind.js';
 import { amqp } from './kind.js';
@@ -31,12 +31,12 @@ export const amqpServer = defineServerKind({
     return {
       claim: { mode: 'group' },
       timeoutMs: defaults.timeoutMs,
-      send: async (unit) => {
+      send: (unit) => {
         // Stored under older rules: refused before anything is sent, saying which setting.
-        if ('problem' in endpoint) return refused(`amqp.url: the URL ${endpoint.problem}`);
-        if (!isTemplate(template)) return refused(`amqp.routing_key: ${template.problem}`);
+        if ('problem' in endpoint) return unsentOutcome('invalid_settings', `amqp.url: the URL ${endpoint.problem}`);
+        if (!isTemplate(template)) return unsentOutcome('invalid_settings', `amqp.routing_key: ${template.problem}`);
         const prepared = brokerMessages(unit.deliveries, template);
-        if ('problem' in prepared) return { result: { kind: 'error', code: 'template_failed' }, durationMs: 0, error: prepared.problem };
+        if ('problem' in prepared) return unsentOutcome('template_failed', prepared.problem);
         return sender.send({
           destinationId: unit.destinationId,
           endpoint,
@@ -53,11 +53,3 @@ export const amqpServer = defineServerKind({
   release: (sender, destinationId) => sender.release(destinationId),
   health: (sender) => ({ amqp_connections: sender.openConnections() }),
 });
-
-function refused(message: string) {
-  return Promise.resolve({
-    result: { kind: 'error', code: 'invalid_settings' } as const,
-    durationMs: 0,
-    error: `${message}; update the destination`,
-  });
-}

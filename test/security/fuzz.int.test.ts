@@ -193,6 +193,7 @@ function baseBody(type: DestinationType): Record<string, unknown> {
     kafka: { brokers: [...ctx.endpoints.kafkaBrokers], topic: 'fuzz' },
     file: { directory: 'fuzz/exports', rotate_bytes: 4096 },
     amqp: { url: 'amqp://127.0.0.1:5672/', password: 'fuzz', exchange: 'fuzz', routing_key: 'fuzz.{type}' },
+    nats: { servers: ['nats://127.0.0.1:4222'], subject: 'fuzz.{type}', user: 'fuzz', password: 'fuzz' },
   };
   return {
     type,
