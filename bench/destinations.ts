@@ -25,6 +25,7 @@ import {
   type ScenarioStack,
   type StreamerSettings,
 } from './lib/stack.js';
+import { readBodies } from './streamer.js';
 import { benchEntity, benchEventType, benchService, buildPayload, type Payload } from './payload.js';
 
 /**
@@ -150,7 +151,7 @@ async function runCase(
     const publishFailure = await publishing;
     await pool.query('update destinations set active = false where id = $1', [destinationId]);
 
-    const bodies = await readBodies(pool, destinationId);
+    const bodies = (await readBodies(pool, destinationId)).map((body) => Buffer.from(body));
     const inFlight = options.streamer.maxConcurrency * streamerDefaults.groupSize;
     await target.reset();
     const ids = Array.from({ length: n }, (_, i) => `${name}_ceiling_${i}`);
@@ -201,17 +202,6 @@ async function until(
     } else if (now - lastChange > stallMs) return received;
     await sleep(50);
   }
-}
-
-/** The JSON bodies the streamer sent the destination, in fan-out order. */
-async function readBodies(pool: pg.Pool, destinationId: string): Promise<Buffer[]> {
-  const { rows } = await pool.query<{ payload: string }>(
-    `select p.payload::text as payload from deliveries d
-       join delivery_payloads p on p.organization_id = d.organization_id and p.event_id = d.event_id and p.test = d.test
-      where d.destination_id = $1 and not d.test order by d.seq`,
-    [destinationId],
-  );
-  return rows.map((row) => Buffer.from(row.payload));
 }
 
 export function renderDestinationsTable(report: DestinationsReport): string {
