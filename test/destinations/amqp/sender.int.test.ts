@@ -3,8 +3,8 @@ import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'a
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAmqpUrl, type AmqpEndpoint } from '../../../core/endpoint-rules.js';
 import { createAmqpSender, type AmqpRequest } from '../../../destinations/amqp/sender.js';
-import type { BrokerMessage } from '../../../destinations/broker-message.js';
 import { createTestLogger } from '../../harness/log-sink.js';
+import { testMessages } from '../broker-fixtures.js';
 import { startTcpProxy, type TcpProxy } from '../../harness/tcp-proxy.js';
 
 /** The machine's RabbitMQ (guest/guest); this file's exchanges and queues carry its own prefix. */
@@ -22,13 +22,7 @@ const endpointOf = (url: string): AmqpEndpoint => {
   return parsed;
 };
 
-const messages = (...ids: string[]): BrokerMessage[] =>
-  ids.map((id, index) => ({
-    id,
-    address: `invoice.paid`,
-    body: Buffer.from(JSON.stringify({ id: `evt_${index}`, type: 'invoice.paid' })),
-    headers: { ce_id: `evt_${index}`, ce_type: 'invoice.paid', 'evp-delivery-id': id },
-  }));
+const messages = (...ids: string[]) => testMessages('invoice.paid', ...ids);
 
 const request = (overrides: Partial<AmqpRequest> = {}): AmqpRequest => ({
   destinationId: `dst_${randomBytes(4).toString('hex')}`,

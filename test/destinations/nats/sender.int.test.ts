@@ -4,10 +4,10 @@ import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNatsServer, type Endpoint } from '../../../core/endpoint-rules.js';
-import type { BrokerMessage } from '../../../destinations/broker-message.js';
 import { createNatsSender, type NatsRequest } from '../../../destinations/nats/sender.js';
 import { createTestLogger } from '../../harness/log-sink.js';
 import { freePort } from '../../harness/ports.js';
+import { testMessages } from '../broker-fixtures.js';
 import { startTcpProxy, type TcpProxy } from '../../harness/tcp-proxy.js';
 
 /** The machine's NATS with JetStream; this file's stream and subjects carry its own name. */
@@ -26,13 +26,7 @@ const server = (url: string): Endpoint => {
   return parsed;
 };
 
-const messages = (...ids: string[]): BrokerMessage[] =>
-  ids.map((deliveryId, index) => ({
-    id: deliveryId,
-    address: `${subjectPrefix}.invoice.paid`,
-    body: Buffer.from(JSON.stringify({ id: `evt_${index}`, type: 'invoice.paid' })),
-    headers: { ce_id: `evt_${index}`, ce_type: 'invoice.paid', 'evp-delivery-id': deliveryId },
-  }));
+const messages = (...ids: string[]) => testMessages(`${subjectPrefix}.invoice.paid`, ...ids);
 
 const request = (overrides: Partial<NatsRequest> = {}): NatsRequest => ({
   destinationId: `dst_${randomBytes(4).toString('hex')}`,
