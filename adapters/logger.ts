@@ -34,7 +34,7 @@ export interface CopyOptions {
 
 /**
  * Fields that never reach a log line as they are, at the top level or one object down (and a
- * request's headers, a Kafka destination's settings in a request body, and a Kafka security
+ * request's headers, a Kafka, RabbitMQ or NATS destination's settings in a request body, and a Kafka security
  * setup's password and key): secrets are replaced, connection strings lose their password.
  */
 const secretFields = [
@@ -55,6 +55,7 @@ const redaction: LoggerOptions['redact'] = {
     ...[...secretFields, ...urlFields].flatMap((field) => [field, `*.${field}`]),
     ...['authorization', 'cookie'].flatMap((header) => [`req.headers.${header}`, `*.headers.${header}`]),
     ...['sasl_password', 'ssl_key_pem'].map((setting) => `*.kafka.${setting}`),
+    ...['amqp.password', 'nats.password', 'nats.token'].map((setting) => `*.${setting}`),
     ...['sasl.password', 'tls.key'].flatMap((path) => [path, `*.${path}`, `*.security.${path}`]),
   ],
   censor: (value: unknown, path: string[]) => {

@@ -14,6 +14,7 @@ import { findJava } from '../stack/tools.js';
 import { maxBatchEvents } from '../api/ingest-schemas.js';
 import { javaRequirements } from '../stack/versions.js';
 import { runApiBench } from './api.js';
+import { renderDestinationsTable, runDestinationsBench } from './destinations.js';
 import { renderE2eTable } from './e2e-table.js';
 import { runE2e } from './e2e.js';
 import { runKafkaClients } from './kafka-clients/index.js';
@@ -31,7 +32,7 @@ import { renderApiTable, renderIngestTable, renderMaterializeTable, renderProduc
 
 /**
  * `npm run bench [scenario…]`: brings the local stack up (or reuses it), runs the scenarios named
- * (all when none is: produce, materialize, api, streamer, then e2e; ingest, kafka-clients and width only when named),
+ * (all when none is: produce, materialize, api, streamer, then e2e; ingest, kafka-clients, width and destinations only when named),
  * prints a table each and one summary table of them all, writes bench/results/latest.json and
  * bench/results/<time>-summary.json, deletes its topics, subjects and schemas and stops only what it
  * started. A measurement, not a test: nothing here fails on a slow figure.
@@ -369,8 +370,21 @@ async function main(): Promise<void> {
       renderWidthTable,
     );
 
+    const destinations = await run(
+      'destinations',
+      async (onCleanup) =>
+        runDestinationsBench({
+          events: positiveInt('BENCH_DESTINATION_EVENTS', 20_000),
+          window,
+          ...(await stackFor('destinations')),
+          streamer: streamerSettings,
+          onCleanup,
+        }),
+      renderDestinationsTable,
+    );
+
     const generatedAt = new Date();
-    const summary = summaryRows({ produce, materialize, api, streamer, e2e, ingest, kafkaClients, width });
+    const summary = summaryRows({ produce, materialize, api, streamer, e2e, ingest, kafkaClients, width, destinations });
     process.stdout.write(`\n${renderSummary(summary)}\n`);
 
     fs.mkdirSync(resultsDir, { recursive: true });
@@ -393,6 +407,7 @@ async function main(): Promise<void> {
       ...(ingest ? { ingest } : {}),
       ...(kafkaClients ? { kafkaClients } : {}),
       ...(width ? { width } : {}),
+      ...(destinations ? { destinations } : {}),
     };
     fs.writeFileSync(resultsFile, `${JSON.stringify(document, null, 2)}\n`);
     const summaryFile = path.join(

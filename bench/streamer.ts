@@ -197,7 +197,8 @@ async function createDestinations(pool: pg.Pool, count: number, port: number): P
   return destinations;
 }
 
-async function readBodies(pool: pg.Pool, destinationId: string): Promise<string[]> {
+/** The JSON bodies the streamer sent a destination, in fan-out order. */
+export async function readBodies(pool: pg.Pool, destinationId: string): Promise<string[]> {
   const { rows } = await pool.query<{ payload: string }>(
     `select p.payload::text as payload from deliveries d
        join delivery_payloads p on p.organization_id = d.organization_id and p.event_id = d.event_id and p.test = d.test

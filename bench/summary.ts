@@ -7,19 +7,21 @@ import { latencyText, type E2eLatency, type E2eReport } from './e2e.js';
 import type { MaterializeReport } from './materialize.js';
 import type { ProduceReport } from './produce.js';
 import type { StreamerReport } from './streamer.js';
+import type { DestinationsReport } from './destinations.js';
 import type { WidthReport } from './width.js';
 import { widthSummaryRows } from './width-table.js';
 
 /** The scenarios, in the order `npm run bench` runs them. */
-export const scenarios = ['produce', 'materialize', 'api', 'streamer', 'e2e', 'ingest', 'kafka-clients', 'width'] as const;
+export const scenarios = ['produce', 'materialize', 'api', 'streamer', 'e2e', 'ingest', 'kafka-clients', 'width', 'destinations'] as const;
 export type Scenario = (typeof scenarios)[number];
 
 /**
  * What `npm run bench` runs when no scenario is named: all but the client comparison, which
  * measures Kafka clients rather than the pipeline, HTTP ingest, a comparison of two ways in, and
- * width, which creates a thousand destinations and a database of its own.
+ * width, which creates a thousand destinations and a database of its own, and destinations, which
+ * needs RabbitMQ and NATS on the machine.
  */
-const namedOnly: readonly Scenario[] = ['kafka-clients', 'ingest', 'width'];
+const namedOnly: readonly Scenario[] = ['kafka-clients', 'ingest', 'width', 'destinations'];
 export const defaultScenarios: readonly Scenario[] = scenarios.filter((scenario) => !namedOnly.includes(scenario));
 
 export interface SummaryRow {
@@ -46,11 +48,12 @@ export function summaryRows(reports: {
   ingest?: IngestReport | undefined;
   kafkaClients?: KafkaClientsReport | undefined;
   width?: WidthReport | undefined;
+  destinations?: DestinationsReport | undefined;
 }): SummaryRow[] {
   const ratio = (a: number | null | undefined, b: number | null | undefined) =>
     a === null || a === undefined || b === null || b === undefined || b === 0 ? null : a / b;
   const rows: SummaryRow[] = [];
-  const { produce, materialize, api, streamer, e2e, ingest, kafkaClients, width } = reports;
+  const { produce, materialize, api, streamer, e2e, ingest, kafkaClients, width, destinations } = reports;
   if (produce) {
     for (const compression of new Set(produce.results.map((result) => result.compression))) {
       const of = (client: string) => produce.results.find((result) => result.client === client && result.compression === compression);
@@ -201,6 +204,16 @@ export function summaryRows(reports: {
     }
   }
   if (width) rows.push(...widthSummaryRows(width));
+  for (const result of destinations?.results ?? []) {
+    rows.push({
+      scenario: 'destinations',
+      measure: `${result.type} destination, ${figure(result.events)} events`,
+      headline: `${figure(result.deliveriesPerSec)} deliveries/s`,
+      baseline: `${result.type}'s own client: ${figure(result.ceilingPerSec)} messages/s`,
+      ratio: ratio(result.deliveriesPerSec, result.ceilingPerSec),
+      values: { deliveriesPerSec: result.deliveriesPerSec, baselineMessagesPerSec: result.ceilingPerSec },
+    });
+  }
   return rows;
 }
 

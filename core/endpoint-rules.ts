@@ -3,11 +3,13 @@ import type { DestinationProblem } from './destination-rules.js';
 import { isInternalAddress } from './network-address.js';
 
 /**
- * A broker's URL as a destination gives it (`redis://host:6379/0`, `mqtts://host`): a scheme the
- * type speaks, a host, no credentials (they are settings of their own, sealed at rest; inside
- * the URL they would be answered and logged with it), and the same address rules as webhooks:
+ * A broker's URL as a destination gives it (`redis://host:6379/0`, `mqtts://host`,
+ * `amqps://host/vhost`, `nats://host`): a scheme the type speaks, a host, no credentials (they
+ * are settings of their own, sealed at rest; inside the URL they would be answered and logged
+ * with it), and the same address rules as webhooks (core/destination-rules.ts `checkWebhookUrl`):
  * never an internal address (loopback, private, link-local…) unless DESTINATION_ALLOWED_HOSTS
- * lists the host. Pure: the caller resolves the host and passes its addresses.
+ * lists the host. Pure: the caller resolves the host and passes its addresses
+ * (destinations/endpoint-guard.ts).
  */
 export interface Endpoint {
   /** The scheme without its colon: `redis`, `mqtts`… */
@@ -15,19 +17,34 @@ export interface Endpoint {
   /** Lower case, IPv6 without brackets. */
   readonly host: string;
   readonly port: number;
-  /** The path, for the schemes that have one (a Redis database number, a WebSocket path). */
+  /** Whether the scheme is the TLS one (`rediss`, `mqtts`, `wss`, `amqps`, `tls`). */
+  readonly tls: boolean;
+  /** The path, for the schemes that have one (a Redis database, an AMQP virtual host, a WebSocket path). */
   readonly path: string;
+}
+
+/** A scheme a type accepts: its default port, and whether it is spoken over TLS. */
+export interface SchemeRule {
+  readonly port: number;
+  readonly tls: boolean;
 }
 
 export interface EndpointRules {
   /** The setting's name as a 400 names it: `redis.url`. */
   readonly field: string;
-  /** The schemes accepted and each one's default port. */
-  readonly schemes: Readonly<Record<string, number>>;
+  /** The schemes accepted, the first one being the example a refusal gives. */
+  readonly schemes: Readonly<Record<string, SchemeRule>>;
+  /** The settings credentials belong in, as a refusal of a URL carrying them names them: `redis.username and redis.password`. */
+  readonly credentials: string;
+  /** Whether the URL may have a path (the type reads it). @defaultValue true */
+  readonly path?: boolean;
 }
 
-/** The URL's parts, or the first problem with it. */
-export function parseEndpoint(text: string, rules: EndpointRules): Endpoint | DestinationProblem {
+/**
+ * The URL's parts, or the first problem with it. `subject` is how a message names the URL: a
+ * setting holding several (NATS's servers) says which one.
+ */
+export function parseEndpoint(text: string, rules: EndpointRules, subject = 'the URL'): Endpoint | DestinationProblem {
   const field = rules.field;
   let url: URL;
   try {
@@ -36,20 +53,26 @@ export function parseEndpoint(text: string, rules: EndpointRules): Endpoint | De
     return { field, message: `${JSON.stringify(text)} is not a URL; use ${exampleOf(rules)}` };
   }
   const scheme = url.protocol.replace(/:$/, '');
-  const defaultPort = rules.schemes[scheme];
-  if (defaultPort === undefined)
-    return { field, message: `the URL's scheme must be ${Object.keys(rules.schemes).join(', ')} (got ${scheme}:)` };
+  const rule = Object.hasOwn(rules.schemes, scheme) ? rules.schemes[scheme] : undefined;
+  if (rule === undefined)
+    return { field, message: `${subject}'s scheme must be ${Object.keys(rules.schemes).join(', ')} (got ${scheme}:)` };
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === '') return { field, message: `the URL names no host; use ${exampleOf(rules)}` };
+  if (host === '') return { field, message: `${subject} names no host; use ${exampleOf(rules)}` };
   if (url.username !== '' || url.password !== '')
-    return { field, message: 'the URL must not carry a user or password; give them as the username and password settings' };
-  if (url.search !== '' || url.hash !== '') return { field, message: 'the URL must not carry a query or fragment' };
-  return { scheme, host, port: url.port === '' ? defaultPort : Number(url.port), path: url.pathname };
+    return { field, message: `${subject} must not carry a user or password; give them as ${rules.credentials}` };
+  if (url.search !== '' || url.hash !== '') return { field, message: `${subject} must not carry a query or fragment` };
+  if (url.port === '0') return { field, message: `${subject} names port 0` };
+  if (rules.path === false && url.pathname !== '' && url.pathname !== '/') return { field, message: `${subject} must not have a path` };
+  return { scheme, host, port: url.port === '' ? rule.port : Number(url.port), tls: rule.tls, path: url.pathname };
 }
 
 export function isEndpoint(parsed: Endpoint | DestinationProblem): parsed is Endpoint {
   return !('message' in parsed);
 }
+
+/** How the delivery log names where a broker is: `host:port`, IPv6 in brackets. */
+export const hostPort = (endpoint: Pick<Endpoint, 'host' | 'port'>): string =>
+  `${isIP(endpoint.host) === 6 ? `[${endpoint.host}]` : endpoint.host}:${endpoint.port}`;
 
 /**
  * Why `addresses` (what the host resolves to; the literal for an IP host) may not be reached,
@@ -57,7 +80,7 @@ export function isEndpoint(parsed: Endpoint | DestinationProblem): parsed is End
  * destination's owner, who should learn nothing of the internal network.
  */
 export function internalAddressProblem(
-  endpoint: Endpoint,
+  endpoint: Pick<Endpoint, 'host'>,
   addresses: readonly string[],
   allowedHosts: ReadonlySet<string>,
 ): string | undefined {
@@ -82,6 +105,6 @@ export function checkEndpointUrl(
 }
 
 function exampleOf(rules: EndpointRules): string {
-  const [scheme, port] = Object.entries(rules.schemes)[0] ?? ['tcp', 0];
-  return `${scheme}://host:${port}`;
+  const [scheme, rule] = Object.entries(rules.schemes)[0] ?? ['tcp', { port: 0 }];
+  return `${scheme}://host:${rule.port}`;
 }

@@ -4,6 +4,12 @@ import { isIP } from 'node:net';
 import { internalAddressProblem, type Endpoint } from '../core/endpoint-rules.js';
 import { SettingsRefused } from './server-kind.js';
 
+/**
+ * The address rules of core/endpoint-rules.ts where names are resolved: at the API's check, and
+ * again before a sender connects (the row may predate the rules, the operator's list may have
+ * changed, a name may resolve elsewhere now).
+ */
+
 /** Resolves a host name to every address it has. */
 export type ResolveHost = (host: string) => Promise<string[]>;
 
@@ -36,7 +42,7 @@ export async function resolveForCheck(
   try {
     return await resolve(endpoint.host);
   } catch {
-    throw new SettingsRefused(field, `the host ${endpoint.host} does not resolve; check the URL`);
+    throw new SettingsRefused(field, `the host ${endpoint.host} does not resolve; check ${field}`);
   }
 }
 

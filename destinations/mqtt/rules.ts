@@ -4,7 +4,16 @@ import type { SubscribedFields } from '../../core/event-fields.js';
 import { checkTemplate, isTemplate, parseTemplate } from '../../core/field-template.js';
 
 /** The transports MQTT.js speaks from Node, and each one's usual port. */
-export const mqttUrlRules: EndpointRules = { field: 'mqtt.url', schemes: { mqtt: 1883, mqtts: 8883, ws: 80, wss: 443 } };
+export const mqttUrlRules: EndpointRules = {
+  field: 'mqtt.url',
+  schemes: {
+    mqtt: { port: 1883, tls: false },
+    mqtts: { port: 8883, tls: true },
+    ws: { port: 80, tls: false },
+    wss: { port: 443, tls: true },
+  },
+  credentials: 'mqtt.username and mqtt.password',
+};
 
 /** MQTT's limit on a topic name: its length is a 16-bit count of UTF-8 bytes. */
 const maxTopicBytes = 65_535;

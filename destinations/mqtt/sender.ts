@@ -3,7 +3,7 @@ import type { LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { connect, type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
-import { isEndpoint, parseEndpoint, type Endpoint } from '../../core/endpoint-rules.js';
+import { hostPort, isEndpoint, parseEndpoint, type Endpoint } from '../../core/endpoint-rules.js';
 import {
   AttemptTimeoutError,
   attemptDeadline,
@@ -64,7 +64,7 @@ export function createMqttSender(options: BrokerSenderOptions): MqttSender {
   function open(endpoint: Endpoint, vetted: VettedAddress, request: MqttRequest, key: string): BrokerConnection<Client> {
     const version: 4 | 5 = speaks311.has(key) ? 4 : 5;
     const mqtt = connect(clientOptions(endpoint, vetted, request, version));
-    const where = `${endpoint.host}:${endpoint.port}`;
+    const where = hostPort(endpoint);
     const connected = new Promise<void>((resolve, reject) => {
       mqtt.once('connect', () => resolve());
       mqtt.once('error', reject);
@@ -105,7 +105,7 @@ export function createMqttSender(options: BrokerSenderOptions): MqttSender {
     const deadline = attemptDeadline(request.timeoutMs);
     const usable = (client: Client) => !client.mqtt.disconnecting && !client.mqtt.disconnected;
     /** The broker as the delivery log names it. */
-    const broker = { where: `${endpoint.host}:${endpoint.port}` };
+    const broker = { where: hostPort(endpoint) };
     try {
       // Twice at most: a broker that refuses MQTT 5 is asked again for 3.1.1.
       for (let tries = 0; ; tries++) {

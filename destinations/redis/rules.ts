@@ -4,7 +4,11 @@ import type { SubscribedFields } from '../../core/event-fields.js';
 import { checkTemplate } from '../../core/field-template.js';
 
 /** redis:// and rediss:// (TLS), both on Redis's port unless the URL names another. */
-export const redisUrlRules: EndpointRules = { field: 'redis.url', schemes: { redis: 6379, rediss: 6379 } };
+export const redisUrlRules: EndpointRules = {
+  field: 'redis.url',
+  schemes: { redis: { port: 6379, tls: false }, rediss: { port: 6379, tls: true } },
+  credentials: 'redis.username and redis.password',
+};
 
 /**
  * A Redis destination's settings, as the API checks them: the URL (with a database number as its

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
-import { isEndpoint, parseEndpoint, type Endpoint } from '../../core/endpoint-rules.js';
+import { hostPort, isEndpoint, parseEndpoint, type Endpoint } from '../../core/endpoint-rules.js';
 import {
   attemptDeadline,
   createBrokerConnections,
@@ -74,7 +74,7 @@ export function createRedisSender(options: BrokerSenderOptions): RedisSender {
       connectTimeout: request.timeoutMs,
       connectionName: 'event-pipeline-streamer',
     });
-    const where = `${endpoint.host}:${endpoint.port}`;
+    const where = hostPort(endpoint);
     const ready = redis.connect();
     ready.catch(() => undefined);
     const client: RedisClient = { redis, ready };

@@ -69,6 +69,14 @@ describe('createLogger', () => {
       target: { security: { sasl: { username: 'tenant', password: '[redacted]' }, tls: { key: '[redacted]' } } },
     });
     expect(JSON.stringify(lines)).not.toMatch(/hunter2|MIIEvQ/);
+    logger.info(
+      { body: { amqp: { username: 'tenant', password: 'hunter3' }, nats: { password: 'hunter3', token: 'hunter3' } } },
+      'brokers',
+    );
+    expect(lines[2]).toMatchObject({
+      body: { amqp: { username: 'tenant', password: '[redacted]' }, nats: { password: '[redacted]', token: '[redacted]' } },
+    });
+    expect(JSON.stringify(lines)).not.toContain('hunter3');
   });
 
   it('copies every line at the copy level, whatever the logger level', () => {

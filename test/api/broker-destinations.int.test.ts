@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCredentials } from '../../core/destination-credentials.js';
 import { useTestContext } from '../harness/index.js';
+import { testSecretBox } from '../harness/secrets.js';
 import { startApiStack } from './setup.js';
 
 const ctx = useTestContext('api_broker_destinations');
@@ -36,6 +38,7 @@ const create = (type: string, settings: Record<string, unknown>) =>
 const cases = {
   redis: { url: 'redis://127.0.0.1:6379/0', stream: 'events:{entity_type}', name: 'stream' },
   mqtt: { url: 'mqtt://127.0.0.1:1883', topic: 'events/{entity_type}/{entity_id}', name: 'topic' },
+  amqp: { url: 'amqp://127.0.0.1:5672/', exchange: 'events', routing_key: 'evp.{type}', name: 'routing_key' },
 } as const;
 
 describe.each(Object.entries(cases))('%s destinations at create', (type, { url, name, ...valid }) => {
@@ -76,5 +79,69 @@ describe('mqtt topics at create', () => {
   it.each(['events/#', 'events/+/{type}', '$SYS/{type}'])('refuse %s, naming mqtt.topic', async (topic) => {
     const answer = await create('mqtt', { url: 'mqtt://127.0.0.1:1883', topic });
     expect([answer.status, answer.body.error?.param]).toEqual([400, 'mqtt.topic']);
+  });
+});
+
+/** A 400 naming `param`, its message matching `says`. */
+async function refused(type: string, settings: Record<string, unknown>, param: string, says: string | RegExp): Promise<void> {
+  const answer = await create(type, settings);
+  expect(answer.status, JSON.stringify(answer.body)).toBe(400);
+  expect(answer.body.error?.param).toBe(param);
+  expect(answer.body.error?.message).toMatch(says);
+}
+
+describe('rabbitmq destinations at create', () => {
+  const amqp = { url: 'amqp://127.0.0.1:5672/', username: 'guest', exchange: 'events', routing_key: 'evp.{type}' };
+
+  it('seal the password with the destination id, apart from the settings', async () => {
+    const created = await create('amqp', { ...amqp, password: 'hunter2-amqp' });
+    expect(created.status).toBe(201);
+    const { rows } = await stack.pool.query<{ credentials: Record<string, string> }>('select credentials from destinations where id = $1', [
+      created.body.id,
+    ]);
+    expect(openCredentials(testSecretBox, created.body.id ?? '', rows[0]?.credentials ?? null)).toEqual({ password: 'hunter2-amqp' });
+  });
+
+  it('answer a wrong URL or a CA without TLS with a 400 saying what is wrong', async () => {
+    await refused(
+      'amqp',
+      { ...amqp, url: 'amqp://10.1.2.3:5672/' },
+      'amqp.url',
+      /10\.1\.2\.3 is an internal address.*DESTINATION_ALLOWED_HOSTS/,
+    );
+    await refused('amqp', { ...amqp, url: 'http://127.0.0.1:5672/' }, 'amqp.url', 'scheme must be amqp, amqps (got http:)');
+    await refused(
+      'amqp',
+      { ...amqp, url: 'amqp://guest:guest@127.0.0.1:5672/' },
+      'amqp.url',
+      'give them as amqp.username and amqp.password',
+    );
+    await refused('amqp', { ...amqp, url: 'amqp://127.0.0.1:5672/a/b' }, 'amqp.url', 'at most one virtual host');
+    await refused('amqp', { ...amqp, url: 'amqp://no-such-host.invalid/' }, 'amqp.url', 'does not resolve');
+    await refused('amqp', { ...amqp, ssl_ca_pem: 'x' }, 'amqp.ssl_ca_pem', 'for amqps:// URLs');
+    await refused('amqp', { ...amqp, routing_key: 'evp.{type' }, 'amqp.routing_key', /is not closed/);
+  });
+});
+
+describe('nats destinations at create', () => {
+  const nats = { servers: ['nats://127.0.0.1:4222'], subject: 'evp.{type}' };
+
+  it('keep the token sealed: answered as "set"', async () => {
+    const created = await create('nats', { ...nats, token: 'hunter2-nats' });
+    expect(created.status).toBe(201);
+    expect(created.body['nats']).toEqual({ ...nats, token: 'set' });
+  });
+
+  it('answer wrong settings with a 400 naming the setting at fault', async () => {
+    await refused('nats', { ...nats, subject: 'evp.{data.no_such_field}' }, 'nats.subject', /names a field that events of \w+/);
+    await refused('nats', { ...nats, subject: 'evp.*.{type}' }, 'nats.subject', /wildcard/);
+    await refused('nats', { ...nats, subject: 'evp..{type}' }, 'nats.subject', /empty token/);
+    await refused('nats', { ...nats, servers: ['nats://192.168.7.7:4222'] }, 'nats.servers', /192\.168\.7\.7 is an internal address/);
+    await refused('nats', { ...nats, servers: ['http://127.0.0.1:4222'] }, 'nats.servers', 'scheme must be nats, tls (got http:)');
+    await refused('nats', { ...nats, servers: ['nats://u:p@127.0.0.1:4222'] }, 'nats.servers', 'must not carry a user or password');
+    await refused('nats', { ...nats, servers: ['nats://nothing.invalid:4222'] }, 'nats.servers', 'does not resolve');
+    await refused('nats', { ...nats, user: 'a', token: 't' }, 'nats.token', 'not both');
+    await refused('nats', { ...nats, password: 'p' }, 'nats.password', 'needs nats.user');
+    await refused('nats', { ...nats, queue: 'q' }, 'nats.queue', /queue/);
   });
 });

@@ -182,7 +182,7 @@ async function call(method: string, path: string, body?: unknown): Promise<{ sta
 }
 
 function baseBody(type: DestinationType): Record<string, unknown> {
-  const settings = {
+  const settings: Record<DestinationType, Record<string, unknown>> = {
     webhook: {
       url: 'http://127.0.0.1:9/hooks',
       headers: { 'x-team': 'fuzz' },
@@ -193,6 +193,8 @@ function baseBody(type: DestinationType): Record<string, unknown> {
     file: { directory: 'fuzz/exports', rotate_bytes: 4096 },
     redis: { url: 'redis://127.0.0.1:9/0', stream: 'fuzz:{entity_type}', max_len: 100, username: 'fuzz', password: 'fuzz-password' },
     mqtt: { url: 'mqtt://127.0.0.1:9', topic: 'fuzz/{entity_type}', username: 'fuzz', password: 'fuzz-password' },
+    amqp: { url: 'amqp://127.0.0.1:5672/', password: 'fuzz', exchange: 'fuzz', routing_key: 'fuzz.{type}' },
+    nats: { servers: ['nats://127.0.0.1:4222'], subject: 'fuzz.{type}', user: 'fuzz', password: 'fuzz' },
   } satisfies Record<DestinationType, Record<string, unknown>>;
   return {
     type,
@@ -242,7 +244,7 @@ function validPathValue(operation: Operation, name: string, field: readonly (str
     if (operation.path.startsWith('/api/v1/events')) return ids.event;
     if (operation.path.startsWith('/api/v1/deliveries')) return ids.delivery;
     // A type whose destination could not be made (a test above says so) is sent to the webhook's.
-    if (operation.method === 'PATCH') return ids.patched[destinationTypeOf(field)] || ids.patched.webhook;
+    if (operation.method === 'PATCH') return ids.patched[destinationTypeOf(field)] || (ids.patched.webhook ?? '');
     if (operation.method === 'DELETE') return ids.deleted;
     return ids.destination;
   }
