@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { destinationSchemas } from '../../api/destination-schemas.js';
 import { destinationBody, destinationsCommand } from '../../cli/destinations.js';
 import { destinationKinds } from '../../destinations/index.js';
+import { readEntitySchemas } from '../../schemas/catalogue.js';
 import { checkSettings, serverKinds, startSenders, type SenderEnvironment } from '../../destinations/server.js';
 import { createTestLogger } from '../harness/log-sink.js';
 import { memory } from './memory/kind.js';
@@ -96,6 +97,12 @@ describe('destination type registry', () => {
 
   it('every type has its server half, in the same order', () => {
     expect(serverKinds.map((server) => server.kind)).toEqual([...destinationKinds]);
+  });
+
+  it("every type is a symbol of the destination entity's type, so its alerts and disable events can be published", () => {
+    const field = readEntitySchemas()['destination']?.fields.find((candidate) => candidate.name === 'type');
+    const symbols = (field?.type as { symbols?: string[] } | undefined)?.symbols ?? [];
+    expect(destinationKinds.map((kind) => kind.name).filter((name) => !symbols.includes(name))).toEqual([]);
   });
 });
 
