@@ -130,6 +130,24 @@ describe('amqp sender', () => {
     }
   });
 
+  it('amqp sender connects to the address it vetted, and refuses a name that resolves to an internal one', async () => {
+    // A .test name never resolves: the attempt succeeds only if the client is given the vetted address.
+    const resolveHost = (host: string) => Promise.resolve(host.endsWith('.evp.test') ? ['127.0.0.1'] : []);
+    const named = createAmqpSender({ logger, allowedHosts: ['rabbit.evp.test'], resolveHost });
+    try {
+      const queue = await boundQueue(`${prefix}.events`);
+      const outcome = await named.send(request({ url: 'amqp://rabbit.evp.test:5672/' }));
+      expect(outcome.result).toEqual({ kind: 'response', status: 200 });
+      await expect.poll(() => queue.received.length).toBe(3);
+      const refused = await named.send(request({ url: 'amqp://other.evp.test:5672/' }));
+      expect(refused.result).toEqual({ kind: 'error', code: 'destination_refused' });
+      expect(refused.error).toContain('other.evp.test resolves to an internal address');
+      expect(refused.error).not.toContain('127.0.0.1');
+    } finally {
+      await named.close();
+    }
+  });
+
   it('amqp sender fails while the broker is cut off and delivers again once it is back', async () => {
     const queue = await boundQueue(`${prefix}.events`);
     const through = request({ destinationId: 'dst_proxied', url: `amqp://127.0.0.1:${proxy.port}/`, timeoutMs: 3_000 });

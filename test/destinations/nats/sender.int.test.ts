@@ -133,6 +133,22 @@ describe('nats sender', () => {
     }
   });
 
+  it('nats sender connects to the address it vetted, and refuses a name that resolves to an internal one', async () => {
+    // A .test name never resolves: the attempt succeeds only if the client is given the vetted address.
+    const resolveHost = (host: string) => Promise.resolve(host.endsWith('.evp.test') ? ['127.0.0.1'] : []);
+    const named = createNatsSender({ logger, allowedHosts: ['nats.evp.test'], resolveHost });
+    try {
+      const outcome = await named.send(request({ servers: [server('nats://nats.evp.test:4222')] }));
+      expect(outcome.result).toEqual({ kind: 'response', status: 200 });
+      const refused = await named.send(request({ servers: [server('nats://other.evp.test:4222')] }));
+      expect(refused.result).toEqual({ kind: 'error', code: 'destination_refused' });
+      expect(refused.error).toContain('other.evp.test resolves to an internal address');
+      expect(refused.error).not.toContain('127.0.0.1');
+    } finally {
+      await named.close();
+    }
+  });
+
   it('nats sender reports refused credentials without the password', async () => {
     // A server of this file's own that requires a user: the machine's NATS has none.
     const port = await freePort();
