@@ -1,4 +1,4 @@
-import type { DestinationTypeName } from '../../destinations/index.js';
+import { destinationKinds, type DestinationTypeName } from '../../destinations/index.js';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiStack } from '../api/setup.js';
@@ -18,7 +18,7 @@ let stack: Awaited<ReturnType<typeof startApiStack>>;
 let key: string;
 type DestinationType = DestinationTypeName;
 /** What path ids name: an event, a destination and a delivery of the organization; one destination of each type to update, one to delete. */
-const ids = { event: '', destination: '', patched: { webhook: '', kafka: '', file: '' }, deleted: '', delivery: '' };
+const ids = { event: '', destination: '', patched: {} as Partial<Record<DestinationType, string>>, deleted: '', delivery: '' };
 /** How the API answered the creation of the destinations above, by type. */
 const made: Partial<Record<DestinationType, number>> = {};
 
@@ -163,7 +163,7 @@ beforeAll(async () => {
     return (created.body as { id?: string }).id ?? '';
   };
   [ids.destination, ids.deleted] = [await create(), await create()];
-  ids.patched = { webhook: await create('webhook'), kafka: await create('kafka'), file: await create('file') };
+  for (const kind of destinationKinds) ids.patched[kind.name] = await create(kind.name);
   const sent = await call('POST', `/api/v1/destinations/${ids.destination}/test`, { event_type: 'invoice.created' });
   ids.delivery = (sent.body as { id: string }).id;
 });
@@ -182,7 +182,8 @@ async function call(method: string, path: string, body?: unknown): Promise<{ sta
 }
 
 function baseBody(type: DestinationType): Record<string, unknown> {
-  const settings = {
+  const aws = { region: 'us-east-1', endpoint: 'http://127.0.0.1:9', access_key_id: 'fuzz', secret_access_key: 'fuzz-secret' };
+  const settings: Record<DestinationType, Record<string, unknown>> = {
     webhook: {
       url: 'http://127.0.0.1:9/hooks',
       headers: { 'x-team': 'fuzz' },
@@ -191,6 +192,15 @@ function baseBody(type: DestinationType): Record<string, unknown> {
     },
     kafka: { brokers: [...ctx.endpoints.kafkaBrokers], topic: 'fuzz' },
     file: { directory: 'fuzz/exports', rotate_bytes: 4096 },
+    s3: {
+      bucket: 'fuzz-bucket',
+      ...aws,
+      key_template: '{entity_type}/{yyyy}/',
+      gzip: true,
+      force_path_style: true,
+      max_events: 10,
+      max_wait_ms: 100,
+    },
   };
   return {
     type,
@@ -231,7 +241,7 @@ function validBody(operation: Operation, field: readonly (string | number)[]): R
 
 /** The type of destination whose settings `field` is in: a kafka or file field is sent to one of that type. */
 function destinationTypeOf(field: readonly (string | number)[]): DestinationType {
-  return field[0] === 'kafka' || field[0] === 'file' ? field[0] : 'webhook';
+  return destinationKinds.find((kind) => kind.name === field[0])?.name ?? 'webhook';
 }
 
 /** The value of a path parameter that names something that exists, so the request reaches the store. */
@@ -240,7 +250,7 @@ function validPathValue(operation: Operation, name: string, field: readonly (str
     if (operation.path.startsWith('/api/v1/events')) return ids.event;
     if (operation.path.startsWith('/api/v1/deliveries')) return ids.delivery;
     // A type whose destination could not be made (a test above says so) is sent to the webhook's.
-    if (operation.method === 'PATCH') return ids.patched[destinationTypeOf(field)] || ids.patched.webhook;
+    if (operation.method === 'PATCH') return ids.patched[destinationTypeOf(field)] || ids.patched.webhook || '';
     if (operation.method === 'DELETE') return ids.deleted;
     return ids.destination;
   }
@@ -559,7 +569,7 @@ describe('the API under hostile input', () => {
     expect([ids.event, ids.delivery, made]).toEqual([
       expect.stringMatching(/^evt_/),
       expect.stringMatching(/^dlv_/),
-      { webhook: 201, kafka: 201, file: 201 },
+      Object.fromEntries(destinationKinds.map((kind) => [kind.name, 201])),
     ]);
   });
 
