@@ -3,6 +3,7 @@ import { fileServer } from './file/server.js';
 import type { DestinationTypeName } from './index.js';
 import { kafkaServer } from './kafka/server.js';
 import { s3Server } from './s3/server.js';
+import { sqsServer } from './sqs/server.js';
 import {
   refusedPlan,
   type CheckContext,
@@ -18,7 +19,7 @@ import { webhookServer } from './webhook/server.js';
  * The Node half of each type in index.ts (tsc fails when a type has none): the API's checks and
  * the streamer's senders. Never imported by the console.
  */
-const byName = { webhook: webhookServer, kafka: kafkaServer, file: fileServer, s3: s3Server } satisfies Record<
+const byName = { webhook: webhookServer, kafka: kafkaServer, file: fileServer, s3: s3Server, sqs: sqsServer } satisfies Record<
   DestinationTypeName,
   ServerKind
 >;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { checkServiceUrl, type DestinationProblem } from '../../core/destination-rules.js';
 import { resolveUrlHost } from '../resolve-url-host.js';
 import type { CheckContext } from '../server-kind.js';
@@ -49,18 +50,18 @@ export function refuseEndpoint(settings: AwsConnection, allowedHosts: ReadonlySe
   return problem === undefined ? undefined : `${problem.message}; nothing was sent`;
 }
 
-/** How the SDK clients of one destination's settings are made: no SDK retries (the pipeline's schedule retries), guarded sockets. */
+/**
+ * How the SDK clients of one destination's settings are made: guarded sockets, and one SDK retry
+ * at most, for a kept-alive connection the service closed meanwhile (the pipeline's schedule
+ * retries everything else).
+ */
 export interface AwsClientConfig {
   readonly region: string;
   readonly endpoint?: string;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
-  readonly maxAttempts: 1;
-  readonly requestHandler: {
-    readonly httpAgent: HttpAgent;
-    readonly httpsAgent: HttpsAgent;
-    readonly connectionTimeout: number;
-    readonly requestTimeout: number;
-  };
+  readonly maxAttempts: 2;
+  /** Always HTTP/1.1 through guarded agents: Kinesis's client would otherwise pick HTTP/2, past the guard. */
+  readonly requestHandler: NodeHttpHandler;
 }
 
 /**
@@ -79,13 +80,13 @@ export function awsClientConfig(settings: AwsConnection, allowedHosts: ReadonlyS
     region: settings.region,
     ...(endpoint === undefined ? {} : { endpoint }),
     credentials: { accessKeyId: settings.access_key_id, secretAccessKey: settings.secret_access_key ?? '' },
-    maxAttempts: 1,
-    requestHandler: {
+    maxAttempts: 2,
+    requestHandler: new NodeHttpHandler({
       httpAgent: new HttpAgent({ keepAlive: true, lookup }),
       httpsAgent: new HttpsAgent({ keepAlive: true, lookup }),
       connectionTimeout: timeoutMs,
       requestTimeout: timeoutMs,
-    },
+    }),
   };
 }
 

@@ -201,6 +201,7 @@ function baseBody(type: DestinationType): Record<string, unknown> {
       max_events: 10,
       max_wait_ms: 100,
     },
+    sqs: { queue_url: 'http://127.0.0.1:9/000000000000/fuzz', ...aws },
   };
   return {
     type,
