@@ -2,6 +2,7 @@ import type { DestinationProblem } from '../core/destination-rules.js';
 import { fileServer } from './file/server.js';
 import type { DestinationTypeName } from './index.js';
 import { kafkaServer } from './kafka/server.js';
+import { kinesisServer } from './kinesis/server.js';
 import { s3Server } from './s3/server.js';
 import { sqsServer } from './sqs/server.js';
 import {
@@ -19,10 +20,14 @@ import { webhookServer } from './webhook/server.js';
  * The Node half of each type in index.ts (tsc fails when a type has none): the API's checks and
  * the streamer's senders. Never imported by the console.
  */
-const byName = { webhook: webhookServer, kafka: kafkaServer, file: fileServer, s3: s3Server, sqs: sqsServer } satisfies Record<
-  DestinationTypeName,
-  ServerKind
->;
+const byName = {
+  webhook: webhookServer,
+  kafka: kafkaServer,
+  file: fileServer,
+  s3: s3Server,
+  sqs: sqsServer,
+  kinesis: kinesisServer,
+} satisfies Record<DestinationTypeName, ServerKind>;
 
 export const serverKinds: readonly ServerKind[] = Object.values(byName);
 

@@ -202,6 +202,7 @@ function baseBody(type: DestinationType): Record<string, unknown> {
       max_wait_ms: 100,
     },
     sqs: { queue_url: 'http://127.0.0.1:9/000000000000/fuzz', ...aws },
+    kinesis: { stream_name: 'fuzz', ...aws },
   };
   return {
     type,
