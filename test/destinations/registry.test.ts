@@ -37,6 +37,7 @@ describe('destination type registry', () => {
       disabled_reason: null,
       disabled_at: null,
       failing_since: null,
+      alerts: { after_failures: null, after_ms: null, raised_at: null },
       created_at: '2026-12-05T10:00:00.000Z',
       updated_at: '2026-12-05T10:00:00.000Z',
     };
