@@ -5,6 +5,8 @@ import { kafkaServer } from './kafka/server.js';
 import { kinesisServer } from './kinesis/server.js';
 import { s3Server } from './s3/server.js';
 import { sqsServer } from './sqs/server.js';
+import { mqttServer } from './mqtt/server.js';
+import { redisServer } from './redis/server.js';
 import {
   refusedPlan,
   type CheckContext,
@@ -24,6 +26,8 @@ const byName = {
   webhook: webhookServer,
   kafka: kafkaServer,
   file: fileServer,
+  redis: redisServer,
+  mqtt: mqttServer,
   s3: s3Server,
   sqs: sqsServer,
   kinesis: kinesisServer,

@@ -20,6 +20,11 @@ export interface SendingDestination {
   readonly retryScheduleMs: readonly number[] | null;
   /** When its current run of failures began (ms), null when its last attempt succeeded. */
   readonly failingSince: number | null;
+  /** Whether `destination.failing` is raised for its run (no success since). */
+  readonly alerted: boolean;
+  /** Its own alert thresholds (null: the streamer's). */
+  readonly alertAfterFailures: number | null;
+  readonly alertAfterMs: number | null;
 }
 
 interface Row {
@@ -35,6 +40,9 @@ interface Row {
   rate_limit_per_second: number | null;
   retry_schedule_ms: number[] | null;
   failing_since: Date | null;
+  alerted: boolean;
+  alert_after_failures: number | null;
+  alert_after_ms: number | null;
 }
 
 /** Every active destination (paused, disabled and deleted ones hold their deliveries), its secrets opened. */
@@ -42,7 +50,8 @@ export async function loadDestinations(db: Database, box: SecretBox): Promise<Se
   const { rows } = await db.query<Row>(
     `select id, organization_id, type, ordering, settings, secret, credentials,
             case when previous_secret_expires_at > now() then previous_secret end as previous_secret,
-            max_concurrency, rate_limit_per_second, retry_schedule_ms, failing_since
+            max_concurrency, rate_limit_per_second, retry_schedule_ms, failing_since,
+            alerted_at is not null as alerted, alert_after_failures, alert_after_ms
        from destinations where active and deleted_at is null`,
   );
   return rows.map((row) => {
@@ -73,6 +82,9 @@ function sendingDestination(
     rateLimitPerSecond: row.rate_limit_per_second,
     retryScheduleMs: row.retry_schedule_ms,
     failingSince: row.failing_since?.getTime() ?? null,
+    alerted: row.alerted,
+    alertAfterFailures: row.alert_after_failures,
+    alertAfterMs: row.alert_after_ms,
   };
 }
 

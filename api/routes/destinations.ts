@@ -39,6 +39,7 @@ import {
 } from '../../store/destinations.js';
 import { getDestinationSecret } from '../../store/get-destination-secret.js';
 import { insertDestinationWithinLimit } from '../../store/insert-destination-within-limit.js';
+import { alertSettingsOf, alertsAnswerOf } from '../destination-alerts.js';
 import { Type } from 'typebox';
 
 const defaultGraceHours = 24;
@@ -142,6 +143,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
         max_concurrency: body.max_concurrency ?? null,
         rate_limit_per_second: body.rate_limit_per_second ?? null,
         retry_schedule_ms: body.retry_schedule_ms ?? null,
+        ...alertSettingsOf(body.alerts, null),
       };
       const id = createDestinationId();
       const fields: DestinationFields = {
@@ -240,6 +242,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
         max_concurrency: body.max_concurrency === undefined ? row.max_concurrency : body.max_concurrency,
         rate_limit_per_second: body.rate_limit_per_second === undefined ? row.rate_limit_per_second : body.rate_limit_per_second,
         retry_schedule_ms: body.retry_schedule_ms === undefined ? row.retry_schedule_ms : body.retry_schedule_ms,
+        ...alertSettingsOf(body.alerts, row),
       };
       // The type's settings are checked when the request changes them: a destination saved under
       // older rules can still be paused, described or re-subscribed (the streamer refuses to send
@@ -402,6 +405,7 @@ export function toDestinationObject(row: DestinationRow): DestinationObject {
     disabled_reason: row.disabled_reason,
     disabled_at: row.disabled_at?.toISOString() ?? null,
     failing_since: row.failing_since?.toISOString() ?? null,
+    alerts: alertsAnswerOf(row),
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };

@@ -1,13 +1,14 @@
-import { CreateStreamCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, DeleteStreamCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { startKinesisServer } from '../../test/harness/aws-servers.js';
 import { readStream } from '../../test/destinations/kinesis/read-stream.js';
-import type { DestinationBenchCase } from './case.js';
+import { startKinesisServer } from '../../test/harness/aws-servers.js';
+import type { BenchTarget, DestinationBenchCase } from './case.js';
+import { runLanes } from './lanes.js';
 
-/** Kinesis against kinesalite: the ceiling puts 500 records a request, as the destination does. */
+/** Kinesis against kinesalite (the tests' local server): a stream `<name>` of two shards; the ceiling puts 500 records a request. */
 export const kinesisCase: DestinationBenchCase = {
   type: 'kinesis',
-  async open() {
+  async open(name): Promise<BenchTarget> {
     const server = await startKinesisServer();
     const client = new KinesisClient({
       endpoint: server.directEndpoint,
@@ -15,35 +16,33 @@ export const kinesisCase: DestinationBenchCase = {
       credentials: server.credentials,
       requestHandler: new NodeHttpHandler(),
     });
-    const made = new Set<string>();
-    const stream = async (name: string) => {
-      if (!made.has(name)) await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: 2 }));
-      made.add(name);
-      return name;
-    };
+    const create = () => client.send(new CreateStreamCommand({ StreamName: name, ShardCount: 2 }));
+    await create();
     return {
-      settings: (name) => {
-        void stream(name);
-        return {
-          stream_name: name,
-          region: server.region,
-          endpoint: server.directEndpoint,
-          access_key_id: server.credentials.accessKeyId,
-          secret_access_key: server.credentials.secretAccessKey,
-        };
+      settings: {
+        stream_name: name,
+        region: server.region,
+        endpoint: server.directEndpoint,
+        access_key_id: server.credentials.accessKeyId,
+        secret_access_key: server.credentials.secretAccessKey,
       },
-      async ceiling(name, count, payload) {
-        const streamName = await stream(name);
-        for (let sent = 0; sent < count; sent += 500) {
-          const records = Array.from({ length: Math.min(500, count - sent) }, (_, i) => ({
-            Data: Buffer.from(`{"delivery_id":"dlv_${sent + i}","event":${payload}}`),
-            PartitionKey: `entity_${(sent + i) % 100}`,
+      received: async () => (await readStream(client, name)).length,
+      async reset() {
+        await client.send(new DeleteStreamCommand({ StreamName: name }));
+        await create();
+      },
+      async ceiling(bodies, ids, inFlight) {
+        await runLanes(Math.ceil(ids.length / 500), inFlight, async (batch) => {
+          const records = ids.slice(batch * 500, (batch + 1) * 500).map((id, i) => ({
+            Data: Buffer.from(
+              `{"delivery_id":${JSON.stringify(id)},"event":${(bodies[(batch * 500 + i) % bodies.length] as Buffer).toString()}}`,
+            ),
+            PartitionKey: `inv_${i % 100}`,
           }));
-          await client.send(new PutRecordsCommand({ StreamName: streamName, Records: records }));
-        }
+          await client.send(new PutRecordsCommand({ StreamName: name, Records: records }));
+        });
       },
-      count: async (name) => (await readStream(client, await stream(name))).length,
-      close: async () => {
+      async close() {
         client.destroy();
         await server.close();
       },

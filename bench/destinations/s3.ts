@@ -1,11 +1,15 @@
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startS3Server } from '../../test/harness/aws-servers.js';
-import type { DestinationBenchCase } from './case.js';
+import type { BenchTarget, DestinationBenchCase } from './case.js';
+import { runLanes } from './lanes.js';
 
-/** S3 against s3rver: the ceiling puts objects of 1,000 lines, as the destination's default batch. */
+/**
+ * S3 against s3rver (the tests' local server): objects under `<name>/`, counted by their NDJSON
+ * lines. The ceiling puts objects of 1,000 lines (the destination's default batch) with the SDK.
+ */
 export const s3Case: DestinationBenchCase = {
   type: 's3',
-  async open() {
+  async open(name): Promise<BenchTarget> {
     const server = await startS3Server(['bench']);
     const client = new S3Client({
       endpoint: server.directEndpoint,
@@ -13,8 +17,12 @@ export const s3Case: DestinationBenchCase = {
       credentials: server.credentials,
       forcePathStyle: true,
     });
+    const keys = async () =>
+      ((await client.send(new ListObjectsV2Command({ Bucket: 'bench', Prefix: `${name}/` }))).Contents ?? []).map(
+        (object) => object.Key ?? '',
+      );
     return {
-      settings: (name) => ({
+      settings: {
         bucket: 'bench',
         region: server.region,
         endpoint: server.directEndpoint,
@@ -22,29 +30,31 @@ export const s3Case: DestinationBenchCase = {
         secret_access_key: server.credentials.secretAccessKey,
         force_path_style: true,
         key_template: `${name}/`,
-      }),
-      async ceiling(name, count, payload) {
-        for (let sent = 0, batch = 0; sent < count; batch++) {
-          const lines = Math.min(1_000, count - sent);
-          const body = `${payload}\n`.repeat(lines);
-          await client.send(new PutObjectCommand({ Bucket: 'bench', Key: `${name}/ceiling-${batch}.ndjson`, Body: body }));
-          sent += lines;
-        }
       },
-      async count(name) {
+      async received() {
         let lines = 0;
-        let token: string | undefined;
-        do {
-          const listed = await client.send(new ListObjectsV2Command({ Bucket: 'bench', Prefix: `${name}/`, ContinuationToken: token }));
-          for (const object of listed.Contents ?? []) {
-            const got = await client.send(new GetObjectCommand({ Bucket: 'bench', Key: object.Key }));
-            lines += (await got.Body!.transformToString()).split('\n').filter((line) => line !== '').length;
-          }
-          token = listed.NextContinuationToken;
-        } while (token !== undefined);
+        for (const key of await keys()) {
+          const got = await client.send(new GetObjectCommand({ Bucket: 'bench', Key: key }));
+          lines += (await got.Body!.transformToString()).split('\n').filter((line) => line !== '').length;
+        }
         return lines;
       },
-      close: async () => {
+      async reset() {
+        const found = await keys();
+        if (found.length > 0)
+          await client.send(new DeleteObjectsCommand({ Bucket: 'bench', Delete: { Objects: found.map((Key) => ({ Key })) } }));
+      },
+      async ceiling(bodies, ids, inFlight) {
+        await runLanes(Math.ceil(ids.length / 1_000), inFlight, async (batch) => {
+          const lines = ids
+            .slice(batch * 1_000, (batch + 1) * 1_000)
+            .map((_, i) => (bodies[(batch * 1_000 + i) % bodies.length] as Buffer).toString());
+          await client.send(
+            new PutObjectCommand({ Bucket: 'bench', Key: `${name}/ceiling-${batch}.ndjson`, Body: `${lines.join('\n')}\n` }),
+          );
+        });
+      },
+      async close() {
         client.destroy();
         await server.close();
       },

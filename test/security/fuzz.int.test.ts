@@ -18,7 +18,7 @@ let stack: Awaited<ReturnType<typeof startApiStack>>;
 let key: string;
 type DestinationType = DestinationTypeName;
 /** What path ids name: an event, a destination and a delivery of the organization; one destination of each type to update, one to delete. */
-const ids = { event: '', destination: '', patched: {} as Partial<Record<DestinationType, string>>, deleted: '', delivery: '' };
+const ids = { event: '', destination: '', patched: {} as Record<DestinationType, string>, deleted: '', delivery: '' };
 /** How the API answered the creation of the destinations above, by type. */
 const made: Partial<Record<DestinationType, number>> = {};
 
@@ -163,7 +163,7 @@ beforeAll(async () => {
     return (created.body as { id?: string }).id ?? '';
   };
   [ids.destination, ids.deleted] = [await create(), await create()];
-  for (const kind of destinationKinds) ids.patched[kind.name] = await create(kind.name);
+  for (const type of destinationKinds.map((kind) => kind.name)) ids.patched[type] = await create(type);
   const sent = await call('POST', `/api/v1/destinations/${ids.destination}/test`, { event_type: 'invoice.created' });
   ids.delivery = (sent.body as { id: string }).id;
 });
@@ -183,7 +183,7 @@ async function call(method: string, path: string, body?: unknown): Promise<{ sta
 
 function baseBody(type: DestinationType): Record<string, unknown> {
   const aws = { region: 'us-east-1', endpoint: 'http://127.0.0.1:9', access_key_id: 'fuzz', secret_access_key: 'fuzz-secret' };
-  const settings: Record<DestinationType, Record<string, unknown>> = {
+  const settings = {
     webhook: {
       url: 'http://127.0.0.1:9/hooks',
       headers: { 'x-team': 'fuzz' },
@@ -203,7 +203,9 @@ function baseBody(type: DestinationType): Record<string, unknown> {
     },
     sqs: { queue_url: 'http://127.0.0.1:9/000000000000/fuzz', ...aws },
     kinesis: { stream_name: 'fuzz', ...aws },
-  };
+    redis: { url: 'redis://127.0.0.1:9/0', stream: 'fuzz:{entity_type}', max_len: 100, username: 'fuzz', password: 'fuzz-password' },
+    mqtt: { url: 'mqtt://127.0.0.1:9', topic: 'fuzz/{entity_type}', username: 'fuzz', password: 'fuzz-password' },
+  } satisfies Record<DestinationType, Record<string, unknown>>;
   return {
     type,
     description: 'fuzz',
