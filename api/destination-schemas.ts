@@ -5,6 +5,16 @@ import { SafeInteger, SafeString, titled } from './schemas.js';
 
 /** Request and response schemas of /api/v1/destinations (see schemas.ts for the events'). */
 
+const AnyObject = Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true });
+
+/** The content filter: its language is checked by core/content-filter.ts, not the schema (a 400 names the test at fault). */
+const Filter = Type.Unsafe<Record<string, unknown> | null>({
+  type: ['object', 'null'],
+  additionalProperties: true,
+  description:
+    'Only events that pass this condition on the event object are delivered: `{"data.status": "paid", "data.total_amount": {"$gte": 1000}}`. Paths are dotted; operators `$eq`, `$ne`, `$in`, `$nin`, `$exists`, `$gt`, `$gte`, `$lt`, `$lte`, `$and`, `$or`, `$not`. Null: every event.',
+});
+
 const subscription = {
   description: Type.Optional(Type.Union([Type.Null(), SafeString({ maxLength: 500 }, 'tab and line breaks')])),
   active: Type.Optional(Type.Boolean()),
@@ -43,9 +53,8 @@ const subscription = {
       }),
     ]),
   ),
+  filter: Type.Optional(Filter),
 };
-
-const AnyObject = Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true });
 
 /** What every destination answers, before its type's settings and after them. */
 const answerHead = {
@@ -62,6 +71,7 @@ const answerSubscription = {
   max_concurrency: Type.Union([Type.Integer(), Type.Null()]),
   rate_limit_per_second: Type.Union([Type.Integer(), Type.Null()]),
   retry_schedule_ms: Type.Union([Type.Array(Type.Integer()), Type.Null()]),
+  filter: Filter,
 };
 const answerTail = {
   secret: Type.Optional(Type.String({ description: 'The signing secret (whsec_…): only in the answers that create or rotate it.' })),

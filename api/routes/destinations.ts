@@ -1,6 +1,8 @@
 import { checkSubscription, createDestinationId, type DestinationProblem } from '../../core/destination-rules.js';
 import { expandPatterns } from '../../core/event-types.js';
 import { subscribedFieldsOf, type SubscribedFields } from '../../core/event-fields.js';
+import { parseContentFilter } from '../../core/content-filter.js';
+import { checkContentFilter } from '../../core/content-filter-check.js';
 import { destinationEvent } from '../../core/destination-event.js';
 import {
   isMerged,
@@ -59,8 +61,11 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
     destinationId: string,
     stored: { readonly settings: Record<string, unknown>; readonly credentials: StoredCredentials | null },
     change: Readonly<Record<string, unknown>> | undefined,
+    filterChanged = true,
   ): Promise<Pick<DestinationFields, 'settings' | 'credentials'>> => {
     const problems: DestinationProblem[] = checkSubscription(fields, ctx.catalogue);
+    if (filterChanged && problems.length === 0 && fields.filter !== null)
+      problems.push(...filterProblems(fields.filter, subscribedFieldsOf(subscribedTypes(fields.event_types), ctx.catalogue.fields)));
     let merged: MergedSettings | undefined;
     if (change !== undefined) {
       const kind = kindOf(type);
@@ -90,6 +95,12 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
   const subscribedTypes = (patterns: readonly string[] | undefined): readonly string[] => {
     const expanded = expandPatterns(patterns ?? [], ctx.catalogue.types);
     return 'types' in expanded ? expanded.types : [];
+  };
+
+  /** What is wrong with a content filter: its language, its bounds, and tests no subscribed event can pass. */
+  const filterProblems = (filter: unknown, subscribed: SubscribedFields): DestinationProblem[] => {
+    const parsed = parseContentFilter(filter);
+    return 'problem' in parsed ? [parsed.problem] : checkContentFilter(parsed.filter, subscribed);
   };
 
   /** What is wrong with a type's settings: reachable, allowed, confined (destinations/<type>/server.ts). */
@@ -142,6 +153,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
         max_concurrency: body.max_concurrency ?? null,
         rate_limit_per_second: body.rate_limit_per_second ?? null,
         retry_schedule_ms: body.retry_schedule_ms ?? null,
+        filter: body.filter ?? null,
       };
       const id = createDestinationId();
       const fields: DestinationFields = {
@@ -240,13 +252,23 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
         max_concurrency: body.max_concurrency === undefined ? row.max_concurrency : body.max_concurrency,
         rate_limit_per_second: body.rate_limit_per_second === undefined ? row.rate_limit_per_second : body.rate_limit_per_second,
         retry_schedule_ms: body.retry_schedule_ms === undefined ? row.retry_schedule_ms : body.retry_schedule_ms,
+        filter: body.filter === undefined ? row.filter : body.filter,
       };
       // The type's settings are checked when the request changes them: a destination saved under
       // older rules can still be paused, described or re-subscribed (the streamer refuses to send
       // to settings the rules no longer allow, and says why in the delivery log).
       const fields: DestinationFields = {
         ...subscribed,
-        ...(await checked(row.type, subscribed, request.organizationId, row.id, row, body[row.type])),
+        // The filter is checked again when the subscribed types change: it must still fit them.
+        ...(await checked(
+          row.type,
+          subscribed,
+          request.organizationId,
+          row.id,
+          row,
+          body[row.type],
+          body.filter !== undefined || body.event_types !== undefined,
+        )),
       };
       // `active` only when asked: an edit of other fields must not undo a disable made meanwhile.
       const updated = await updateDestination(ctx.query, request.organizationId, row.id, { ...fields, active: body.active ?? null });
@@ -397,6 +419,7 @@ export function toDestinationObject(row: DestinationRow): DestinationObject {
     max_concurrency: row.max_concurrency,
     rate_limit_per_second: row.rate_limit_per_second,
     retry_schedule_ms: row.retry_schedule_ms,
+    filter: row.filter,
     [row.type]: { ...row.settings, ...markCredentials(row.credentials) },
     previous_secret_expires_at: row.previous_secret_expires_at?.toISOString() ?? null,
     disabled_reason: row.disabled_reason,

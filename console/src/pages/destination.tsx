@@ -345,6 +345,8 @@ export function DestinationPage({ id, query }: { id: string; query: URLSearchPar
               severities {value.severities?.join(', ') ?? 'all'} · entity types {value.entity_types?.join(', ') ?? 'all'} · ordering{' '}
               {value.ordering}
             </dd>
+            <dt>Content filter</dt>
+            <dd>{value.filter === null ? 'every event' : <code>{JSON.stringify(value.filter)}</code>}</dd>
             {value.disabled_reason ? (
               <>
                 <dt>Disabled</dt>
