@@ -274,6 +274,7 @@ interface SettingsFlags {
   /** The content filter; null clears it. */
   readonly filter?: Record<string, unknown> | null;
   readonly filterFile?: Record<string, unknown> | null;
+  readonly payload?: string | { readonly fields: string[] };
   readonly [typeFlag: string]: unknown;
 }
 
@@ -300,6 +301,7 @@ const flagOfParam: Record<string, string> = {
   rate_limit_per_second: '--rate-limit',
   retry_schedule_ms: '--retry-schedule',
   filter: '--filter',
+  payload: '--payload',
   grace_period_hours: '--grace-hours',
   limit: '--limit',
   starting_after: '--starting-after',
@@ -363,6 +365,7 @@ function settingsOptions(command: Command, mode: 'create' | 'update', kinds: rea
     .option('--entity-types <list>', `only these entity types, comma-separated: invoice,customer${clears}`, parseList)
     .option('--ordering <ordering>', "none or per_entity (holds an entity's later events until its earlier one is settled)")
     .option('--filter <json>', `only events matching this content filter: '{"data.status":"paid"}'${clears}`, parseFilter('--filter'))
+    .option('--payload <shape>', 'the body sent: event, cloudevents, or the paths to keep: id,type,data.total_amount', parsePayload)
     .option('--filter-file <path>', 'the content filter from a JSON file', (file: string) =>
       parseFilter('--filter-file')(readValueFile('--filter-file')(file)),
     )
@@ -412,6 +415,7 @@ export function destinationBody(flags: SettingsFlags, kinds: readonly Destinatio
     rate_limit_per_second: flags.rateLimit,
     retry_schedule_ms: flags.retrySchedule,
     filter: flags.filter !== undefined ? flags.filter : flags.filterFile,
+    payload: flags.payload,
   });
 }
 
@@ -508,6 +512,12 @@ function readValueFile(flag: string) {
       throw new InputError(`${flag} ${JSON.stringify(file)} cannot be read (${code})`);
     }
   };
+}
+
+/** `event`, `cloudevents`, or a comma-separated list of paths (a projection). */
+function parsePayload(text: string): string | { readonly fields: string[] } {
+  const shape = text.trim();
+  return shape === 'event' || shape === 'cloudevents' ? shape : { fields: parseList(shape) };
 }
 
 /** A content filter's JSON text as an object ('' is null: every event); the API checks its conditions. */
@@ -612,6 +622,7 @@ function printDestination(destination: Destination): void {
     ['entity types', destination.entity_types ? text(destination.entity_types) : 'all'],
     ['ordering', destination.ordering],
     ['filter', destination.filter === null ? 'every event' : JSON.stringify(destination.filter)],
+    ['payload', typeof destination.payload === 'string' ? destination.payload : `fields ${destination.payload.fields.join(', ')}`],
     ...settingLines(settings),
     ...extra,
     ...(destination.disabled_at ? [['disabled at', destination.disabled_at] as [string, string]] : []),

@@ -18,6 +18,8 @@ export interface DestinationRow {
   readonly retry_schedule_ms: number[] | null;
   /** The content filter as given (core/content-filter.ts); null: every event. */
   readonly filter: Record<string, unknown> | null;
+  /** What its deliveries carry (core/payload-shape.ts); null: the event object. */
+  readonly payload: 'cloudevents' | { fields: string[] } | null;
   readonly failing_since: Date | null;
   readonly secret: string | null;
   /** Secret settings, each sealed (core/destination-credentials.ts); null when there are none. */
@@ -42,6 +44,7 @@ export type DestinationFields = Pick<
   | 'rate_limit_per_second'
   | 'retry_schedule_ms'
   | 'filter'
+  | 'payload'
   | 'credentials'
 >;
 
@@ -53,7 +56,7 @@ export interface UpdatedDestination extends DestinationRow {
 }
 
 const columns = `id, organization_id, type, description, active, event_types, severities, entity_types, ordering, settings,
-  max_concurrency, rate_limit_per_second, retry_schedule_ms, filter, failing_since,
+  max_concurrency, rate_limit_per_second, retry_schedule_ms, filter, payload, failing_since,
   secret, credentials, previous_secret_expires_at, disabled_reason, disabled_at, created_at, updated_at`;
 
 /**
@@ -74,6 +77,7 @@ export function catchAllWebhook(url: string, description: string): DestinationFi
     rate_limit_per_second: null,
     retry_schedule_ms: null,
     filter: null,
+    payload: null,
   };
 }
 
@@ -84,8 +88,8 @@ export async function insertDestination(
 ): Promise<DestinationRow> {
   const { rows } = await db.query<DestinationRow>(
     `insert into destinations (id, organization_id, type, description, active, event_types, severities, entity_types, ordering, settings, secret,
-                               max_concurrency, rate_limit_per_second, retry_schedule_ms, credentials, filter)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) returning ${columns}`,
+                               max_concurrency, rate_limit_per_second, retry_schedule_ms, credentials, filter, payload)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) returning ${columns}`,
     [
       row.id,
       row.organization_id,
@@ -103,6 +107,7 @@ export async function insertDestination(
       row.retry_schedule_ms,
       row.credentials,
       row.filter,
+      row.payload === null ? null : JSON.stringify(row.payload),
     ],
   );
   return rows[0] as DestinationRow;
@@ -147,7 +152,7 @@ export async function updateDestination(
   // The row is locked while read, so of two requests that enable it at once only one sees it inactive.
   const { rows } = await db.query<UpdatedDestination>(
     `update destinations set description = $3, active = coalesce($4, active), event_types = $5, severities = $6, entity_types = $7, ordering = $8,
-            settings = $9, max_concurrency = $10, rate_limit_per_second = $11, retry_schedule_ms = $12, credentials = $13, filter = $14, updated_at = now(),
+            settings = $9, max_concurrency = $10, rate_limit_per_second = $11, retry_schedule_ms = $12, credentials = $13, filter = $14, payload = $15, updated_at = now(),
             disabled_reason = case when $4 then null else disabled_reason end,
             disabled_at = case when $4 then null else disabled_at end,
             failing_since = case when $4 and not active then null else failing_since end
@@ -171,6 +176,7 @@ export async function updateDestination(
       fields.retry_schedule_ms,
       fields.credentials,
       fields.filter,
+      fields.payload === null ? null : JSON.stringify(fields.payload),
     ],
   );
   return rows[0];

@@ -2,6 +2,7 @@ import type { DestinationTypeName } from '../destinations/index.js';
 import type { Database } from './query.js';
 import type { SecretBox } from '../core/secret-box.js';
 import { openCredentials, type StoredCredentials } from '../core/destination-credentials.js';
+import { storedPayloadShape, type PayloadShape } from '../core/payload-shape.js';
 
 /** A destination as the delivery workers need it: where to send, how, and with which secrets. */
 export interface SendingDestination {
@@ -20,6 +21,8 @@ export interface SendingDestination {
   readonly retryScheduleMs: readonly number[] | null;
   /** When its current run of failures began (ms), null when its last attempt succeeded. */
   readonly failingSince: number | null;
+  /** What its deliveries carry: the dispatcher shapes each payload before the sender gets it. */
+  readonly payloadShape: PayloadShape;
 }
 
 interface Row {
@@ -35,6 +38,7 @@ interface Row {
   rate_limit_per_second: number | null;
   retry_schedule_ms: number[] | null;
   failing_since: Date | null;
+  payload: unknown;
 }
 
 /** Every active destination (paused, disabled and deleted ones hold their deliveries), its secrets opened. */
@@ -42,7 +46,7 @@ export async function loadDestinations(db: Database, box: SecretBox): Promise<Se
   const { rows } = await db.query<Row>(
     `select id, organization_id, type, ordering, settings, secret, credentials,
             case when previous_secret_expires_at > now() then previous_secret end as previous_secret,
-            max_concurrency, rate_limit_per_second, retry_schedule_ms, failing_since
+            max_concurrency, rate_limit_per_second, retry_schedule_ms, failing_since, payload
        from destinations where active and deleted_at is null`,
   );
   return rows.map((row) => {
@@ -73,6 +77,7 @@ function sendingDestination(
     rateLimitPerSecond: row.rate_limit_per_second,
     retryScheduleMs: row.retry_schedule_ms,
     failingSince: row.failing_since?.getTime() ?? null,
+    payloadShape: storedPayloadShape(row.payload),
   };
 }
 

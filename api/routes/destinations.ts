@@ -3,6 +3,7 @@ import { expandPatterns } from '../../core/event-types.js';
 import { subscribedFieldsOf, type SubscribedFields } from '../../core/event-fields.js';
 import { parseContentFilter } from '../../core/content-filter.js';
 import { checkContentFilter } from '../../core/content-filter-check.js';
+import { checkPayloadShape, storedPayloadShape } from '../../core/payload-shape.js';
 import { destinationEvent } from '../../core/destination-event.js';
 import {
   isMerged,
@@ -64,8 +65,11 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
     filterChanged = true,
   ): Promise<Pick<DestinationFields, 'settings' | 'credentials'>> => {
     const problems: DestinationProblem[] = checkSubscription(fields, ctx.catalogue);
-    if (filterChanged && problems.length === 0 && fields.filter !== null)
-      problems.push(...filterProblems(fields.filter, subscribedFieldsOf(subscribedTypes(fields.event_types), ctx.catalogue.fields)));
+    if (filterChanged && problems.length === 0) {
+      const subscribed = subscribedFieldsOf(subscribedTypes(fields.event_types), ctx.catalogue.fields);
+      if (fields.filter !== null) problems.push(...filterProblems(fields.filter, subscribed));
+      problems.push(...checkPayloadShape(storedPayloadShape(fields.payload), subscribed));
+    }
     let merged: MergedSettings | undefined;
     if (change !== undefined) {
       const kind = kindOf(type);
@@ -154,6 +158,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
         rate_limit_per_second: body.rate_limit_per_second ?? null,
         retry_schedule_ms: body.retry_schedule_ms ?? null,
         filter: body.filter ?? null,
+        payload: storedPayload(body.payload),
       };
       const id = createDestinationId();
       const fields: DestinationFields = {
@@ -253,6 +258,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
         rate_limit_per_second: body.rate_limit_per_second === undefined ? row.rate_limit_per_second : body.rate_limit_per_second,
         retry_schedule_ms: body.retry_schedule_ms === undefined ? row.retry_schedule_ms : body.retry_schedule_ms,
         filter: body.filter === undefined ? row.filter : body.filter,
+        payload: body.payload === undefined ? row.payload : storedPayload(body.payload),
       };
       // The type's settings are checked when the request changes them: a destination saved under
       // older rules can still be paused, described or re-subscribed (the streamer refuses to send
@@ -391,6 +397,12 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
   );
 }
 
+/** `event`, the default, is stored as null. */
+function storedPayload(payload: string | { readonly fields: readonly string[] } | undefined): DestinationFields['payload'] {
+  if (typeof payload === 'string') return payload === 'cloudevents' ? 'cloudevents' : null;
+  return payload === undefined ? null : { fields: [...payload.fields] };
+}
+
 function openOrNull(box: SecretBox, stored: string, owner: string): string | null {
   try {
     return box.open(stored, owner);
@@ -420,6 +432,7 @@ export function toDestinationObject(row: DestinationRow): DestinationObject {
     rate_limit_per_second: row.rate_limit_per_second,
     retry_schedule_ms: row.retry_schedule_ms,
     filter: row.filter,
+    payload: row.payload ?? 'event',
     [row.type]: { ...row.settings, ...markCredentials(row.credentials) },
     previous_secret_expires_at: row.previous_secret_expires_at?.toISOString() ?? null,
     disabled_reason: row.disabled_reason,

@@ -18,6 +18,8 @@ export interface Draft {
   retrySchedule: string;
   /** The content filter as JSON text; empty: every event. */
   filter: string;
+  /** `event`, `cloudevents`, or the projected paths, comma-separated. */
+  payload: string;
   paused: boolean;
   settings: Readonly<Record<string, string>>;
   /** The secret settings the destination has stored (`kafka.sasl_password`): kept unless typed again. */
@@ -35,6 +37,7 @@ export const emptyDraft: Draft = {
   rateLimit: '',
   retrySchedule: '',
   filter: '',
+  payload: 'event',
   paused: false,
   settings: {},
   storedSecrets: [],
@@ -75,6 +78,10 @@ export function draftOf(destination: Destination, kinds: readonly DestinationKin
     rateLimit: destination.rate_limit_per_second?.toString() ?? '',
     retrySchedule: (destination.retry_schedule_ms ?? []).join(', '),
     filter: destination.filter === null || destination.filter === undefined ? '' : JSON.stringify(destination.filter, null, 2),
+    payload:
+      destination.payload === undefined || typeof destination.payload === 'string'
+        ? (destination.payload ?? 'event')
+        : destination.payload.fields.join(', '),
     paused: !destination.active,
     storedSecrets: fieldsOf(destination.type, kinds)
       .filter((field) => isSecret(destination.type, field, kinds) && settings[field.setting] !== undefined)
@@ -129,6 +136,12 @@ function integer(text: string, param: string, label: string): number | null {
   if (value === '') return null;
   if (!/^\d+$/.test(value)) throw new Refused(param, `${label} must be a whole number, not "${value}".`);
   return Number(value);
+}
+
+/** The body a destination's deliveries carry, from its input's text. */
+function payloadOf(text: string): string | { fields: string[] } {
+  const shape = text.trim();
+  return shape === '' || shape === 'event' || shape === 'cloudevents' ? shape || 'event' : { fields: list(shape) };
 }
 
 /** The filter's JSON text as an object, or null when empty; the API checks its conditions. */
@@ -212,6 +225,7 @@ export function bodyOf(
       rate_limit_per_second: integer(draft.rateLimit, 'rate_limit_per_second', 'Attempts per second'),
       retry_schedule_ms: schedule.length === 0 ? null : schedule,
       filter: filterOf(draft.filter),
+      payload: payloadOf(draft.payload),
       active: !draft.paused,
     };
     if (creating) body['type'] = draft.type;
@@ -247,6 +261,7 @@ const fieldOfParam: Readonly<Record<string, string>> = {
   rate_limit_per_second: 'dst-rate-limit',
   retry_schedule_ms: 'dst-retry-schedule',
   filter: 'dst-filter',
+  payload: 'dst-payload',
 };
 
 export function fieldForParam(param: string | undefined, kinds: readonly DestinationKind[] = destinationKinds): string | undefined {

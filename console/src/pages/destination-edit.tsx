@@ -167,6 +167,10 @@ function Form({ initial, id }: { initial: Draft; id: string | undefined }) {
           onInput={(e) => set('filter', e.currentTarget.value)}
         />
       </div>
+      <div class="field">
+        <label for="dst-payload">Body sent: event, cloudevents, or the fields to keep (id, type, data.total_amount)</label>
+        <input {...attrs('dst-payload')} value={draft.payload} onInput={(e) => set('payload', e.currentTarget.value)} />
+      </div>
       {shownFieldsOf(draft).map((field) => {
         const param = `${draft.type}.${field.setting}`;
         const stored = isSecret(draft.type, field) && draft.storedSecrets.includes(param);

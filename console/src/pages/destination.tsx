@@ -347,6 +347,11 @@ export function DestinationPage({ id, query }: { id: string; query: URLSearchPar
             </dd>
             <dt>Content filter</dt>
             <dd>{value.filter === null ? 'every event' : <code>{JSON.stringify(value.filter)}</code>}</dd>
+            <dt>Body sent</dt>
+            <dd>
+              {typeof value.payload === 'string' ? value.payload : `fields ${value.payload.fields.join(', ')}`} (its JSON Schema: GET
+              /api/v1/destinations/{value.id}/payload-schema)
+            </dd>
             {value.disabled_reason ? (
               <>
                 <dt>Disabled</dt>

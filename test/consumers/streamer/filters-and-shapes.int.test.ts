@@ -4,7 +4,7 @@ import { waitFor } from '../../harness/materializer.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../harness/webhook-receiver.js';
 import { startStreamerStack } from './setup.js';
 
-const ctx = useTestContext('streamer_content_filters');
+const ctx = useTestContext('streamer_filters_shapes');
 let stack: Awaited<ReturnType<typeof startStreamerStack>>;
 /** Each test's receivers, closed after it. */
 const opened = new Set<WebhookReceiver>();
@@ -20,13 +20,14 @@ afterEach(async () => {
 
 afterAll(() => stack?.stop());
 
-async function filtered(filter: unknown): Promise<{ id: string; receiver: WebhookReceiver }> {
+/** A webhook destination of invoice events with these fields, and the receiver it sends to. */
+async function receiving(fields: Record<string, unknown>): Promise<{ id: string; receiver: WebhookReceiver }> {
   const receiver = await startWebhookReceiver();
   opened.add(receiver);
   const destination = await stack.createDestination({
     type: 'webhook',
     event_types: ['invoice.*'],
-    filter,
+    ...fields,
     webhook: { url: receiver.url },
   });
   receiver.secret = destination.secret;
@@ -37,8 +38,8 @@ const totalOf = (json: unknown) => (json as { data: { total_amount: number } }).
 
 describe('streamer content filters', () => {
   it('two destinations with complementary filters together receive every event exactly once', async () => {
-    const high = await filtered({ 'data.total_amount': { $gte: 1000 } });
-    const low = await filtered({ $not: { 'data.total_amount': { $gte: 1000 } } });
+    const high = await receiving({ filter: { 'data.total_amount': { $gte: 1000 } } });
+    const low = await receiving({ filter: { $not: { 'data.total_amount': { $gte: 1000 } } } });
     const totals = Array.from({ length: 20 }, (_, i) => i * 150);
     const published: string[] = [];
     for (const [i, total] of totals.entries())
@@ -90,5 +91,50 @@ describe('streamer content filters', () => {
       'the replayed deliveries',
     );
     expect(resent).toBe(totals.filter((t) => t < 1000).length + totals.filter((t) => t < 300).length);
+  });
+});
+
+describe('streamer payload shapes', () => {
+  it('sends a CloudEvents body and a projection, each signed as sent, and describes them', async () => {
+    const cloud = await receiving({ event_types: ['invoice.paid'], payload: 'cloudevents' });
+    const projection = await receiving({ event_types: ['invoice.paid'], payload: { fields: ['id', 'type', 'data.total_amount'] } });
+    const { eventId } = await stack.publish('invoice.paid', 'inv_shaped', { data: { total_amount: 4321 } });
+    await stack.settled(cloud.id, 1);
+    await stack.settled(projection.id, 1);
+
+    const [ce] = cloud.receiver.accepted();
+    expect(ce?.verified).toBe(true);
+    expect(ce?.json).toMatchObject({
+      specversion: '1.0',
+      id: eventId,
+      type: 'invoice.paid',
+      subject: 'inv_shaped',
+      source: `/orgs/${stack.organizationId}/api`,
+      datacontenttype: 'application/json',
+      orgid: stack.organizationId,
+      data: { id: 'inv_shaped', total_amount: 4321 },
+    });
+    expect((ce?.json as { time: string }).time).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+
+    const [projected] = projection.receiver.accepted();
+    expect(projected?.verified).toBe(true);
+    expect(projected?.json).toEqual({ id: eventId, type: 'invoice.paid', data: { total_amount: 4321 } });
+
+    // The delivery log keeps the event object; the answer and the schema say what is sent.
+    const described = await stack.call<{ payload: unknown; schema: { properties: Record<string, unknown> } }>(
+      'GET',
+      `/api/v1/destinations/${projection.id}/payload-schema`,
+    );
+    expect(described.status).toBe(200);
+    expect(described.body.payload).toEqual({ fields: ['id', 'type', 'data.total_amount'] });
+    expect(Object.keys(described.body.schema.properties)).toEqual(['id', 'type', 'data']);
+    const refused = await stack.call<{ error: { param: string } }>('POST', '/api/v1/destinations', {
+      type: 'webhook',
+      event_types: ['invoice.paid'],
+      payload: { fields: ['data.nothing'] },
+      webhook: { url: 'http://127.0.0.1:9/x' },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.param).toBe('payload.fields.0');
   });
 });
