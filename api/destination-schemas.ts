@@ -1,6 +1,7 @@
 import { Type, type Static, type TObject, type TSchema } from 'typebox';
 import { eventSeverities } from '../core/event-schema.js';
 import { destinationKinds, type DestinationKind } from '../destinations/index.js';
+import { AlertSettings, AlertsAnswer } from './destination-alerts.js';
 import { SafeInteger, SafeString, titled } from './schemas.js';
 
 /** Request and response schemas of /api/v1/destinations (see schemas.ts for the events'). */
@@ -70,6 +71,7 @@ const subscription = {
   ),
   filter: Type.Optional(Filter),
   payload: Type.Optional(Payload),
+  alerts: Type.Optional(AlertSettings),
 };
 
 /** What every destination answers, before its type's settings and after them. */
@@ -96,6 +98,7 @@ const answerTail = {
   disabled_reason: Type.Union([Type.String(), Type.Null()]),
   disabled_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   failing_since: Type.Union([Type.String({ format: 'date-time', description: 'Every attempt since this time failed.' }), Type.Null()]),
+  alerts: AlertsAnswer,
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
 };

@@ -1,3 +1,4 @@
+import { stagesText } from './e2e-stages.js';
 import { figure, machineNote, renderTable } from './lib/format.js';
 import { latencyText, type E2eLatency, type E2eReport, type E2eRun } from './e2e.js';
 
@@ -56,9 +57,11 @@ export function renderE2eTable(report: E2eReport): string {
         : 'no search (BENCH_E2E_PROBE_SECONDS=0)') +
       `; ${report.keys.toLocaleString('en-US')} invoices, 1 topic of ${report.partitions} partitions, Kafka value ${report.valueBytes} B; ` +
       `the SDK's publish() paced by the clock, ≤ ${report.window} in flight`,
-    `all in this process: startMaterializer() (batch ${materializer.batchSize}, linger ${materializer.lingerMs} ms, concurrency ${materializer.concurrency}), ` +
-      `startStreamer() (fan-out linger ${streamer.fanOutLingerMs} ms, ${streamer.maxConcurrency} attempts in flight), startApi() (live tail polled every ` +
-      `${apiStream.pollMs} ms, pages of ${apiStream.pageSize}); one schema, one webhook destination (event_types ['*']) to a node:http receiver in a worker thread`,
+    `${report.services === 'processes' ? 'three `evp` processes (BENCH_E2E_SERVICES=processes): materializer' : 'all in this process: startMaterializer()'} ` +
+      `(batch ${materializer.batchSize}, linger ${materializer.lingerMs} ms, concurrency ${materializer.concurrency}), ` +
+      `${report.services === 'processes' ? 'streamer' : 'startStreamer()'} (fan-out linger ${streamer.fanOutLingerMs} ms, ${streamer.maxConcurrency} attempts in flight), ` +
+      `${report.services === 'processes' ? 'api' : 'startApi()'} (live tail woken by the materializer's notices, polled every ` +
+      `${apiStream.pollMs} ms as a safety net, pages of ${apiStream.pageSize}); one schema, one webhook destination (event_types ['*']) to a node:http receiver in a worker thread`,
     `latency: from publish() resolved to (API) ${report.apiMethod}; (hook) the webhook's arrival at the receiver. ` +
       `Events not arrived ${report.drainSeconds} s after the last publish count as the time they waited: ≥ marks a lower bound`,
     `recv/s: the run's events arriving per second while publishing (after the first ${report.windowPercent}% of the time); behind: under ${report.minDeliveryPercent}% of those published meanwhile; ` +
@@ -66,7 +69,8 @@ export function renderE2eTable(report: E2eReport): string {
       `and ${figure(report.growthMinMs)} ms more; a run holds when neither happened on either path and the publisher achieved ≥ ${report.minPublishPercent}% of the rate`,
     unloaded
       ? `unloaded (${unloaded.events} events one at a time, before the runs): API ${pair(unloaded.apiMs)}, webhook ${pair(unloaded.webhookMs)}` +
-        (report.startupMs === null ? '' : `; services started and warm in ${figure(report.startupMs / 1000, 1)} s`)
+        (report.startupMs === null ? '' : `; services started and warm in ${figure(report.startupMs / 1000, 1)} s`) +
+        `; where the time goes (medians): ${stagesText(unloaded.stages)}`
       : '',
     ...all.map(
       (run) =>

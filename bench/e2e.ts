@@ -13,9 +13,11 @@ import { entityTopic } from '../core/topics.js';
 import { createPublisher } from '../producers/publisher.js';
 import type { Publisher } from '../producers/types.js';
 import { createApiKeyRow } from '../store/api-keys.js';
+import { stageBreakdown, stagesText, type StageBreakdown } from './e2e-stages.js';
 import { epochNow } from './lib/arrivals.js';
 import { figure } from './lib/format.js';
 import { summarize, type LatencySummary } from './lib/percentiles.js';
+import { startServiceProcesses, type ServiceProcesses } from './lib/service-processes.js';
 import { arrivalTimes, startFollower, startReceiver, type Sink } from './lib/receivers.js';
 import {
   connect,
@@ -28,6 +30,7 @@ import {
   startBenchMaterializer,
   startBenchStreamer,
   untilConsuming,
+  untilListening,
   withCleanup,
   type Cleanable,
   type MaterializerSettings,
@@ -66,6 +69,8 @@ import { benchEntity, benchEventType, benchService, buildPayload, type Payload }
  * Only measures; nothing here asserts on time.
  */
 export interface E2eOptions extends ScenarioStack, Cleanable {
+  /** The services in this process, as `evp start` runs them, or as three `evp` processes (BENCH_E2E_SERVICES). */
+  readonly services: 'in-process' | 'processes';
   /** Publish rates (events/s) measured for `seconds` each. */
   readonly rates: readonly number[];
   readonly seconds: number;
@@ -195,6 +200,7 @@ export interface E2eSample {
 
 /** The options a report repeats, in the order it lists them. */
 const reportedOptions = [
+  'services',
   'rates',
   'seconds',
   'probe',
@@ -222,7 +228,13 @@ export interface E2eReport extends Pick<E2eOptions, (typeof reportedOptions)[num
   readonly streamer: E2eOptions['streamer'] & { readonly fanOutLingerMs: number; readonly pollMs: number };
   /** Services started until the warm-up event reached both ends. */
   readonly startupMs: number | null;
-  readonly unloaded: { readonly events: number; readonly apiMs: E2eLatency | null; readonly webhookMs: E2eLatency | null } | null;
+  readonly unloaded: {
+    readonly events: number;
+    readonly apiMs: E2eLatency | null;
+    readonly webhookMs: E2eLatency | null;
+    /** Where an unloaded event's time goes (bench/e2e-stages.ts). */
+    readonly stages: StageBreakdown;
+  } | null;
   readonly runs: readonly E2eRun[];
   readonly probeRuns: readonly E2eRun[];
   readonly sustainable: {
@@ -251,8 +263,8 @@ interface Context {
   readonly publisher: Publisher;
   readonly receiver: Sink;
   readonly follower: Sink;
-  readonly materializer: Materializer;
-  readonly streamer: Streamer;
+  /** Where the materializer and the streamer serve /metrics. */
+  readonly ports: { readonly materializer: number; readonly streamer: number };
   readonly probe: pg.Client;
   /** The next event's index (entity ids and paddings cycle through it). */
   next: number;
@@ -271,6 +283,7 @@ export async function runE2e(options: E2eOptions): Promise<E2eReport> {
   let materializer: Materializer | undefined;
   let streamer: Streamer | undefined;
   let api: Api | undefined;
+  let processes: ServiceProcesses | undefined;
   let publisher: Publisher | undefined;
   let probe: pg.Client | undefined;
   const cleanup = async (): Promise<void> => {
@@ -279,6 +292,7 @@ export async function runE2e(options: E2eOptions): Promise<E2eReport> {
     await streamer?.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the streamer failed'));
     await materializer?.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the materializer failed'));
     await api?.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the API failed'));
+    await processes?.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the service processes failed'));
     await receiver?.close().catch(() => undefined);
     await probe?.end().catch(() => undefined);
     await pool.end().catch(() => undefined);
@@ -322,18 +336,30 @@ export async function runE2e(options: E2eOptions): Promise<E2eReport> {
           `; webhook receiver http://127.0.0.1:${receiver.port}/, API live tail in a worker\n`,
       );
 
-      // The services, as `evp start` runs them, in this process.
+      // The services, as `evp start` runs them, in this process; or as three processes.
       const started = performance.now();
-      materializer = await startBenchMaterializer(options, materializerGroup, options.materializer);
-      streamer = await startBenchStreamer(options, streamerGroup, options.streamer);
-      api = await startBenchApi(options);
-      await untilConsuming(materializer.port, 'materializer', 60_000);
-      await untilConsuming(streamer.port, 'streamer', 60_000);
-      follower = await startFollower(`http://127.0.0.1:${api.port}/api/v1/events/stream`, key.key);
+      let ports: Context['ports'];
+      let apiPort: number;
+      if (options.services === 'processes') {
+        const groups = { materializer: materializerGroup, streamer: streamerGroup };
+        processes = await startServiceProcesses(options, groups, options.materializer, options.streamer);
+        ports = { materializer: processes.materializerPort, streamer: processes.streamerPort };
+        apiPort = processes.apiPort;
+        await untilListening(apiPort, 'API', 60_000);
+      } else {
+        materializer = await startBenchMaterializer(options, materializerGroup, options.materializer);
+        streamer = await startBenchStreamer(options, streamerGroup, options.streamer);
+        api = await startBenchApi(options);
+        ports = { materializer: materializer.port, streamer: streamer.port };
+        apiPort = api.port;
+      }
+      await untilConsuming(ports.materializer, 'materializer', 60_000);
+      await untilConsuming(ports.streamer, 'streamer', 60_000);
+      follower = await startFollower(`http://127.0.0.1:${apiPort}/api/v1/events/stream`, key.key);
       probe = await connect(options.databaseUrl, schema);
       const config = loadConfig({ ...options.env, TOPIC_PREFIX: options.topicPrefix });
       publisher = createPublisher(config, { service: benchService, logger: options.logger });
-      const context: Context = { options, payload, publisher, receiver, follower, materializer, streamer, probe, next: 0, dirty: false };
+      const context: Context = { options, payload, publisher, receiver, follower, ports, probe, next: 0, dirty: false };
 
       // Untimed: one event through both paths (partitions assigned, connections open), then five one at a time.
       await publisher.publish(benchEventType, payload.event(context.next++));
@@ -343,7 +369,7 @@ export async function runE2e(options: E2eOptions): Promise<E2eReport> {
       unloaded = await unloadedLatency(context);
       process.stderr.write(
         `  e2e: started in ${(startupMs / 1000).toFixed(1)} s; unloaded: API p50 ${figure(unloaded.apiMs?.p50, 1)} ms, ` +
-          `webhook p50 ${figure(unloaded.webhookMs?.p50, 1)} ms\n`,
+          `webhook p50 ${figure(unloaded.webhookMs?.p50, 1)} ms\n  e2e: unloaded stages (medians): ${stagesText(unloaded.stages)}\n`,
       );
 
       // The search first: its last step overloads for only `probe.seconds`, where a fixed rate beyond
@@ -688,7 +714,16 @@ async function unloadedLatency(context: Context): Promise<NonNullable<E2eReport[
       Float64Array.from(ids, (id, i) => (arrivals.times.get(id) ?? Number.NaN) - (resolvedAt[i] as number)),
       null,
     );
-  return { events: unloadedEvents, apiMs: latencies(api), webhookMs: latencies(webhook) };
+  const stages = await stageBreakdown(
+    context.probe,
+    ids.map((eventId, i) => ({
+      eventId,
+      ackedAt: resolvedAt[i] as number,
+      apiAt: api.times.get(eventId),
+      webhookAt: webhook.times.get(eventId),
+    })),
+  );
+  return { events: unloadedEvents, apiMs: latencies(api), webhookMs: latencies(webhook), stages };
 }
 
 async function untilCounts(context: Context, count: number, timeoutMs: number): Promise<boolean> {
@@ -703,10 +738,10 @@ async function untilCounts(context: Context, count: number, timeoutMs: number): 
 /** The lag the materializer and the streamer report on /metrics, and the deliveries not yet sent. */
 async function readBacklog(context: Context): Promise<E2eBacklog> {
   const [materializerLag, streamerLag, pendingDeliveries] = await Promise.all([
-    readMetrics(context.materializer.port)
+    readMetrics(context.ports.materializer)
       .then((sum) => sum('evp_materializer_consumer_lag'))
       .catch(() => null),
-    readMetrics(context.streamer.port)
+    readMetrics(context.ports.streamer)
       .then((sum) => sum('evp_streamer_consumer_lag'))
       .catch(() => null),
     context.probe

@@ -61,6 +61,14 @@ function positiveIntList(name: string, fallback: readonly number[]): number[] {
   return values;
 }
 
+function oneOf<const Value extends string>(name: string, values: readonly [Value, ...Value[]]): Value {
+  const text = process.env[name]?.trim();
+  if (text === undefined || text === '') return values[0];
+  const value = values.find((candidate) => candidate === text);
+  if (value === undefined) throw new Error(`${name}=${JSON.stringify(text)} must be one of ${values.join(', ')}`);
+  return value;
+}
+
 function selectedScenarios(args: readonly string[]): Scenario[] {
   const names = args.filter((arg) => arg !== '--');
   const unknown = names.filter((name) => !(scenarios as readonly string[]).includes(name));
@@ -100,6 +108,7 @@ async function main(): Promise<void> {
   const streamerTimeoutSeconds = positiveInt('BENCH_STREAMER_TIMEOUT_SECONDS', 1_800);
   const e2eRates = positiveIntList('BENCH_E2E_RATES', [1_000, 5_000]);
   const e2eSeconds = positiveInt('BENCH_E2E_SECONDS', 60);
+  const e2eServices = oneOf('BENCH_E2E_SERVICES', ['in-process', 'processes'] as const);
   const e2eProbeSeconds = nonNegativeInt('BENCH_E2E_PROBE_SECONDS', 15);
   const e2eProbeStart = positiveInt('BENCH_E2E_PROBE_START', 1_000);
   const e2eProbeMax = positiveInt('BENCH_E2E_PROBE_MAX', 64_000);
@@ -293,6 +302,7 @@ async function main(): Promise<void> {
       'e2e',
       async (onCleanup) =>
         runE2e({
+          services: e2eServices,
           rates: e2eRates,
           seconds: e2eSeconds,
           probe: { seconds: e2eProbeSeconds, startRate: e2eProbeStart, maxRate: e2eProbeMax, minRate: e2eProbeMin, refine: e2eProbeRefine },

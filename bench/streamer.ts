@@ -596,7 +596,8 @@ function statementOf(query: string): string {
   if (text.startsWith('with recursive busy as')) return 'due destinations';
   if (text.startsWith('select pg_notify')) return 'delivery notice';
   if (text.includes('with outcome as')) return 'complete attempt';
-  if (text.startsWith('update destinations set failing_since')) return 'destination outcome';
+  if (text.startsWith('update destinations set failing_since') || text.startsWith('with run as')) return 'destination outcome';
+  if (text.startsWith('with raised as')) return 'destination alert';
   if (text.startsWith('insert into deliveries') || text.startsWith('with payloads as')) return 'fan-out insert';
   if (text.includes('from destinations where organization_id')) return 'fan-out: read subscriptions';
   if (text.includes('from destinations where active')) return 'load destinations';

@@ -1,5 +1,6 @@
 import type { Fault } from './recovery.js';
 import type { ScenarioResult } from './scenario.js';
+import { formatLatency } from './latency.js';
 
 export interface RunReport {
   readonly runId: string;
@@ -34,6 +35,7 @@ const header = [
   'dead letters',
   'recover store',
   'recover deliver',
+  'latency before → after (p50 / p99 ms)',
   'result',
 ];
 
@@ -52,6 +54,7 @@ function row(result: ScenarioResult): string[] {
     f ? String(f.deadLetters) : '–',
     recovery(result.faults, (fault) => fault.recoverStoreMs),
     recovery(result.faults, (fault) => fault.recoverDeliverMs),
+    result.latency ? `${formatLatency(result.latency.before)} → ${formatLatency(result.latency.after)}` : '–',
     result.passed ? 'PASS' : 'FAIL',
   ];
 }

@@ -126,5 +126,6 @@ function unavailable(scenario: Scenario, reason: string): ScenarioResult {
     notes: [],
     passed: false,
     durationMs: 0,
+    latency: undefined,
   };
 }

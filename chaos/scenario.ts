@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { coerceError } from '../adapters/errors.js';
+import { latencyOf, type ScenarioLatency } from './latency.js';
 import { startLoad, type Load, type Placed } from './load.js';
 import type { OwnStack } from './own-stack.js';
 import { findInKafka } from './kafka-check.js';
@@ -54,9 +56,14 @@ export interface ScenarioResult {
   readonly notes: readonly string[];
   readonly passed: boolean;
   readonly durationMs: number;
+  /** Publish→webhook latency before the first fault and after the last recovery; undefined when the scenario could not run. */
+  readonly latency: ScenarioLatency | undefined;
 }
 
 const defaultEntities = ['invoice', 'customer', 'crm.deal'];
+/** How long the load goes on after the last recovery, and its last part, whose latency is the one after the faults. */
+const recoveredSpanMs = 20_000;
+const recoveredTailMs = 5_000;
 /** How long the pipeline may take to settle after the load stops: past the last retry of the chaos schedule. */
 const settleTimeoutMs = 150_000;
 
@@ -90,19 +97,29 @@ export async function runScenario(
     );
     if (flowing.recoverStoreMs === null || flowing.recoverDeliverMs === null)
       throw new Error('nothing was stored or delivered after the load began');
+    const flowingAt = flowing.backAt + (flowing.recoverDeliverMs ?? 0);
     say(`publishing ${rate}/s for ${tenant.organizationId}; injecting faults`);
     injection = await scenario.inject({ stack, pipeline, tenant, load, note: say });
+    // The load goes on for a while after the last recovery: the latency it has then says whether the pipeline came back to speed.
+    const backAt = Date.now();
+    if (injection.faults.length > 0) await sleep(recoveredSpanMs);
     await load.stop();
+    const loadStoppedAt = Date.now();
     say(`load stopped (${load.acked.size} acknowledged, ${load.rejected.size} rejected); waiting for the pipeline to settle`);
     const { figures, store } = await settle(pipeline, tenant, load, began, settleTimeoutMs);
     const problems = [...brokenGuarantees(figures), ...unrecovered(injection.faults), ...(injection.check?.(store) ?? [])];
     const notes = await explainInKafka(stack, pipeline, load, store);
-    return result(scenario, { ...injection, notes: [...(injection.notes ?? []), ...notes] }, figures, problems, began);
+    const firstFaultAt = injection.faults[0]?.at ?? backAt;
+    const latency: ScenarioLatency = {
+      before: latencyOf(tenant.receiver.received, flowingAt, firstFaultAt),
+      after: injection.faults.length > 0 ? latencyOf(tenant.receiver.received, loadStoppedAt - recoveredTailMs, loadStoppedAt) : undefined,
+    };
+    return result(scenario, { ...injection, notes: [...(injection.notes ?? []), ...notes] }, figures, problems, began, latency);
   } catch (thrown) {
     const error = coerceError(thrown);
     say(`failed: ${error.message}`);
     await load?.stop();
-    return result(scenario, injection, undefined, [`the scenario could not run: ${error.message}`], began);
+    return result(scenario, injection, undefined, [`the scenario could not run: ${error.message}`], began, undefined);
   } finally {
     await tenant?.close();
   }
@@ -158,7 +175,14 @@ function unrecovered(faults: readonly Fault[]): string[] {
   return problems;
 }
 
-function result(scenario: Scenario, injection: Injection, figures: Figures | undefined, problems: string[], began: number): ScenarioResult {
+function result(
+  scenario: Scenario,
+  injection: Injection,
+  figures: Figures | undefined,
+  problems: string[],
+  began: number,
+  latency: ScenarioLatency | undefined,
+): ScenarioResult {
   return {
     id: scenario.id,
     name: scenario.name,
@@ -170,5 +194,6 @@ function result(scenario: Scenario, injection: Injection, figures: Figures | und
     notes: injection.notes ?? [],
     passed: problems.length === 0,
     durationMs: Date.now() - began,
+    latency,
   };
 }

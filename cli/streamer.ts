@@ -36,6 +36,8 @@ export function streamerOptionsFrom(
     maxInFlight: config.streamer.maxInFlight,
     timeoutMs: config.streamer.timeoutMs,
     disableAfterMs: config.streamer.disableAfterHours * 3_600_000,
+    alertAfterFailures: config.streamer.alertAfterFailures,
+    alertAfterMs: config.streamer.alertAfterMs,
     retentionDays: config.streamer.deliveryRetentionDays,
   };
 }

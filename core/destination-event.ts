@@ -1,6 +1,7 @@
 import type { EventInput } from './build-event.js';
+import { redactUrl } from './redact-url.js';
 
-/** What a destination's own events (`destination.disabled`, `destination.enabled`) are made from. */
+/** What a destination's own events (`destination.disabled`, `destination.enabled`, its alerts) are made from. */
 export interface DestinationEventSource {
   readonly id: string;
   readonly organization_id: string;
@@ -20,12 +21,15 @@ export interface DestinationEventSource {
 
 /**
  * The event that says a destination changed, with its state as the `Destination` entity schema
- * has it: settings and secrets stay out; a webhook's URL is all that names where it sends.
+ * has it: settings and secrets stay out; a webhook's URL is all that names where it sends, without
+ * its password or credential parameters (the event goes to other destinations). `failure_run` is
+ * only an alert's (destination-alert.ts).
  */
 export function destinationEvent(
   destination: DestinationEventSource,
   change: Pick<EventInput, 'source' | 'severity' | 'previous_attributes' | 'request_id' | 'actor'>,
 ): EventInput {
+  const url = destination.settings['url'];
   return {
     organization_id: destination.organization_id,
     ...change,
@@ -39,11 +43,12 @@ export function destinationEvent(
       severities: destination.severities,
       entity_types: destination.entity_types,
       ordering: destination.ordering,
-      url: destination.type === 'webhook' ? (destination.settings['url'] ?? null) : null,
+      url: destination.type === 'webhook' && typeof url === 'string' ? redactUrl(url) : null,
       disabled_reason: destination.disabled_reason,
       disabled_at: destination.disabled_at?.toISOString() ?? null,
       created_at: destination.created_at.toISOString(),
       updated_at: destination.updated_at.toISOString(),
+      failure_run: null,
     },
   };
 }

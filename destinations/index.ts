@@ -1,6 +1,8 @@
 import { file } from './file/kind.js';
 import type { DestinationKind, DestinationTarget } from './kind.js';
 import { kafka } from './kafka/kind.js';
+import { mqtt } from './mqtt/kind.js';
+import { redis } from './redis/kind.js';
 import { webhook } from './webhook/kind.js';
 
 /**
@@ -8,7 +10,7 @@ import { webhook } from './webhook/kind.js';
  * form and list, and the streamer's senders (server.ts, its Node half) all come from this table.
  * Browser-safe: the console imports it.
  */
-export const destinationKinds = [webhook, kafka, file] as const;
+export const destinationKinds = [webhook, kafka, file, redis, mqtt] as const;
 
 export type DestinationTypeName = (typeof destinationKinds)[number]['name'];
 

@@ -2,6 +2,8 @@ import type { DestinationProblem } from '../core/destination-rules.js';
 import { fileServer } from './file/server.js';
 import type { DestinationTypeName } from './index.js';
 import { kafkaServer } from './kafka/server.js';
+import { mqttServer } from './mqtt/server.js';
+import { redisServer } from './redis/server.js';
 import {
   refusedPlan,
   type CheckContext,
@@ -17,7 +19,10 @@ import { webhookServer } from './webhook/server.js';
  * The Node half of each type in index.ts (tsc fails when a type has none): the API's checks and
  * the streamer's senders. Never imported by the console.
  */
-const byName = { webhook: webhookServer, kafka: kafkaServer, file: fileServer } satisfies Record<DestinationTypeName, ServerKind>;
+const byName = { webhook: webhookServer, kafka: kafkaServer, file: fileServer, redis: redisServer, mqtt: mqttServer } satisfies Record<
+  DestinationTypeName,
+  ServerKind
+>;
 
 export const serverKinds: readonly ServerKind[] = Object.values(byName);
 

@@ -68,11 +68,27 @@ interface Context {
 /** Types whose data a generic walk cannot make coherent: what the event says happened. */
 const typeOverrides: Record<string, { data?: Record<string, unknown>; previous?: (now: Date) => Record<string, unknown> }> = {
   'destination.disabled': {
-    data: { active: false, disabled_reason: 'The endpoint answered 410 Gone.' },
+    data: { active: false, disabled_reason: 'The endpoint answered 410 Gone.', failure_run: null },
     previous: () => ({ active: true }),
   },
+  'destination.failing': {
+    data: {
+      active: true,
+      disabled_reason: null,
+      disabled_at: null,
+      failure_run: { since: '2026-01-01T00:00:00.000Z', failed_attempts: 5, last_error: 'The endpoint answered 503.' },
+    },
+  },
+  'destination.recovered': {
+    data: {
+      active: true,
+      disabled_reason: null,
+      disabled_at: null,
+      failure_run: { since: '2026-01-01T00:00:00.000Z', failed_attempts: 5, last_error: null },
+    },
+  },
   'destination.enabled': {
-    data: { active: true, disabled_reason: null, disabled_at: null },
+    data: { active: true, disabled_reason: null, disabled_at: null, failure_run: null },
     previous: (now) => ({
       active: false,
       disabled_reason: 'The endpoint answered 410 Gone.',

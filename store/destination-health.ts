@@ -1,19 +1,53 @@
 import type { Database } from './query.js';
 
+/** A destination's run of failures as the database has it after an attempt. */
+export interface RecordedRun {
+  /** When the run began; null after a success. */
+  readonly failingSince: Date | null;
+  /** Failed attempts of the run, counted until its alert is raised. */
+  readonly failedAttempts: number;
+  /** Whether `destination.failing` is raised for the run (and no success since). */
+  readonly alerted: boolean;
+}
+
 /**
- * A destination's run of failures: `failing_since` is set by the first failure after a success
- * and cleared by the next success. Returns when the run began (undefined after a success).
+ * A failed attempt: `failing_since` is set by the first failure after a success, and the run's
+ * failed attempts are counted until its alert is raised (after that, nothing is written).
  */
-export async function recordDestinationOutcome(db: Database, destinationId: string, succeeded: boolean): Promise<Date | undefined> {
-  if (succeeded) {
-    await db.query('update destinations set failing_since = null where id = $1 and failing_since is not null', [destinationId]);
-    return undefined;
-  }
-  const { rows } = await db.query<{ failing_since: Date }>(
-    'update destinations set failing_since = coalesce(failing_since, now()) where id = $1 returning failing_since',
+export async function recordDestinationFailure(db: Database, destinationId: string): Promise<RecordedRun | undefined> {
+  const { rows } = await db.query<{ failing_since: Date; failed_attempts: number; alerted: boolean }>(
+    `update destinations
+        set failing_since = coalesce(failing_since, now()),
+            failed_attempts = case when failing_since is null then 1
+                                   when alerted_at is null then failed_attempts + 1
+                                   else failed_attempts end
+      where id = $1
+      returning failing_since, failed_attempts, alerted_at is not null as alerted`,
     [destinationId],
   );
-  return rows[0]?.failing_since;
+  const row = rows[0];
+  return row && { failingSince: row.failing_since, failedAttempts: row.failed_attempts, alerted: row.alerted };
+}
+
+/**
+ * A successful attempt ends the run. When `destination.failing` was raised for it, the
+ * `destination.recovered` alert is written in the same statement, under `eventId`: of streamers
+ * racing, the one that clears the row (which it locks first) writes it. Returns whether it did.
+ */
+export async function recordDestinationSuccess(db: Database, destinationId: string, eventId: string): Promise<boolean> {
+  const { rows } = await db.query(
+    `with run as (
+       select id, failing_since, failed_attempts, alerted_at from destinations where id = $1 for update),
+     cleared as (
+       update destinations d set failing_since = null, failed_attempts = 0, alerted_at = null
+         from run
+        where d.id = run.id and (run.failing_since is not null or run.failed_attempts > 0 or run.alerted_at is not null))
+     insert into destination_alerts (event_id, destination_id, type, failing_since, failed_attempts)
+     select $2, id, 'destination.recovered', coalesce(failing_since, alerted_at), failed_attempts from run where alerted_at is not null
+     returning event_id`,
+    [destinationId, eventId],
+  );
+  return rows.length > 0;
 }
 
 export interface DisabledDestination {

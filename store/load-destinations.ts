@@ -23,6 +23,11 @@ export interface SendingDestination {
   readonly failingSince: number | null;
   /** What its deliveries carry: the dispatcher shapes each payload before the sender gets it. */
   readonly payloadShape: PayloadShape;
+  /** Whether `destination.failing` is raised for its run (no success since). */
+  readonly alerted: boolean;
+  /** Its own alert thresholds (null: the streamer's). */
+  readonly alertAfterFailures: number | null;
+  readonly alertAfterMs: number | null;
 }
 
 interface Row {
@@ -39,6 +44,9 @@ interface Row {
   retry_schedule_ms: number[] | null;
   failing_since: Date | null;
   payload: unknown;
+  alerted: boolean;
+  alert_after_failures: number | null;
+  alert_after_ms: number | null;
 }
 
 /** Every active destination (paused, disabled and deleted ones hold their deliveries), its secrets opened. */
@@ -46,7 +54,8 @@ export async function loadDestinations(db: Database, box: SecretBox): Promise<Se
   const { rows } = await db.query<Row>(
     `select id, organization_id, type, ordering, settings, secret, credentials,
             case when previous_secret_expires_at > now() then previous_secret end as previous_secret,
-            max_concurrency, rate_limit_per_second, retry_schedule_ms, failing_since, payload
+            max_concurrency, rate_limit_per_second, retry_schedule_ms, failing_since, payload,
+            alerted_at is not null as alerted, alert_after_failures, alert_after_ms
        from destinations where active and deleted_at is null`,
   );
   return rows.map((row) => {
@@ -78,6 +87,9 @@ function sendingDestination(
     retryScheduleMs: row.retry_schedule_ms,
     failingSince: row.failing_since?.getTime() ?? null,
     payloadShape: storedPayloadShape(row.payload),
+    alerted: row.alerted,
+    alertAfterFailures: row.alert_after_failures,
+    alertAfterMs: row.alert_after_ms,
   };
 }
 

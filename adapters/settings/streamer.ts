@@ -43,6 +43,14 @@ export const streamerSettings = settingGroup({
       schema: wholeNumber(120, 1, 8_760),
       doc: 'a destination whose every attempt failed for this many hours is disabled',
     },
+    STREAMER_ALERT_AFTER_FAILURES: {
+      schema: wholeNumber(5, 1, 1_000_000),
+      doc: 'failed attempts in a row that publish `destination.failing`, for destinations without their own `alerts.after_failures`',
+    },
+    STREAMER_ALERT_AFTER_MS: {
+      schema: wholeNumber(900_000, 0, 604_800_000),
+      doc: 'a failure run this long, in ms, publishes `destination.failing` at its next failed attempt, for destinations without their own `alerts.after_ms`',
+    },
     STREAMER_INSTANCE_ID: {
       schema: instanceId,
       doc: 'its static member id in the group, unique per process; none (a dynamic member) when the port is 0',
@@ -63,6 +71,8 @@ export const streamerSettings = settingGroup({
       maxInFlight: e.STREAMER_MAX_IN_FLIGHT,
       timeoutMs: e.STREAMER_TIMEOUT_MS,
       disableAfterHours: e.STREAMER_DISABLE_AFTER_HOURS,
+      alertAfterFailures: e.STREAMER_ALERT_AFTER_FAILURES,
+      alertAfterMs: e.STREAMER_ALERT_AFTER_MS,
       deliveryRetentionDays: e.DELIVERY_RETENTION_DAYS,
       /** Undefined: `<hostname>-streamer-<port>`, chosen at start. */
       instanceId: e.STREAMER_INSTANCE_ID,

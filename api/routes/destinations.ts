@@ -42,6 +42,7 @@ import {
 } from '../../store/destinations.js';
 import { getDestinationSecret } from '../../store/get-destination-secret.js';
 import { insertDestinationWithinLimit } from '../../store/insert-destination-within-limit.js';
+import { alertSettingsOf, alertsAnswerOf } from '../destination-alerts.js';
 import { Type } from 'typebox';
 
 const defaultGraceHours = 24;
@@ -159,6 +160,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
         retry_schedule_ms: body.retry_schedule_ms ?? null,
         filter: body.filter ?? null,
         payload: storedPayload(body.payload),
+        ...alertSettingsOf(body.alerts, null),
       };
       const id = createDestinationId();
       const fields: DestinationFields = {
@@ -259,6 +261,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
         retry_schedule_ms: body.retry_schedule_ms === undefined ? row.retry_schedule_ms : body.retry_schedule_ms,
         filter: body.filter === undefined ? row.filter : body.filter,
         payload: body.payload === undefined ? row.payload : storedPayload(body.payload),
+        ...alertSettingsOf(body.alerts, row),
       };
       // The type's settings are checked when the request changes them: a destination saved under
       // older rules can still be paused, described or re-subscribed (the streamer refuses to send
@@ -438,6 +441,7 @@ export function toDestinationObject(row: DestinationRow): DestinationObject {
     disabled_reason: row.disabled_reason,
     disabled_at: row.disabled_at?.toISOString() ?? null,
     failing_since: row.failing_since?.toISOString() ?? null,
+    alerts: alertsAnswerOf(row),
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };

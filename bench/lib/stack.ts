@@ -24,7 +24,8 @@ import type { Database } from '../../store/query.js';
  */
 
 /** The key a scenario's API and streamer share for webhook secrets at rest (a new one per run). */
-export const benchSecretBox = createSecretBox(randomBytes(32));
+export const benchSecretKey = randomBytes(32);
+export const benchSecretBox = createSecretBox(benchSecretKey);
 
 /** What every scenario over its own topics and PostgreSQL schema is given by bench/run.ts. */
 export interface ScenarioStack {
@@ -134,6 +135,22 @@ export function startBenchApi(place: Omit<ServicePlace, 'brokers'>, ingest?: Ing
     secretBox: benchSecretBox,
     ingest,
   });
+}
+
+/** Until something answers HTTP on `port` (the API, started as a process of its own). */
+export async function untilListening(port: number, service: string, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    if (
+      await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
+    await sleep(100);
+  }
+  throw new Error(`the ${service} did not listen within ${timeoutMs / 1000} s`);
 }
 
 /** Until the service on `port` reports on /healthz that it consumes (it joined its group). */

@@ -1,15 +1,42 @@
 import type pg from 'pg';
 import type { Logger } from '../../adapters/logger.js';
-import { disableDestination, recordDestinationOutcome, type DisabledDestination } from '../../store/destination-health.js';
+import { alertDue, alertError, alertThresholds, type AlertThresholds } from '../../core/destination-alert.js';
+import { createEventId } from '../../core/ids.js';
+import { raiseDestinationAlert } from '../../store/destination-alerts.js';
+import {
+  disableDestination,
+  recordDestinationFailure,
+  recordDestinationSuccess,
+  type DisabledDestination,
+} from '../../store/destination-health.js';
 import type { SendingDestination } from '../../store/load-destinations.js';
 import type { StreamerMetrics } from './metrics.js';
 
-/** Keeps each destination's run of failures and disables it when the run is too long, or the endpoint is gone. */
+/** What the judge learns of one attempt. */
+export interface AttemptJudged {
+  /** Every delivery it carried was delivered. */
+  readonly succeeded: boolean;
+  /** The endpoint said it is gone (410). */
+  readonly gone: boolean;
+  /** What went wrong, as the delivery log has it. */
+  readonly error: string | null;
+}
+
+/**
+ * Keeps each destination's run of failures: raises `destination.failing` when the run is long
+ * enough and `destination.recovered` at its first success after that, and disables the destination
+ * when the run is too long or the endpoint is gone.
+ */
 export interface DestinationJudge {
   /** What the database says of a destination's failure run (when the destinations are read). */
-  know(destinationId: string, failingSince: number | null): void;
-  /** After an attempt: whether all of it succeeded, and whether the endpoint said it is gone (410). */
-  judge(destination: SendingDestination, succeeded: boolean, gone: boolean, now: number): Promise<void>;
+  know(destination: Pick<SendingDestination, 'id' | 'failingSince' | 'alerted'>): void;
+  judge(destination: SendingDestination, attempt: AttemptJudged, now: number): Promise<void>;
+}
+
+/** What this worker last knew of a destination's run: since when it fails (null: it does not), and whether its alert is raised. */
+interface Known {
+  readonly since: number | null;
+  readonly alerted: boolean;
 }
 
 export function createDestinationJudge(options: {
@@ -17,32 +44,63 @@ export function createDestinationJudge(options: {
   readonly logger: Logger;
   readonly metrics: StreamerMetrics;
   readonly disableAfterMs: number;
+  /** For destinations without their own thresholds. */
+  readonly alertDefaults: AlertThresholds;
   readonly onDisabled: (destination: DisabledDestination) => Promise<void>;
+  /** An alert was written: publish it (and those before it); resolves once tried, never rejects. */
+  readonly onAlert: () => Promise<void>;
   /** The destination is disabled: no more claims for it. */
   readonly drop: (destinationId: string) => void;
 }): DestinationJudge {
   const { pool, logger, metrics } = options;
-  // What this worker last knew of each destination's failure run: undefined (ask), null (none), or since when.
-  const failing = new Map<string, number | null>();
+  // Undefined: ask the database.
+  const known = new Map<string, Known>();
 
-  /** Keeps `failing_since` in step, writing only when the run of failures starts or ends. */
-  const noteOutcome = async (destinationId: string, succeeded: boolean): Promise<number | null> => {
-    const known = failing.get(destinationId);
-    if (succeeded) {
-      if (known !== null) await recordDestinationOutcome(pool, destinationId, true);
-      failing.set(destinationId, null);
-      return null;
+  /** Ends the run; writes only when there is one (or this worker does not know). */
+  const noteSuccess = async (destinationId: string): Promise<void> => {
+    const was = known.get(destinationId);
+    if (was !== undefined && was.since === null && !was.alerted) return;
+    const recovered = await recordDestinationSuccess(pool, destinationId, createEventId());
+    known.set(destinationId, { since: null, alerted: false });
+    if (!recovered) return;
+    metrics.alerts.inc({ type: 'recovered' });
+    logger.info({ destinationId }, 'destination recovered: destination.recovered raised');
+    void options.onAlert();
+  };
+
+  /**
+   * Counts a failed attempt and raises the run's alert once it is due (or the destination is about
+   * to be disabled for it). After the alert, a failure writes nothing. Returns when the run began.
+   */
+  const noteFailure = async (destination: SendingDestination, attempt: AttemptJudged, now: number): Promise<number> => {
+    const was = known.get(destination.id);
+    if (was?.alerted === true && was.since !== null) return was.since;
+    const run = await recordDestinationFailure(pool, destination.id);
+    const since = run?.failingSince?.getTime() ?? now;
+    known.set(destination.id, { since, alerted: run?.alerted ?? false });
+    if (run === undefined || run.alerted) return since;
+    const disabling = now - since > options.disableAfterMs;
+    const thresholds = alertThresholds(destination, options.alertDefaults);
+    if (!disabling && !alertDue({ since, failedAttempts: run.failedAttempts }, thresholds, now)) return since;
+    const raised = await raiseDestinationAlert(pool, destination.id, createEventId(), alertError(attempt.error));
+    known.set(destination.id, { since, alerted: true });
+    if (raised) {
+      metrics.alerts.inc({ type: 'failing' });
+      logger.warn(
+        { destinationId: destination.id, failedAttempts: run.failedAttempts, failingSince: new Date(since) },
+        'destination failing: destination.failing raised',
+      );
+      // Before a disable, so that `destination.failing` precedes `destination.disabled`.
+      if (disabling) await options.onAlert();
+      else void options.onAlert();
     }
-    if (typeof known === 'number') return known;
-    const since = (await recordDestinationOutcome(pool, destinationId, false))?.getTime() ?? Date.now();
-    failing.set(destinationId, since);
     return since;
   };
 
   const disable = async (destination: SendingDestination, reason: string, label: string): Promise<void> => {
     const disabled = await disableDestination(pool, destination.id, reason);
     options.drop(destination.id);
-    failing.delete(destination.id);
+    known.delete(destination.id);
     if (!disabled) return;
     metrics.disabled.inc({ reason: label });
     logger.error({ destinationId: destination.id, reason }, 'destination disabled; its deliveries wait until it is re-enabled');
@@ -52,14 +110,18 @@ export function createDestinationJudge(options: {
   };
 
   return {
-    know(destinationId, failingSince) {
-      failing.set(destinationId, failingSince);
+    know(destination) {
+      known.set(destination.id, { since: destination.failingSince, alerted: destination.alerted });
     },
-    async judge(destination, succeeded, gone, now) {
-      const failingSince = await noteOutcome(destination.id, succeeded);
-      if (gone) {
+    async judge(destination, attempt, now) {
+      if (attempt.succeeded) {
+        await noteSuccess(destination.id);
+        return;
+      }
+      const failingSince = await noteFailure(destination, attempt, now);
+      if (attempt.gone) {
         await disable(destination, 'the endpoint answered 410 Gone', 'gone');
-      } else if (failingSince !== null && now - failingSince > options.disableAfterMs) {
+      } else if (now - failingSince > options.disableAfterMs) {
         await disable(destination, `every attempt failed since ${new Date(failingSince).toISOString()}`, 'failing');
       }
     },

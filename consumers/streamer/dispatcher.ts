@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { Logger } from '../../adapters/logger.js';
+import type { AlertThresholds } from '../../core/destination-alert.js';
 import type { SecretBox } from '../../core/secret-box.js';
 import type { DeliveryPlan, SendOutcome, Senders } from '../../destinations/server.js';
 import type { StreamerMetrics } from './metrics.js';
@@ -48,6 +49,10 @@ export interface DispatcherOptions {
   readonly timeoutMs: number;
   /** A destination whose every attempt failed for this long is disabled, in ms. */
   readonly disableAfterMs: number;
+  /** When a failure run raises `destination.failing`, for destinations without their own thresholds. */
+  readonly alertDefaults: AlertThresholds;
+  /** An alert was written (destination-judge.ts): publish it. */
+  readonly onAlert: () => Promise<void>;
   /** Events per attempt to a Kafka or file destination. */
   readonly groupSize: number;
   readonly onDisabled: (destination: DisabledDestination) => Promise<void>;
@@ -122,7 +127,9 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     logger,
     metrics,
     disableAfterMs: options.disableAfterMs,
+    alertDefaults: options.alertDefaults,
     onDisabled: options.onDisabled,
+    onAlert: options.onAlert,
     drop: (destinationId) => {
       byId.delete(destinationId);
       void handBack(ahead.drain(destinationId));
@@ -161,7 +168,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     }));
     byId = new Map(destinations.map((destination) => [destination.id, destination]));
     loadedAt = Date.now();
-    for (const destination of destinations) judge.know(destination.id, destination.failingSince);
+    for (const destination of destinations) judge.know(destination);
     complainOfSecrets();
     for (const id of slots.forget((destinationId) => byId.has(destinationId))) options.senders.release(id);
     // Paused, disabled or deleted since: what was claimed ahead for it goes back.
@@ -401,7 +408,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     const succeeded = deliveries.every((delivery) => delivery.status === 'delivered');
     // The outcome is on record; what follows only keeps the destination's health, and is tried again by the next attempt.
     await judge
-      .judge(destination, succeeded, gone, now)
+      .judge(destination, { succeeded, gone, error: outcome.error ?? null }, now)
       .catch((error: unknown) => log.warn({ err: error }, "updating the destination's failure run failed; the next attempt updates it"));
   };
 

@@ -8,6 +8,7 @@ export interface StreamerMetrics {
   readonly attemptSeconds: Histogram<'type' | 'result'>;
   readonly inFlight: Gauge<'destination'>;
   readonly disabled: Counter<'reason'>;
+  readonly alerts: Counter<'type'>;
   readonly databaseUp: Gauge;
   readonly unreadableSecrets: Gauge;
   readonly stalledAttempts: Counter<'destination'>;
@@ -101,6 +102,12 @@ export function createStreamerMetrics(gauges: StreamerGauges): StreamerMetrics {
       name: 'evp_streamer_destinations_disabled_total',
       help: 'Destinations disabled by the streamer: gone (410) or failing for longer than the disable period.',
       labelNames: ['reason'],
+      registers,
+    }),
+    alerts: new Counter({
+      name: 'evp_streamer_destination_alerts_total',
+      help: 'Destination alerts raised by this streamer: failing (destination.failing) or recovered (destination.recovered).',
+      labelNames: ['type'],
       registers,
     }),
     databaseUp: new Gauge({

@@ -1,6 +1,7 @@
 import type { ConsumerOptions } from '../consumer-service.js';
 import { consumerSettings } from '../../adapters/settings/kafka.js';
 import { settingDefault } from '../../adapters/settings/setting.js';
+import { streamerSettings } from '../../adapters/settings/streamer.js';
 import type { EventInput } from '../../core/build-event.js';
 import type { SecretBox } from '../../core/secret-box.js';
 
@@ -23,12 +24,19 @@ export interface StreamerOptions extends ConsumerOptions {
   readonly timeoutMs: number;
   /** A destination failing without a break for this long is disabled, in ms. */
   readonly disableAfterMs: number;
+  /** Failed attempts in a row that raise `destination.failing`, for destinations without their own. @defaultValue 5 */
+  readonly alertAfterFailures?: number;
+  /** A failure run this long (ms) raises `destination.failing` at its next failed attempt, for destinations without their own. @defaultValue 900,000 */
+  readonly alertAfterMs?: number;
   /**
    * Deliveries and their attempts are deleted this many days after they were recorded; an event's
    * stored payload once no delivery refers to it and no fan-out has used it for as long.
    */
   readonly retentionDays: number;
-  /** Emits an event of the pipeline itself (`destination.disabled`); without it the streamer only logs. */
+  /**
+   * Emits an event of the pipeline itself (`destination.disabled`, `destination.failing`,
+   * `destination.recovered`); without it the streamer only logs, and alerts wait in their outbox.
+   */
   readonly publishEvent?: ((type: string, event: EventInput) => Promise<unknown>) | undefined;
   /** How often due deliveries are looked for when no fan-out wakes the workers, in ms. */
   readonly pollMs?: number;
@@ -44,6 +52,8 @@ export interface StreamerOptions extends ConsumerOptions {
   readonly retentionIntervalMs?: number;
   /** Events per attempt to a Kafka topic or a file. */
   readonly groupSize?: number;
+  /** How often alerts left unpublished (a streamer stopped, Kafka away) are published, in ms. */
+  readonly alertSweepMs?: number;
 }
 
 export const streamerDefaults = {
@@ -57,4 +67,7 @@ export const streamerDefaults = {
   topicRefreshMs: 30_000,
   retentionIntervalMs: 3_600_000,
   groupSize: 100,
+  alertAfterFailures: settingDefault(streamerSettings.settings.STREAMER_ALERT_AFTER_FAILURES),
+  alertAfterMs: settingDefault(streamerSettings.settings.STREAMER_ALERT_AFTER_MS),
+  alertSweepMs: 5_000,
 } as const;

@@ -13,6 +13,7 @@ import { envelopeProblems } from '../../core/event-envelope.js';
 import { destinationEvent } from '../../core/destination-event.js';
 import { eventToJson } from '../../core/event-json.js';
 import type { PauseGate } from '../pause-gate.js';
+import { createAlertPublisher } from './alert-publisher.js';
 import { startDispatcher, type Dispatcher } from './dispatcher.js';
 import { fanOut, type FanOutItem } from './fan-out.js';
 import { createStreamerMetrics, type StreamerMetrics } from './metrics.js';
@@ -20,6 +21,7 @@ import { streamerDefaults, type StreamerOptions } from './options.js';
 import { startSenders } from '../../destinations/server.js';
 import type { DisabledDestination } from '../../store/destination-health.js';
 import { listenForDeliveryNotices } from '../../store/delivery-notices.js';
+import { pruneDestinationAlerts } from '../../store/destination-alerts.js';
 import { pruneDeliveries } from '../../store/prune-deliveries.js';
 import { pruneDeliveryPayloads } from '../../store/prune-delivery-payloads.js';
 import { queueDepths } from '../../store/queue-depths.js';
@@ -62,6 +64,9 @@ export async function startStreamer(options: StreamerOptions): Promise<Streamer>
     topicPrefix: settings.topicPrefix,
     fileRoot: settings.fileRoot,
   });
+  // Alerts wait in their outbox until published: at once, or by the sweep (this streamer's or another's).
+  const publishEvent = settings.publishEvent;
+  const alerts = publishEvent ? createAlertPublisher({ pool, logger, publish: publishEvent }) : undefined;
   const dispatcher = startDispatcher({
     pool,
     logger,
@@ -75,6 +80,8 @@ export async function startStreamer(options: StreamerOptions): Promise<Streamer>
     maxInFlight: settings.maxInFlight,
     timeoutMs: settings.timeoutMs,
     disableAfterMs: settings.disableAfterMs,
+    alertDefaults: { afterFailures: settings.alertAfterFailures, afterMs: settings.alertAfterMs },
+    onAlert: () => alerts?.flush() ?? Promise.resolve(),
     groupSize: settings.groupSize,
     onDisabled: (destination) => emitDisabled(settings, destination),
     secretBox: settings.secretBox,
@@ -89,11 +96,16 @@ export async function startStreamer(options: StreamerOptions): Promise<Streamer>
     onNotice: (destinationIds) => dispatcher.wake(destinationIds),
   });
   const gate = service.createGate((paused) => metrics.databaseUp.set(paused ? 0 : 1));
+  const alertSweep = alerts && setInterval(() => void alerts.flush(), settings.alertSweepMs);
+  void alerts?.flush();
   const closeAll = async () => {
+    clearInterval(alertSweep);
     gate.close();
     await service.group?.stop();
     await notices.close();
     await dispatcher.stop();
+    // Alerts the last attempts raised go out before the publisher closes (or wait for another streamer).
+    await alerts?.flush();
     await Promise.allSettled([admin.disconnect(), senders.close()]);
     await pool.end().catch(() => undefined);
   };
@@ -255,6 +267,7 @@ async function prune(pool: pg.Pool, retentionDays: number, logger: StreamerOptio
     // After the deliveries: their payloads are deleted once no delivery refers to them.
     const payloads = await pruneDeliveryPayloads(pool, retentionDays);
     if (payloads > 0) logger.info({ deleted: payloads, retentionDays }, 'delivery payloads no delivery refers to deleted');
+    await pruneDestinationAlerts(pool, retentionDays);
   } catch (error) {
     logger.warn({ err: error }, 'delivery retention run failed; trying again at the next run');
   }

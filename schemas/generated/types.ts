@@ -564,6 +564,15 @@ export type DestinationType = 'webhook' | 'kafka' | 'file';
 
 export type DestinationOrdering = 'none' | 'per_entity';
 
+export interface DestinationFailureRun {
+  /** RFC 3339 timestamp of the run's first failed attempt */
+  since: string;
+  /** failed attempts in a row when destination.failing was raised */
+  failed_attempts: number;
+  /** the error of the attempt that raised destination.failing, URLs without credentials */
+  last_error?: null | string;
+}
+
 /** A destination of the event pipeline (webhook, Kafka topic or file directory) as the Events API serves it, plus the webhook URL; never its signing secret. */
 export interface Destination {
   /** destination id: dst_ + a UUIDv7 */
@@ -593,6 +602,8 @@ export interface Destination {
   created_at: string;
   /** RFC 3339 timestamp */
   updated_at: string;
+  /** the failure run a destination.failing or destination.recovered reports; null on other events */
+  failure_run?: null | DestinationFailureRun;
 }
 
 /** Values of Destination fields as they were before an update; only changed fields are set. */
@@ -611,6 +622,7 @@ export interface DestinationPrevious {
   disabled_at?: null | string;
   created_at?: null | string;
   updated_at?: null | string;
+  failure_run?: null | DestinationFailureRun;
 }
 
 export type DiscountStatus = 'active' | 'archived' | 'expired' | 'used';
@@ -1502,6 +1514,8 @@ export interface EventTypes {
   'customer.updated': { entity: 'customer'; data: Customer; previous: CustomerPrevious };
   'destination.disabled': { entity: 'destination'; data: Destination; previous: DestinationPrevious };
   'destination.enabled': { entity: 'destination'; data: Destination; previous: DestinationPrevious };
+  'destination.failing': { entity: 'destination'; data: Destination; previous: DestinationPrevious };
+  'destination.recovered': { entity: 'destination'; data: Destination; previous: DestinationPrevious };
   'discount_group.created': { entity: 'discount_group'; data: DiscountGroup; previous: DiscountGroupPrevious };
   'discount_group.updated': { entity: 'discount_group'; data: DiscountGroup; previous: DiscountGroupPrevious };
   'discount.created': { entity: 'discount'; data: BillingDiscount; previous: BillingDiscountPrevious };

@@ -12,6 +12,8 @@ describe('evp streamer options', () => {
       DESTINATION_FILE_ROOT: '/srv/evp/files',
       STREAMER_MAX_CONCURRENCY: '7',
       STREAMER_DISABLE_AFTER_HOURS: '2',
+      STREAMER_ALERT_AFTER_FAILURES: '3',
+      STREAMER_ALERT_AFTER_MS: '60000',
     });
     const options = streamerOptionsFrom(config, resolveEndpoints(config));
     expect(options).toMatchObject({
@@ -21,6 +23,8 @@ describe('evp streamer options', () => {
       fileRoot: '/srv/evp/files',
       maxConcurrency: 7,
       disableAfterMs: 2 * 3_600_000,
+      alertAfterFailures: 3,
+      alertAfterMs: 60_000,
     });
   });
 });

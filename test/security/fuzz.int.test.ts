@@ -1,4 +1,4 @@
-import type { DestinationTypeName } from '../../destinations/index.js';
+import { destinationKinds, type DestinationTypeName } from '../../destinations/index.js';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiStack } from '../api/setup.js';
@@ -18,7 +18,7 @@ let stack: Awaited<ReturnType<typeof startApiStack>>;
 let key: string;
 type DestinationType = DestinationTypeName;
 /** What path ids name: an event, a destination and a delivery of the organization; one destination of each type to update, one to delete. */
-const ids = { event: '', destination: '', patched: { webhook: '', kafka: '', file: '' }, deleted: '', delivery: '' };
+const ids = { event: '', destination: '', patched: {} as Record<DestinationType, string>, deleted: '', delivery: '' };
 /** How the API answered the creation of the destinations above, by type. */
 const made: Partial<Record<DestinationType, number>> = {};
 
@@ -163,7 +163,7 @@ beforeAll(async () => {
     return (created.body as { id?: string }).id ?? '';
   };
   [ids.destination, ids.deleted] = [await create(), await create()];
-  ids.patched = { webhook: await create('webhook'), kafka: await create('kafka'), file: await create('file') };
+  for (const type of destinationKinds.map((kind) => kind.name)) ids.patched[type] = await create(type);
   const sent = await call('POST', `/api/v1/destinations/${ids.destination}/test`, { event_type: 'invoice.created' });
   ids.delivery = (sent.body as { id: string }).id;
 });
@@ -191,7 +191,9 @@ function baseBody(type: DestinationType): Record<string, unknown> {
     },
     kafka: { brokers: [...ctx.endpoints.kafkaBrokers], topic: 'fuzz' },
     file: { directory: 'fuzz/exports', rotate_bytes: 4096 },
-  };
+    redis: { url: 'redis://127.0.0.1:9/0', stream: 'fuzz:{entity_type}', max_len: 100, username: 'fuzz', password: 'fuzz-password' },
+    mqtt: { url: 'mqtt://127.0.0.1:9', topic: 'fuzz/{entity_type}', username: 'fuzz', password: 'fuzz-password' },
+  } satisfies Record<DestinationType, Record<string, unknown>>;
   return {
     type,
     description: 'fuzz',
@@ -231,7 +233,7 @@ function validBody(operation: Operation, field: readonly (string | number)[]): R
 
 /** The type of destination whose settings `field` is in: a kafka or file field is sent to one of that type. */
 function destinationTypeOf(field: readonly (string | number)[]): DestinationType {
-  return field[0] === 'kafka' || field[0] === 'file' ? field[0] : 'webhook';
+  return destinationKinds.find((kind) => kind.name === field[0])?.name ?? 'webhook';
 }
 
 /** The value of a path parameter that names something that exists, so the request reaches the store. */
@@ -559,7 +561,7 @@ describe('the API under hostile input', () => {
     expect([ids.event, ids.delivery, made]).toEqual([
       expect.stringMatching(/^evt_/),
       expect.stringMatching(/^dlv_/),
-      { webhook: 201, kafka: 201, file: 201 },
+      Object.fromEntries(destinationKinds.map((kind) => [kind.name, 201])),
     ]);
   });
 

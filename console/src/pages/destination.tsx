@@ -365,6 +365,12 @@ export function DestinationPage({ id, query }: { id: string; query: URLSearchPar
                 <dt>Failing since</dt>
                 <dd>
                   <Time iso={value.failing_since} />
+                  {value.alerts.raised_at ? (
+                    <>
+                      {' '}
+                      · destination.failing published <Time iso={value.alerts.raised_at} />
+                    </>
+                  ) : null}
                 </dd>
               </>
             ) : null}

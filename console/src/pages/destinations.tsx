@@ -13,8 +13,16 @@ export function destinationTarget(destination: Destination): string {
   return target.on === undefined ? target.name : `${target.name} on ${target.on}`;
 }
 
-/** Active, paused (by someone) or disabled (by the streamer, after a 410 or days of failures). */
-export function DestinationState({ destination }: { destination: Pick<Destination, 'active' | 'disabled_reason'> }) {
+/**
+ * Active, failing (active, with `destination.failing` published and no recovery since), paused (by
+ * someone) or disabled (by the streamer, after a 410 or days of failures).
+ */
+export function DestinationState({
+  destination,
+}: {
+  destination: Pick<Destination, 'active' | 'disabled_reason'> & { readonly alerts?: Pick<Destination['alerts'], 'raised_at'> };
+}) {
+  if (destination.active && destination.alerts?.raised_at) return <span class="badge status-needs_retry">failing</span>;
   if (destination.active) return <span class="badge status-delivered">active</span>;
   if (destination.disabled_reason) return <span class="badge status-failed">disabled</span>;
   return <span class="badge status-pending">paused</span>;

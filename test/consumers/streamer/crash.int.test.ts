@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../../adapters/project-root.js';
 import { useTestContext } from '../../harness/index.js';
 import { waitFor } from '../../harness/materializer.js';
+import { spawnStreamerProcess } from '../../harness/streamer-process.js';
 import { startTcpProxy } from '../../harness/tcp-proxy.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../harness/webhook-receiver.js';
 import { countDeliveries, startStreamerStack } from './setup.js';
@@ -25,24 +24,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** `evp streamer` as its own process (Node with tsx's loader, so a SIGKILL reaches the streamer itself). */
 function spawnStreamer(env: Record<string, string> = {}): ChildProcess {
-  const root = projectRoot();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'cli', 'evp.ts'), 'streamer', '--port', '0'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      ...ctx.env,
-      DATABASE_SCHEMA: stack.schema,
-      STREAMER_GROUP: ctx.groupId('crash'),
-      DESTINATION_ALLOWED_HOSTS: '127.0.0.1',
-      STREAMER_RETRY_SCHEDULE_MS: '0,200,400,800,800,800',
-      STREAMER_TIMEOUT_MS: '2000',
-      STREAMER_MAX_CONCURRENCY: '4',
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawnStreamerProcess(ctx, stack.schema, 'crash', env);
   children.push(child);
   return child;
 }

@@ -1,0 +1,35 @@
+import type { DestinationProblem } from '../../core/destination-rules.js';
+import { checkEndpointUrl, isEndpoint, parseEndpoint, type EndpointRules } from '../../core/endpoint-rules.js';
+import type { SubscribedFields } from '../../core/event-fields.js';
+import { checkTemplate } from '../../core/field-template.js';
+
+/** redis:// and rediss:// (TLS), both on Redis's port unless the URL names another. */
+export const redisUrlRules: EndpointRules = { field: 'redis.url', schemes: { redis: 6379, rediss: 6379 } };
+
+/**
+ * A Redis destination's settings, as the API checks them: the URL (with a database number as its
+ * path, if any) and where it resolves, and the stream key's template against the fields of the
+ * subscribed types. Pure: `addresses` are what the URL's host resolves to.
+ */
+export function checkRedisSettings(
+  settings: { readonly url: string; readonly stream: string },
+  addresses: readonly string[],
+  allowedHosts: ReadonlySet<string>,
+  subscribed: SubscribedFields,
+): DestinationProblem[] {
+  const problems = checkEndpointUrl(settings.url, redisUrlRules, addresses, allowedHosts);
+  const endpoint = parseEndpoint(settings.url, redisUrlRules);
+  if (isEndpoint(endpoint) && !/^\/?(\d{1,5})?$/.test(endpoint.path)) {
+    problems.push({ field: 'redis.url', message: `the URL's path is the database number (/0, /1…), not ${JSON.stringify(endpoint.path)}` });
+  }
+  return [...problems, ...checkTemplate('redis.stream', settings.stream, subscribed)];
+}
+
+/** Why a rendered stream key cannot be written, or undefined: empty, or with control characters that would garble the delivery log. */
+export function streamKeyProblem(key: string): string | undefined {
+  if (key === '') return 'the stream key rendered empty';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(key)) return `the stream key ${JSON.stringify(key)} holds a control character`;
+  if (new TextEncoder().encode(key).length > 1024) return 'the stream key rendered longer than 1,024 bytes';
+  return undefined;
+}

@@ -1,0 +1,71 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../../harness/ports.js';
+
+/**
+ * A Mosquitto of the test's own, on a free port, that requires a user (`user`, `password`) and lets
+ * it publish only under `allowed/`: what the shared broker (anonymous, no ACL) cannot show.
+ * Stopped by `stop()`; the shared broker is never touched.
+ */
+export interface PrivateBroker {
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  stop(): Promise<void>;
+}
+
+export async function startPrivateBroker(): Promise<PrivateBroker> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'evp-mosquitto-'));
+  // Started as root, mosquitto reads its files as the mosquitto user.
+  chmodSync(dir, 0o755);
+  const port = await freePort();
+  const user = 'evp';
+  const password = 'broker-password';
+  execFileSync('mosquitto_passwd', ['-c', '-b', path.join(dir, 'passwords'), user, password]);
+  writeFileSync(path.join(dir, 'acl'), `user ${user}\ntopic write allowed/#\ntopic read allowed/#\n`);
+  writeFileSync(
+    path.join(dir, 'mosquitto.conf'),
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous false',
+      `password_file ${path.join(dir, 'passwords')}`,
+      `acl_file ${path.join(dir, 'acl')}`,
+      'persistence false',
+      '',
+    ].join('\n'),
+  );
+  const child: ChildProcess = spawn('mosquitto', ['-c', path.join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
+  await waitForPort(port);
+  return {
+    port,
+    user,
+    password,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let tries = 0; tries < 100; tries++) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`mosquitto did not listen on ${port}`);
+}
