@@ -24,6 +24,7 @@ import { createDestinationJudge } from './destination-judge.js';
 import { createDestinationSlots } from './slots.js';
 import { partsOf, resultLabel, verdictsOf } from './verdicts.js';
 import { createWakeBook } from './wake-book.js';
+import { shapePayload } from '../../core/payload-shape.js';
 
 export interface DispatcherOptions {
   readonly pool: pg.Pool;
@@ -423,13 +424,23 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       .catch((error: unknown) => log.warn({ err: error }, "updating the destination's failure run failed; the next attempt updates it"));
   };
 
-  const send = (unit: Unit): Promise<SendOutcome> => {
+  /**
+   * The one hand-off to the senders: each payload is shaped here (core/payload-shape.ts), so every
+   * type sends, and a webhook signs, the body the destination asked for. A payload that cannot be
+   * shaped fails the attempt (retried, its reason on record), as a refused send would.
+   */
+  const send = async (unit: Unit): Promise<SendOutcome> => {
     const { destination } = unit;
+    const shape = destination.payloadShape;
     return destination.plan.send({
       destinationId: destination.id,
       organizationId: destination.organizationId,
       secrets: destination.secrets,
-      deliveries: unit.deliveries,
+      deliveries: unit.deliveries.map((delivery) => ({
+        ...delivery,
+        payload: shapePayload(shape, delivery.payload),
+        event: delivery.payload,
+      })),
       batchId: unit.batchId,
     });
   };
