@@ -77,6 +77,11 @@ export interface PendingDelivery {
   readonly event?: string;
 }
 
+/** The event object of a delivery, unshaped: what a template (a routing key, an object key) is rendered from. */
+export function eventObjectOf(delivery: Pick<PendingDelivery, 'event' | 'payload'>): Record<string, unknown> {
+  return JSON.parse(delivery.event ?? delivery.payload) as Record<string, unknown>;
+}
+
 /** The deliveries sent in one attempt: one event, one batch, or one group. */
 export interface SendingUnit {
   readonly destinationId: string;

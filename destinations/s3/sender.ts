@@ -13,6 +13,8 @@ export interface S3Request {
   readonly connection: AwsConnection;
   readonly bucket: string;
   readonly forcePathStyle: boolean;
+  /** The batch's first event object, unshaped: the key's template is rendered from it. */
+  readonly firstEvent: Record<string, unknown>;
   /** The key before the batch id, rendered from the batch's first event. */
   readonly keyTemplate: FieldTemplate;
   readonly gzip: boolean;
@@ -84,8 +86,8 @@ export function createS3Sender(options: { readonly allowedHosts: readonly string
 }
 
 /** The object's key: the template rendered from the first event, at its creation time, then the batch id. */
-export function objectKey(request: Pick<S3Request, 'keyTemplate' | 'batchId' | 'lines' | 'gzip'>): string {
-  const first = JSON.parse(request.lines[0] ?? '{}') as Record<string, unknown>;
+export function objectKey(request: Pick<S3Request, 'keyTemplate' | 'batchId' | 'firstEvent' | 'gzip'>): string {
+  const first = request.firstEvent;
   const created = typeof first['created_at'] === 'string' ? new Date(first['created_at']) : new Date(0);
   const prefix = renderTemplate(request.keyTemplate, first, Number.isNaN(created.getTime()) ? new Date(0) : created);
   return `${prefix}${request.batchId}.ndjson${request.gzip ? '.gz' : ''}`;

@@ -1,6 +1,6 @@
 import { checkTemplate, isTemplate, parseTemplate, type FieldTemplate } from '../../core/field-template.js';
 import { checkAwsConnection } from '../aws/connection.js';
-import { defineServerKind, refusedPlan, type PendingDelivery } from '../server-kind.js';
+import { defineServerKind, eventObjectOf, refusedPlan, type PendingDelivery } from '../server-kind.js';
 import { s3 } from './kind.js';
 import { createS3Sender } from './sender.js';
 
@@ -38,6 +38,7 @@ export const s3Server = defineServerKind({
           gzip: settings.gzip ?? false,
           batchId: unit.batchId ?? unit.deliveries[0]?.id ?? 'empty',
           lines: unit.deliveries.map(lineOf),
+          firstEvent: unit.deliveries[0] === undefined ? {} : eventObjectOf(unit.deliveries[0]),
           timeoutMs: defaults.timeoutMs,
         }),
     };

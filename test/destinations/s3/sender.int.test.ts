@@ -40,6 +40,7 @@ function request(overrides: Partial<S3Request> = {}): S3Request {
     gzip: false,
     batchId: 'bat_1',
     lines: events.map((event) => JSON.stringify(event)),
+    firstEvent: events[0] ?? {},
     timeoutMs: 5_000,
     ...overrides,
   };
