@@ -14,6 +14,7 @@ import { nonCanonicalTarget, normalizeTarget } from './request-target.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { destinationRoutes } from './routes/destinations.js';
+import { destinationPayloadSchemaRoute } from './routes/destination-payload-schema.js';
 import { entityRoutes } from './routes/entities.js';
 import { eventTypeRoutes } from './routes/event-types.js';
 import { eventRoutes } from './routes/events.js';
@@ -201,6 +202,7 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
   eventTypeRoutes(app, context);
   entityRoutes(app, context);
   destinationRoutes(app, context);
+  destinationPayloadSchemaRoute(app, context);
   deliveryRoutes(app, context);
   organizationRoutes(app, context);
   statsRoutes(app, context);

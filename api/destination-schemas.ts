@@ -6,6 +6,31 @@ import { SafeInteger, SafeString, titled } from './schemas.js';
 
 /** Request and response schemas of /api/v1/destinations (see schemas.ts for the events'). */
 
+const AnyObject = Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true });
+
+/** The content filter: its language is checked by core/content-filter.ts, not the schema (a 400 names the test at fault). */
+const Filter = Type.Unsafe<Record<string, unknown> | null>({
+  type: ['object', 'null'],
+  additionalProperties: true,
+  description:
+    'Only events that pass this condition on the event object are delivered: `{"data.status": "paid", "data.total_amount": {"$gte": 1000}}`. Paths are dotted; operators `$eq`, `$ne`, `$in`, `$nin`, `$exists`, `$gt`, `$gte`, `$lt`, `$lte`, `$and`, `$or`, `$not`. Null: every event.',
+});
+
+/** What the deliveries carry (core/payload-shape.ts); the projection's paths are checked against the subscribed types. */
+const Payload = Type.Union(
+  [
+    Type.String({ enum: ['event', 'cloudevents'] }),
+    Type.Object(
+      { fields: Type.Array(SafeString({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 100 }) },
+      { additionalProperties: false },
+    ),
+  ],
+  {
+    description:
+      'The body each delivery carries: `event` (the event object, default), `cloudevents` (CloudEvents 1.0 structured JSON), or `{"fields": ["id", "type", "data.total_amount"]}` (the event object with only those paths). GET /destinations/{id}/payload-schema describes it.',
+  },
+);
+
 const subscription = {
   description: Type.Optional(Type.Union([Type.Null(), SafeString({ maxLength: 500 }, 'tab and line breaks')])),
   active: Type.Optional(Type.Boolean()),
@@ -44,10 +69,10 @@ const subscription = {
       }),
     ]),
   ),
+  filter: Type.Optional(Filter),
+  payload: Type.Optional(Payload),
   alerts: Type.Optional(AlertSettings),
 };
-
-const AnyObject = Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true });
 
 /** What every destination answers, before its type's settings and after them. */
 const answerHead = {
@@ -64,6 +89,8 @@ const answerSubscription = {
   max_concurrency: Type.Union([Type.Integer(), Type.Null()]),
   rate_limit_per_second: Type.Union([Type.Integer(), Type.Null()]),
   retry_schedule_ms: Type.Union([Type.Array(Type.Integer()), Type.Null()]),
+  filter: Filter,
+  payload: Type.Union([Type.String(), Type.Object({ fields: Type.Array(Type.String()) })]),
 };
 const answerTail = {
   secret: Type.Optional(Type.String({ description: 'The signing secret (whsec_…): only in the answers that create or rotate it.' })),

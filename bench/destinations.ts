@@ -130,6 +130,8 @@ async function runCase(
       max_concurrency: null,
       rate_limit_per_second: null,
       retry_schedule_ms: null,
+      filter: null,
+      payload: null,
     });
     // Untimed: the streamer loads the destination and connects; one event through it.
     await publisher.publish(benchEventType, payload.event(n));

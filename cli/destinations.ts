@@ -271,6 +271,10 @@ interface SettingsFlags {
   readonly maxConcurrency?: number;
   readonly rateLimit?: number;
   readonly retrySchedule?: number[];
+  /** The content filter; null clears it. */
+  readonly filter?: Record<string, unknown> | null;
+  readonly filterFile?: Record<string, unknown> | null;
+  readonly payload?: string | { readonly fields: string[] };
   readonly [typeFlag: string]: unknown;
 }
 
@@ -296,6 +300,8 @@ const flagOfParam: Record<string, string> = {
   max_concurrency: '--max-concurrency',
   rate_limit_per_second: '--rate-limit',
   retry_schedule_ms: '--retry-schedule',
+  filter: '--filter',
+  payload: '--payload',
   grace_period_hours: '--grace-hours',
   limit: '--limit',
   starting_after: '--starting-after',
@@ -358,6 +364,11 @@ function settingsOptions(command: Command, mode: 'create' | 'update', kinds: rea
     .option('--severities <list>', `only these severities, comma-separated: info,warn,critical${clears}`, parseList)
     .option('--entity-types <list>', `only these entity types, comma-separated: invoice,customer${clears}`, parseList)
     .option('--ordering <ordering>', "none or per_entity (holds an entity's later events until its earlier one is settled)")
+    .option('--filter <json>', `only events matching this content filter: '{"data.status":"paid"}'${clears}`, parseFilter('--filter'))
+    .option('--payload <shape>', 'the body sent: event, cloudevents, or the paths to keep: id,type,data.total_amount', parsePayload)
+    .option('--filter-file <path>', 'the content filter from a JSON file', (file: string) =>
+      parseFilter('--filter-file')(readValueFile('--filter-file')(file)),
+    )
     .option('--inactive', mode === 'create' ? 'create it paused' : 'pause it (as --active false)');
   for (const kind of kinds) for (const flag of kind.flags) command.addOption(typeOption(kind, flag, mode));
   return command
@@ -403,6 +414,8 @@ export function destinationBody(flags: SettingsFlags, kinds: readonly Destinatio
     max_concurrency: flags.maxConcurrency,
     rate_limit_per_second: flags.rateLimit,
     retry_schedule_ms: flags.retrySchedule,
+    filter: flags.filter !== undefined ? flags.filter : flags.filterFile,
+    payload: flags.payload,
   });
 }
 
@@ -501,6 +514,28 @@ function readValueFile(flag: string) {
   };
 }
 
+/** `event`, `cloudevents`, or a comma-separated list of paths (a projection). */
+function parsePayload(text: string): string | { readonly fields: string[] } {
+  const shape = text.trim();
+  return shape === 'event' || shape === 'cloudevents' ? shape : { fields: parseList(shape) };
+}
+
+/** A content filter's JSON text as an object ('' is null: every event); the API checks its conditions. */
+function parseFilter(flag: string) {
+  return (text: string): Record<string, unknown> | null => {
+    if (text.trim() === '') return null;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new InputError(`${flag} is not JSON (${(error as Error).message}); write it as '{"data.status":"paid"}'`);
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      throw new InputError(`${flag} is a JSON object such as '{"data.status":"paid"}'`);
+    return value as Record<string, unknown>;
+  };
+}
+
 function parseHeader(value: string, previous: Record<string, string> | undefined): Record<string, string> {
   const at = value.indexOf(':');
   const name = at < 0 ? '' : value.slice(0, at).trim();
@@ -586,6 +621,8 @@ function printDestination(destination: Destination): void {
     ['severities', destination.severities ? text(destination.severities) : 'all'],
     ['entity types', destination.entity_types ? text(destination.entity_types) : 'all'],
     ['ordering', destination.ordering],
+    ['filter', destination.filter === null ? 'every event' : JSON.stringify(destination.filter)],
+    ['payload', typeof destination.payload === 'string' ? destination.payload : `fields ${destination.payload.fields.join(', ')}`],
     ...settingLines(settings),
     ...extra,
     ...(destination.disabled_at ? [['disabled at', destination.disabled_at] as [string, string]] : []),

@@ -85,32 +85,45 @@ export function checkSubscription(
  * what the host resolves to (the literal address for an IP host).
  */
 export function checkWebhookUrl(text: string, addresses: readonly string[], allowedHosts: ReadonlySet<string>): DestinationProblem[] {
+  return checkServiceUrl(text, addresses, allowedHosts, { field: 'webhook.url', noun: 'webhook URLs' });
+}
+
+/**
+ * The rules of webhook URLs for any URL a destination sends to (an AWS-compatible endpoint, say),
+ * named as `field` and called `noun` in the messages.
+ */
+export function checkServiceUrl(
+  text: string,
+  addresses: readonly string[],
+  allowedHosts: ReadonlySet<string>,
+  named: { readonly field: string; readonly noun: string },
+): DestinationProblem[] {
+  const { field, noun } = named;
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    return [{ field: 'webhook.url', message: `${JSON.stringify(text)} is not a URL; use https://host/path` }];
+    return [{ field, message: `${JSON.stringify(text)} is not a URL; use https://host/path` }];
   }
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   const allowed = allowedHosts.has(host);
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    return [{ field: 'webhook.url', message: `webhook URLs must be https (got ${url.protocol})` }];
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return [{ field, message: `${noun} must be https (got ${url.protocol})` }];
   if (url.username !== '' || url.password !== '')
-    return [{ field: 'webhook.url', message: 'webhook URLs must not carry credentials; use headers instead' }];
-  if (url.protocol === 'http:' && !allowed) {
     return [
       {
-        field: 'webhook.url',
-        message: `webhook URLs must be https; http is allowed only for hosts in DESTINATION_ALLOWED_HOSTS (${host} is not)`,
+        field,
+        message: `${noun} must not carry credentials; use ${field === 'webhook.url' ? 'headers' : 'the credential settings'} instead`,
       },
     ];
+  if (url.protocol === 'http:' && !allowed) {
+    return [{ field, message: `${noun} must be https; http is allowed only for hosts in DESTINATION_ALLOWED_HOSTS (${host} is not)` }];
   }
   if (!allowed) {
     const internal = (isIP(host) ? [host] : addresses).find((address) => isInternalAddress(address));
     if (internal !== undefined) {
       return [
         {
-          field: 'webhook.url',
+          field,
           // The address itself is not named: it would tell an API user about the internal network.
           message: `${host} ${isIP(host) ? 'is' : 'resolves to'} an internal address (loopback, private, link-local or reserved); add the host to DESTINATION_ALLOWED_HOSTS to allow it`,
         },

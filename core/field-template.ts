@@ -156,6 +156,7 @@ function eventIdOf(event: Readonly<Record<string, unknown>>): string {
   return typeof event['id'] === 'string' ? event['id'] : '(without an id)';
 }
 
-function describeTypes(types: readonly string[]): string {
+/** A list of event types for a message: the first three, then how many others. */
+export function describeTypes(types: readonly string[]): string {
   return types.length <= 3 ? types.join(', ') : `${types.slice(0, 3).join(', ')} and ${types.length - 3} other types`;
 }

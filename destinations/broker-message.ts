@@ -24,6 +24,9 @@ export const jsonContentType = 'application/json';
 /**
  * The messages of an attempt, or why one of them cannot be made (a template naming a field the
  * event lacks, a payload that is not an event object): the attempt then fails as a whole, saying so.
+ * The body is the payload as the destination shaped it (the event, CloudEvents or a projection);
+ * the address and the headers come from the event object itself, which has every field a
+ * template may name.
  */
 export function brokerMessages(
   deliveries: readonly PendingDelivery[],
@@ -33,12 +36,12 @@ export function brokerMessages(
   for (const delivery of deliveries) {
     let event: unknown;
     try {
-      event = JSON.parse(delivery.payload);
+      event = JSON.parse(delivery.event ?? delivery.payload);
     } catch {
-      return { problem: `the payload of delivery ${delivery.id} is not JSON` };
+      return { problem: `the event of delivery ${delivery.id} is not JSON` };
     }
     if (event === null || typeof event !== 'object' || Array.isArray(event)) {
-      return { problem: `the payload of delivery ${delivery.id} is not an event object` };
+      return { problem: `the event of delivery ${delivery.id} is not an event object` };
     }
     const record = event as Readonly<Record<string, unknown>>;
     let address: string;

@@ -2,6 +2,9 @@ import { amqp } from './amqp/kind.js';
 import { file } from './file/kind.js';
 import type { DestinationKind, DestinationTarget } from './kind.js';
 import { kafka } from './kafka/kind.js';
+import { kinesis } from './kinesis/kind.js';
+import { s3 } from './s3/kind.js';
+import { sqs } from './sqs/kind.js';
 import { mqtt } from './mqtt/kind.js';
 import { redis } from './redis/kind.js';
 import { nats } from './nats/kind.js';
@@ -12,7 +15,7 @@ import { webhook } from './webhook/kind.js';
  * form and list, and the streamer's senders (server.ts, its Node half) all come from this table.
  * Browser-safe: the console imports it.
  */
-export const destinationKinds = [webhook, kafka, file, redis, mqtt, amqp, nats] as const;
+export const destinationKinds = [webhook, kafka, file, redis, mqtt, s3, sqs, kinesis, amqp, nats] as const;
 
 export type DestinationTypeName = (typeof destinationKinds)[number]['name'];
 

@@ -1,5 +1,5 @@
 import { isTemplate, renderTemplate, TemplateError, type FieldTemplate } from '../core/field-template.js';
-import type { PendingDelivery } from './server-kind.js';
+import { eventObjectOf, type PendingDelivery } from './server-kind.js';
 import type { SendOutcome } from './send-outcome.js';
 
 /**
@@ -21,7 +21,7 @@ export function renderNames<Item>(
   for (const delivery of deliveries) {
     let name: string;
     try {
-      name = renderTemplate(template, JSON.parse(delivery.payload) as Record<string, unknown>);
+      name = renderTemplate(template, eventObjectOf(delivery));
     } catch (error) {
       if (error instanceof TemplateError) return refused('invalid_name', `${setting}: ${error.message}; nothing was sent`);
       throw error;

@@ -15,4 +15,10 @@ export interface SendOutcome {
   readonly responseBody?: string | undefined;
   /** Why the attempt failed, in words an operator can act on; undefined on success. */
   readonly error?: string | undefined;
+  /**
+   * The deliveries the target refused when it took the attempt's others (an SQS or Kinesis batch
+   * answers record by record): `result` and `error` then hold for these only, and the others are
+   * recorded as delivered by this attempt. Absent, `result` holds for every delivery.
+   */
+  readonly failedDeliveryIds?: ReadonlySet<string> | undefined;
 }

@@ -71,8 +71,15 @@ export interface PendingDelivery {
   readonly eventId: string;
   readonly eventType: string;
   readonly entityId: string;
-  /** The event object as JSON. */
+  /** The body to send, as JSON: the event object shaped as the destination asks (core/payload-shape.ts). */
   readonly payload: string;
+  /** The event object as JSON whatever the shape: what templates (routing keys, object keys) render from. */
+  readonly event?: string;
+}
+
+/** The event object of a delivery, unshaped: what a template (a routing key, an object key) is rendered from. */
+export function eventObjectOf(delivery: Pick<PendingDelivery, 'event' | 'payload'>): Record<string, unknown> {
+  return JSON.parse(delivery.event ?? delivery.payload) as Record<string, unknown>;
 }
 
 /** The deliveries sent in one attempt: one event, one batch, or one group. */

@@ -3,6 +3,9 @@ import type { DestinationProblem } from '../core/destination-rules.js';
 import { fileServer } from './file/server.js';
 import type { DestinationTypeName } from './index.js';
 import { kafkaServer } from './kafka/server.js';
+import { kinesisServer } from './kinesis/server.js';
+import { s3Server } from './s3/server.js';
+import { sqsServer } from './sqs/server.js';
 import { mqttServer } from './mqtt/server.js';
 import { redisServer } from './redis/server.js';
 import { natsServer } from './nats/server.js';
@@ -27,6 +30,9 @@ const byName = {
   file: fileServer,
   redis: redisServer,
   mqtt: mqttServer,
+  s3: s3Server,
+  sqs: sqsServer,
+  kinesis: kinesisServer,
   amqp: amqpServer,
   nats: natsServer,
 } satisfies Record<DestinationTypeName, ServerKind>;

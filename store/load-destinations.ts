@@ -2,6 +2,7 @@ import type { DestinationTypeName } from '../destinations/index.js';
 import type { Database } from './query.js';
 import type { SecretBox } from '../core/secret-box.js';
 import { openCredentials, type StoredCredentials } from '../core/destination-credentials.js';
+import { storedPayloadShape, type PayloadShape } from '../core/payload-shape.js';
 
 /** A destination as the delivery workers need it: where to send, how, and with which secrets. */
 export interface SendingDestination {
@@ -20,6 +21,8 @@ export interface SendingDestination {
   readonly retryScheduleMs: readonly number[] | null;
   /** When its current run of failures began (ms), null when its last attempt succeeded. */
   readonly failingSince: number | null;
+  /** What its deliveries carry: the dispatcher shapes each payload before the sender gets it. */
+  readonly payloadShape: PayloadShape;
   /** Whether `destination.failing` is raised for its run (no success since). */
   readonly alerted: boolean;
   /** Its own alert thresholds (null: the streamer's). */
@@ -40,6 +43,7 @@ interface Row {
   rate_limit_per_second: number | null;
   retry_schedule_ms: number[] | null;
   failing_since: Date | null;
+  payload: unknown;
   alerted: boolean;
   alert_after_failures: number | null;
   alert_after_ms: number | null;
@@ -50,7 +54,7 @@ export async function loadDestinations(db: Database, box: SecretBox): Promise<Se
   const { rows } = await db.query<Row>(
     `select id, organization_id, type, ordering, settings, secret, credentials,
             case when previous_secret_expires_at > now() then previous_secret end as previous_secret,
-            max_concurrency, rate_limit_per_second, retry_schedule_ms, failing_since,
+            max_concurrency, rate_limit_per_second, retry_schedule_ms, failing_since, payload,
             alerted_at is not null as alerted, alert_after_failures, alert_after_ms
        from destinations where active and deleted_at is null`,
   );
@@ -82,6 +86,7 @@ function sendingDestination(
     rateLimitPerSecond: row.rate_limit_per_second,
     retryScheduleMs: row.retry_schedule_ms,
     failingSince: row.failing_since?.getTime() ?? null,
+    payloadShape: storedPayloadShape(row.payload),
     alerted: row.alerted,
     alertAfterFailures: row.alert_after_failures,
     alertAfterMs: row.alert_after_ms,

@@ -22,10 +22,16 @@ import { getDestination } from '../../store/destinations.js';
 import { insertTestDelivery } from '../../store/insert-test-delivery.js';
 import { listDeliveries, type DeliveryRow } from '../../store/list-deliveries.js';
 import { replayDeliveries } from '../../store/replay-deliveries.js';
+import { contentFilterMatches, storedContentFilter, type FilterNode } from '../../core/content-filter.js';
 import { retryDelivery } from '../../store/retry-delivery.js';
 import { noticeDueDeliveries } from '../../store/delivery-notices.js';
 
 const replayWindowMaxMs = 90 * 86_400_000;
+
+/** A content filter as a test of event objects; undefined when there is none (every event passes). */
+function passesFilter(filter: FilterNode | null): ((event: unknown) => boolean) | undefined {
+  return filter === null ? undefined : (event) => contentFilterMatches(filter, event);
+}
 
 /** The delivery log: every delivery with its attempts, a retry, a replay of a window, a test send. */
 export function deliveryRoutes(app: ApiInstance, ctx: ApiContext): void {
@@ -177,7 +183,7 @@ export function deliveryRoutes(app: ApiInstance, ctx: ApiContext): void {
         operationId: 'replayDestination',
         summary: 'Replay deliveries',
         description:
-          'Resends the failed deliveries (or, with `status: all`, every settled one) recorded in [since, until). Each keeps its webhook-id.',
+          'Resends the failed deliveries (or, with `status: all`, every settled one) recorded in [since, until). Each keeps its webhook-id. Deliveries of events the current `filter` of the destination refuses are left alone.',
         tags,
         params: DestinationId,
         body: Replay,
@@ -197,6 +203,7 @@ export function deliveryRoutes(app: ApiInstance, ctx: ApiContext): void {
         since,
         until,
         status: (request.body.status ?? 'failed') as 'failed' | 'all',
+        passes: passesFilter(storedContentFilter(destination.filter)),
       });
       if (count > 0) await wakeWorkers(id);
       return reply.code(202).send({ object: 'replay' as const, destination_id: id, deliveries: count });

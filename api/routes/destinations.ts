@@ -1,6 +1,9 @@
 import { checkSubscription, createDestinationId, type DestinationProblem } from '../../core/destination-rules.js';
 import { expandPatterns } from '../../core/event-types.js';
 import { subscribedFieldsOf, type SubscribedFields } from '../../core/event-fields.js';
+import { parseContentFilter } from '../../core/content-filter.js';
+import { checkContentFilter } from '../../core/content-filter-check.js';
+import { checkPayloadShape, storedPayloadShape } from '../../core/payload-shape.js';
 import { destinationEvent } from '../../core/destination-event.js';
 import {
   isMerged,
@@ -60,8 +63,14 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
     destinationId: string,
     stored: { readonly settings: Record<string, unknown>; readonly credentials: StoredCredentials | null },
     change: Readonly<Record<string, unknown>> | undefined,
+    filterChanged = true,
   ): Promise<Pick<DestinationFields, 'settings' | 'credentials'>> => {
     const problems: DestinationProblem[] = checkSubscription(fields, ctx.catalogue);
+    if (filterChanged && problems.length === 0) {
+      const subscribed = subscribedFieldsOf(subscribedTypes(fields.event_types), ctx.catalogue.fields);
+      if (fields.filter !== null) problems.push(...filterProblems(fields.filter, subscribed));
+      problems.push(...checkPayloadShape(storedPayloadShape(fields.payload), subscribed));
+    }
     let merged: MergedSettings | undefined;
     if (change !== undefined) {
       const kind = kindOf(type);
@@ -91,6 +100,12 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
   const subscribedTypes = (patterns: readonly string[] | undefined): readonly string[] => {
     const expanded = expandPatterns(patterns ?? [], ctx.catalogue.types);
     return 'types' in expanded ? expanded.types : [];
+  };
+
+  /** What is wrong with a content filter: its language, its bounds, and tests no subscribed event can pass. */
+  const filterProblems = (filter: unknown, subscribed: SubscribedFields): DestinationProblem[] => {
+    const parsed = parseContentFilter(filter);
+    return 'problem' in parsed ? [parsed.problem] : checkContentFilter(parsed.filter, subscribed);
   };
 
   /** What is wrong with a type's settings: reachable, allowed, confined (destinations/<type>/server.ts). */
@@ -143,6 +158,8 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
         max_concurrency: body.max_concurrency ?? null,
         rate_limit_per_second: body.rate_limit_per_second ?? null,
         retry_schedule_ms: body.retry_schedule_ms ?? null,
+        filter: body.filter ?? null,
+        payload: storedPayload(body.payload),
         ...alertSettingsOf(body.alerts, null),
       };
       const id = createDestinationId();
@@ -242,6 +259,8 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
         max_concurrency: body.max_concurrency === undefined ? row.max_concurrency : body.max_concurrency,
         rate_limit_per_second: body.rate_limit_per_second === undefined ? row.rate_limit_per_second : body.rate_limit_per_second,
         retry_schedule_ms: body.retry_schedule_ms === undefined ? row.retry_schedule_ms : body.retry_schedule_ms,
+        filter: body.filter === undefined ? row.filter : body.filter,
+        payload: body.payload === undefined ? row.payload : storedPayload(body.payload),
         ...alertSettingsOf(body.alerts, row),
       };
       // The type's settings are checked when the request changes them: a destination saved under
@@ -249,7 +268,16 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
       // to settings the rules no longer allow, and says why in the delivery log).
       const fields: DestinationFields = {
         ...subscribed,
-        ...(await checked(row.type, subscribed, request.organizationId, row.id, row, body[row.type])),
+        // The filter is checked again when the subscribed types change: it must still fit them.
+        ...(await checked(
+          row.type,
+          subscribed,
+          request.organizationId,
+          row.id,
+          row,
+          body[row.type],
+          body.filter !== undefined || body.event_types !== undefined,
+        )),
       };
       // `active` only when asked: an edit of other fields must not undo a disable made meanwhile.
       const updated = await updateDestination(ctx.query, request.organizationId, row.id, { ...fields, active: body.active ?? null });
@@ -372,6 +400,12 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
   );
 }
 
+/** `event`, the default, is stored as null. */
+function storedPayload(payload: string | { readonly fields: readonly string[] } | undefined): DestinationFields['payload'] {
+  if (typeof payload === 'string') return payload === 'cloudevents' ? 'cloudevents' : null;
+  return payload === undefined ? null : { fields: [...payload.fields] };
+}
+
 function openOrNull(box: SecretBox, stored: string, owner: string): string | null {
   try {
     return box.open(stored, owner);
@@ -400,6 +434,8 @@ export function toDestinationObject(row: DestinationRow): DestinationObject {
     max_concurrency: row.max_concurrency,
     rate_limit_per_second: row.rate_limit_per_second,
     retry_schedule_ms: row.retry_schedule_ms,
+    filter: row.filter,
+    payload: row.payload ?? 'event',
     [row.type]: { ...row.settings, ...markCredentials(row.credentials) },
     previous_secret_expires_at: row.previous_secret_expires_at?.toISOString() ?? null,
     disabled_reason: row.disabled_reason,

@@ -16,6 +16,10 @@ export interface Draft {
   maxConcurrency: string;
   rateLimit: string;
   retrySchedule: string;
+  /** The content filter as JSON text; empty: every event. */
+  filter: string;
+  /** `event`, `cloudevents`, or the projected paths, comma-separated. */
+  payload: string;
   paused: boolean;
   settings: Readonly<Record<string, string>>;
   /** The secret settings the destination has stored (`kafka.sasl_password`): kept unless typed again. */
@@ -32,6 +36,8 @@ export const emptyDraft: Draft = {
   maxConcurrency: '',
   rateLimit: '',
   retrySchedule: '',
+  filter: '',
+  payload: 'event',
   paused: false,
   settings: {},
   storedSecrets: [],
@@ -71,6 +77,11 @@ export function draftOf(destination: Destination, kinds: readonly DestinationKin
     maxConcurrency: destination.max_concurrency?.toString() ?? '',
     rateLimit: destination.rate_limit_per_second?.toString() ?? '',
     retrySchedule: (destination.retry_schedule_ms ?? []).join(', '),
+    filter: destination.filter === null || destination.filter === undefined ? '' : JSON.stringify(destination.filter, null, 2),
+    payload:
+      destination.payload === undefined || typeof destination.payload === 'string'
+        ? (destination.payload ?? 'event')
+        : destination.payload.fields.join(', '),
     paused: !destination.active,
     storedSecrets: fieldsOf(destination.type, kinds)
       .filter((field) => isSecret(destination.type, field, kinds) && settings[field.setting] !== undefined)
@@ -125,6 +136,26 @@ function integer(text: string, param: string, label: string): number | null {
   if (value === '') return null;
   if (!/^\d+$/.test(value)) throw new Refused(param, `${label} must be a whole number, not "${value}".`);
   return Number(value);
+}
+
+/** The body a destination's deliveries carry, from its input's text. */
+function payloadOf(text: string): string | { fields: string[] } {
+  const shape = text.trim();
+  return shape === '' || shape === 'event' || shape === 'cloudevents' ? shape || 'event' : { fields: list(shape) };
+}
+
+/** The filter's JSON text as an object, or null when empty; the API checks its conditions. */
+function filterOf(text: string): Record<string, unknown> | null {
+  if (text.trim() === '') return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Refused('filter', `The filter is not JSON: ${(error as Error).message}.`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new Refused('filter', 'The filter is a JSON object such as {"data.status": "paid"}.');
+  return value as Record<string, unknown>;
 }
 
 /** Header lines `name: value`; a line without a colon is reported by its number. */
@@ -193,6 +224,8 @@ export function bodyOf(
       max_concurrency: integer(draft.maxConcurrency, 'max_concurrency', 'Attempts in flight'),
       rate_limit_per_second: integer(draft.rateLimit, 'rate_limit_per_second', 'Attempts per second'),
       retry_schedule_ms: schedule.length === 0 ? null : schedule,
+      filter: filterOf(draft.filter),
+      payload: payloadOf(draft.payload),
       active: !draft.paused,
     };
     if (creating) body['type'] = draft.type;
@@ -227,6 +260,8 @@ const fieldOfParam: Readonly<Record<string, string>> = {
   max_concurrency: 'dst-max-concurrency',
   rate_limit_per_second: 'dst-rate-limit',
   retry_schedule_ms: 'dst-retry-schedule',
+  filter: 'dst-filter',
+  payload: 'dst-payload',
 };
 
 export function fieldForParam(param: string | undefined, kinds: readonly DestinationKind[] = destinationKinds): string | undefined {

@@ -22,8 +22,9 @@ import { loadDestinations, type SendingDestination } from '../../store/load-dest
 import { createClaimedAhead } from './claimed-ahead.js';
 import { createDestinationJudge } from './destination-judge.js';
 import { createDestinationSlots } from './slots.js';
-import { resultLabel, verdictsOf } from './verdicts.js';
+import { partsOf, resultLabel, verdictsOf } from './verdicts.js';
 import { createWakeBook } from './wake-book.js';
+import { shapePayload } from '../../core/payload-shape.js';
 
 export interface DispatcherOptions {
   readonly pool: pg.Pool;
@@ -383,14 +384,25 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     metrics.attemptSeconds.observe({ type: destination.type, result: resultLabel(outcome.result) }, outcome.durationMs / 1000);
     const now = Date.now();
     const schedule = destination.retryScheduleMs ?? options.retryScheduleMs;
-    const { deliveries, gone } = verdictsOf(outcome.result, unit.deliveries, schedule, now);
-    const settled = await recorder.record({
-      durationMs: outcome.durationMs,
-      statusCode: outcome.statusCode ?? null,
-      error: outcome.error ?? null,
-      responseBody: outcome.responseBody ?? null,
-      deliveries,
-    });
+    // A batch the target took in part is recorded as two outcomes, in the same group commit.
+    const parts = partsOf(outcome, unit.deliveries).map((part) => ({
+      outcome: part.outcome,
+      ...verdictsOf(part.outcome.result, part.deliveries, schedule, now),
+    }));
+    const recorded = await Promise.all(
+      parts.map((part) =>
+        recorder.record({
+          durationMs: part.outcome.durationMs,
+          statusCode: part.outcome.statusCode ?? null,
+          error: part.outcome.error ?? null,
+          responseBody: part.outcome.responseBody ?? null,
+          deliveries: part.deliveries,
+        }),
+      ),
+    );
+    const settled = new Set(recorded.flatMap((ids) => [...ids]));
+    const deliveries = parts.flatMap((part) => part.deliveries.map((delivery) => ({ ...delivery, error: part.outcome.error })));
+    const gone = parts.some((part) => part.gone);
     for (const delivery of deliveries) {
       if (!settled.has(delivery.id)) continue;
       // Retries due within the same 25 ms share one timer.
@@ -399,8 +411,9 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       metrics.deliveries.inc({ type: destination.type, outcome: outcomeLabel });
       if (delivery.status === 'delivered') continue;
       const fields = { deliveryId: delivery.id, attempt: delivery.attempt };
-      if (delivery.status === 'failed') log.error({ ...fields, error: outcome.error }, 'delivery failed for good');
-      else log.warn({ ...fields, error: outcome.error, nextAttemptAt: delivery.nextAttemptAt }, 'delivery attempt failed; retry scheduled');
+      if (delivery.status === 'failed') log.error({ ...fields, error: delivery.error }, 'delivery failed for good');
+      else
+        log.warn({ ...fields, error: delivery.error, nextAttemptAt: delivery.nextAttemptAt }, 'delivery attempt failed; retry scheduled');
     }
     if (settled.size < deliveries.length)
       log.warn({ lost: deliveries.length - settled.size }, 'a lease ran out during the attempt; another worker owns those deliveries now');
@@ -411,13 +424,23 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       .catch((error: unknown) => log.warn({ err: error }, "updating the destination's failure run failed; the next attempt updates it"));
   };
 
-  const send = (unit: Unit): Promise<SendOutcome> => {
+  /**
+   * The one hand-off to the senders: each payload is shaped here (core/payload-shape.ts), so every
+   * type sends, and a webhook signs, the body the destination asked for. A payload that cannot be
+   * shaped fails the attempt (retried, its reason on record), as a refused send would.
+   */
+  const send = async (unit: Unit): Promise<SendOutcome> => {
     const { destination } = unit;
+    const shape = destination.payloadShape;
     return destination.plan.send({
       destinationId: destination.id,
       organizationId: destination.organizationId,
       secrets: destination.secrets,
-      deliveries: unit.deliveries,
+      deliveries: unit.deliveries.map((delivery) => ({
+        ...delivery,
+        payload: shapePayload(shape, delivery.payload),
+        event: delivery.payload,
+      })),
       batchId: unit.batchId,
     });
   };

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { isDataError } from '../../adapters/database.js';
+import { storedContentFilter } from '../../core/content-filter.js';
 import { subscriptionMatches, type Subscription } from '../../core/destination-match.js';
 import { createDeliveryId, eventIdTime } from '../../core/ids.js';
 import { lockPosition, storePosition, type PartitionKey } from '../../store/lock-position.js';
@@ -43,6 +44,7 @@ interface SubscriptionRow {
   readonly severities: string[] | null;
   readonly entity_types: string[] | null;
   readonly created_at: Date;
+  readonly filter: unknown;
 }
 
 /**
@@ -140,7 +142,7 @@ async function insertDeliveries(
   // Read in the transaction: a destination created or deleted before it commits is seen. Paused
   // and disabled destinations get their deliveries too: they are held until it is active again.
   const { rows } = await client.query<SubscriptionRow>(
-    `select id, organization_id, event_types, severities, entity_types, created_at from destinations
+    `select id, organization_id, event_types, severities, entity_types, created_at, filter from destinations
       where organization_id = any($1::text[]) and deleted_at is null`,
     [organizations],
   );
@@ -152,6 +154,7 @@ async function insertDeliveries(
     severities: row.severities,
     entityTypes: row.entity_types,
     createdAt: row.created_at.getTime(),
+    filter: storedContentFilter(row.filter),
   }));
   const columns = { id: [] as string[], organization: [] as string[], destination: [] as string[], event: [] as string[] };
   const more = { type: [] as string[], entityType: [] as string[], entityId: [] as string[] };
@@ -159,7 +162,9 @@ async function insertDeliveries(
   // published twice carries the same event id: its first payload is kept, as its first deliveries are.
   const payloads = new Map<string, { organization: string; event: string; payload: string }>();
   for (const event of events) {
-    const matchable = { ...event, madeAt: eventIdTime(event.id) };
+    let object: unknown;
+    // Parsed once per event, and only when a destination's filter reads it.
+    const matchable = { ...event, madeAt: eventIdTime(event.id), object: () => (object ??= parseObject(event.payload)) };
     for (const subscription of subscriptions) {
       if (!subscriptionMatches(subscription, matchable)) continue;
       columns.id.push(createDeliveryId());
@@ -206,4 +211,13 @@ async function insertDeliveries(
     ],
   );
   return { deliveries: rowCount ?? 0, destinationIds: [...new Set(columns.destination)] };
+}
+
+/** The event object of a payload; one that is not JSON (never written so) fails every filter rather than the batch. */
+function parseObject(payload: string): unknown {
+  try {
+    return JSON.parse(payload) as unknown;
+  } catch {
+    return null;
+  }
 }

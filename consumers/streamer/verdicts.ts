@@ -1,4 +1,5 @@
 import { judgeAttempt, type AttemptResult } from '../../core/delivery-schedule.js';
+import type { SendOutcome } from '../../destinations/send-outcome.js';
 import type { DeliveryStatus } from '../../store/complete-attempt.js';
 import type { ClaimedDelivery } from '../../store/claim-deliveries.js';
 
@@ -35,4 +36,22 @@ export function verdictsOf(
 export function resultLabel(result: AttemptResult): string {
   if (result.kind === 'response') return `${Math.floor(result.status / 100)}xx`;
   return result.kind;
+}
+
+/**
+ * An attempt's outcome as the parts to record: itself for all its deliveries, or, when the target
+ * refused some records of a batch and took the others (`failedDeliveryIds`), a success for those
+ * taken and the failure for those refused. Each delivery is in exactly one part.
+ */
+export function partsOf(
+  outcome: SendOutcome,
+  deliveries: readonly ClaimedDelivery[],
+): { readonly outcome: SendOutcome; readonly deliveries: readonly ClaimedDelivery[] }[] {
+  const failed = outcome.failedDeliveryIds;
+  if (failed === undefined) return [{ outcome, deliveries }];
+  const taken: SendOutcome = { result: { kind: 'response', status: 200 }, durationMs: outcome.durationMs, statusCode: outcome.statusCode };
+  return [
+    { outcome: taken, deliveries: deliveries.filter((delivery) => !failed.has(delivery.id)) },
+    { outcome, deliveries: deliveries.filter((delivery) => failed.has(delivery.id)) },
+  ].filter((part) => part.deliveries.length > 0);
 }

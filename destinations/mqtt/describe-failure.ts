@@ -1,7 +1,7 @@
 /**
  * What a failed publish to an MQTT destination tells its tenant: a code for the delivery log and
  * words to act on. What a reachable broker answered (a CONNACK refusing the credentials, a PUBACK
- * refusing a message) is told by its reason code; every other failure (refused, reset, silent, not
+ * refusing a message, a DISCONNECT saying why) is told by its reason code; every other failure (refused, reset, silent, not
  * MQTT at all) is one message, the same whatever happened, so the delivery log maps no host's
  * open ports.
  */
@@ -11,6 +11,7 @@ export const authenticationCode = 'mqtt_authentication_failed';
 export const notAuthorizedCode = 'mqtt_not_authorized';
 export const refusedCode = 'mqtt_refused';
 export const publishRefusedCode = 'mqtt_publish_refused';
+export const disconnectedCode = 'mqtt_disconnected';
 
 /** CONNACK codes: MQTT 5's reason codes, and 3.1.1's return codes (1 to 5) where they differ. */
 const badCredentials = new Set([134, 4]);
@@ -53,6 +54,13 @@ export function describeMqttFailure(
         message: `${broker} refused to let the destination's user connect (${said}); check mqtt.username, mqtt.password and the broker's ACL`,
       };
     return { code: refusedCode, message: `${broker} refused the connection (${said})` };
+  }
+  if (reason?.message.startsWith('Disconnected')) {
+    const said = reason.message.slice('Disconnected: '.length);
+    return {
+      code: disconnectedCode,
+      message: `${broker} closed the connection while publishing to ${context.topics.join(', ')} (${said}); a message may be larger than the broker takes, or the broker's ACL may refuse the user`,
+    };
   }
   if (reason?.message.startsWith('Publish error')) {
     const said = reason.message.slice('Publish error: '.length) || `reason code ${reason.code}`;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { connect, type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
+import { connect, ReasonCodes, type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import { hostPort, isEndpoint, parseEndpoint, type Endpoint } from '../../core/endpoint-rules.js';
 import {
   AttemptTimeoutError,
@@ -46,6 +46,13 @@ interface Client {
 
 class ClosedError extends Error {}
 
+/** The broker's DISCONNECT (MQTT 5) before it closed the connection: its reason code says why (a packet too large, …). */
+class DisconnectedError extends Error {
+  constructor(readonly code: number) {
+    super(`Disconnected: ${(ReasonCodes as Record<number, string | undefined>)[code] ?? `reason code ${code}`}`);
+  }
+}
+
 /**
  * Publishes to MQTT destinations with MQTT.js: one connection per destination, opened on first use
  * to the address vetted by the host rules, with a clean session and a client id of its own (two
@@ -70,7 +77,11 @@ export function createMqttSender(options: BrokerSenderOptions): MqttSender {
       mqtt.once('error', reject);
       mqtt.once('close', () => reject(new ClosedError()));
     });
-    const closing = new Promise<never>((_resolve, reject) => mqtt.once('close', () => reject(new ClosedError())));
+    let disconnect: DisconnectedError | undefined;
+    mqtt.once('disconnect', (packet) => {
+      if (packet.reasonCode !== undefined && packet.reasonCode !== 0) disconnect = new DisconnectedError(packet.reasonCode);
+    });
+    const closing = new Promise<never>((_resolve, reject) => mqtt.once('close', () => reject(disconnect ?? new ClosedError())));
     connected.catch(() => undefined);
     closing.catch(() => undefined);
     // A tenant's broker failing is the tenant's to read in the delivery log, not warnings in the operator's.

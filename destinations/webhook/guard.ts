@@ -48,23 +48,30 @@ export function checkUrl(text: string, allowed: ReadonlySet<string>): { code: st
  * literal skips `lookup` in Node, so it is checked before the connector is called.
  */
 export function createGuardedConnector(allowed: ReadonlySet<string>, timeoutMs: number): buildConnector.connector {
-  const lookup: LookupFunction = (hostname, lookupOptions, callback) => {
-    // Every address of the host is checked, whichever Node then tries first (autoSelectFamily tries several).
+  const connector = buildConnector({ lookup: guardedLookup((host) => allowed.has(host)), timeout: timeoutMs });
+  return (connectOptions, callback) => {
+    const host = normalizeHost(connectOptions.hostname);
+    if (isIP(host) !== 0 && !allowed.has(host) && isInternalAddress(host)) return callback(new BlockedAddressError(host, false), null);
+    return connector(connectOptions, callback);
+  };
+}
+
+/**
+ * A `lookup` for Node's sockets that refuses a host resolving to an internal address unless
+ * `isAllowed(host)`: every address of the host is checked, whichever Node then tries first
+ * (autoSelectFamily tries several). An IP literal never reaches it: check those before connecting.
+ */
+export function guardedLookup(isAllowed: (host: string) => boolean): LookupFunction {
+  return (hostname, lookupOptions, callback) => {
     dnsLookup(hostname, { ...lookupOptions, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error, '', 0);
       const host = normalizeHost(hostname);
-      const internal = allowed.has(host) ? undefined : addresses.find((entry) => isInternalAddress(entry.address));
+      const internal = isAllowed(host) ? undefined : addresses.find((entry) => isInternalAddress(entry.address));
       if (internal !== undefined) return callback(new BlockedAddressError(host, isIP(host) === 0), '', 0);
       if (lookupOptions.all === true) return callback(null, addresses);
       const first = addresses[0];
       if (first === undefined) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', 0);
       return callback(null, first.address, first.family);
     });
-  };
-  const connector = buildConnector({ lookup, timeout: timeoutMs });
-  return (connectOptions, callback) => {
-    const host = normalizeHost(connectOptions.hostname);
-    if (isIP(host) !== 0 && !allowed.has(host) && isInternalAddress(host)) return callback(new BlockedAddressError(host, false), null);
-    return connector(connectOptions, callback);
   };
 }

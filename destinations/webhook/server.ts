@@ -1,7 +1,6 @@
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { checkWebhookHeaders, checkWebhookUrl } from '../../core/destination-rules.js';
-import { defineServerKind, SettingsRefused } from '../server-kind.js';
+import { resolveUrlHost } from '../resolve-url-host.js';
+import { defineServerKind } from '../server-kind.js';
 import { webhook } from './kind.js';
 import { createWebhookSender } from './sender.js';
 
@@ -10,7 +9,7 @@ export const webhookServer = defineServerKind({
   kind: webhook,
   check: async (settings, context) => [
     ...checkWebhookHeaders(settings.headers),
-    ...checkWebhookUrl(settings.url, await resolveUrlHost(settings.url, context.allowedHosts), context.allowedHosts),
+    ...checkWebhookUrl(settings.url, await resolveUrlHost(settings.url, context.allowedHosts, 'webhook.url'), context.allowedHosts),
   ],
   createSender: (environment) =>
     createWebhookSender({ allowedHosts: environment.allowedHosts, logger: environment.logger, onStalled: environment.onStalled }),
@@ -39,19 +38,3 @@ export const webhookServer = defineServerKind({
   release: (sender, destinationId) => sender.release(destinationId),
   health: (sender) => ({ webhooks: sender.health() }),
 });
-
-/** What the URL's host resolves to: nothing to look up for an IP or an allowed host. */
-async function resolveUrlHost(url: string, allowedHosts: ReadonlySet<string>): Promise<string[]> {
-  let host: string;
-  try {
-    host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-  } catch {
-    return [];
-  }
-  if (isIP(host) || allowedHosts.has(host.toLowerCase())) return [];
-  try {
-    return (await lookup(host, { all: true })).map((entry) => entry.address);
-  } catch {
-    throw new SettingsRefused('webhook.url', `The host ${host} does not resolve; check the URL.`);
-  }
-}

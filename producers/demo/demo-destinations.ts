@@ -62,6 +62,8 @@ export async function ensureDemoDestinations(
         max_concurrency: found.max_concurrency,
         rate_limit_per_second: found.rate_limit_per_second,
         retry_schedule_ms: found.retry_schedule_ms,
+        filter: found.filter,
+        payload: found.payload,
       });
       destination = { id: found.id, organizationId, outcome: 'updated' };
     } else {

@@ -560,7 +560,7 @@ export interface CustomerPrevious {
   metadata?: null | Record<string, string>;
 }
 
-export type DestinationType = 'webhook' | 'kafka' | 'file' | 'redis' | 'mqtt' | 'amqp' | 'nats';
+export type DestinationType = 'webhook' | 'kafka' | 'file' | 'redis' | 'mqtt' | 'amqp' | 'nats' | 's3' | 'sqs' | 'kinesis';
 
 export type DestinationOrdering = 'none' | 'per_entity';
 
@@ -573,7 +573,7 @@ export interface DestinationFailureRun {
   last_error?: null | string;
 }
 
-/** A destination of the event pipeline (webhook, Kafka topic, file directory, Redis stream, MQTT topic, RabbitMQ exchange or NATS JetStream subject) as the Events API serves it, plus the webhook URL; never its signing secret. */
+/** A destination of the event pipeline (webhook, Kafka topic, file directory, Redis stream, MQTT topic, RabbitMQ exchange, NATS JetStream subject, S3 bucket, SQS queue or Kinesis stream) as the Events API serves it, plus the webhook URL; never its signing secret. */
 export interface Destination {
   /** destination id: dst_ + a UUIDv7 */
   id: string;

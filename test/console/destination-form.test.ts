@@ -25,9 +25,27 @@ describe('console destination form', () => {
       max_concurrency: null,
       rate_limit_per_second: null,
       retry_schedule_ms: [0, 1000, 5000],
+      filter: null,
+      payload: 'event',
       active: true,
       webhook: { url: 'https://hooks.example.com/x', headers: { 'x-team': 'billing', 'x-env': 'prod' } },
     });
+  });
+
+  it('sends the content filter as JSON, refuses text that is not a JSON object, and shows a filter param of the API on its input', () => {
+    const filter = { 'data.total_amount': { $gte: 1000 } };
+    expect(bodyOf({ ...emptyDraft, filter: JSON.stringify(filter) }, true)).toMatchObject({ filter });
+    expect(bodyOf({ ...emptyDraft, filter: '{"data.status": ' }, true)).toMatchObject({ param: 'filter' });
+    expect(bodyOf({ ...emptyDraft, filter: '[1]' }, true)).toMatchObject({ param: 'filter' });
+    expect(
+      draftOf({ ...({} as Destination), type: 'webhook', event_types: ['*'], ordering: 'none', filter } as Destination).filter,
+    ).toContain('"$gte": 1000');
+    expect(fieldForParam('filter.$or.1.data.status.$in')).toBe('dst-filter');
+    expect(bodyOf({ ...emptyDraft, payload: 'id, data.total_amount' }, true)).toMatchObject({
+      payload: { fields: ['id', 'data.total_amount'] },
+    });
+    expect(bodyOf({ ...emptyDraft, payload: 'cloudevents' }, true)).toMatchObject({ payload: 'cloudevents' });
+    expect(fieldForParam('payload.fields.1')).toBe('dst-payload');
   });
 
   it('names the header line that is not "name: value"', () => {

@@ -54,7 +54,18 @@ describe('broker messages', () => {
         'the template "{data.customer_id}" names {data.customer_id}, which event evt_1 does not have; nothing of this attempt was sent',
     });
     expect(brokerMessages([delivery('[1]')], template('{type}'))).toEqual({
-      problem: 'the payload of delivery dlv_1 is not an event object',
+      problem: 'the event of delivery dlv_1 is not an event object',
+    });
+  });
+
+  it('render the address and headers from the event object when the body is shaped (a projection lacks the fields)', () => {
+    const projection = JSON.stringify({ status: 'paid' });
+    const shaped = { ...delivery(projection), event: JSON.stringify(event) };
+    const built = brokerMessages([shaped], template('events.{type}.{data.status}'));
+    expect(built).toMatchObject({
+      messages: [
+        { address: 'events.invoice.paid.paid', body: Buffer.from(projection), headers: { ce_id: 'evt_1', ce_type: 'invoice.paid' } },
+      ],
     });
   });
 });

@@ -33,6 +33,8 @@ describe('destination type registry', () => {
       max_concurrency: null,
       rate_limit_per_second: null,
       retry_schedule_ms: null,
+      filter: null,
+      payload: 'event',
       memory: { bucket: 'b1' },
       previous_secret_expires_at: null,
       disabled_reason: null,

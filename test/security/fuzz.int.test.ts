@@ -182,7 +182,8 @@ async function call(method: string, path: string, body?: unknown): Promise<{ sta
 }
 
 function baseBody(type: DestinationType): Record<string, unknown> {
-  const settings: Record<DestinationType, Record<string, unknown>> = {
+  const aws = { region: 'us-east-1', endpoint: 'http://127.0.0.1:9', access_key_id: 'fuzz', secret_access_key: 'fuzz-secret' };
+  const settings = {
     webhook: {
       url: 'http://127.0.0.1:9/hooks',
       headers: { 'x-team': 'fuzz' },
@@ -191,6 +192,17 @@ function baseBody(type: DestinationType): Record<string, unknown> {
     },
     kafka: { brokers: [...ctx.endpoints.kafkaBrokers], topic: 'fuzz' },
     file: { directory: 'fuzz/exports', rotate_bytes: 4096 },
+    s3: {
+      bucket: 'fuzz-bucket',
+      ...aws,
+      key_template: '{entity_type}/{yyyy}/',
+      gzip: true,
+      force_path_style: true,
+      max_events: 10,
+      max_wait_ms: 100,
+    },
+    sqs: { queue_url: 'http://127.0.0.1:9/000000000000/fuzz', ...aws },
+    kinesis: { stream_name: 'fuzz', ...aws },
     redis: { url: 'redis://127.0.0.1:9/0', stream: 'fuzz:{entity_type}', max_len: 100, username: 'fuzz', password: 'fuzz-password' },
     mqtt: { url: 'mqtt://127.0.0.1:9', topic: 'fuzz/{entity_type}', username: 'fuzz', password: 'fuzz-password' },
     amqp: { url: 'amqp://127.0.0.1:5672/', password: 'fuzz', exchange: 'fuzz', routing_key: 'fuzz.{type}' },

@@ -156,6 +156,21 @@ function Form({ initial, id }: { initial: Draft; id: string | undefined }) {
         <label for="dst-entity-types">Only these entity types (empty: all)</label>
         <input {...attrs('dst-entity-types')} value={draft.entityTypes} onInput={(e) => set('entityTypes', e.currentTarget.value)} />
       </div>
+      <div class="field">
+        <label for="dst-filter">Only events matching this filter (JSON; empty: all)</label>
+        <textarea
+          {...attrs('dst-filter')}
+          rows={3}
+          spellcheck={false}
+          value={draft.filter}
+          placeholder='{"data.status": "paid", "data.total_amount": {"$gte": 1000}}'
+          onInput={(e) => set('filter', e.currentTarget.value)}
+        />
+      </div>
+      <div class="field">
+        <label for="dst-payload">Body sent: event, cloudevents, or the fields to keep (id, type, data.total_amount)</label>
+        <input {...attrs('dst-payload')} value={draft.payload} onInput={(e) => set('payload', e.currentTarget.value)} />
+      </div>
       {shownFieldsOf(draft).map((field) => {
         const param = `${draft.type}.${field.setting}`;
         const stored = isSecret(draft.type, field) && draft.storedSecrets.includes(param);

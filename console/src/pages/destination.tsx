@@ -345,6 +345,13 @@ export function DestinationPage({ id, query }: { id: string; query: URLSearchPar
               severities {value.severities?.join(', ') ?? 'all'} · entity types {value.entity_types?.join(', ') ?? 'all'} · ordering{' '}
               {value.ordering}
             </dd>
+            <dt>Content filter</dt>
+            <dd>{value.filter === null ? 'every event' : <code>{JSON.stringify(value.filter)}</code>}</dd>
+            <dt>Body sent</dt>
+            <dd>
+              {typeof value.payload === 'string' ? value.payload : `fields ${value.payload.fields.join(', ')}`} (its JSON Schema: GET
+              /api/v1/destinations/{value.id}/payload-schema)
+            </dd>
             {value.disabled_reason ? (
               <>
                 <dt>Disabled</dt>

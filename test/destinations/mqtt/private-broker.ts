@@ -8,7 +8,7 @@ import { freePort } from '../../harness/ports.js';
 
 /**
  * A Mosquitto of the test's own, on a free port, that requires a user (`user`, `password`) and lets
- * it publish only under `allowed/`: what the shared broker (anonymous, no ACL) cannot show.
+ * it publish only under `allowed/`, in packets of at most 4 KiB: what the shared broker (anonymous, no ACL) cannot show.
  * Stopped by `stop()`; the shared broker is never touched.
  */
 export interface PrivateBroker {
@@ -17,6 +17,9 @@ export interface PrivateBroker {
   readonly password: string;
   stop(): Promise<void>;
 }
+
+/** The largest packet the private broker takes. */
+export const maxPacketBytes = 4_096;
 
 export async function startPrivateBroker(): Promise<PrivateBroker> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'evp-mosquitto-'));
@@ -35,6 +38,8 @@ export async function startPrivateBroker(): Promise<PrivateBroker> {
       `password_file ${path.join(dir, 'passwords')}`,
       `acl_file ${path.join(dir, 'acl')}`,
       'persistence false',
+      // Larger packets are refused: the broker's DISCONNECT says so.
+      `max_packet_size ${maxPacketBytes}`,
       '',
     ].join('\n'),
   );

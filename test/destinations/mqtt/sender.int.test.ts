@@ -5,7 +5,7 @@ import { createMqttSender, type MqttMessage, type MqttRequest } from '../../../d
 import { createTestLogger } from '../../harness/log-sink.js';
 import { brokerSenderChecks } from '../broker-sender-checks.js';
 import { freePort } from '../../harness/ports.js';
-import { startPrivateBroker, type PrivateBroker } from './private-broker.js';
+import { maxPacketBytes, startPrivateBroker, type PrivateBroker } from './private-broker.js';
 
 /** Every topic this file publishes to is under it. */
 const root = `evp-test/mqtt-sender/${randomBytes(4).toString('hex')}`;
@@ -98,6 +98,19 @@ describe('mqtt sender', () => {
     expect(outcome.result).toEqual({ kind: 'error', code: 'mqtt_publish_refused' });
     expect(outcome.error).toBe(
       `the MQTT broker at 127.0.0.1:${broker.port} refused a message on denied/x (Not authorized); check mqtt.topic and the broker's ACL for the user`,
+    );
+  });
+
+  it('mqtt sender fails an attempt with a message larger than the broker takes, saying why the broker closed', async () => {
+    const large = { ...message(1, 'allowed/large'), payload: JSON.stringify({ id: 'evt_1', data: 'x'.repeat(2 * maxPacketBytes) }) };
+    const outcome = await sender.send(
+      request({ url: `mqtt://127.0.0.1:${broker.port}`, username: broker.user, password: broker.password, messages: [large] }),
+    );
+    expect(outcome.result).toEqual({ kind: 'error', code: 'mqtt_disconnected' });
+    expect(outcome.error).toMatch(
+      new RegExp(
+        `^the MQTT broker at 127\\.0\\.0\\.1:${broker.port} closed the connection while publishing to allowed/large \\(Packet too large\\)`,
+      ),
     );
   });
 
