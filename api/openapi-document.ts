@@ -10,7 +10,11 @@ export const apiTags = [
   { name: 'event types', description: 'The catalogue of event types, from the schemas the pipeline was built with.' },
   { name: 'entities', description: 'The current state of each entity, and the events that brought it there.' },
   { name: 'schemas', description: 'The Avro schemas of each entity in the schema registry, with their versions.' },
-  { name: 'destinations', description: 'Where events are sent: signed webhooks, Kafka topics, files.' },
+  {
+    name: 'destinations',
+    description:
+      'Where events are sent: signed webhooks, Kafka topics, files, RabbitMQ, NATS JetStream, Redis streams, MQTT, S3, SQS and Kinesis.',
+  },
   { name: 'deliveries', description: 'Each event sent to each destination, with every attempt.' },
   { name: 'stats', description: 'Events per minute, consumer lag and delivery health.' },
   { name: 'dead letters', description: 'Records the pipeline could not store, with the reason.' },

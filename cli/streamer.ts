@@ -45,7 +45,9 @@ export function streamerOptionsFrom(
 /** `evp streamer`: runs until SIGTERM/SIGINT, start-up included, then lets its attempts finish and leaves the group. */
 export function streamerCommand(): Command {
   return new Command('streamer')
-    .description('send every event to the destinations that subscribe to it (webhooks, Kafka topics, files), with retries')
+    .description(
+      'send every event to the destinations that subscribe to it (webhooks, Kafka, files, brokers, buckets, queues, streams), with retries',
+    )
     .option(
       '--port <port>',
       `port of /healthz and /metrics (default STREAMER_PORT, ${settingDefault(streamerSettings.settings.STREAMER_PORT)}; 0 picks a free one)`,

@@ -133,7 +133,7 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
         operationId: 'createDestination',
         summary: 'Create a destination',
         description:
-          "A webhook, Kafka topic or file directory that receives the organization's events of the subscribed types. A webhook's signing secret is in this answer only.",
+          "A webhook, Kafka topic, file directory, broker, bucket, queue or stream that receives the organization's events of the subscribed types. A webhook's signing secret is in this answer only.",
         tags,
         body: CreateDestination,
         response: { 201: Destination, ...errorResponses },
