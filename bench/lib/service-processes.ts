@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import net from 'node:net';
 import path from 'node:path';
 import { projectRoot } from '../../adapters/project-root.js';
+import { freePorts } from '../../test/harness/ports.js';
 import { benchSecretKey, type MaterializerSettings, type ServicePlace, type StreamerSettings } from './stack.js';
 
 /**
@@ -23,7 +23,7 @@ export async function startServiceProcesses(
   materializer: MaterializerSettings,
   streamer: StreamerSettings,
 ): Promise<ServiceProcesses> {
-  const [materializerPort, streamerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const [materializerPort = 0, streamerPort = 0, apiPort = 0] = await freePorts(3);
   const common = {
     DATABASE_URL: place.databaseUrl,
     DATABASE_SCHEMA: place.schema,
@@ -81,15 +81,4 @@ export async function startServiceProcesses(
       );
     },
   };
-}
-
-/** A port nothing listens on now, on 127.0.0.1. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
 }
