@@ -38,6 +38,8 @@ import { benchEntity, benchEventType, benchService, buildPayload, type Payload }
 export interface DestinationsBenchOptions extends ScenarioStack, Cleanable {
   /** Events per type (N). */
   readonly events: number;
+  /** The types to measure, of bench/destinations/index.ts. */
+  readonly types: readonly string[];
   /** SDK publishes kept in flight. */
   readonly window: number;
   /** `bench_<random>_destinations`: created, migrated and dropped by the scenario. */
@@ -87,7 +89,7 @@ export async function runDestinationsBench(options: DestinationsBenchOptions): P
     await untilConsuming(streamer.port, 'streamer', 60_000);
     const results: DestinationsResult[] = [];
     let bodyBytes: number | null = null;
-    for (const benchCase of destinationBenchCases) {
+    for (const benchCase of destinationBenchCases.filter((candidate) => options.types.includes(candidate.type))) {
       const outcome = await runCase(options, benchCase, pool, publisher, payload);
       bodyBytes ??= outcome.bodyBytes;
       results.push(outcome.result);

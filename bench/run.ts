@@ -15,6 +15,7 @@ import { maxBatchEvents } from '../api/ingest-schemas.js';
 import { javaRequirements } from '../stack/versions.js';
 import { runApiBench } from './api.js';
 import { renderDestinationsTable, runDestinationsBench } from './destinations.js';
+import { destinationBenchCases } from './destinations/index.js';
 import { renderE2eTable } from './e2e-table.js';
 import { runE2e } from './e2e.js';
 import { runKafkaClients } from './kafka-clients/index.js';
@@ -68,6 +69,16 @@ function oneOf<const Value extends string>(name: string, values: readonly [Value
   const value = values.find((candidate) => candidate === text);
   if (value === undefined) throw new Error(`${name}=${JSON.stringify(text)} must be one of ${values.join(', ')}`);
   return value;
+}
+
+function nameList<const Name extends string>(variable: string, names: readonly Name[]): Name[] {
+  const text = process.env[variable]?.trim();
+  if (text === undefined || text === '') return [...names];
+  const chosen = text.split(',').map((part) => part.trim());
+  const unknown = chosen.filter((part) => !(names as readonly string[]).includes(part));
+  if (unknown.length > 0)
+    throw new Error(`${variable}=${JSON.stringify(text)} names ${unknown.join(', ')}; choose from ${names.join(', ')}`);
+  return names.filter((name) => chosen.includes(name));
 }
 
 function selectedScenarios(args: readonly string[]): Scenario[] {
@@ -375,6 +386,10 @@ async function main(): Promise<void> {
       async (onCleanup) =>
         runDestinationsBench({
           events: positiveInt('BENCH_DESTINATION_EVENTS', 20_000),
+          types: nameList(
+            'BENCH_DESTINATION_TYPES',
+            destinationBenchCases.map((benchCase) => benchCase.type),
+          ),
           window,
           ...(await stackFor('destinations')),
           streamer: streamerSettings,

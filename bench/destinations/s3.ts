@@ -30,6 +30,8 @@ export const s3Case: DestinationBenchCase = {
         secret_access_key: server.credentials.secretAccessKey,
         force_path_style: true,
         key_template: `${name}/`,
+        // A batch goes when it holds 1,000 events (the default) or its first has waited 1 s.
+        max_wait_ms: 1_000,
       },
       async received() {
         let lines = 0;
