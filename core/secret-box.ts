@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createSecretKey as keyObjectOf, randomBytes } from 'node:crypto';
 
 /**
  * Signing secrets at rest: AES-256-GCM under a key the operator keeps outside the database, so a
@@ -45,13 +45,15 @@ export function secretKeyId(key: Buffer): string {
 export function createSecretBox(key: Buffer): SecretBox {
   if (key.length !== 32) throw new TypeError(`a secret key holds 32 bytes, not ${key.length}`);
   const keyId = secretKeyId(key);
+  // A KeyObject, made once: Node 24 checks a Buffer key for being a KeyObject by catching a throw, on every call.
+  const cipherKey = keyObjectOf(key);
   const isSealed = (stored: string) => stored.startsWith(sealedPrefix);
   return {
     keyId,
     isSealed,
     seal(plain, owner) {
       const iv = randomBytes(ivBytes);
-      const cipher = createCipheriv('aes-256-gcm', key, iv);
+      const cipher = createCipheriv('aes-256-gcm', cipherKey, iv);
       // The key id and the owner are authenticated too: relabelled or moved, it does not open.
       cipher.setAAD(associated(keyId, owner));
       const sealed = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
@@ -69,7 +71,7 @@ export function createSecretBox(key: Buffer): SecretBox {
       const bytes = Buffer.from(payload ?? '', 'base64url');
       if (bytes.length < ivBytes + tagBytes) throw new SecretUnreadable('the sealed secret is cut short');
       try {
-        const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, ivBytes));
+        const decipher = createDecipheriv('aes-256-gcm', cipherKey, bytes.subarray(0, ivBytes));
         decipher.setAAD(associated(keyId, owner));
         decipher.setAuthTag(bytes.subarray(ivBytes, ivBytes + tagBytes));
         return Buffer.concat([decipher.update(bytes.subarray(ivBytes + tagBytes)), decipher.final()]).toString('utf8');

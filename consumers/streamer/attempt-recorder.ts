@@ -62,7 +62,8 @@ export function createAttemptRecorder(options: {
         options.owner,
         group.map((waiting) => waiting.attempt),
       );
-      queue = queue.filter((waiting) => !group.includes(waiting));
+      const written = new Set(group);
+      queue = queue.filter((waiting) => !written.has(waiting));
       if (failures > 0) options.logger.info({ failures }, 'attempt outcomes recorded again after failed writes');
       failures = 0;
       for (const waiting of group) waiting.resolve(recorded);

@@ -373,7 +373,9 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
 
   const attempt = async (unit: Unit, answered: () => void): Promise<void> => {
     const { destination } = unit;
-    const log = logger.child({ destinationId: destination.id });
+    // Made only when there is something to say: a child logger per attempt was a measurable cost.
+    let child: Logger | undefined;
+    const log = (): Logger => (child ??= logger.child({ destinationId: destination.id }));
     const startedAt = Date.now();
     const outcome = await send(unit).catch((error: unknown): SendOutcome => ({
       result: { kind: 'error', code: 'internal' },
@@ -411,17 +413,21 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       metrics.deliveries.inc({ type: destination.type, outcome: outcomeLabel });
       if (delivery.status === 'delivered') continue;
       const fields = { deliveryId: delivery.id, attempt: delivery.attempt };
-      if (delivery.status === 'failed') log.error({ ...fields, error: delivery.error }, 'delivery failed for good');
+      if (delivery.status === 'failed') log().error({ ...fields, error: delivery.error }, 'delivery failed for good');
       else
-        log.warn({ ...fields, error: delivery.error, nextAttemptAt: delivery.nextAttemptAt }, 'delivery attempt failed; retry scheduled');
+        log().warn({ ...fields, error: delivery.error, nextAttemptAt: delivery.nextAttemptAt }, 'delivery attempt failed; retry scheduled');
     }
     if (settled.size < deliveries.length)
-      log.warn({ lost: deliveries.length - settled.size }, 'a lease ran out during the attempt; another worker owns those deliveries now');
+      log().warn(
+        { lost: deliveries.length - settled.size },
+        'a lease ran out during the attempt; another worker owns those deliveries now',
+      );
     const succeeded = deliveries.every((delivery) => delivery.status === 'delivered');
     // The outcome is on record; what follows only keeps the destination's health, and is tried again by the next attempt.
     await judge
       .judge(destination, { succeeded, gone, error: outcome.error ?? null }, now)
-      .catch((error: unknown) => log.warn({ err: error }, "updating the destination's failure run failed; the next attempt updates it"));
+
+      .catch((error: unknown) => log().warn({ err: error }, "updating the destination's failure run failed; the next attempt updates it"));
   };
 
   /**
