@@ -31,8 +31,8 @@ export const streamerSettings = settingGroup({
       shownDefault: `\`${defaultDeliverySchedule.join(',')}\``,
     },
     STREAMER_MAX_CONCURRENCY: {
-      schema: wholeNumber(10, 1, 100),
-      doc: 'attempts in flight per destination, for destinations without their own limit',
+      schema: wholeNumber(25, 1, 100),
+      doc: 'attempts in flight per destination, for destinations without their own limit (one destination delivers at most this many per round trip)',
     },
     STREAMER_MAX_IN_FLIGHT: {
       schema: wholeNumber(1_000, 1, 100_000),

@@ -142,7 +142,7 @@ describe('loadConfig', () => {
     const config = loadConfig({ EVENT_RETENTION_DAYS: '', STREAMER_MAX_CONCURRENCY: ' ', API_PORT: '', DELIVERY_RETENTION_DAYS: '' });
     expect(config.eventRetentionDays).toBe(loadConfig({}).eventRetentionDays);
     expect(config.eventRetentionDays).toBeGreaterThan(0);
-    expect(config.streamer.maxConcurrency).toBe(10);
+    expect(config.streamer.maxConcurrency).toBe(25);
     expect(config.apiPort).toBe(3000);
     expect(config.streamer.deliveryRetentionDays).toBe(90);
   });
