@@ -16,8 +16,8 @@ export interface StageTimes {
   readonly webhookAt: number | undefined;
 }
 
-/** Each stage's median over the events, in ms, in the order an event passes them. */
-export type StageBreakdown = readonly { readonly stage: string; readonly medianMs: number | null }[];
+/** Each stage's median and p99 over the events, in ms, in the order an event passes them. */
+export type StageBreakdown = readonly { readonly stage: string; readonly medianMs: number | null; readonly p99Ms: number | null }[];
 
 export async function stageBreakdown(probe: pg.Client, events: readonly StageTimes[]): Promise<StageBreakdown> {
   const ids = events.map((event) => event.eventId);
@@ -44,21 +44,33 @@ export async function stageBreakdown(probe: pg.Client, events: readonly StageTim
     ['fan-out transaction → attempt starts', (event) => diff(num(at(event)?.attempted), num(at(event)?.fanned))],
     ['attempt starts → webhook receives', (event) => diff(event.webhookAt, num(at(event)?.attempted))],
   );
-  return stages.map(([stage, of]) => ({ stage, medianMs: median(events.map(of)) }));
+  return stages.map(([stage, of]) => {
+    const values = events.map(of);
+    return { stage, medianMs: quantile(values, 0.5), p99Ms: quantile(values, 0.99) };
+  });
 }
 
 function diff(end: number | undefined, start: number | undefined): number | undefined {
   return end === undefined || start === undefined ? undefined : end - start;
 }
 
-function median(values: readonly (number | undefined)[]): number | null {
+/** The q-quantile (nearest rank; the median of an even count is the mean of the middle two). */
+function quantile(values: readonly (number | undefined)[], q: number): number | null {
   const present = values.filter((value): value is number => value !== undefined).sort((a, b) => a - b);
   if (present.length === 0) return null;
-  const middle = Math.floor(present.length / 2);
-  return present.length % 2 === 1 ? (present[middle] ?? null) : ((present[middle - 1] ?? 0) + (present[middle] ?? 0)) / 2;
+  if (q === 0.5 && present.length % 2 === 0) return ((present[present.length / 2 - 1] ?? 0) + (present[present.length / 2] ?? 0)) / 2;
+  return present[Math.min(present.length - 1, Math.ceil(q * present.length) - 1)] ?? null;
 }
 
-/** One line per stage, for the run's log and the table's notes. */
-export function stagesText(stages: StageBreakdown): string {
-  return stages.map(({ stage, medianMs }) => `${stage} ${medianMs === null ? '-' : medianMs.toFixed(1)} ms`).join('; ');
+const ms = (value: number | null) => (value === null ? '-' : value.toFixed(1));
+
+/** One line per stage (medians, and p99s when asked), for the run's log and the table's notes. */
+export function stagesText(stages: StageBreakdown, withP99 = false): string {
+  return stages.map(({ stage, medianMs, p99Ms }) => `${stage} ${ms(medianMs)}${withP99 ? ` / ${ms(p99Ms)}` : ''} ms`).join('; ');
+}
+
+/** Every nth id, so that at most `most` are looked up. */
+export function sampleEvenly<T>(items: readonly T[], most: number): T[] {
+  const step = Math.max(1, Math.ceil(items.length / most));
+  return items.filter((_, i) => i % step === 0);
 }

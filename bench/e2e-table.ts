@@ -80,7 +80,8 @@ export function renderE2eTable(report: E2eReport): string {
         `+ ${figure(run.atPublishEnd.pendingDeliveries)} deliveries pending; drained in API ${run.api.drainMs === null ? `- (${figure(run.api.missing)} missing)` : `${figure(run.api.drainMs / 1000, 1)} s`}, ` +
         `webhook ${run.webhook.drainMs === null ? `- (${figure(run.webhook.missing)} missing)` : `${figure(run.webhook.drainMs / 1000, 1)} s`}; ` +
         `publish() ${pair(run.publishLatencyMs)}, pacer ≤ ${figure(run.pacerBehindMaxMs)} ms behind; ` +
-        `main thread busy ${Math.round(run.eventLoopUtilization * 100)}%, process ${figure(run.processCpuCores, 2)} cores`,
+        `main thread busy ${Math.round(run.eventLoopUtilization * 100)}%, process ${figure(run.processCpuCores, 2)} cores; ` +
+        `where the time goes (p50 / p99): ${stagesText(run.stages, true)}`,
     ),
     sustainable
       ? `sustainable: ${sustainable.rate === null ? `below ${figure(sustainable.failedAt)}` : figure(sustainable.rate)} events/s` +

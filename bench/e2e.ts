@@ -13,7 +13,7 @@ import { entityTopic } from '../core/topics.js';
 import { createPublisher } from '../producers/publisher.js';
 import type { Publisher } from '../producers/types.js';
 import { createApiKeyRow } from '../store/api-keys.js';
-import { stageBreakdown, stagesText, type StageBreakdown } from './e2e-stages.js';
+import { sampleEvenly, stageBreakdown, stagesText, type StageBreakdown } from './e2e-stages.js';
 import { epochNow } from './lib/arrivals.js';
 import { figure } from './lib/format.js';
 import { summarize, type LatencySummary } from './lib/percentiles.js';
@@ -186,6 +186,8 @@ export interface E2eRun {
   readonly eventLoopUtilization: number;
   readonly processCpuCores: number;
   readonly timeline: readonly E2eSample[];
+  /** Where the time of the run's events went (at most 2,000 of them, evenly spread), p50 and p99 per stage. */
+  readonly stages: StageBreakdown;
 }
 
 export interface E2eSample {
@@ -494,6 +496,18 @@ async function runAtRate(context: Context, phase: E2eRun['phase'], rate: number,
     measurePath(options, ids, resolvedAt, arrivals, { from: publishStartAt, to: publishEndAt }, collectedAt);
   const apiPath = path(api);
   const webhookPath = path(webhook);
+  const stages = await stageBreakdown(
+    context.probe,
+    sampleEvenly(
+      ids.map((eventId, i) => ({
+        eventId,
+        ackedAt: resolvedAt[i] as number,
+        apiAt: api.times.get(eventId),
+        webhookAt: webhook.times.get(eventId),
+      })),
+      2_000,
+    ),
+  );
   context.dirty = apiPath.missing > 0 || webhookPath.missing > 0;
   const achievedRate = (paced.published / Math.max(seconds * 1000, paced.lastAckAt - paced.firstSendAt)) * 1000;
   const publishShort = achievedRate < (rate * options.minPublishPercent) / 100;
@@ -527,11 +541,13 @@ async function runAtRate(context: Context, phase: E2eRun['phase'], rate: number,
     eventLoopUtilization: utilization,
     processCpuCores: (cpuUsed.user + cpuUsed.system) / 1000 / publishMs,
     timeline,
+    stages,
   };
   process.stderr.write(
     `  e2e ${label}: ${n} events, ${Math.round(achievedRate)}/s achieved; API p50 ${latencyText(apiPath.latencyMs, 'p50')} / ` +
       `p99 ${latencyText(apiPath.latencyMs, 'p99')} ms, webhook p50 ${latencyText(webhookPath.latencyMs, 'p50')} / ` +
-      `p99 ${latencyText(webhookPath.latencyMs, 'p99')} ms; ${run.held ? 'held' : `did not hold: ${reasons.join('; ')}`}\n`,
+      `p99 ${latencyText(webhookPath.latencyMs, 'p99')} ms; ${run.held ? 'held' : `did not hold: ${reasons.join('; ')}`}\n` +
+      `  e2e ${label}: stages (p50 / p99): ${stagesText(stages, true)}\n`,
   );
   return run;
 }
