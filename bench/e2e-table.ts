@@ -84,7 +84,7 @@ export function renderE2eTable(report: E2eReport): string {
         `where the time goes (p50 / p99): ${stagesText(run.stages, true)}`,
     ),
     sustainable
-      ? `sustainable: ${sustainable.rate === null ? `below ${figure(sustainable.failedAt)}` : figure(sustainable.rate)} events/s` +
+      ? `sustainable${report.probe.path === 'api' ? ' (publish → API live tail only)' : ''}: ${sustainable.rate === null ? `below ${figure(sustainable.failedAt)}` : figure(sustainable.rate)} events/s` +
         (sustainable.failedAt === null
           ? ` (every rate tried held, up to ${figure(report.probe.maxRate)}/s)`
           : ` (${figure(sustainable.failedAt)}/s did not hold: ${sustainable.reasons.join('; ')})`)

@@ -85,6 +85,8 @@ export interface E2eOptions extends ScenarioStack, Cleanable {
     readonly minRate: number;
     /** Bisection steps between the last rate that held and the first that did not. */
     readonly refine: number;
+    /** `both`: a rate holds when both paths hold; `api`: when publish → API live tail holds, whatever the webhook does. */
+    readonly path: 'both' | 'api';
   };
   /** The share of a run's events (first and last, in publish order) whose p99s are compared, in percent. */
   readonly windowPercent: number;
@@ -180,6 +182,8 @@ export interface E2eRun {
   readonly fellBehind: boolean;
   /** Lag did not grow and no path fell behind, and the publisher kept the rate. */
   readonly held: boolean;
+  /** The same for the API path alone (BENCH_E2E_PROBE_PATH=api). */
+  readonly apiHeld: boolean;
   /** Why it did not hold. */
   readonly reasons: readonly string[];
   /** This process's main thread (publisher, materializer, streamer, API) while publishing. */
@@ -272,6 +276,8 @@ interface Context {
   next: number;
   /** The previous run left events unarrived: wait for the backlog before the next. */
   dirty: boolean;
+  /** The webhook destination is paused (an API-only search): runs do not wait for its arrivals. */
+  webhookPaused: boolean;
 }
 
 export async function runE2e(options: E2eOptions): Promise<E2eReport> {
@@ -361,7 +367,18 @@ export async function runE2e(options: E2eOptions): Promise<E2eReport> {
       probe = await connect(options.databaseUrl, schema);
       const config = loadConfig({ ...options.env, TOPIC_PREFIX: options.topicPrefix });
       publisher = createPublisher(config, { service: benchService, logger: options.logger });
-      const context: Context = { options, payload, publisher, receiver, follower, ports, probe, next: 0, dirty: false };
+      const context: Context = {
+        options,
+        payload,
+        publisher,
+        receiver,
+        follower,
+        ports,
+        probe,
+        next: 0,
+        dirty: false,
+        webhookPaused: false,
+      };
 
       // Untimed: one event through both paths (partitions assigned, connections open), then five one at a time.
       await publisher.publish(benchEventType, payload.event(context.next++));
@@ -376,7 +393,7 @@ export async function runE2e(options: E2eOptions): Promise<E2eReport> {
 
       // The search first: its last step overloads for only `probe.seconds`, where a fixed rate beyond
       // the pipeline's reach leaves a backlog the rest would wait for.
-      if (options.probe.seconds > 0) sustainable = await search(context, probeRuns);
+      if (options.probe.seconds > 0) sustainable = await apiOnlyIf(context, options.probe.path === 'api', () => search(context, probeRuns));
       for (const rate of options.rates) {
         if (!(await settle(context)))
           throw new Error(`the previous run's backlog had not cleared after ${options.settleSeconds} s; the remaining rates were not run`);
@@ -396,6 +413,28 @@ export async function runE2e(options: E2eOptions): Promise<E2eReport> {
 // ---------------------------------------------------------------------------------------------
 // The runs
 
+/**
+ * With `apiOnly`, the webhook destination is paused around `work`: the fan-out records nothing for
+ * it and the streamer sends nothing, so a backlog of deliveries does not hold up the next step of
+ * an API-only search (the streamer still consumes every event).
+ */
+async function apiOnlyIf<T>(context: Context, apiOnly: boolean, work: () => Promise<T>): Promise<T> {
+  if (!apiOnly) return work();
+  await context.probe.query('update destinations set active = false');
+  context.webhookPaused = true;
+  // The streamer reads its destinations every second.
+  await sleep(2_000);
+  try {
+    return await work();
+  } finally {
+    context.webhookPaused = false;
+    await context.probe.query('update destinations set active = true');
+    // The streamer may still be consuming what the search published: the next run waits for it.
+    context.dirty = true;
+    await sleep(2_000);
+  }
+}
+
 /** Rates doubling until one does not hold, then bisection between the last that held and it. */
 async function search(context: Context, runs: E2eRun[]): Promise<NonNullable<E2eReport['sustainable']>> {
   const { probe } = context.options;
@@ -405,12 +444,13 @@ async function search(context: Context, runs: E2eRun[]): Promise<NonNullable<E2e
       throw new Error(`the previous run's backlog had not cleared after ${context.options.settleSeconds} s; the search stopped`);
     const run = await runAtRate(context, 'probe', rate, probe.seconds);
     runs.push(run);
-    if (run.held) found.held = rate;
+    const held = probe.path === 'api' ? run.apiHeld : run.held;
+    if (held) found.held = rate;
     else {
       found.failed = rate;
       found.reasons = run.reasons;
     }
-    return run.held;
+    return held;
   };
   // Up from the start while rates hold; down from it while they do not.
   if (await step(probe.startRate)) {
@@ -482,9 +522,10 @@ async function runAtRate(context: Context, phase: E2eRun['phase'], rate: number,
   let webhook: Arrivals | undefined;
   for (;;) {
     const over = performance.now() > deadline;
-    if (over || (receiver.count() >= n && follower.count() >= n)) {
+    const hooked = (count: number) => context.webhookPaused || count >= n;
+    if (over || (hooked(receiver.count()) && follower.count() >= n)) {
       [webhook, api] = await Promise.all([collect(receiver), collect(follower)]);
-      if (over || (matched(webhook, ids) === n && matched(api, ids) === n)) break;
+      if (over || (hooked(matched(webhook, ids)) && matched(api, ids) === n)) break;
     }
     await sleep(100);
   }
@@ -508,7 +549,7 @@ async function runAtRate(context: Context, phase: E2eRun['phase'], rate: number,
       2_000,
     ),
   );
-  context.dirty = apiPath.missing > 0 || webhookPath.missing > 0;
+  context.dirty = apiPath.missing > 0 || (!context.webhookPaused && webhookPath.missing > 0);
   const achievedRate = (paced.published / Math.max(seconds * 1000, paced.lastAckAt - paced.firstSendAt)) * 1000;
   const publishShort = achievedRate < (rate * options.minPublishPercent) / 100;
   const reasons = [
@@ -537,6 +578,7 @@ async function runAtRate(context: Context, phase: E2eRun['phase'], rate: number,
     lagGrew: apiPath.lagGrew || webhookPath.lagGrew,
     fellBehind: apiPath.fellBehind || webhookPath.fellBehind,
     held: reasons.length === 0,
+    apiHeld: !publishShort && paced.failed === 0 && !apiPath.lagGrew && !apiPath.fellBehind,
     reasons,
     eventLoopUtilization: utilization,
     processCpuCores: (cpuUsed.user + cpuUsed.system) / 1000 / publishMs,

@@ -126,6 +126,7 @@ async function main(): Promise<void> {
   const e2eProbeMax = positiveInt('BENCH_E2E_PROBE_MAX', 64_000);
   const e2eProbeMin = positiveInt('BENCH_E2E_PROBE_MIN', 100);
   const e2eProbeRefine = nonNegativeInt('BENCH_E2E_PROBE_REFINE', 1);
+  const e2eProbePath = oneOf('BENCH_E2E_PROBE_PATH', ['both', 'api']);
   const e2eGrowthFactor = positiveInt('BENCH_E2E_GROWTH_FACTOR', 5);
   const e2eGrowthMinMs = nonNegativeInt('BENCH_E2E_GROWTH_MIN_MS', 1_000);
   const e2eWindowPercent = positiveInt('BENCH_E2E_WINDOW_PERCENT', 10);
@@ -317,7 +318,14 @@ async function main(): Promise<void> {
           services: e2eServices,
           rates: e2eRates,
           seconds: e2eSeconds,
-          probe: { seconds: e2eProbeSeconds, startRate: e2eProbeStart, maxRate: e2eProbeMax, minRate: e2eProbeMin, refine: e2eProbeRefine },
+          probe: {
+            seconds: e2eProbeSeconds,
+            startRate: e2eProbeStart,
+            maxRate: e2eProbeMax,
+            minRate: e2eProbeMin,
+            refine: e2eProbeRefine,
+            path: e2eProbePath,
+          },
           windowPercent: e2eWindowPercent,
           growthFactor: e2eGrowthFactor,
           growthMinMs: e2eGrowthMinMs,
