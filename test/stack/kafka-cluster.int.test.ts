@@ -101,7 +101,13 @@ describe.skipIf(!hasJava)('a three-node local kafka', () => {
       [2, endpoints[1], 'up', 'number'],
       [3, endpoints[2], 'up', 'number'],
     ]);
-    expect((await admin.describeCluster()).brokers.map((broker) => broker.nodeId).sort()).toEqual([1, 2, 3]);
+    // A node answers on its port a moment before the controller lists it as a live broker.
+    const brokers = await eventually(async () => {
+      const ids = (await admin.describeCluster()).brokers.map((broker) => broker.nodeId).sort();
+      if (ids.length < 3) throw new Error(`brokers ${ids.join(', ')} in the metadata so far`);
+      return ids;
+    });
+    expect(brokers).toEqual([1, 2, 3]);
   });
 
   it('refuses to run a single node while the cluster runs, saying how to stop it', async () => {
