@@ -8,7 +8,7 @@ import { scopeGranted, type ApiKeyScope } from '../core/api-key-scopes.js';
 import type { ApiContext, ApiInstance } from './context.js';
 import type { ApiKeyIdentity } from '../store/find-api-key.js';
 import { consoleRoutes } from './console.js';
-import { ApiError, frameworkError, handleError, scopeMissing, writeClientError } from './errors.js';
+import { ApiError, frameworkError, handleError, invalidParameter, scopeMissing, writeClientError } from './errors.js';
 import { createRateLimits, type RateLimitSettings } from './rate-limit.js';
 import { nonCanonicalTarget, normalizeTarget } from './request-target.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
@@ -103,6 +103,8 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onRoute', (route) => {
+    const decimal = decimalQueryCheck(route.schema?.querystring);
+    if (decimal !== undefined) route.preValidation = [...hooksOf(route.preValidation), decimal];
     const isPublic =
       route.config?.public === true || pluginPublicPrefixes.some((prefix) => route.url === prefix || route.url.startsWith(`${prefix}/`));
     if (isPublic && route.url.startsWith('/api/')) throw new Error(`${String(route.method)} ${route.url}: nothing under /api/ is public`);
@@ -223,6 +225,26 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiInstance> {
     return reply.type(context.metrics.registry.contentType).send(await context.metrics.registry.metrics());
   });
   return app;
+}
+
+/**
+ * Integer query parameters are written in decimal. ajv's coercion is JavaScript's Number(), which
+ * also reads `0x10`, `1e1`, `0b1` and ` 16 ` as numbers: checked on the raw text, before coercion,
+ * such a value is a 400 that names the parameter.
+ */
+function decimalQueryCheck(
+  schema: unknown,
+): ((request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void) | undefined {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> } | undefined)?.properties ?? {};
+  const integers = Object.keys(properties).filter((name) => properties[name]?.type === 'integer');
+  if (integers.length === 0) return undefined;
+  return (request, _reply, done) => {
+    const query = request.query as Record<string, unknown>;
+    const bad = integers.find((name) =>
+      ([] as unknown[]).concat(query[name] ?? []).some((value) => typeof value === 'string' && !/^-?\d+$/.test(value)),
+    );
+    done(bad === undefined ? undefined : invalidParameter(bad, `${bad} must be a whole number written in decimal digits.`));
+  };
 }
 
 function hooksOf<T>(hooks: T | T[] | undefined): T[] {

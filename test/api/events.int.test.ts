@@ -213,6 +213,10 @@ describe('GET /api/v1/events bad input', () => {
   it.each([
     ['limit=0', 'limit'],
     ['limit=101', 'limit'],
+    ['limit=0x10', 'limit'],
+    ['limit=1e1', 'limit'],
+    ['limit=%2016', 'limit'],
+    ['limit=10.0', 'limit'],
     ['colour=red', 'colour'],
     ['created[gte]=yesterday', 'created[gte]'],
     ['created[lt]=2026-02-31T00:00:00Z', 'created[lt]'],
