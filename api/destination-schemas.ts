@@ -49,7 +49,11 @@ const subscription = {
   ),
   max_concurrency: Type.Optional(
     Type.Union([
-      SafeInteger({ minimum: 1, maximum: 100, description: 'Most attempts in flight at once to this destination. Default 10.' }),
+      SafeInteger({
+        minimum: 1,
+        maximum: 100,
+        description: "Most attempts in flight at once to this destination. Default: the streamer's STREAMER_MAX_CONCURRENCY (25).",
+      }),
       Type.Null(),
     ]),
   ),

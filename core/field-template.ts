@@ -104,6 +104,14 @@ export function checkTemplate(
   return problems;
 }
 
+/** checkTemplate for each of a destination's template settings (DestinationKind.templates). */
+export function checkTemplates(
+  templates: readonly { readonly field: string; readonly text: string; readonly time?: boolean }[],
+  subscribed: SubscribedFields,
+): DestinationProblem[] {
+  return templates.flatMap((template) => checkTemplate(template.field, template.text, subscribed, { time: template.time ?? false }));
+}
+
 /** Why a template could not be rendered for an event: an attempt failure naming the field. */
 export class TemplateError extends Error {}
 

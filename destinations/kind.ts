@@ -26,10 +26,22 @@ export interface DestinationKind<Name extends string = string, Settings extends 
   unused?(settings: Readonly<Record<string, unknown>>): readonly string[];
   /** Where it sends, in one line (the console's "Sends to", the CLI's TARGET). */
   target(settings: Static<Settings>): DestinationTarget;
+  /**
+   * The settings that are templates of event fields (core/field-template.ts): checked against the
+   * subscribed types' fields when the settings are saved and again whenever the subscription changes.
+   */
+  templates?(settings: Static<Settings>): readonly TemplateSetting[];
   /** The console form's inputs, in the order shown. */
   readonly fields: readonly FormField[];
   /** `evp destinations create|update` flags, in the order of `--help`. */
   readonly flags: readonly CliFlag[];
+}
+
+/** A setting that is a template: its API field (`redis.stream`), its text, and whether it may name the time. */
+export interface TemplateSetting {
+  readonly field: string;
+  readonly text: string;
+  readonly time?: boolean;
 }
 
 /** A secret setting, and the settings whose change must give it again. */

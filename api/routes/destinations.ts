@@ -1,6 +1,7 @@
 import { checkSubscription, createDestinationId, type DestinationProblem } from '../../core/destination-rules.js';
 import { expandPatterns } from '../../core/event-types.js';
 import { subscribedFieldsOf, type SubscribedFields } from '../../core/event-fields.js';
+import { checkTemplates } from '../../core/field-template.js';
 import { parseContentFilter } from '../../core/content-filter.js';
 import { checkContentFilter } from '../../core/content-filter-check.js';
 import { checkPayloadShape, storedPayloadShape } from '../../core/payload-shape.js';
@@ -70,6 +71,9 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
       const subscribed = subscribedFieldsOf(subscribedTypes(fields.event_types), ctx.catalogue.fields);
       if (fields.filter !== null) problems.push(...filterProblems(fields.filter, subscribed));
       problems.push(...checkPayloadShape(storedPayloadShape(fields.payload), subscribed));
+      // Settings the request leaves alone are not checked again, but their templates must still
+      // fit the (new) subscribed types: a type that lacks a field a template names is refused.
+      if (change === undefined) problems.push(...checkTemplates(kindOf(type)?.templates?.(stored.settings) ?? [], subscribed));
     }
     let merged: MergedSettings | undefined;
     if (change !== undefined) {

@@ -50,6 +50,7 @@ export const amqp = defineKind({
   signed: false,
   // The password goes to the broker of the URL: another broker, or another user, must be given it again.
   secrets: [{ setting: 'password', boundTo: ['url', 'username'] }],
+  templates: (settings) => [{ field: 'amqp.routing_key', text: settings.routing_key }],
   target: (settings) => ({
     name: `${settings.exchange === '' ? '(default exchange)' : settings.exchange} ${settings.routing_key}`,
     on: settings.url,

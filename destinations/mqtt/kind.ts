@@ -31,6 +31,7 @@ export const mqtt = defineKind({
   signed: false,
   secrets: passwordSecret,
   target: (settings) => ({ name: settings.topic, on: settings.url }),
+  templates: (settings) => [{ field: 'mqtt.topic', text: settings.topic }],
   fields: [
     {
       setting: 'url',

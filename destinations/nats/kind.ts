@@ -50,6 +50,7 @@ export const nats = defineKind({
     { setting: 'token', boundTo: ['servers'] },
   ],
   target: (settings) => ({ name: settings.subject, on: settings.servers.join(', ') }),
+  templates: (settings) => [{ field: 'nats.subject', text: settings.subject }],
   fields: [
     { setting: 'servers', id: 'dst-nats-servers', label: 'Servers', input: 'list', placeholder: 'nats://nats-1:4222, nats://nats-2:4222' },
     { setting: 'subject', id: 'dst-nats-subject', label: 'Subject', input: 'text', placeholder: 'events.{type}' },

@@ -37,6 +37,7 @@ export const redis = defineKind({
   signed: false,
   secrets: passwordSecret,
   target: (settings) => ({ name: settings.stream, on: settings.url }),
+  templates: (settings) => [{ field: 'redis.stream', text: settings.stream }],
   fields: [
     {
       setting: 'url',

@@ -26,6 +26,9 @@ export const S3Settings = Type.Object(
 );
 export type S3Settings = Static<typeof S3Settings>;
 
+/** The objects' key before the batch id when none is given. */
+export const defaultKeyTemplate = 'events/{yyyy}/{mm}/{dd}/{hh}/';
+
 export const s3 = defineKind({
   name: 's3',
   label: 'S3 bucket (NDJSON objects)',
@@ -33,6 +36,7 @@ export const s3 = defineKind({
   signed: false,
   secrets: awsSecrets,
   target: (settings) => awsTarget(settings.bucket, settings),
+  templates: (settings) => [{ field: 's3.key_template', text: settings.key_template ?? defaultKeyTemplate, time: true }],
   fields: [
     { setting: 'bucket', id: 'dst-s3-bucket', label: 'Bucket', input: 'text', required: true },
     ...awsFields('s3'),

@@ -1,10 +1,9 @@
 import { checkTemplate, isTemplate, parseTemplate, type FieldTemplate } from '../../core/field-template.js';
 import { checkAwsConnection } from '../aws/connection.js';
 import { defineServerKind, eventObjectOf, refusedPlan, type PendingDelivery } from '../server-kind.js';
-import { s3 } from './kind.js';
+import { defaultKeyTemplate, s3 } from './kind.js';
 import { createS3Sender } from './sender.js';
 
-export const defaultKeyTemplate = 'events/{yyyy}/{mm}/{dd}/{hh}/';
 const defaultMaxEvents = 1_000;
 const defaultMaxWaitMs = 60_000;
 /** S3's own rule for bucket names (and most compatible stores'). */

@@ -75,6 +75,28 @@ describe.each(Object.entries(cases))('%s destinations at create', (type, { url, 
   });
 });
 
+describe('templates when the subscription changes', () => {
+  it('refuse subscribing to a type that lacks a field the template names, and keep the destination as it was', async () => {
+    const created = await call('POST', '/api/v1/destinations', {
+      type: 'redis',
+      event_types: ['invoice.*'],
+      redis: { url: 'redis://127.0.0.1:6379/0', stream: 'invoices:{data.number}' },
+    });
+    expect(created.status).toBe(201);
+    const path = `/api/v1/destinations/${created.body.id}`;
+    const widened = await call('PATCH', path, { event_types: ['invoice.*', 'customer.created'] });
+    expect([widened.status, widened.body.error?.param]).toEqual([400, 'redis.stream']);
+    expect(widened.body.error?.message).toMatch(/\{data\.number\} names a field that events of customer\.created do not have/);
+    const { rows } = await stack.pool.query<{ event_types: string[] }>('select event_types from destinations where id = $1', [
+      created.body.id,
+    ]);
+    expect(rows[0]?.event_types).toEqual(['invoice.*']);
+    // A subscription the template fits is taken; so is an edit that leaves the subscription alone.
+    expect((await call('PATCH', path, { event_types: ['invoice.paid'] })).status).toBe(200);
+    expect((await call('PATCH', path, { description: 'invoices by number' })).status).toBe(200);
+  });
+});
+
 describe('mqtt topics at create', () => {
   it.each(['events/#', 'events/+/{type}', '$SYS/{type}'])('refuse %s, naming mqtt.topic', async (topic) => {
     const answer = await create('mqtt', { url: 'mqtt://127.0.0.1:1883', topic });
