@@ -240,11 +240,22 @@ function decimalQueryCheck(
   if (integers.length === 0) return undefined;
   return (request, _reply, done) => {
     const query = request.query as Record<string, unknown>;
-    const bad = integers.find((name) =>
-      ([] as unknown[]).concat(query[name] ?? []).some((value) => typeof value === 'string' && !/^-?\d+$/.test(value)),
+    const bad = integers.find((name) => ([] as unknown[]).concat(query[name] ?? []).some(readAsAnotherNumber));
+    done(
+      bad === undefined
+        ? undefined
+        : invalidParameter(bad, `${bad} must be a whole number written in decimal digits.`, 'parameter_invalid_integer'),
     );
-    done(bad === undefined ? undefined : invalidParameter(bad, `${bad} must be a whole number written in decimal digits.`));
   };
+}
+
+/**
+ * Text that JavaScript reads as a finite number though it is not decimal digits (`0x10`, `1e1`,
+ * ` 16`, `10.0`). What it reads as no number or an infinite one is left to the schema, whose
+ * answers name those (`parameter_invalid_integer`, `parameter_out_of_range`).
+ */
+function readAsAnotherNumber(value: unknown): boolean {
+  return typeof value === 'string' && !/^-?\d+$/.test(value) && value.trim() !== '' && Number.isFinite(Number(value));
 }
 
 function hooksOf<T>(hooks: T | T[] | undefined): T[] {
