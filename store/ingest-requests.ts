@@ -73,6 +73,18 @@ export async function completeIngestKey(
   );
 }
 
+/**
+ * Holds the key `lockMs` longer while its request is still publishing (the request renews it
+ * every few seconds): a key whose process died stops being renewed and frees itself soon.
+ */
+export async function renewIngestKey(db: Database, organizationId: string, key: string, lockMs: number): Promise<void> {
+  await db.query(
+    `update ingest_requests set locked_until = now() + $3 * interval '1 millisecond'
+      where organization_id = $1 and idempotency_key = $2 and response is null and locked_until is not null`,
+    [organizationId, key, lockMs],
+  );
+}
+
 /** Frees the key after a failure, keeping its event ids for the retry. */
 export async function releaseIngestKey(db: Database, organizationId: string, key: string): Promise<void> {
   await db.query('update ingest_requests set locked_until = null where organization_id = $1 and idempotency_key = $2', [

@@ -4,14 +4,19 @@ import { EventError, PipelineError, eventErrorCodes } from '../../adapters/error
 import type { EventInput } from '../../core/build-event.js';
 import type { EventSeverity, EventSource } from '../../core/event-schema.js';
 import { createEventId } from '../../core/ids.js';
-import { claimIngestKey, completeIngestKey, forgetIngestKey, releaseIngestKey } from '../../store/ingest-requests.js';
+import { claimIngestKey, completeIngestKey, forgetIngestKey, releaseIngestKey, renewIngestKey } from '../../store/ingest-requests.js';
 import type { ApiContext, ApiInstance, Ingest, IngestResult } from '../context.js';
 import { ApiError } from '../errors.js';
 import { BatchReceipt, EventBatch, EventReceipt, EventToPublish, IdempotencyHeaders, maxBatchEvents } from '../ingest-schemas.js';
 import { ErrorBody, errorResponses } from '../schemas.js';
 
-/** How long a request holds its idempotency key while its events are sent (the publisher's own timeouts are 30 s each). */
-const keyLockMs = 120_000;
+/**
+ * A request holds its idempotency key this long, renewed every `keyRenewMs` while its events are
+ * sent (the publisher's own timeouts are 30 s each): a key whose API process died (killed, out of
+ * memory) frees itself within `keyLockMs`, and a retry then publishes the same event ids.
+ */
+const keyLockMs = 10_000;
+const keyRenewMs = 3_000;
 
 const ingestResponses = { ...errorResponses, 409: ErrorBody, 503: ErrorBody } as const;
 
@@ -260,14 +265,23 @@ async function idempotent(
       break;
   }
   let answer: Answer;
+  const renewal = setInterval(
+    () =>
+      void renewIngestKey(ctx.query, organizationId, key, keyLockMs).catch((cause: unknown) =>
+        request.log.warn({ err: cause }, 'renewing an idempotency key failed; a retry may take it once its lock runs out'),
+      ),
+    keyRenewMs,
+  );
   try {
     answer = await work(claim.eventIds);
   } catch (error) {
     const refused = error instanceof ApiError && error.statusCode < 500;
     await (refused ? forgetIngestKey : releaseIngestKey)(ctx.query, organizationId, key).catch((cause: unknown) =>
-      request.log.error({ err: cause }, 'freeing an idempotency key failed; it frees itself in two minutes'),
+      request.log.error({ err: cause }, `freeing an idempotency key failed; it frees itself within ${keyLockMs / 1000} s`),
     );
     throw error;
+  } finally {
+    clearInterval(renewal);
   }
   if (answer.status === 200) await completeIngestKey(ctx.query, organizationId, key, answer.status, answer.body);
   else await releaseIngestKey(ctx.query, organizationId, key);
