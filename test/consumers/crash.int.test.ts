@@ -93,12 +93,27 @@ describe('materializer: crash safety', () => {
     }
     await publishing;
 
-    const { child, output } = spawnMaterializer(schema);
+    const { child, output } = spawnMaterializer(schema, { LOG_LEVEL: 'info' });
+    // Its logs are JSON lines on stderr.
+    let consuming = false;
+    let tail = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      tail = (tail + chunk.toString()).slice(-200);
+      if (tail.includes('"msg":"consuming"')) consuming = true;
+    });
     await waitFor(
       () => countEvents(pool),
       (n) => n >= total,
       180_000,
       'all events after the last restart',
+    );
+    // The last killed process may have written the rest: the graceful stop is asked of one that is
+    // up (a SIGTERM before Node has loaded the CLI ends it with the signal, not with exit code 0).
+    await waitFor(
+      () => Promise.resolve(consuming || child.exitCode !== null),
+      (up) => up,
+      120_000,
+      'the last materializer consuming',
     );
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number | null];
