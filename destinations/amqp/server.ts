@@ -1,5 +1,5 @@
 import { internalAddressProblem, isEndpoint } from '../../core/endpoint-rules.js';
-import { checkTemplate, isTemplate, parseTemplate } from '../../core/field-template.js';
+import { checkTemplates, isTemplate, parseTemplate } from '../../core/field-template.js';
 import { brokerMessages, unsentOutcome } from '../broker-message.js';
 import { resolveForCheck } from '../endpoint-guard.js';
 import { defineServerKind } from '../server-kind.js';
@@ -16,7 +16,7 @@ export const amqpServer = defineServerKind({
   kind: amqp,
   check: async (settings, context) => {
     const endpoint = parseAmqpUrl(settings.url);
-    const problems = checkTemplate('amqp.routing_key', settings.routing_key, context.subscribed);
+    const problems = checkTemplates(amqp.templates?.(settings) ?? [], context.subscribed);
     if (!isEndpoint(endpoint)) return [endpoint, ...problems];
     const addresses = await resolveForCheck('amqp.url', endpoint, context.allowedHosts);
     const internal = internalAddressProblem(endpoint, addresses, context.allowedHosts);

@@ -1,7 +1,8 @@
 import type { DestinationProblem } from '../../core/destination-rules.js';
 import { checkEndpointUrl, type EndpointRules } from '../../core/endpoint-rules.js';
 import type { SubscribedFields } from '../../core/event-fields.js';
-import { checkTemplate, isTemplate, parseTemplate } from '../../core/field-template.js';
+import { checkTemplates, isTemplate, parseTemplate } from '../../core/field-template.js';
+import { mqtt } from './kind.js';
 
 /** The transports MQTT.js speaks from Node, and each one's usual port. */
 export const mqttUrlRules: EndpointRules = {
@@ -46,7 +47,7 @@ export function checkMqttSettings(
 ): DestinationProblem[] {
   const problems = [...checkEndpointUrl(settings.url, mqttUrlRules, addresses, allowedHosts)];
   const template = parseTemplate(settings.topic);
-  const templateProblems = checkTemplate('mqtt.topic', settings.topic, subscribed);
+  const templateProblems = checkTemplates(mqtt.templates?.(settings) ?? [], subscribed);
   if (isTemplate(template)) {
     const fixed = template.parts.map((part) => (part.kind === 'text' ? part.text : 'x')).join('');
     const problem = topicProblem(fixed);

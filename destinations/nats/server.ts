@@ -1,6 +1,6 @@
 import { internalAddressProblem } from '../../core/endpoint-rules.js';
 import type { DestinationProblem } from '../../core/destination-rules.js';
-import { checkTemplate, isTemplate, parseTemplate } from '../../core/field-template.js';
+import { checkTemplates, isTemplate, parseTemplate } from '../../core/field-template.js';
 import { brokerMessages, unsentOutcome } from '../broker-message.js';
 import { resolveForCheck } from '../endpoint-guard.js';
 import { defineServerKind } from '../server-kind.js';
@@ -17,7 +17,7 @@ import { subjectProblem } from './subject.js';
 export const natsServer = defineServerKind({
   kind: nats,
   check: async (settings, context) => {
-    const problems = [...checkTemplate('nats.subject', settings.subject, context.subscribed), ...checkSubjectText(settings.subject)];
+    const problems = [...checkTemplates(nats.templates?.(settings) ?? [], context.subscribed), ...checkSubjectText(settings.subject)];
     if (settings.token !== undefined && settings.user !== undefined) {
       problems.push({ field: 'nats.token', message: 'give either nats.token or nats.user and nats.password, not both' });
     }

@@ -1,7 +1,8 @@
 import type { DestinationProblem } from '../../core/destination-rules.js';
 import { checkEndpointUrl, isEndpoint, parseEndpoint, type EndpointRules } from '../../core/endpoint-rules.js';
 import type { SubscribedFields } from '../../core/event-fields.js';
-import { checkTemplate } from '../../core/field-template.js';
+import { checkTemplates } from '../../core/field-template.js';
+import { redis } from './kind.js';
 
 /** redis:// and rediss:// (TLS), both on Redis's port unless the URL names another. */
 export const redisUrlRules: EndpointRules = {
@@ -26,7 +27,7 @@ export function checkRedisSettings(
   if (isEndpoint(endpoint) && !/^\/?(\d{1,5})?$/.test(endpoint.path)) {
     problems.push({ field: 'redis.url', message: `the URL's path is the database number (/0, /1…), not ${JSON.stringify(endpoint.path)}` });
   }
-  return [...problems, ...checkTemplate('redis.stream', settings.stream, subscribed)];
+  return [...problems, ...checkTemplates(redis.templates?.(settings) ?? [], subscribed)];
 }
 
 /** Why a rendered stream key cannot be written, or undefined: empty, or with control characters that would garble the delivery log. */

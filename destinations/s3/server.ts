@@ -1,4 +1,4 @@
-import { checkTemplate, isTemplate, parseTemplate, type FieldTemplate } from '../../core/field-template.js';
+import { checkTemplates, isTemplate, parseTemplate, type FieldTemplate } from '../../core/field-template.js';
 import { checkAwsConnection } from '../aws/connection.js';
 import { defineServerKind, eventObjectOf, refusedPlan, type PendingDelivery } from '../server-kind.js';
 import { defaultKeyTemplate, s3 } from './kind.js';
@@ -17,7 +17,7 @@ export const s3Server = defineServerKind({
       ? []
       : [{ field: 's3.bucket', message: 'a bucket name is 3 to 63 lower-case letters, digits, dots and dashes' }]),
     ...(await checkAwsConnection('s3', settings, context)),
-    ...checkTemplate('s3.key_template', settings.key_template ?? defaultKeyTemplate, context.subscribed, { time: true }),
+    ...checkTemplates(s3.templates?.(settings) ?? [], context.subscribed),
   ],
   createSender: (environment) => createS3Sender({ allowedHosts: environment.allowedHosts }),
   plan: (settings, sender, defaults) => {
