@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../adapters/project-root.js';
 import { startMaterializer, type Materializer } from '../../consumers/materializer/index.js';
 import { createTestKey } from '../harness/api.js';
+import { spawnEvp } from '../harness/evp-process.js';
 import { useTestContext } from '../harness/index.js';
 import { materializerOptions, prepareEntities, waitFor } from '../harness/materializer.js';
 import { freePort } from '../harness/ports.js';
@@ -42,12 +41,7 @@ afterAll(async () => {
 
 /** `evp api` as a process of its own, on `port`, until it answers /healthz. */
 async function startApiProcess(): Promise<ChildProcess> {
-  const root = projectRoot();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'cli', 'evp.ts'), 'api', '--port', String(port)], {
-    cwd: root,
-    env: { ...process.env, ...ctx.env, DATABASE_SCHEMA: schema, API_RATE_LIMIT: '0' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawnEvp(ctx, 'api', { port, env: { DATABASE_SCHEMA: schema, API_RATE_LIMIT: '0' } });
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`evp api exited with ${child.exitCode}`);

@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../adapters/project-root.js';
 import type { Publisher } from '../../producers/types.js';
+import { spawnEvp } from '../harness/evp-process.js';
 import { useTestContext } from '../harness/index.js';
 import {
   countEvents,
@@ -34,23 +33,12 @@ afterAll(async () => {
   await publisher.close();
 });
 
-/**
- * `evp materializer` as its own process, the way it runs in production. Node itself with tsx's
- * loader, not the tsx command: that one runs Node as a child, which a SIGKILL would orphan.
- */
+/** `evp materializer` as its own process, its output kept for the test to read. */
 function spawnMaterializer(schema: string, env: Record<string, string> = {}, port = 0): { child: ChildProcess; output: () => string } {
-  const root = projectRoot();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'cli', 'evp.ts'), 'materializer', '--port', String(port)], {
-    cwd: root,
-    env: {
-      ...process.env,
-      ...ctx.env,
-      DATABASE_SCHEMA: schema,
-      MATERIALIZER_GROUP: ctx.groupId('crash'),
-      MATERIALIZER_BATCH_SIZE: '300',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawnEvp(ctx, 'materializer', {
+    port,
+    env: { DATABASE_SCHEMA: schema, MATERIALIZER_GROUP: ctx.groupId('crash'), MATERIALIZER_BATCH_SIZE: '300', ...env },
+    output: 'pipe',
   });
   children.push(child);
   let output = '';

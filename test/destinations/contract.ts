@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStreamerStack } from '../consumers/streamer/setup.js';
 import type { TestContext } from '../harness/index.js';
 import { waitFor } from '../harness/materializer.js';
-import { spawnStreamerProcess } from '../harness/streamer-process.js';
+import { spawnStreamerProcess } from '../harness/evp-process.js';
 
 /**
  * The delivery guarantees every destination type keeps, run against the type's real target: each

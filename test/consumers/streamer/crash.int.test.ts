@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestContext } from '../../harness/index.js';
 import { waitFor } from '../../harness/materializer.js';
-import { spawnStreamerProcess } from '../../harness/streamer-process.js';
+import { spawnStreamerProcess } from '../../harness/evp-process.js';
 import { startTcpProxy } from '../../harness/tcp-proxy.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../harness/webhook-receiver.js';
 import { countDeliveries, startStreamerStack } from './setup.js';
