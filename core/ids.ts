@@ -93,6 +93,11 @@ export function createDeliveryId(): string {
   return `dlv_${createEventId().slice(eventIdPrefix.length)}`;
 }
 
+/** The smallest delivery id that can have been made at `ms`: eventIdFloor for `dlv_` ids. */
+export function deliveryIdFloor(ms: number): string {
+  return `dlv_${eventIdFloor(ms).slice(eventIdPrefix.length)}`;
+}
+
 /** `bat_` + a UUIDv7: the `webhook-id` of a batch (batch mode), the same on every retry of the batch. */
 export function createBatchId(): string {
   return `bat_${createEventId().slice(eventIdPrefix.length)}`;

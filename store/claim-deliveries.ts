@@ -18,6 +18,8 @@ export interface ClaimedDelivery {
   readonly batchId: string | null;
   /** Fan-out order (bigint as text). */
   readonly seq: string;
+  /** The claim took it from a worker whose lease ran out: that worker's attempt is on record as `unknown`. */
+  readonly tookOver: boolean;
 }
 
 export interface ClaimRequest {
@@ -34,6 +36,11 @@ export interface ClaimRequest {
 const columns = `d.id, d.destination_id as "destinationId", d.event_id as "eventId", d.event_type as "eventType", d.entity_id as "entityId", p.payload::text as payload,
   d.times_attempted as "timesAttempted", d.schedule_base as "scheduleBase",
   d.schedule_started_at as "scheduleStartedAt", d.batch_id as "batchId", d.seq::text as seq`;
+
+// What a claim reads of the row it locks, for the attempt a worker whose lease ran out left
+// unanswered: FOR UPDATE gives the row's latest version. `alias` is the locked row.
+const held = (alias: string) => `${alias}.lease_owner is not null as held, ${alias}.times_attempted as held_attempt,
+  ${alias}.last_attempt_at as held_at, ${alias}.batch_id as held_batch`;
 
 // Due, not leased (or its lease ran out), and under per_entity the first of its entity. The
 // destination must still be active: a pause takes effect at the next claim, not only once the
@@ -69,8 +76,8 @@ export async function claimForDestinations(db: Database, owner: string, claims: 
     `with wanted as (
        select * from unnest($1::text[], $2::boolean[], $3::int[], $4::double precision[]) as w(destination_id, per_entity, lim, lease_ms)),
      picked as (
-       select p.id, w.lease_ms from wanted w cross join lateral (
-         select c.id from deliveries c where ${due('c', 'w.destination_id', 'w.per_entity')}
+       select p.*, w.lease_ms from wanted w cross join lateral (
+         select c.id, ${held('c')} from deliveries c where ${due('c', 'w.destination_id', 'w.per_entity')}
           order by c.next_attempt_at, c.seq limit w.lim for update skip locked) p),
      ${openAttempts('picked', '', '$5', 'picked.lease_ms')}`,
     [
@@ -85,10 +92,12 @@ export async function claimForDestinations(db: Database, owner: string, claims: 
 }
 
 /**
- * The end of every claim: lease the picked rows and open an attempt on each, on the record before
- * a byte is sent. An attempt still `sending` from a worker whose lease ran out becomes `unknown`:
- * the receiver may or may not have seen it. `owner` and `leaseMs` are SQL: the owner, and the
- * lease in ms.
+ * The end of every claim: lease the picked rows and count the attempt in them (`times_attempted`,
+ * `last_attempt_at`), on the record before a byte is sent; the attempt's own row is written once,
+ * with its outcome (complete-attempt.ts), and until then reads as `sending`. A row still leased by
+ * a worker whose lease ran out had an attempt that worker never answered: it goes on record as
+ * `unknown` (the receiver may or may not have seen it). `picked` has the `held` columns; `owner`
+ * and `leaseMs` are SQL: the owner, and the lease in ms.
  */
 function openAttempts(picked: string, alsoSet: string, owner = '$4', leaseMs = '$5'): string {
   return `claimed as (
@@ -97,13 +106,12 @@ function openAttempts(picked: string, alsoSet: string, owner = '$4', leaseMs = '
               schedule_started_at = coalesce(d.schedule_started_at, now()), updated_at = now()${alsoSet}
          from ${picked}, delivery_payloads p
         where d.id = ${picked}.id and p.organization_id = d.organization_id and p.event_id = d.event_id and p.test = d.test
-       returning ${columns}),
+       returning ${columns}, ${picked}.held as "tookOver"),
      abandoned as (
-       update delivery_attempts a set outcome = 'unknown', error = ${abandonedError}
-         from claimed c where a.delivery_id = c.id and a.outcome = 'sending'),
-     opened as (
-       insert into delivery_attempts (delivery_id, attempt, attempted_at, outcome, batch_id)
-       select c.id, c."timesAttempted", now(), 'sending', c."batchId" from claimed c)
+       insert into delivery_attempts (delivery_id, attempt, attempted_at, outcome, error, batch_id)
+       select x.id, x.held_attempt, coalesce(x.held_at, now()), 'unknown', ${abandonedError}, x.held_batch
+         from ${picked} x where x.held and x.held_attempt > 0
+       on conflict (delivery_id, attempt) do nothing)
      select * from claimed`;
 }
 
@@ -118,7 +126,7 @@ export async function claimBatch(db: Database, request: ClaimRequest & { readonl
        select c.batch_id from deliveries c where ${due('c')} and c.batch_id is not null
         order by c.next_attempt_at, c.seq limit 1 for update skip locked),
      members as (
-       select d.id from deliveries d, head where d.batch_id = head.batch_id and d.status in ('pending', 'needs_retry')
+       select d.id, ${held('d')} from deliveries d, head where d.batch_id = head.batch_id and d.status in ('pending', 'needs_retry')
         order by d.seq limit $3 for update skip locked),
      ${openAttempts('members', '')}`,
     [request.destinationId, request.perEntity, request.limit, request.owner, request.leaseMs],
@@ -126,10 +134,10 @@ export async function claimBatch(db: Database, request: ClaimRequest & { readonl
   if (retried.rows.length > 0) return sortBySeq(retried.rows);
   const fresh = await db.query<ClaimedDelivery>(
     `with picked as (
-       select c.id, c.next_attempt_at from deliveries c where ${due('c')} and c.batch_id is null
+       select c.id, c.next_attempt_at, ${held('c')} from deliveries c where ${due('c')} and c.batch_id is null
         order by c.next_attempt_at, c.seq limit $3 for update skip locked),
      ready as (
-       select id from picked
+       select * from picked
         where (select count(*) from picked) >= $3
            or (select min(next_attempt_at) from picked) <= now() - make_interval(secs => $6::double precision / 1000)),
      ${openAttempts('ready', ', batch_id = $7')}`,
@@ -142,21 +150,6 @@ export async function claimBatch(db: Database, request: ClaimRequest & { readonl
 export const abandonedAttemptError = 'worker stopped before the answer';
 const abandonedError = `'${abandonedAttemptError}'`;
 
-/**
- * Attempts left `sending` by a worker that is gone (its lease ran out, or was freed) become
- * `unknown`, also when no one claims the delivery again soon (a paused destination, say).
- * Returns how many.
- */
-export async function settleAbandonedAttempts(db: Database): Promise<number> {
-  const { rowCount } = await db.query(
-    `update delivery_attempts a set outcome = 'unknown', error = ${abandonedError}
-       from deliveries d
-      where a.outcome = 'sending' and d.id = a.delivery_id
-        and (d.times_attempted > a.attempt or d.lease_expires_at is null or d.lease_expires_at < now())`,
-  );
-  return rowCount ?? 0;
-}
-
 /** UPDATE … RETURNING gives rows in no set order; they are sent in fan-out order. */
 function sortBySeq(rows: ClaimedDelivery[]): ClaimedDelivery[] {
   return rows.sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
@@ -164,8 +157,8 @@ function sortBySeq(rows: ClaimedDelivery[]): ClaimedDelivery[] {
 
 /**
  * Hands back deliveries claimed but never sent (claimed ahead, then not needed): the lease is freed
- * and the claim's attempt row removed, as if the claim had not been made. Only while this owner
- * still holds each for that attempt. Returns how many.
+ * and the claim's count of the attempt undone, as if the claim had not been made. Only while this
+ * owner still holds each for that attempt. Returns how many.
  */
 export async function unclaimDeliveries(
   db: Database,
@@ -175,16 +168,13 @@ export async function unclaimDeliveries(
   if (deliveries.length === 0) return 0;
   const { rowCount } = await db.query(
     `with given as (
-       select * from unnest($2::text[], $3::int[]) as g(id, attempt)),
-     freed as (
-       update deliveries d
-          set lease_owner = null, lease_expires_at = null, times_attempted = d.times_attempted - 1,
-              schedule_started_at = case when d.times_attempted - 1 = d.schedule_base then null else d.schedule_started_at end,
-              last_attempt_at = (select max(a.attempted_at) from delivery_attempts a where a.delivery_id = d.id and a.attempt < g.attempt)
-         from given g
-        where d.id = g.id and d.lease_owner = $1 and d.times_attempted = g.attempt and d.status in ('pending', 'needs_retry')
-       returning d.id, g.attempt)
-     delete from delivery_attempts a using freed f where a.delivery_id = f.id and a.attempt = f.attempt and a.outcome = 'sending'`,
+       select * from unnest($2::text[], $3::int[]) as g(id, attempt))
+     update deliveries d
+        set lease_owner = null, lease_expires_at = null, times_attempted = d.times_attempted - 1,
+            schedule_started_at = case when d.times_attempted - 1 = d.schedule_base then null else d.schedule_started_at end,
+            last_attempt_at = (select max(a.attempted_at) from delivery_attempts a where a.delivery_id = d.id and a.attempt < g.attempt)
+       from given g
+      where d.id = g.id and d.lease_owner = $1 and d.times_attempted = g.attempt and d.status in ('pending', 'needs_retry')`,
     [owner, deliveries.map((delivery) => delivery.id), deliveries.map((delivery) => delivery.timesAttempted)],
   );
   return rowCount ?? 0;

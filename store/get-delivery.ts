@@ -1,3 +1,4 @@
+import { abandonedAttemptError } from './claim-deliveries.js';
 import { deliveryColumns, type DeliveryRow } from './list-deliveries.js';
 import type { Database } from './query.js';
 
@@ -27,10 +28,19 @@ export async function getDelivery(
   );
   const row = rows[0];
   if (row === undefined) return undefined;
+  // An attempt's row is written with its outcome; the one being made now is in the delivery's
+  // lease: `sending` while the lease holds, `unknown` once it ran out unanswered.
   const attempts = await db.query<AttemptRow>(
     `select attempt, attempted_at, outcome, duration_ms, status_code, error, response_body, batch_id
-       from delivery_attempts where delivery_id = $1 order by attempt`,
-    [id],
+       from delivery_attempts where delivery_id = $1
+     union all
+     select d.times_attempted, d.last_attempt_at, case when d.lease_expires_at >= now() then 'sending' else 'unknown' end,
+            null, null, case when d.lease_expires_at >= now() then null else $2 end, null, d.batch_id
+       from deliveries d
+      where d.id = $1 and d.lease_owner is not null and d.times_attempted > 0 and d.status in ('pending', 'needs_retry')
+        and not exists (select 1 from delivery_attempts a where a.delivery_id = d.id and a.attempt = d.times_attempted)
+      order by attempt`,
+    [id, abandonedAttemptError],
   );
   return { ...row, attempts: attempts.rows };
 }

@@ -9,7 +9,6 @@ import {
   claimBatch,
   claimDeliveries,
   claimForDestinations,
-  settleAbandonedAttempts,
   unclaimDeliveries,
   type ClaimedDelivery,
   type DestinationClaim,
@@ -88,8 +87,6 @@ interface Unit {
 
 // A lease outlives the longest attempt by this much, so only a crashed worker loses one.
 const leaseMarginMs = 10_000;
-// How often attempts left `sending` by a worker that is gone are marked `unknown`.
-const sweepEveryMs = 5_000;
 // Most destinations claimed for in one statement.
 const claimChunk = 250;
 // How soon the destinations are read again for one a wake-up names that is not loaded.
@@ -121,7 +118,6 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     logger,
     onWriteFailed: () => metrics.recordRetries.inc(),
   });
-  let sweptAt = 0;
   const judge = createDestinationJudge({
     pool,
     logger,
@@ -185,14 +181,6 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     const wanted = book.take();
     try {
       if (Date.now() - loadedAt >= options.destinationRefreshMs) await load();
-      if (Date.now() - sweptAt >= sweepEveryMs) {
-        sweptAt = Date.now();
-        const abandoned = await settleAbandonedAttempts(pool);
-        if (abandoned > 0) {
-          metrics.abandonedAttempts.inc(abandoned);
-          logger.warn({ attempts: abandoned }, 'attempts whose worker stopped before the answer are marked unknown');
-        }
-      }
       const ids = new Set(wanted.destinationIds);
       if (wanted.scan) {
         const due = await dueDestinations(pool);
@@ -266,6 +254,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     }
     for (let i = 0; i < singles.length && !stopped; i += claimChunk) {
       const claimed = await claimForDestinations(pool, options.owner, singles.slice(i, i + claimChunk));
+      noteTakenOver(claimed);
       for (const delivery of claimed) {
         const destination = byId.get(delivery.destinationId);
         // Unloaded between the claim and here (a refresh): handed back.
@@ -302,6 +291,17 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     );
   };
 
+  /** Deliveries taken from a worker whose lease ran out: their last attempt went on record as unknown. */
+  const noteTakenOver = (claimed: readonly ClaimedDelivery[]): void => {
+    const taken = claimed.filter((delivery) => delivery.tookOver);
+    if (taken.length === 0) return;
+    metrics.abandonedAttempts.inc(taken.length);
+    logger.warn(
+      { attempts: taken.length, deliveryIds: taken.slice(0, 10).map((delivery) => delivery.id) },
+      'attempts whose worker stopped before the answer are marked unknown; their deliveries are sent again',
+    );
+  };
+
   const claimRequest = (destination: PlannedDestination) => ({
     destinationId: destination.id,
     perEntity: destination.ordering === 'per_entity',
@@ -320,6 +320,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
           ? await claimBatch(pool, { ...request, limit: mode.maxEvents, maxWaitMs: mode.maxWaitMs })
           : await claimDeliveries(pool, { ...request, limit: options.groupSize });
       if (claimed.length === 0) break;
+      noteTakenOver(claimed);
       units.push({ destination, deliveries: claimed, batchId: mode.mode === 'batch' ? (claimed[0]?.batchId ?? null) : null });
     }
     // A batch not ready yet (too few deliveries, the oldest too young) is looked at again once it
@@ -394,6 +395,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     const recorded = await Promise.all(
       parts.map((part) =>
         recorder.record({
+          startedAt: new Date(startedAt),
           durationMs: part.outcome.durationMs,
           statusCode: part.outcome.statusCode ?? null,
           error: part.outcome.error ?? null,
@@ -402,11 +404,16 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
         }),
       ),
     );
-    const settled = new Set(recorded.flatMap((ids) => [...ids]));
+    // Each set holds the ids its whole group write moved (hundreds): asked, never copied.
+    const settledIds = (id: string): boolean => recorded.some((ids) => ids.has(id));
     const deliveries = parts.flatMap((part) => part.deliveries.map((delivery) => ({ ...delivery, error: part.outcome.error })));
     const gone = parts.some((part) => part.gone);
+    let lost = 0;
     for (const delivery of deliveries) {
-      if (!settled.has(delivery.id)) continue;
+      if (!settledIds(delivery.id)) {
+        lost++;
+        continue;
+      }
       // Retries due within the same 25 ms share one timer.
       if (delivery.nextAttemptAt !== null) book.at(destination.id, Math.ceil(delivery.nextAttemptAt.getTime() / 25) * 25);
       const outcomeLabel = delivery.status === 'needs_retry' ? 'retry' : delivery.status;
@@ -417,11 +424,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       else
         log().warn({ ...fields, error: delivery.error, nextAttemptAt: delivery.nextAttemptAt }, 'delivery attempt failed; retry scheduled');
     }
-    if (settled.size < deliveries.length)
-      log().warn(
-        { lost: deliveries.length - settled.size },
-        'a lease ran out during the attempt; another worker owns those deliveries now',
-      );
+    if (lost > 0) log().warn({ lost }, 'a lease ran out during the attempt; another worker owns those deliveries now');
     const succeeded = deliveries.every((delivery) => delivery.status === 'delivered');
     // The outcome is on record; what follows only keeps the destination's health, and is tried again by the next attempt.
     await judge

@@ -133,7 +133,7 @@ export function createStreamerMetrics(gauges: StreamerGauges): StreamerMetrics {
     }),
     abandonedAttempts: new Counter({
       name: 'evp_streamer_attempts_unknown_total',
-      help: 'Attempts whose worker stopped before recording the answer, marked unknown once their lease ran out.',
+      help: 'Attempts whose worker stopped before recording the answer, marked unknown when another worker took their deliveries or at shutdown.',
       registers,
     }),
   };

@@ -6,6 +6,8 @@ import type { ClaimedDelivery } from '../../store/claim-deliveries.js';
 export interface DeliveryVerdict {
   readonly id: string;
   readonly attempt: number;
+  /** The batch it was sent in (batch mode). */
+  readonly batchId: string | null;
   readonly status: DeliveryStatus;
   readonly nextAttemptAt: Date | null;
 }
@@ -27,7 +29,7 @@ export function verdictsOf(
     if (verdict.outcome === 'disable') gone = true;
     const status: DeliveryStatus = verdict.outcome === 'delivered' ? 'delivered' : verdict.outcome === 'retry' ? 'needs_retry' : 'failed';
     const nextAttemptAt = verdict.outcome === 'retry' ? new Date(verdict.at) : null;
-    return { id: delivery.id, attempt: delivery.timesAttempted, status, nextAttemptAt };
+    return { id: delivery.id, attempt: delivery.timesAttempted, batchId: delivery.batchId, status, nextAttemptAt };
   });
   return { deliveries: verdicts, gone };
 }

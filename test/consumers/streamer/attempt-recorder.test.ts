@@ -7,11 +7,12 @@ import type { CompletedAttempt } from '../../../store/complete-attempt.js';
 const logger = createLogger('silent', { service: 'test' });
 
 const attemptOf = (id: string): CompletedAttempt => ({
+  startedAt: new Date(),
   durationMs: 12,
   statusCode: 200,
   error: null,
   responseBody: 'ok',
-  deliveries: [{ id, attempt: 1, status: 'delivered', nextAttemptAt: null }],
+  deliveries: [{ id, attempt: 1, batchId: null, status: 'delivered', nextAttemptAt: null }],
 });
 
 /** A pool whose first `failures` queries fail as an unreachable server does; it records the ids of each write. */

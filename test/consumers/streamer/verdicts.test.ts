@@ -18,6 +18,7 @@ function delivery(id: string): ClaimedDelivery {
     scheduleStartedAt: new Date(now),
     batchId: null,
     seq: '1',
+    tookOver: false,
   };
 }
 
