@@ -194,13 +194,30 @@ export async function updateDestination(
   return rows[0];
 }
 
-/** Deletes softly: deliveries already recorded keep their destination. */
+/**
+ * Deletes softly: deliveries already recorded keep their destination. Its signing secrets and
+ * credentials are wiped at once (nothing is sent to a deleted destination), and the row itself
+ * goes once its last delivery is past retention (pruneDeletedDestinations).
+ */
 export async function deleteDestination(db: Database, organizationId: string, id: string): Promise<boolean> {
   const { rowCount } = await db.query(
-    'update destinations set deleted_at = now(), active = false where id = $1 and organization_id = $2 and deleted_at is null',
+    `update destinations set deleted_at = now(), active = false, secret = null, previous_secret = null,
+            previous_secret_expires_at = null, credentials = null
+      where id = $1 and organization_id = $2 and deleted_at is null`,
     [id, organizationId],
   );
   return rowCount === 1;
+}
+
+/** Removes destinations deleted more than `retentionDays` ago that no delivery refers to any more. Returns how many. */
+export async function pruneDeletedDestinations(db: Database, retentionDays: number): Promise<number> {
+  const { rowCount } = await db.query(
+    `delete from destinations s
+      where s.deleted_at < now() - make_interval(days => $1)
+        and not exists (select 1 from deliveries d where d.destination_id = s.id)`,
+    [retentionDays],
+  );
+  return rowCount ?? 0;
 }
 
 /** A new signing secret; the old one stays valid (both signatures are sent) for `graceMs`. */

@@ -58,7 +58,7 @@ export const streamerSettings = settingGroup({
     },
     DELIVERY_RETENTION_DAYS: {
       schema: wholeNumber(90, 1, 36_500),
-      doc: 'deliveries and their attempts are deleted this many days after they were recorded, and the event objects they sent once none refers to them',
+      doc: 'deliveries and their attempts are deleted this many days after they were recorded, the event objects they sent once none refers to them, and destinations deleted that long ago once none refers to them',
     },
   },
   reads: { TOPIC_PREFIX: kafkaSettings.settings.TOPIC_PREFIX },

@@ -315,6 +315,8 @@ export function destinationRoutes(app: ApiInstance, ctx: ApiContext): void {
       schema: {
         operationId: 'deleteDestination',
         summary: 'Delete a destination',
+        description:
+          'Nothing more is sent to it. Its signing secrets and credentials are erased at once; its deliveries stay in the log until `DELIVERY_RETENTION_DAYS`, and the destination itself is removed once none refers to it.',
         tags,
         params: DestinationId,
         querystring: NoQuery,

@@ -22,6 +22,7 @@ import { startSenders } from '../../destinations/server.js';
 import type { DisabledDestination } from '../../store/destination-health.js';
 import { listenForDeliveryNotices } from '../../store/delivery-notices.js';
 import { pruneDestinationAlerts } from '../../store/destination-alerts.js';
+import { pruneDeletedDestinations } from '../../store/destinations.js';
 import { pruneDeliveries } from '../../store/prune-deliveries.js';
 import { pruneDeliveryPayloads } from '../../store/prune-delivery-payloads.js';
 import { queueDepths } from '../../store/queue-depths.js';
@@ -268,6 +269,9 @@ async function prune(pool: pg.Pool, retentionDays: number, logger: StreamerOptio
     const payloads = await pruneDeliveryPayloads(pool, retentionDays);
     if (payloads > 0) logger.info({ deleted: payloads, retentionDays }, 'delivery payloads no delivery refers to deleted');
     await pruneDestinationAlerts(pool, retentionDays);
+    // Last: a deleted destination goes once no delivery refers to it.
+    const destinations = await pruneDeletedDestinations(pool, retentionDays);
+    if (destinations > 0) logger.info({ deleted: destinations, retentionDays }, 'destinations deleted before the retention period removed');
   } catch (error) {
     logger.warn({ err: error }, 'delivery retention run failed; trying again at the next run');
   }

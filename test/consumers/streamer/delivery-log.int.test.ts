@@ -6,6 +6,7 @@ import { testFileRoot } from '../../harness/api.js';
 import { useTestContext } from '../../harness/index.js';
 import { waitFor } from '../../harness/materializer.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../harness/webhook-receiver.js';
+import { pruneDeletedDestinations } from '../../../store/destinations.js';
 import { pruneDeliveries } from '../../../store/prune-deliveries.js';
 import { countDeliveries, startStreamerStack } from './setup.js';
 
@@ -309,5 +310,33 @@ describe('delivery log, retry, replay and test sends', () => {
       "select 1 from delivery_attempts where delivery_id = 'dlv_00000000-0000-7000-8000-000000000001'",
     );
     expect(attempts.rowCount).toBe(0);
+  });
+
+  it("wipes a deleted destination's secret at once, and removes the row once it is past retention and no delivery refers to it", async () => {
+    const hook = await receiver();
+    const destination = await stack.createDestination({ type: 'webhook', event_types: ['invoice.deleted'], webhook: { url: hook.url } });
+    await stack.publish('invoice.deleted', 'inv_gone');
+    await stack.settled(destination.id, 1);
+    const recent = await stack.createDestination({ type: 'webhook', event_types: ['invoice.deleted'], webhook: { url: hook.url } });
+    await stack.pool.query('delete from deliveries where destination_id = $1', [recent.id]);
+    for (const id of [destination.id, recent.id]) expect((await stack.call('DELETE', `/api/v1/destinations/${id}`)).status).toBe(200);
+
+    const row = async (id: string) =>
+      (
+        await stack.pool.query<{ secret: string | null; previous_secret: string | null; credentials: unknown }>(
+          'select secret, previous_secret, credentials from destinations where id = $1',
+          [id],
+        )
+      ).rows[0];
+    expect(await row(destination.id)).toEqual({ secret: null, previous_secret: null, credentials: null });
+
+    await stack.pool.query(`update destinations set deleted_at = now() - interval '91 days' where id = $1`, [destination.id]);
+    // Its delivery is still kept: the row stays.
+    expect(await pruneDeletedDestinations(stack.pool, 90)).toBe(0);
+    await stack.pool.query('delete from deliveries where destination_id = $1', [destination.id]);
+    expect(await pruneDeletedDestinations(stack.pool, 90)).toBe(1);
+    expect(await row(destination.id)).toBeUndefined();
+    // Deleted within the retention period: kept, though nothing refers to it.
+    expect(await row(recent.id)).toEqual({ secret: null, previous_secret: null, credentials: null });
   });
 });
