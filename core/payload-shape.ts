@@ -18,6 +18,21 @@ export const maxProjectedFields = 100;
 /** `application/json`: the CloudEvents event's `data` is the event's `data`, as JSON. */
 export const cloudEventsDataContentType = 'application/json';
 
+/** The media type of a payload that is a CloudEvents structured event (every binding's structured mode). */
+export const cloudEventsContentType = 'application/cloudevents+json';
+/** The media type of a JSON array of CloudEvents structured events (HTTP's batched mode). */
+export const cloudEventsBatchContentType = 'application/cloudevents-batch+json';
+
+/** The media type of one payload of this shape: CloudEvents' own, or JSON. */
+export function payloadContentType(shape: PayloadShape): string {
+  return shape === 'cloudevents' ? cloudEventsContentType : 'application/json';
+}
+
+/** The media type of a JSON array of payloads of `contentType` (a webhook batch). */
+export function batchContentType(contentType: string): string {
+  return contentType === cloudEventsContentType ? cloudEventsBatchContentType : 'application/json';
+}
+
 const segment = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A stored shape; anything unknown (never stored so) is the event object, so nothing is lost. */

@@ -14,11 +14,13 @@ export interface BrokerMessage {
   /** Where it goes: the routing key or subject. */
   readonly address: string;
   readonly body: Buffer;
+  /** The body's media type: `application/cloudevents+json` for CloudEvents, else JSON. */
+  readonly contentType: string;
   /** `ce_*` attributes, and the event's id and type under the pipeline's own names. */
   readonly headers: Readonly<Record<string, string>>;
 }
 
-/** The content type of every broker message: the event object as JSON. */
+/** The content type of a message whose payload is JSON but not CloudEvents. */
 export const jsonContentType = 'application/json';
 
 /**
@@ -55,6 +57,7 @@ export function brokerMessages(
       id: delivery.id,
       address,
       body: Buffer.from(delivery.payload),
+      contentType: delivery.contentType ?? jsonContentType,
       headers: { ...cloudEventAttributes(record), 'evp-delivery-id': delivery.id, 'evp-event-id': delivery.eventId },
     });
   }

@@ -75,6 +75,8 @@ export interface PendingDelivery {
   readonly payload: string;
   /** The event object as JSON whatever the shape: what templates (routing keys, object keys) render from. */
   readonly event?: string;
+  /** The payload's media type (core/payload-shape.ts): `application/cloudevents+json` for CloudEvents. @defaultValue `application/json` */
+  readonly contentType?: string;
 }
 
 /** The event object of a delivery, unshaped: what a template (a routing key, an object key) is rendered from. */

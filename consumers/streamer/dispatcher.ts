@@ -23,7 +23,7 @@ import { createDestinationJudge } from './destination-judge.js';
 import { createDestinationSlots } from './slots.js';
 import { partsOf, resultLabel, verdictsOf } from './verdicts.js';
 import { createWakeBook } from './wake-book.js';
-import { shapePayload } from '../../core/payload-shape.js';
+import { payloadContentType, shapePayload } from '../../core/payload-shape.js';
 
 export interface DispatcherOptions {
   readonly pool: pg.Pool;
@@ -441,6 +441,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   const send = async (unit: Unit): Promise<SendOutcome> => {
     const { destination } = unit;
     const shape = destination.payloadShape;
+    const contentType = payloadContentType(shape);
     return destination.plan.send({
       destinationId: destination.id,
       organizationId: destination.organizationId,
@@ -449,6 +450,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
         ...delivery,
         payload: shapePayload(shape, delivery.payload),
         event: delivery.payload,
+        contentType,
       })),
       batchId: unit.batchId,
     });

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { isIP } from 'node:net';
 import { connect, type ChannelModel, type ConfirmChannel, type Message } from 'amqplib';
 import { hostPort, isEndpoint } from '../../core/endpoint-rules.js';
-import { jsonContentType, type BrokerMessage } from '../broker-message.js';
+import type { BrokerMessage } from '../broker-message.js';
 import {
   createBrokerConnections,
   failedAttempt,
@@ -197,7 +197,7 @@ async function publishAll(link: Link, request: AmqpRequest): Promise<AmqpFailure
               persistent: true,
               mandatory: true,
               messageId: message.id,
-              contentType: jsonContentType,
+              contentType: message.contentType,
               headers: message.headers,
             },
             confirmed,

@@ -4,6 +4,7 @@ import { usesSasl, usesTls, type KafkaSecurity } from '../../adapters/kafka/secu
 import { checkKafkaSettings } from '../../core/destination-rules.js';
 import { isAllowedKafkaBroker, parseBroker, type KafkaBrokerPolicy } from '../../core/kafka-broker-rules.js';
 import { checkKafkaSecuritySettings } from '../../core/kafka-security-rules.js';
+import { jsonContentType } from '../broker-message.js';
 import { defineServerKind } from '../server-kind.js';
 import { kafka, protocolOf, type KafkaSettings } from './kind.js';
 import { createKafkaSender } from './sender.js';
@@ -42,7 +43,12 @@ export const kafkaServer = defineServerKind({
         messages: unit.deliveries.map((delivery) => ({
           key: delivery.entityId,
           value: delivery.payload,
-          headers: { 'evp-delivery-id': delivery.id, 'evp-event-id': delivery.eventId, 'evp-event-type': delivery.eventType },
+          headers: {
+            'content-type': delivery.contentType ?? jsonContentType,
+            'evp-delivery-id': delivery.id,
+            'evp-event-id': delivery.eventId,
+            'evp-event-type': delivery.eventType,
+          },
         })),
       }),
   }),

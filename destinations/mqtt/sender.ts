@@ -26,6 +26,8 @@ export interface MqttMessage {
   readonly deliveryId: string;
   readonly eventId: string;
   readonly eventType: string;
+  /** The payload's media type (MQTT 5's content type). @defaultValue `application/json` */
+  readonly contentType?: string | undefined;
 }
 
 export interface MqttRequest extends BrokerRequest {
@@ -97,7 +99,7 @@ export function createMqttSender(options: BrokerSenderOptions): MqttSender {
         if (client.version === 5) {
           publishOptions.properties = {
             payloadFormatIndicator: true,
-            contentType: 'application/json',
+            contentType: message.contentType ?? 'application/json',
             userProperties: { 'evp-delivery-id': message.deliveryId, 'evp-event-id': message.eventId, 'evp-event-type': message.eventType },
           };
         }

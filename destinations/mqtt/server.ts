@@ -29,6 +29,7 @@ export const mqttServer = defineServerKind({
           deliveryId: delivery.id,
           eventId: delivery.eventId,
           eventType: delivery.eventType,
+          contentType: delivery.contentType,
         }));
         if (!Array.isArray(messages)) return messages;
         return sender.send({

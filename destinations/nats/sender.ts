@@ -3,7 +3,7 @@ import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { hostPort, type Endpoint } from '../../core/endpoint-rules.js';
 import type { Logger } from '../../adapters/logger.js';
-import { jsonContentType, type BrokerMessage } from '../broker-message.js';
+import type { BrokerMessage } from '../broker-message.js';
 import { resolveAll, settingsDigest, vetEndpoint, type ResolveHost } from '../endpoint-guard.js';
 import type { SendOutcome } from '../send-outcome.js';
 import { describeNatsFailure, natsCodes, type NatsFailure } from './describe-failure.js';
@@ -159,7 +159,7 @@ export function createNatsSender(options: NatsSenderOptions): NatsSender {
         await Promise.all(
           request.messages.map((message) => {
             const headers = natsHeaders();
-            headers.set('content-type', jsonContentType);
+            headers.set('content-type', message.contentType);
             for (const [name, value] of Object.entries(message.headers)) headers.set(name, value);
             return js.publish(message.address, message.body, { msgID: message.id, headers, timeout: request.timeoutMs });
           }),

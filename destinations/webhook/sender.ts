@@ -23,6 +23,8 @@ export interface WebhookRequest {
   readonly id: string;
   /** The JSON text sent and signed. */
   readonly body: string;
+  /** Its media type. @defaultValue `application/json` */
+  readonly contentType?: string;
 }
 
 export interface WebhookSenderOptions {
@@ -153,7 +155,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       watchdog = setTimeout(() => resolve(undefined), webhook.timeoutMs + stallMarginMs);
     });
     const own = {
-      'content-type': 'application/json',
+      'content-type': webhook.contentType ?? 'application/json',
       'user-agent': userAgent,
       'webhook-id': webhook.id,
       'webhook-timestamp': String(timestamp),

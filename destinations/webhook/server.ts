@@ -1,4 +1,6 @@
 import { checkWebhookHeaders, checkWebhookUrl } from '../../core/destination-rules.js';
+import { batchContentType } from '../../core/payload-shape.js';
+import { jsonContentType } from '../broker-message.js';
 import { resolveUrlHost } from '../resolve-url-host.js';
 import { defineServerKind } from '../server-kind.js';
 import { webhook } from './kind.js';
@@ -31,6 +33,7 @@ export const webhookServer = defineServerKind({
           secrets: unit.secrets,
           id: single ? first.id : (unit.batchId ?? first?.id ?? ''),
           body: single ? first.payload : `[${unit.deliveries.map((delivery) => delivery.payload).join(',')}]`,
+          contentType: single ? (first.contentType ?? jsonContentType) : batchContentType(first?.contentType ?? jsonContentType),
         });
       },
     };

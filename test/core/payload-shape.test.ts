@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { eventFieldsOf, subscribedFieldsOf } from '../../core/event-fields.js';
 import { payloadJsonSchema } from '../../core/payload-json-schema.js';
-import { checkPayloadShape, projectionOf, shapePayload, storedPayloadShape } from '../../core/payload-shape.js';
+import {
+  batchContentType,
+  checkPayloadShape,
+  payloadContentType,
+  projectionOf,
+  shapePayload,
+  storedPayloadShape,
+} from '../../core/payload-shape.js';
 import { readCatalogue } from '../../schemas/catalogue.js';
 import { readEventSchemas } from '../../schemas/event-schemas.js';
 
@@ -96,5 +103,16 @@ describe('payload JSON Schema', () => {
   it('gives one alternative per subscribed type', () => {
     const both = payloadJsonSchema('event', [...invoice, { type: 'customer.created', schema: schemaOf('customer.created') }]);
     expect((both['oneOf'] as unknown[]).length).toBe(2);
+  });
+});
+
+describe('payload media types', () => {
+  it('names a CloudEvents payload as such, alone and in a batch, and everything else JSON', () => {
+    expect(payloadContentType('cloudevents')).toBe('application/cloudevents+json');
+    expect(batchContentType(payloadContentType('cloudevents'))).toBe('application/cloudevents-batch+json');
+    for (const shape of ['event', { fields: ['id'] }] as const) {
+      expect(payloadContentType(shape)).toBe('application/json');
+      expect(batchContentType(payloadContentType(shape))).toBe('application/json');
+    }
   });
 });

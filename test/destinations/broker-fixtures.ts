@@ -6,6 +6,7 @@ export function testMessages(address: string, ...ids: string[]): BrokerMessage[]
     id: deliveryId,
     address,
     body: Buffer.from(JSON.stringify({ id: `evt_${index}`, type: 'invoice.paid' })),
+    contentType: 'application/json',
     headers: { ce_id: `evt_${index}`, ce_type: 'invoice.paid', 'evp-delivery-id': deliveryId },
   }));
 }

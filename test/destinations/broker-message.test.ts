@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isTemplate, parseTemplate, type FieldTemplate } from '../../core/field-template.js';
-import { brokerMessages } from '../../destinations/broker-message.js';
+import { brokerMessages, type BrokerMessage } from '../../destinations/broker-message.js';
 
 const template = (text: string): FieldTemplate => {
   const parsed = parseTemplate(text);
@@ -31,6 +31,7 @@ describe('broker messages', () => {
           id: 'dlv_1',
           address: 'events.invoice.paid.paid',
           body: Buffer.from(payload),
+          contentType: 'application/json',
           headers: {
             ce_specversion: '1.0',
             ce_id: 'evt_1',
@@ -46,6 +47,15 @@ describe('broker messages', () => {
         },
       ],
     });
+  });
+
+  it('say a CloudEvents body is one', () => {
+    const [message] = (
+      brokerMessages([{ ...delivery('{}'), event: JSON.stringify(event), contentType: 'application/cloudevents+json' }], template('x')) as {
+        messages: BrokerMessage[];
+      }
+    ).messages;
+    expect(message?.contentType).toBe('application/cloudevents+json');
   });
 
   it('fail the attempt, naming the field, when an event lacks what the template names', () => {

@@ -9,6 +9,8 @@ export interface ReceivedWebhook {
   readonly path: string;
   readonly timestamp: string;
   readonly signature: string;
+  /** The `content-type` header. */
+  readonly contentType: string;
   readonly body: string;
   readonly json: unknown;
   readonly verified: boolean;
@@ -89,6 +91,7 @@ export async function startWebhookReceiver(options: { port?: number; path?: stri
         path: request.url ?? '',
         timestamp: headers['webhook-timestamp'],
         signature: headers['webhook-signature'],
+        contentType: String(request.headers['content-type'] ?? ''),
         body,
         json,
         verified,

@@ -104,6 +104,8 @@ describe('streamer payload shapes', () => {
 
     const [ce] = cloud.receiver.accepted();
     expect(ce?.verified).toBe(true);
+    // A structured-mode CloudEvent says so (the CloudEvents HTTP binding); anything else is JSON.
+    expect(ce?.contentType).toBe('application/cloudevents+json');
     expect(ce?.json).toMatchObject({
       specversion: '1.0',
       id: eventId,
@@ -118,6 +120,7 @@ describe('streamer payload shapes', () => {
 
     const [projected] = projection.receiver.accepted();
     expect(projected?.verified).toBe(true);
+    expect(projected?.contentType).toBe('application/json');
     expect(projected?.json).toEqual({ id: eventId, type: 'invoice.paid', data: { total_amount: 4321 } });
 
     // The delivery log keeps the event object; the answer and the schema say what is sent.

@@ -5,6 +5,8 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { decodePrefix, createWebhookSender, type WebhookRequest } from '../../../destinations/webhook/sender.js';
 import type * as DestinationRules from '../../../core/destination-rules.js';
 import { createWebhookSecret } from '../../../core/webhook-signature.js';
+import { createLogger } from '../../../adapters/logger.js';
+import { webhookServer } from '../../../destinations/webhook/server.js';
 
 // Lets a test send headers past the rules, as a row stored before a rule existed would be.
 const rules = vi.hoisted(() => ({ bypass: false }));
@@ -416,5 +418,49 @@ describe('webhook sender', () => {
     } finally {
       await guarded.close();
     }
+  });
+});
+
+describe('webhook media types', () => {
+  it('posts a CloudEvents payload as application/cloudevents+json, a batch of them as a CloudEvents batch, and the rest as JSON', async () => {
+    const receiver = await startReceiver((res) => res.writeHead(204).end());
+    const started = webhookServer.start({
+      logger: createLogger('silent'),
+      allowedHosts: ['127.0.0.1'],
+      ownBrokers: [],
+      allowedBrokers: [],
+      topicPrefix: 'evp',
+      fileRoot: undefined,
+    });
+    const delivery = (id: string, contentType?: string) => ({
+      id,
+      eventId: `evt_${id}`,
+      eventType: 'invoice.paid',
+      entityId: 'inv_1',
+      payload: '{"specversion":"1.0"}',
+      ...(contentType === undefined ? {} : { contentType }),
+    });
+    const unit = { destinationId: 'dst_media', organizationId: 'org_1', secrets: [secret] };
+    const defaults = { timeoutMs: 5_000, concurrency: 2 };
+    const single = started.plan({ url: receiver.url }, defaults);
+    const batched = started.plan({ url: receiver.url, batch: { max_events: 10, max_wait_ms: 100 } }, defaults);
+    try {
+      await single.send({ ...unit, deliveries: [delivery('dlv_1', 'application/cloudevents+json')], batchId: null });
+      await batched.send({
+        ...unit,
+        deliveries: [delivery('dlv_2', 'application/cloudevents+json'), delivery('dlv_3', 'application/cloudevents+json')],
+        batchId: 'bat_1',
+      });
+      await single.send({ ...unit, deliveries: [delivery('dlv_4')], batchId: null });
+      await batched.send({ ...unit, deliveries: [delivery('dlv_5'), delivery('dlv_6')], batchId: 'bat_2' });
+    } finally {
+      await started.close();
+    }
+    expect(receiver.requests.map((request) => [request.headers['webhook-id'], request.headers['content-type']])).toEqual([
+      ['dlv_1', 'application/cloudevents+json'],
+      ['bat_1', 'application/cloudevents-batch+json'],
+      ['dlv_4', 'application/json'],
+      ['bat_2', 'application/json'],
+    ]);
   });
 });
