@@ -40,6 +40,12 @@ export const SafeString = (options: Omit<TStringOptions, 'pattern'> = {}, keeps:
  * checking the type again, and minimum and maximum skip a number that is not finite: the
  * `finite` keyword (addRequestKeywords) is what keeps it from the handler and from SQL.
  */
+/** A PEM text (certificates, a key): line breaks kept, at most 64 KiB (a long chain fits). */
+export const Pem = (description: string) => SafeString({ minLength: 1, maxLength: 65_536, description }, 'tab and line breaks');
+
+/** A setting that may be a PEM text, or null to go back to the default (the system's CAs, no client certificate). */
+export const OptionalPem = (description: string) => Type.Optional(Type.Union([Pem(description), Type.Null()]));
+
 export const SafeInteger = (options: TNumberOptions = {}) => Type.Integer({ ...options, finite: true });
 
 /**

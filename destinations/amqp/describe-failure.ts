@@ -1,4 +1,5 @@
 import { hostPort, type Endpoint } from '../../core/endpoint-rules.js';
+import { tlsFailureCode } from '../tls-failure.js';
 
 /**
  * What a failed attempt to a RabbitMQ destination tells its tenant: a code for the delivery log
@@ -51,10 +52,11 @@ export function describeAmqpFailure(error: unknown, endpoint: Endpoint, username
       message: `${where} refused the login of user ${username} (ACCESS_REFUSED); check amqp.username and amqp.password`,
     };
   }
-  if (typeof shape.code === 'string' && (/^ERR_TLS_|^ERR_SSL_/.test(shape.code) || /CERT|SELF_SIGNED|UNABLE_TO/.test(shape.code))) {
+  const tls = tlsFailureCode(error);
+  if (tls !== undefined) {
     return {
       code: amqpCodes.tls,
-      message: `the TLS handshake with ${where} failed (${shape.code}); check amqp.ssl_ca_pem and that the certificate names the host of amqp.url`,
+      message: `the TLS handshake with ${where} failed (${tls}); check amqp.ssl_ca_pem and that the certificate names the host of amqp.url`,
     };
   }
   if (reason !== undefined) return { code: amqpCodes.closed, message: `${where} closed the connection: ${reason}` };

@@ -1,9 +1,6 @@
 import { Type, type Static } from 'typebox';
-import { SafeString } from '../../core/request-schemas.js';
+import { OptionalPem, SafeString } from '../../core/request-schemas.js';
 import { defineKind } from '../kind.js';
-
-/** A PEM text: line breaks kept, at most 64 KiB (a long chain fits). */
-const Pem = (description: string) => SafeString({ minLength: 1, maxLength: 65_536, description }, 'tab and line breaks');
 
 /** Each event as a persistent message published to a RabbitMQ exchange (AMQP 0-9-1), confirmed by the broker. */
 export const AmqpSettings = Type.Object(
@@ -32,12 +29,7 @@ export const AmqpSettings = Type.Object(
       description:
         'The routing key, a template of the event\'s fields such as "events.{type}" or "{entity_type}.{data.status}"; every subscribed event type must have the fields named.',
     }),
-    ssl_ca_pem: Type.Optional(
-      Type.Union([
-        Pem("With amqps: the CA certificates to trust (PEM) instead of the system's; null goes back to the system's."),
-        Type.Null(),
-      ]),
-    ),
+    ssl_ca_pem: OptionalPem("With amqps: the CA certificates to trust (PEM) instead of the system's; null goes back to the system's."),
   },
   { additionalProperties: false },
 );

@@ -1,13 +1,10 @@
 import { Type, type Static } from 'typebox';
 import { kafkaSecurityProtocols, usesSasl, usesTls, type KafkaSecurityProtocol } from '../../adapters/kafka/security.js';
-import { SafeString } from '../../core/request-schemas.js';
+import { OptionalPem, SafeString } from '../../core/request-schemas.js';
 import { defineKind } from '../kind.js';
 
 /** The SASL mechanisms a destination may use: OAUTHBEARER needs a token source a tenant cannot give. */
 export const destinationSaslMechanisms = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
-
-/** A PEM text: line breaks kept, at most 64 KiB (a long chain fits). */
-const Pem = (description: string) => SafeString({ minLength: 1, maxLength: 65_536, description }, 'tab and line breaks');
 
 /** Each event as a record of a topic on another Kafka cluster, keyed by its entity id. */
 export const KafkaSettings = Type.Object(
@@ -41,23 +38,10 @@ export const KafkaSettings = Type.Object(
           'With a SASL protocol: the password. Sealed at rest and never answered (answers say "set"); give it again to change the brokers, the protocol or the mechanism.',
       }),
     ),
-    ssl_ca_pem: Type.Optional(
-      Type.Union([
-        Pem("With TLS: the CA certificates to trust (PEM) instead of the system's; null goes back to the system's."),
-        Type.Null(),
-      ]),
-    ),
-    ssl_cert_pem: Type.Optional(
-      Type.Union([
-        Pem('With TLS: a client certificate chain (PEM), for a listener that requires one; null removes it and its key.'),
-        Type.Null(),
-      ]),
-    ),
-    ssl_key_pem: Type.Optional(
-      Type.Union([
-        Pem('With ssl_cert_pem: its unencrypted private key (PEM). Sealed at rest and never answered (answers say "set").'),
-        Type.Null(),
-      ]),
+    ssl_ca_pem: OptionalPem("With TLS: the CA certificates to trust (PEM) instead of the system's; null goes back to the system's."),
+    ssl_cert_pem: OptionalPem('With TLS: a client certificate chain (PEM), for a listener that requires one; null removes it and its key.'),
+    ssl_key_pem: OptionalPem(
+      'With ssl_cert_pem: its unencrypted private key (PEM). Sealed at rest and never answered (answers say "set").',
     ),
     ssl_verify_hostname: Type.Optional(
       Type.Boolean({ description: "With TLS: whether the broker's certificate must name the host connected to. Default true." }),

@@ -1,3 +1,5 @@
+import { tlsFailureCode } from '../tls-failure.js';
+
 /**
  * What a failed write to a Redis destination tells its tenant: a code for the delivery log and
  * words to act on. What a reachable server answered (a refused password, a key that is not a
@@ -12,6 +14,7 @@ export const authenticationCode = 'redis_authentication_failed';
 export const wrongTypeCode = 'redis_wrong_type';
 export const outOfMemoryCode = 'redis_out_of_memory';
 export const refusedCode = 'redis_refused';
+export const tlsCode = 'redis_tls_failed';
 
 export interface RedisFailure {
   readonly code: string;
@@ -29,6 +32,13 @@ export function replyText(error: unknown): string | undefined {
 /** A failure as a code and words, `where` being `host:port` and `stream` the key written when the reply is about it. */
 export function describeRedisFailure(error: unknown, where: string, timeoutMs: number, stream?: string): RedisFailure {
   const reply = replyText(error);
+  const tls = tlsFailureCode(error);
+  if (tls !== undefined) {
+    return {
+      code: tlsCode,
+      message: `the TLS handshake with Redis at ${where} failed (${tls}); check redis.ssl_ca_pem and that the certificate names the host of redis.url`,
+    };
+  }
   if (reply === undefined) {
     return {
       code: unreachableCode,

@@ -17,7 +17,7 @@ export const redisUrlRules: EndpointRules = {
  * subscribed types. Pure: `addresses` are what the URL's host resolves to.
  */
 export function checkRedisSettings(
-  settings: { readonly url: string; readonly stream: string },
+  settings: { readonly url: string; readonly stream: string; readonly ssl_ca_pem?: string | null },
   addresses: readonly string[],
   allowedHosts: ReadonlySet<string>,
   subscribed: SubscribedFields,
@@ -26,6 +26,9 @@ export function checkRedisSettings(
   const endpoint = parseEndpoint(settings.url, redisUrlRules);
   if (isEndpoint(endpoint) && !/^\/?(\d{1,5})?$/.test(endpoint.path)) {
     problems.push({ field: 'redis.url', message: `the URL's path is the database number (/0, /1…), not ${JSON.stringify(endpoint.path)}` });
+  }
+  if (isEndpoint(endpoint) && !endpoint.tls && settings.ssl_ca_pem !== undefined && settings.ssl_ca_pem !== null) {
+    problems.push({ field: 'redis.ssl_ca_pem', message: 'CA certificates are for rediss:// URLs; remove them or use rediss://' });
   }
   return [...problems, ...checkTemplates(redis.templates?.(settings) ?? [], subscribed)];
 }

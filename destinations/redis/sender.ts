@@ -13,6 +13,7 @@ import {
 } from '../broker-connections.js';
 import { settingsDigest } from '../endpoint-guard.js';
 import type { SendOutcome } from '../send-outcome.js';
+import { tlsFailureCode } from '../tls-failure.js';
 import { decodePrefix, keptResponseBytes } from '../webhook/sender.js';
 import { describeRedisFailure, replyText } from './describe-failure.js';
 import { redisUrlRules } from './rules.js';
@@ -28,6 +29,8 @@ export interface RedisEntry {
 export interface RedisRequest extends BrokerRequest {
   /** XADD MAXLEN ~ n. */
   readonly maxLen?: number | undefined;
+  /** With rediss: the CAs to trust (PEM) instead of the system's. */
+  readonly caPem?: string | null | undefined;
   readonly entries: readonly RedisEntry[];
 }
 
@@ -38,6 +41,8 @@ interface RedisClient {
   readonly ready: Promise<void>;
   /** The last error reply the connection saw (AUTH's is emitted, and the connect fails only with "Connection is closed"). */
   lastReply?: unknown;
+  /** The TLS handshake's failure, if it failed (the connect, too, fails only with "Connection is closed"). */
+  tlsFailure?: unknown;
 }
 
 /**
@@ -65,7 +70,14 @@ export function createRedisSender(options: BrokerSenderOptions): RedisSender {
       ...(request.username === undefined ? {} : { username: request.username }),
       ...(request.password === undefined ? {} : { password: request.password }),
       // The certificate is checked against the name in the URL, not the address connected to.
-      ...(endpoint.scheme === 'rediss' ? { tls: isIP(endpoint.host) === 0 ? { servername: endpoint.host } : {} } : {}),
+      ...(endpoint.scheme === 'rediss'
+        ? {
+            tls: {
+              ...(isIP(endpoint.host) === 0 ? { servername: endpoint.host } : {}),
+              ...(request.caPem === undefined || request.caPem === null ? {} : { ca: request.caPem }),
+            },
+          }
+        : {}),
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
@@ -82,6 +94,7 @@ export function createRedisSender(options: BrokerSenderOptions): RedisSender {
     redis.on('error', (error: unknown) => {
       const reply = replyText(error);
       if (reply !== undefined) client.lastReply = error;
+      if (tlsFailureCode(error) !== undefined) client.tlsFailure = error;
       logger.debug({ where, reason: reply ?? (error as { code?: unknown }).code }, 'redis destination connection error');
     });
     return { key, where, client };
@@ -101,7 +114,7 @@ export function createRedisSender(options: BrokerSenderOptions): RedisSender {
     if (refused !== undefined) return refused;
     const endpoint = parseEndpoint(request.url, redisUrlRules);
     if (!isEndpoint(endpoint)) return failedAttempt(started, 'invalid_url', `${endpoint.message}; update the destination`);
-    const key = settingsDigest([request.url, request.username, request.password]);
+    const key = settingsDigest([request.url, request.username, request.password, request.caPem ?? undefined]);
     const usable = (client: RedisClient) => client.redis.status !== 'end';
     const current = await connections.acquire(request, endpoint, key, usable, (vetted) => open(endpoint, vetted.address, request, key));
     if (!('client' in current)) return { ...current, durationMs: Math.round(performance.now() - started) };
@@ -128,7 +141,7 @@ export function createRedisSender(options: BrokerSenderOptions): RedisSender {
       return { result: { kind: 'response', status: 200 }, durationMs: Math.round(performance.now() - started), responseBody: body() };
     } catch (error) {
       connections.drop(request.destinationId, current);
-      const reason = replyText(error) === undefined ? current.client.lastReply : error;
+      const reason = replyText(error) === undefined ? (current.client.tlsFailure ?? current.client.lastReply) : error;
       const failure = describeRedisFailure(reason, current.where, request.timeoutMs);
       return failedAttempt(started, failure.code, failure.message);
     } finally {

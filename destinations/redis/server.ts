@@ -30,6 +30,7 @@ export const redisServer = defineServerKind({
           username: settings.username,
           password: settings.password,
           maxLen: settings.max_len,
+          caPem: settings.ssl_ca_pem,
           timeoutMs: defaults.timeoutMs,
           entries,
         });

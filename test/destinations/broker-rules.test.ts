@@ -25,6 +25,19 @@ describe('redis destination rules', () => {
     ]);
   });
 
+  it('redis CA certificates are taken with rediss:// only', () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    expect(checkRedisSettings({ url: 'rediss://127.0.0.1:6379/0', stream: 'events', ssl_ca_pem: pem }, [], allowed, subscribed)).toEqual(
+      [],
+    );
+    expect(checkRedisSettings({ url: 'redis://127.0.0.1:6379/0', stream: 'events', ssl_ca_pem: null }, [], allowed, subscribed)).toEqual(
+      [],
+    );
+    expect(checkRedisSettings({ url: 'redis://127.0.0.1:6379/0', stream: 'events', ssl_ca_pem: pem }, [], allowed, subscribed)).toEqual([
+      { field: 'redis.ssl_ca_pem', message: 'CA certificates are for rediss:// URLs; remove them or use rediss://' },
+    ]);
+  });
+
   it('a rendered stream key is refused when empty or holding control characters', () => {
     expect(streamKeyProblem('events:customer')).toBeUndefined();
     expect(streamKeyProblem('')).toBe('the stream key rendered empty');
