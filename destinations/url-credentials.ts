@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
-import { SafeString } from '../core/request-schemas.js';
+import type { DestinationProblem } from '../core/destination-rules.js';
+import { OptionalPem, SafeString } from '../core/request-schemas.js';
 import type { CliFlag, FormField, SecretSetting } from './kind.js';
 
 /**
@@ -43,4 +44,50 @@ export function credentialFlags(type: string, user: string): CliFlag[] {
       value: 'file',
     },
   ];
+}
+
+/**
+ * The CA certificates a type reached over TLS may trust instead of the system's (a server with a
+ * private CA): `ssl_ca_pem`, taken only with a TLS scheme (`schemes`, as `amqps:`).
+ */
+export function caSetting(schemes: readonly string[]) {
+  return {
+    ssl_ca_pem: OptionalPem(
+      `With ${schemes.map((scheme) => `${scheme}//`).join(' or ')}: the CA certificates to trust (PEM) instead of the system's; null goes back to the system's.`,
+    ),
+  };
+}
+
+/** The console's input for them, shown while the URL has one of the TLS `schemes`. */
+export function caField(type: string, schemes: readonly string[]): FormField {
+  return {
+    setting: 'ssl_ca_pem',
+    id: `dst-${type}-ca`,
+    label: 'CA certificates (PEM)',
+    input: 'pem',
+    placeholder: "-----BEGIN CERTIFICATE-----  (empty: the system's CAs)",
+    shown: (settings) => schemes.some((scheme) => (settings['url'] ?? '').trim().toLowerCase().startsWith(scheme)),
+  };
+}
+
+/** The CLI's flag for them (`--redis-ca-file`). */
+export function caFlag(type: string): CliFlag {
+  return {
+    setting: 'ssl_ca_pem',
+    flag: `--${type}-ca-file <file>`,
+    description: "a PEM file of the CAs to trust instead of the system's",
+    value: 'file',
+  };
+}
+
+/** The problem with CA certificates given for a URL without TLS, if they are. */
+export function caWithoutTls(
+  type: string,
+  tls: boolean,
+  caPem: string | null | undefined,
+  schemes: readonly string[],
+): DestinationProblem | undefined {
+  if (tls || caPem === undefined || caPem === null) return undefined;
+  const urls = schemes.map((scheme) => `${scheme}//`).join(' or ');
+  return { field: `${type}.ssl_ca_pem`, message: `CA certificates are for ${urls} URLs; remove them or use ${urls}` };
 }

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
-import { OptionalPem, SafeString } from '../../core/request-schemas.js';
+import { SafeString } from '../../core/request-schemas.js';
 import { defineKind } from '../kind.js';
+import { caField, caFlag, caSetting } from '../url-credentials.js';
 
 /** Each event as a persistent message published to a RabbitMQ exchange (AMQP 0-9-1), confirmed by the broker. */
 export const AmqpSettings = Type.Object(
@@ -29,7 +30,7 @@ export const AmqpSettings = Type.Object(
       description:
         'The routing key, a template of the event\'s fields such as "events.{type}" or "{entity_type}.{data.status}"; every subscribed event type must have the fields named.',
     }),
-    ssl_ca_pem: OptionalPem("With amqps: the CA certificates to trust (PEM) instead of the system's; null goes back to the system's."),
+    ...caSetting(['amqps:']),
   },
   { additionalProperties: false },
 );
@@ -53,14 +54,7 @@ export const amqp = defineKind({
     { setting: 'password', id: 'dst-amqp-password', label: 'Password', input: 'password' },
     { setting: 'exchange', id: 'dst-amqp-exchange', label: 'Exchange', input: 'text', placeholder: 'events (empty: the default exchange)' },
     { setting: 'routing_key', id: 'dst-amqp-routing-key', label: 'Routing key', input: 'text', placeholder: 'events.{type}' },
-    {
-      setting: 'ssl_ca_pem',
-      id: 'dst-amqp-ca',
-      label: 'CA certificates (PEM)',
-      input: 'pem',
-      placeholder: "-----BEGIN CERTIFICATE-----  (empty: the system's CAs)",
-      shown: (settings) => (settings['url'] ?? '').trim().toLowerCase().startsWith('amqps:'),
-    },
+    caField('amqp', ['amqps:']),
   ],
   flags: [
     { setting: 'url', flag: '--amqp-url <url>', description: 'amqp://host:port/vhost or amqps://…, without user or password' },
@@ -74,11 +68,6 @@ export const amqp = defineKind({
     },
     { setting: 'exchange', flag: '--amqp-exchange <name>', description: 'the exchange published to ("" for the default exchange)' },
     { setting: 'routing_key', flag: '--amqp-routing-key <template>', description: 'the routing key, e.g. events.{type}' },
-    {
-      setting: 'ssl_ca_pem',
-      flag: '--amqp-ca-file <file>',
-      description: "a PEM file of the CAs to trust instead of the system's",
-      value: 'file',
-    },
+    caFlag('amqp'),
   ],
 });

@@ -3,6 +3,7 @@ import { checkTemplates, isTemplate, parseTemplate } from '../../core/field-temp
 import { brokerMessages, unsentOutcome } from '../broker-message.js';
 import { resolveForCheck } from '../endpoint-guard.js';
 import { defineServerKind } from '../server-kind.js';
+import { caWithoutTls } from '../url-credentials.js';
 import { amqp } from './kind.js';
 import { createAmqpSender } from './sender.js';
 import { parseAmqpUrl } from './url.js';
@@ -21,9 +22,8 @@ export const amqpServer = defineServerKind({
     const addresses = await resolveForCheck('amqp.url', endpoint, context.allowedHosts);
     const internal = internalAddressProblem(endpoint, addresses, context.allowedHosts);
     if (internal !== undefined) problems.push({ field: 'amqp.url', message: internal });
-    if (!endpoint.tls && settings.ssl_ca_pem !== undefined && settings.ssl_ca_pem !== null) {
-      problems.push({ field: 'amqp.ssl_ca_pem', message: 'CA certificates are for amqps:// URLs; remove them or use amqps://' });
-    }
+    const ca = caWithoutTls('amqp', endpoint.tls, settings.ssl_ca_pem, ['amqps:']);
+    if (ca !== undefined) problems.push(ca);
     return problems;
   },
   createSender: (environment) => createAmqpSender({ logger: environment.logger, allowedHosts: environment.allowedHosts }),

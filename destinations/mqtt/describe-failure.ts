@@ -1,7 +1,10 @@
+import { tlsFailureCode } from '../tls-failure.js';
+
 /**
  * What a failed publish to an MQTT destination tells its tenant: a code for the delivery log and
  * words to act on. What a reachable broker answered (a CONNACK refusing the credentials, a PUBACK
- * refusing a message, a DISCONNECT saying why) is told by its reason code; every other failure (refused, reset, silent, not
+ * refusing a message, a DISCONNECT saying why) is told by its reason code, a failed TLS handshake
+ * by its reason; every other failure (refused, reset, silent, not
  * MQTT at all) is one message, the same whatever happened, so the delivery log maps no host's
  * open ports.
  */
@@ -12,6 +15,7 @@ export const notAuthorizedCode = 'mqtt_not_authorized';
 export const refusedCode = 'mqtt_refused';
 export const publishRefusedCode = 'mqtt_publish_refused';
 export const disconnectedCode = 'mqtt_disconnected';
+export const tlsCode = 'mqtt_tls_failed';
 
 /** CONNACK codes: MQTT 5's reason codes, and 3.1.1's return codes (1 to 5) where they differ. */
 const badCredentials = new Set([134, 4]);
@@ -40,6 +44,13 @@ export function describeMqttFailure(
   context: { readonly where: string; readonly timeoutMs: number; readonly topics: readonly string[] },
 ): { code: string; message: string } {
   const broker = `the MQTT broker at ${context.where}`;
+  const tls = tlsFailureCode(error);
+  if (tls !== undefined) {
+    return {
+      code: tlsCode,
+      message: `the TLS handshake with ${broker} failed (${tls}); check mqtt.ssl_ca_pem and that the certificate names the host of mqtt.url`,
+    };
+  }
   const reason = reasonOf(error);
   if (reason?.message.startsWith('Connection refused')) {
     const said = reason.message.slice('Connection refused: '.length) || `reason code ${reason.code}`;

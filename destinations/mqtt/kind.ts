@@ -1,7 +1,10 @@
 import { Type, type Static } from 'typebox';
 import { SafeString } from '../../core/request-schemas.js';
 import { defineKind } from '../kind.js';
-import { credentialFields, credentialFlags, credentialSettings, passwordSecret } from '../url-credentials.js';
+import { caField, caFlag, caSetting, credentialFields, credentialFlags, credentialSettings, passwordSecret } from '../url-credentials.js';
+
+/** The URLs that speak TLS, and may trust CAs of their own. */
+export const tlsSchemes = ['mqtts:', 'wss:'] as const;
 
 /** Each event published to an MQTT broker with QoS 1, the topic made from the event's fields. */
 export const MqttSettings = Type.Object(
@@ -10,7 +13,7 @@ export const MqttSettings = Type.Object(
       minLength: 1,
       maxLength: 2000,
       description:
-        'mqtt://host:port, mqtts:// (TLS, the system CAs), ws:// or wss:// (MQTT over WebSocket, with its path). No user or password inside: give them as username and password. Internal addresses only for hosts in DESTINATION_ALLOWED_HOSTS.',
+        'mqtt://host:port, mqtts:// (TLS: the system CAs, or ssl_ca_pem), ws:// or wss:// (MQTT over WebSocket, with its path). No user or password inside: give them as username and password. Internal addresses only for hosts in DESTINATION_ALLOWED_HOSTS.',
     }),
     topic: SafeString({
       minLength: 1,
@@ -19,6 +22,7 @@ export const MqttSettings = Type.Object(
         "The topic published to, a template of the event's fields: events/{entity_type}/{entity_id}. No + or # wildcards, no leading $, in the text or in what the fields put in it.",
     }),
     ...credentialSettings('The user the client connects as.'),
+    ...caSetting(tlsSchemes),
   },
   { additionalProperties: false },
 );
@@ -43,10 +47,12 @@ export const mqtt = defineKind({
     },
     { setting: 'topic', id: 'dst-mqtt-topic', label: 'Topic', input: 'text', placeholder: 'events/{entity_type}/{entity_id}' },
     ...credentialFields('mqtt'),
+    caField('mqtt', tlsSchemes),
   ],
   flags: [
     { setting: 'url', flag: '--mqtt-url <url>', description: 'mqtt://, mqtts://, ws:// or wss:// URL of the broker' },
     { setting: 'topic', flag: '--mqtt-topic <topic>', description: 'the topic, a template such as events/{entity_type}' },
     ...credentialFlags('mqtt', 'the user the client connects as'),
+    caFlag('mqtt'),
   ],
 });

@@ -1,8 +1,9 @@
 import type { DestinationProblem } from '../../core/destination-rules.js';
-import { checkEndpointUrl, type EndpointRules } from '../../core/endpoint-rules.js';
+import { checkEndpointUrl, isEndpoint, parseEndpoint, type EndpointRules } from '../../core/endpoint-rules.js';
 import type { SubscribedFields } from '../../core/event-fields.js';
 import { checkTemplates, isTemplate, parseTemplate } from '../../core/field-template.js';
-import { mqtt } from './kind.js';
+import { caWithoutTls } from '../url-credentials.js';
+import { mqtt, tlsSchemes } from './kind.js';
 
 /** The transports MQTT.js speaks from Node, and each one's usual port. */
 export const mqttUrlRules: EndpointRules = {
@@ -40,12 +41,15 @@ export function topicProblem(topic: string): string | undefined {
  * left out) against the topic rules. Pure: `addresses` are what the URL's host resolves to.
  */
 export function checkMqttSettings(
-  settings: { readonly url: string; readonly topic: string },
+  settings: { readonly url: string; readonly topic: string; readonly ssl_ca_pem?: string | null },
   addresses: readonly string[],
   allowedHosts: ReadonlySet<string>,
   subscribed: SubscribedFields,
 ): DestinationProblem[] {
   const problems = [...checkEndpointUrl(settings.url, mqttUrlRules, addresses, allowedHosts)];
+  const endpoint = parseEndpoint(settings.url, mqttUrlRules);
+  const ca = isEndpoint(endpoint) ? caWithoutTls('mqtt', endpoint.tls, settings.ssl_ca_pem, tlsSchemes) : undefined;
+  if (ca !== undefined) problems.push(ca);
   const template = parseTemplate(settings.topic);
   const templateProblems = checkTemplates(mqtt.templates?.(settings) ?? [], subscribed);
   if (isTemplate(template)) {

@@ -32,6 +32,8 @@ export interface MqttMessage {
 
 export interface MqttRequest extends BrokerRequest {
   readonly messages: readonly MqttMessage[];
+  /** With mqtts or wss: the CAs to trust (PEM) instead of the system's. */
+  readonly caPem?: string | null | undefined;
 }
 
 export type MqttSender = BrokerSender<MqttRequest>;
@@ -114,7 +116,7 @@ export function createMqttSender(options: BrokerSenderOptions): MqttSender {
     if (refused !== undefined) return refused;
     const endpoint = parseEndpoint(request.url, mqttUrlRules);
     if (!isEndpoint(endpoint)) return failedAttempt(started, 'invalid_url', `${endpoint.message}; update the destination`);
-    const key = settingsDigest([request.url, request.username, request.password]);
+    const key = settingsDigest([request.url, request.username, request.password, request.caPem ?? undefined]);
     const deadline = attemptDeadline(request.timeoutMs);
     const usable = (client: Client) => !client.mqtt.disconnecting && !client.mqtt.disconnected;
     /** The broker as the delivery log names it. */
@@ -175,6 +177,7 @@ function clientOptions(endpoint: Endpoint, vetted: VettedAddress, request: MqttR
     port: endpoint.port,
     ...(websocket ? { path: endpoint.path || '/', wsOptions: { lookup } } : {}),
     ...(name === undefined ? {} : { servername: name }),
+    ...(request.caPem === undefined || request.caPem === null ? {} : { ca: request.caPem }),
     ...(request.username === undefined ? {} : { username: request.username }),
     ...(request.password === undefined ? {} : { password: request.password }),
     // Short enough for any broker (MQTT 3.1.1 brokers may refuse ids past 23 characters).

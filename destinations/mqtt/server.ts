@@ -37,6 +37,7 @@ export const mqttServer = defineServerKind({
           url: settings.url,
           username: settings.username,
           password: settings.password,
+          caPem: settings.ssl_ca_pem,
           timeoutMs: defaults.timeoutMs,
           messages,
         });

@@ -3,7 +3,8 @@ import { tlsFailureCode } from '../tls-failure.js';
 /**
  * What a failed write to a Redis destination tells its tenant: a code for the delivery log and
  * words to act on. What a reachable server answered (a refused password, a key that is not a
- * stream, out of memory) is told apart by its error reply; every other failure (refused, reset,
+ * stream, out of memory) is told apart by its error reply, a failed TLS handshake by its reason;
+ * every other failure (refused, reset,
  * silent, not Redis at all) is one message, the same whatever happened, so the delivery log maps
  * no host's open ports. An error reply is quoted by its first line only: ioredis keeps the
  * command, and AUTH's arguments are the password, so an error object is never logged whole.

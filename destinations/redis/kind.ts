@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
-import { OptionalPem, SafeInteger, SafeString } from '../../core/request-schemas.js';
+import { SafeInteger, SafeString } from '../../core/request-schemas.js';
 import { defineKind } from '../kind.js';
-import { credentialFields, credentialFlags, credentialSettings, passwordSecret } from '../url-credentials.js';
+import { caField, caFlag, caSetting, credentialFields, credentialFlags, credentialSettings, passwordSecret } from '../url-credentials.js';
 
 /** Each event as an entry of a Redis stream (XADD), the stream's key made from the event's fields. */
 export const RedisSettings = Type.Object(
@@ -25,7 +25,7 @@ export const RedisSettings = Type.Object(
       }),
     ),
     ...credentialSettings("The ACL user; Redis's default user when absent."),
-    ssl_ca_pem: OptionalPem("With rediss: the CA certificates to trust (PEM) instead of the system's; null goes back to the system's."),
+    ...caSetting(['rediss:']),
   },
   { additionalProperties: false },
 );
@@ -51,25 +51,13 @@ export const redis = defineKind({
     { setting: 'stream', id: 'dst-redis-stream', label: 'Stream key', input: 'text', placeholder: 'events:{entity_type}' },
     { setting: 'max_len', id: 'dst-redis-max-len', label: 'Trim to about (entries)', input: 'integer', noun: 'The trim length' },
     ...credentialFields('redis'),
-    {
-      setting: 'ssl_ca_pem',
-      id: 'dst-redis-ca',
-      label: 'CA certificates (PEM)',
-      input: 'pem',
-      placeholder: "-----BEGIN CERTIFICATE-----  (empty: the system's CAs)",
-      shown: (settings) => (settings['url'] ?? '').trim().toLowerCase().startsWith('rediss:'),
-    },
+    caField('redis', ['rediss:']),
   ],
   flags: [
     { setting: 'url', flag: '--redis-url <url>', description: 'redis://host:port/db or rediss:// (TLS)' },
     { setting: 'stream', flag: '--redis-stream <key>', description: "the stream's key, a template such as events:{entity_type}" },
     { setting: 'max_len', flag: '--redis-max-len <n>', description: 'trim each stream to about n entries', value: 'integer' },
     ...credentialFlags('redis', 'the ACL user'),
-    {
-      setting: 'ssl_ca_pem',
-      flag: '--redis-ca-file <file>',
-      description: "a PEM file of the CAs to trust instead of the system's",
-      value: 'file',
-    },
+    caFlag('redis'),
   ],
 });

@@ -2,6 +2,7 @@ import type { DestinationProblem } from '../../core/destination-rules.js';
 import { checkEndpointUrl, isEndpoint, parseEndpoint, type EndpointRules } from '../../core/endpoint-rules.js';
 import type { SubscribedFields } from '../../core/event-fields.js';
 import { checkTemplates } from '../../core/field-template.js';
+import { caWithoutTls } from '../url-credentials.js';
 import { redis } from './kind.js';
 
 /** redis:// and rediss:// (TLS), both on Redis's port unless the URL names another. */
@@ -27,9 +28,8 @@ export function checkRedisSettings(
   if (isEndpoint(endpoint) && !/^\/?(\d{1,5})?$/.test(endpoint.path)) {
     problems.push({ field: 'redis.url', message: `the URL's path is the database number (/0, /1…), not ${JSON.stringify(endpoint.path)}` });
   }
-  if (isEndpoint(endpoint) && !endpoint.tls && settings.ssl_ca_pem !== undefined && settings.ssl_ca_pem !== null) {
-    problems.push({ field: 'redis.ssl_ca_pem', message: 'CA certificates are for rediss:// URLs; remove them or use rediss://' });
-  }
+  const ca = isEndpoint(endpoint) ? caWithoutTls('redis', endpoint.tls, settings.ssl_ca_pem, ['rediss:']) : undefined;
+  if (ca !== undefined) problems.push(ca);
   return [...problems, ...checkTemplates(redis.templates?.(settings) ?? [], subscribed)];
 }
 

@@ -64,6 +64,16 @@ describe('redis destination rules', () => {
 });
 
 describe('mqtt destination rules', () => {
+  it('mqtt CA certificates are taken with mqtts:// and wss:// only', () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const check = (url: string) => checkMqttSettings({ url, topic: 'events', ssl_ca_pem: pem }, [], allowed, subscribed);
+    expect(check('mqtts://127.0.0.1:8883')).toEqual([]);
+    expect(check('wss://127.0.0.1/mqtt')).toEqual([]);
+    expect(check('mqtt://127.0.0.1:1883')).toEqual([
+      { field: 'mqtt.ssl_ca_pem', message: 'CA certificates are for mqtts:// or wss:// URLs; remove them or use mqtts:// or wss://' },
+    ]);
+  });
+
   it('mqtt topics may not hold wildcards, start with $ or hold NUL', () => {
     expect(topicProblem('events/customer/cus_1')).toBeUndefined();
     expect(topicProblem('events/+/x')).toMatch(/wildcard/);

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../harness/ports.js';
+import type { SignedCertificate } from '../../harness/tls.js';
 
 /**
  * A Mosquitto of the test's own, on a free port, that requires a user (`user`, `password`) and lets
@@ -21,7 +22,10 @@ export interface PrivateBroker {
 /** The largest packet the private broker takes. */
 export const maxPacketBytes = 4_096;
 
-export async function startPrivateBroker(): Promise<PrivateBroker> {
+/** With `tls`, the listener speaks only TLS, presenting `cert` (signed by the CA in `caFile`). */
+export async function startPrivateBroker(
+  options: { readonly tls?: SignedCertificate & { readonly caFile: string } } = {},
+): Promise<PrivateBroker> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'evp-mosquitto-'));
   // Started as root, mosquitto reads its files as the mosquitto user.
   chmodSync(dir, 0o755);
@@ -40,6 +44,7 @@ export async function startPrivateBroker(): Promise<PrivateBroker> {
       'persistence false',
       // Larger packets are refused: the broker's DISCONNECT says so.
       `max_packet_size ${maxPacketBytes}`,
+      ...(options.tls === undefined ? [] : tlsLines(dir, options.tls)),
       '',
     ].join('\n'),
   );
@@ -58,6 +63,22 @@ export async function startPrivateBroker(): Promise<PrivateBroker> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The listener's TLS settings, its files copied to `dir`, where the mosquitto user can read them
+ * (the key too: a throwaway one).
+ */
+function tlsLines(dir: string, tls: SignedCertificate & { readonly caFile: string }): string[] {
+  const file = (name: string, content: string) => {
+    writeFileSync(path.join(dir, name), content, { mode: 0o644 });
+    return path.join(dir, name);
+  };
+  return [
+    `cafile ${file('ca.pem', readFileSync(tls.caFile, 'utf8'))}`,
+    `certfile ${file('cert.pem', tls.cert)}`,
+    `keyfile ${file('key.pem', tls.key)}`,
+  ];
 }
 
 async function waitForPort(port: number): Promise<void> {
