@@ -58,15 +58,19 @@ export function caSetting(schemes: readonly string[]) {
   };
 }
 
-/** The console's input for them, shown while the URL has one of the TLS `schemes`. */
-export function caField(type: string, schemes: readonly string[]): FormField {
+/** The console's input for them, shown while the URL (or one of a list's, in `urls`) has one of the TLS `schemes`. */
+export function caField(type: string, schemes: readonly string[], urls = 'url'): FormField {
   return {
     setting: 'ssl_ca_pem',
     id: `dst-${type}-ca`,
     label: 'CA certificates (PEM)',
     input: 'pem',
     placeholder: "-----BEGIN CERTIFICATE-----  (empty: the system's CAs)",
-    shown: (settings) => schemes.some((scheme) => (settings['url'] ?? '').trim().toLowerCase().startsWith(scheme)),
+    shown: (settings) =>
+      (settings[urls] ?? '')
+        .toLowerCase()
+        .split(/[\s,]+/)
+        .some((url) => schemes.some((scheme) => url.startsWith(scheme))),
   };
 }
 

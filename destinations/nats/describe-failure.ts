@@ -1,4 +1,5 @@
 import { hostPort, type Endpoint } from '../../core/endpoint-rules.js';
+import { tlsFailureCode } from '../tls-failure.js';
 
 /**
  * What a failed attempt to a NATS destination tells its tenant: a code for the delivery log and
@@ -18,6 +19,8 @@ export const natsCodes = {
   noStream: 'nats_no_stream',
   /** The server or the stream refused the message (permissions, size, a full stream). */
   refused: 'nats_refused',
+  /** The TLS handshake failed: a certificate not trusted, expired or for another name. */
+  tls: 'nats_tls_failed',
 } as const;
 
 interface NatsErrorShape {
@@ -30,11 +33,20 @@ export function describeNatsFailure(error: unknown, servers: readonly Endpoint[]
   const where = `NATS at ${servers.map(hostPort).join(', ')}`;
   const names: string[] = [];
   const messages: string[] = [];
+  const tlsCodes: (string | undefined)[] = [];
   for (let inner = error as NatsErrorShape | undefined, depth = 0; inner && depth < 5; inner = inner.cause as NatsErrorShape, depth++) {
     if (typeof inner.name === 'string') names.push(inner.name);
     if (typeof inner.message === 'string') messages.push(inner.message);
+    tlsCodes.push(tlsFailureCode(inner));
   }
   const said = messages[0] ?? '';
+  const tls = tlsCodes.find((code) => code !== undefined);
+  if (tls !== undefined) {
+    return {
+      code: natsCodes.tls,
+      message: `the TLS handshake with ${where} failed (${tls}); check nats.ssl_ca_pem and that the certificate names the host of each tls:// server`,
+    };
+  }
   if (names.includes('JetStreamNotEnabled') || names.includes('NoResponders') || /no responders/.test(said)) {
     return {
       code: natsCodes.noStream,

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { SafeString } from '../../core/request-schemas.js';
 import { defineKind } from '../kind.js';
+import { caField, caFlag, caSetting } from '../url-credentials.js';
 
 /** Each event as a message published to a NATS JetStream subject, acknowledged by the stream that stores it. */
 export const NatsSettings = Type.Object(
@@ -9,7 +10,7 @@ export const NatsSettings = Type.Object(
       minItems: 1,
       maxItems: 10,
       description:
-        'Servers of one cluster, nats://host[:port] or tls://host[:port] (TLS required), without user, password or token. Never an internal address unless the operator allows the host (DESTINATION_ALLOWED_HOSTS).',
+        'Servers of one cluster, nats://host[:port] or tls://host[:port] (TLS required: the system CAs, or ssl_ca_pem), without user, password or token. Never an internal address unless the operator allows the host (DESTINATION_ALLOWED_HOSTS).',
     }),
     subject: SafeString({
       minLength: 1,
@@ -34,6 +35,7 @@ export const NatsSettings = Type.Object(
           'A token, instead of a user and password. Sealed at rest and never answered (answers say "set"); give it again to change the servers.',
       }),
     ),
+    ...caSetting(['tls:']),
   },
   { additionalProperties: false },
 );
@@ -57,6 +59,7 @@ export const nats = defineKind({
     { setting: 'user', id: 'dst-nats-user', label: 'User', input: 'text' },
     { setting: 'password', id: 'dst-nats-password', label: 'Password', input: 'password' },
     { setting: 'token', id: 'dst-nats-token', label: 'Token (instead of a user)', input: 'password' },
+    caField('nats', ['tls:'], 'servers'),
   ],
   flags: [
     { setting: 'servers', flag: '--nats-servers <list>', description: 'servers, comma-separated nats://host:port', value: 'list' },
@@ -76,5 +79,6 @@ export const nats = defineKind({
       onUpdate: 'a file holding a token; needed again to change the servers',
       value: 'file',
     },
+    caFlag('nats'),
   ],
 });

@@ -15,6 +15,8 @@ export interface NatsRequest {
   readonly user?: string | undefined;
   readonly password?: string | undefined;
   readonly token?: string | undefined;
+  /** With tls:// servers: the CAs to trust (PEM) instead of the system's. */
+  readonly caPem?: string | null | undefined;
   readonly timeoutMs: number;
   readonly messages: readonly BrokerMessage[];
 }
@@ -84,7 +86,9 @@ export function createNatsSender(options: NatsSenderOptions): NatsSender {
         reconnect: false,
         ignoreClusterUpdates: true,
         noEcho: true,
-        ...(request.servers.some((server) => server.tls) ? { tls: {} } : {}),
+        ...(request.servers.some((server) => server.tls)
+          ? { tls: request.caPem === undefined || request.caPem === null ? {} : { ca: request.caPem } }
+          : {}),
         ...(request.token !== undefined ? { token: request.token } : {}),
         ...(request.user !== undefined ? { user: request.user, pass: request.password ?? '' } : {}),
       });
@@ -107,6 +111,7 @@ export function createNatsSender(options: NatsSenderOptions): NatsSender {
       request.user,
       request.password,
       request.token,
+      request.caPem ?? undefined,
     ]);
     const current = links.get(request.destinationId);
     if (current !== undefined && current.key === key && !current.done) return current;

@@ -4,6 +4,7 @@ import { checkTemplates, isTemplate, parseTemplate } from '../../core/field-temp
 import { brokerMessages, unsentOutcome } from '../broker-message.js';
 import { resolveForCheck } from '../endpoint-guard.js';
 import { defineServerKind } from '../server-kind.js';
+import { caWithoutTls } from '../url-credentials.js';
 import { nats } from './kind.js';
 import { createNatsSender } from './sender.js';
 import { parseNatsServers } from './servers.js';
@@ -26,6 +27,13 @@ export const natsServer = defineServerKind({
     }
     const servers = parseNatsServers(settings.servers);
     if ('problem' in servers) return [servers.problem, ...problems];
+    const ca = caWithoutTls(
+      'nats',
+      servers.endpoints.some((server) => server.tls),
+      settings.ssl_ca_pem,
+      ['tls:'],
+    );
+    if (ca !== undefined) problems.push(ca);
     for (const server of servers.endpoints) {
       const addresses = await resolveForCheck('nats.servers', server, context.allowedHosts);
       const internal = internalAddressProblem(server, addresses, context.allowedHosts);
@@ -52,6 +60,7 @@ export const natsServer = defineServerKind({
           user: settings.user,
           password: settings.password,
           token: settings.token,
+          caPem: settings.ssl_ca_pem,
           timeoutMs: defaults.timeoutMs,
           messages: prepared.messages,
         });

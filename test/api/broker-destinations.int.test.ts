@@ -158,6 +158,7 @@ describe('nats destinations at create', () => {
     await refused('nats', { ...nats, subject: 'evp.{data.no_such_field}' }, 'nats.subject', /names a field that events of \w+/);
     await refused('nats', { ...nats, subject: 'evp.*.{type}' }, 'nats.subject', /wildcard/);
     await refused('nats', { ...nats, subject: 'evp..{type}' }, 'nats.subject', /empty token/);
+    await refused('nats', { ...nats, ssl_ca_pem: 'x' }, 'nats.ssl_ca_pem', 'for tls:// URLs');
     await refused('nats', { ...nats, servers: ['nats://192.168.7.7:4222'] }, 'nats.servers', /192\.168\.7\.7 is an internal address/);
     await refused('nats', { ...nats, servers: ['http://127.0.0.1:4222'] }, 'nats.servers', 'scheme must be nats, tls (got http:)');
     await refused('nats', { ...nats, servers: ['nats://u:p@127.0.0.1:4222'] }, 'nats.servers', 'must not carry a user or password');
