@@ -111,7 +111,7 @@ function openAttempts(picked: string, alsoSet: string, owner = '$4', leaseMs = '
        insert into delivery_attempts (delivery_id, attempt, attempted_at, outcome, error, batch_id)
        select x.id, x.held_attempt, coalesce(x.held_at, now()), 'unknown', ${abandonedError}, x.held_batch
          from ${picked} x where x.held and x.held_attempt > 0
-       on conflict (delivery_id, attempt) do nothing)
+       ${unknownOverSending})
      select * from claimed`;
 }
 
@@ -145,6 +145,13 @@ export async function claimBatch(db: Database, request: ClaimRequest & { readonl
   );
   return sortBySeq(fresh.rows);
 }
+
+/**
+ * An attempt marked unknown that already has a row: one written with its answer stays; one left
+ * `sending` by a streamer from before attempts were written once (migration 042) becomes unknown.
+ */
+export const unknownOverSending = `on conflict (delivery_id, attempt) do update set outcome = 'unknown', error = excluded.error
+         where delivery_attempts.outcome = 'sending'`;
 
 /** What an attempt says when its worker stopped (crashed, lost the database) before recording an answer. */
 export const abandonedAttemptError = 'worker stopped before the answer';

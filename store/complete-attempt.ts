@@ -1,4 +1,4 @@
-import { abandonedAttemptError } from './claim-deliveries.js';
+import { abandonedAttemptError, unknownOverSending } from './claim-deliveries.js';
 import type { Database } from './query.js';
 
 export type DeliveryStatus = 'pending' | 'needs_retry' | 'delivered' | 'failed';
@@ -85,7 +85,7 @@ export async function releaseLeases(db: Database, owner: string): Promise<number
      marked as (
        insert into delivery_attempts (delivery_id, attempt, attempted_at, outcome, error, batch_id)
        select id, times_attempted, coalesce(last_attempt_at, now()), 'unknown', $2, batch_id from freed where times_attempted > 0
-       on conflict (delivery_id, attempt) do nothing)
+       ${unknownOverSending})
      select count(*)::int as released from freed`,
     [owner, abandonedAttemptError],
   );

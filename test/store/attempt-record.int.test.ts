@@ -99,4 +99,16 @@ describe('the attempt log: one row per attempt, written with its outcome', () =>
     const [again] = await claimDeliveries(pool, { ...claim, owner: 'worker_d' });
     expect(again).toMatchObject({ id: 'dlv_c', timesAttempted: 2, tookOver: false });
   });
+
+  it('an attempt left sending by a streamer from before attempts were written once becomes unknown when the delivery is taken', async () => {
+    await delivery('dlv_d');
+    await claimDeliveries(pool, { ...claim, owner: 'worker_old' });
+    await pool.query(`insert into delivery_attempts (delivery_id, attempt, attempted_at, outcome) values ('dlv_d', 1, now(), 'sending')`);
+    await expireLease('dlv_d');
+    await claimDeliveries(pool, { ...claim, owner: 'worker_new' });
+    expect(await attemptsOf('dlv_d')).toEqual([
+      [1, 'unknown', abandonedAttemptError],
+      [2, 'sending', null],
+    ]);
+  });
 });
