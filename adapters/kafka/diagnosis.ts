@@ -1,5 +1,6 @@
 import { KafkaError, kafkaErrorCodes } from '../errors.js';
 import { describeSecurity, usesSasl, usesTls, type KafkaSecurity } from './security.js';
+import { untrustedCertificateCodes } from '../../core/certificate-codes.js';
 
 /**
  * Why a first connection to Kafka failed, when the reason is a setting and not the network: a
@@ -49,16 +50,6 @@ function codeOf(error: Failure): string | undefined {
   }
   return undefined;
 }
-
-const untrusted = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_UNTRUSTED',
-]);
 
 /**
  * The alerts a listener sends when it refuses the client's certificate (bad certificate, certificate
@@ -116,7 +107,7 @@ export function diagnoseKafkaFailure(
       `answered a SASL handshake as a listener without SASL: set ${variables.protocol} to ${usesTls(security.protocol) ? 'SSL' : 'PLAINTEXT'}, or point ${variables.brokers} at its SASL listener.`,
     );
   }
-  if (code !== undefined && untrusted.has(code)) {
+  if (code !== undefined && untrustedCertificateCodes.has(code)) {
     return tls(`sent a certificate this client does not trust (${code}): set ${variables.ca} to the PEM of the CA that signed it.`);
   }
   if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {

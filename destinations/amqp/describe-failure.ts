@@ -1,5 +1,5 @@
 import { hostPort, type Endpoint } from '../../core/endpoint-rules.js';
-import { tlsFailureCode } from '../tls-failure.js';
+import { describeTlsFailure, tlsFailureCode } from '../tls-failure.js';
 
 /**
  * What a failed attempt to a RabbitMQ destination tells its tenant: a code for the delivery log
@@ -56,7 +56,7 @@ export function describeAmqpFailure(error: unknown, endpoint: Endpoint, username
   if (tls !== undefined) {
     return {
       code: amqpCodes.tls,
-      message: `the TLS handshake with ${where} failed (${tls}); check amqp.ssl_ca_pem and that the certificate names the host of amqp.url`,
+      message: describeTlsFailure(tls, where, { ca: 'amqp.ssl_ca_pem', host: 'amqp.url' }),
     };
   }
   if (reason !== undefined) return { code: amqpCodes.closed, message: `${where} closed the connection: ${reason}` };

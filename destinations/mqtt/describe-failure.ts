@@ -1,4 +1,4 @@
-import { tlsFailureCode } from '../tls-failure.js';
+import { describeTlsFailure, tlsFailureCode } from '../tls-failure.js';
 
 /**
  * What a failed publish to an MQTT destination tells its tenant: a code for the delivery log and
@@ -48,7 +48,7 @@ export function describeMqttFailure(
   if (tls !== undefined) {
     return {
       code: tlsCode,
-      message: `the TLS handshake with ${broker} failed (${tls}); check mqtt.ssl_ca_pem and that the certificate names the host of mqtt.url`,
+      message: describeTlsFailure(tls, broker, { ca: 'mqtt.ssl_ca_pem', host: 'mqtt.url' }),
     };
   }
   const reason = reasonOf(error);

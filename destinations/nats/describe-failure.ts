@@ -1,5 +1,5 @@
 import { hostPort, type Endpoint } from '../../core/endpoint-rules.js';
-import { tlsFailureCode } from '../tls-failure.js';
+import { describeTlsFailure, tlsFailureCode } from '../tls-failure.js';
 
 /**
  * What a failed attempt to a NATS destination tells its tenant: a code for the delivery log and
@@ -44,7 +44,7 @@ export function describeNatsFailure(error: unknown, servers: readonly Endpoint[]
   if (tls !== undefined) {
     return {
       code: natsCodes.tls,
-      message: `the TLS handshake with ${where} failed (${tls}); check nats.ssl_ca_pem and that the certificate names the host of each tls:// server`,
+      message: describeTlsFailure(tls, where, { ca: 'nats.ssl_ca_pem', host: 'nats.servers' }),
     };
   }
   if (names.includes('JetStreamNotEnabled') || names.includes('NoResponders') || /no responders/.test(said)) {

@@ -1,4 +1,4 @@
-import { tlsFailureCode } from '../tls-failure.js';
+import { describeTlsFailure, tlsFailureCode } from '../tls-failure.js';
 
 /**
  * What a failed write to a Redis destination tells its tenant: a code for the delivery log and
@@ -37,7 +37,7 @@ export function describeRedisFailure(error: unknown, where: string, timeoutMs: n
   if (tls !== undefined) {
     return {
       code: tlsCode,
-      message: `the TLS handshake with Redis at ${where} failed (${tls}); check redis.ssl_ca_pem and that the certificate names the host of redis.url`,
+      message: describeTlsFailure(tls, `Redis at ${where}`, { ca: 'redis.ssl_ca_pem', host: 'redis.url' }),
     };
   }
   if (reply === undefined) {

@@ -72,3 +72,40 @@ export async function startTlsServer(certificate: SignedCertificate): Promise<{ 
       }),
   };
 }
+
+type RefusedCertificate = [name: string, subjectAltName: string, days: number, words: RegExp];
+
+/**
+ * Certificates a client must refuse although it trusts their CA, each with the words a
+ * destination's failure gives (`host`: the setting that holds the server's name): one expired, and
+ * one for another host. For `it.each`: [name, subjectAltName, days, expected message].
+ */
+export function refusedCertificates(host: string): [expired: RefusedCertificate, misnamed: RefusedCertificate] {
+  const setting = host.replace('.', '\\.');
+  return [
+    ['an expired certificate', 'IP:127.0.0.1', -1, /\(CERT_HAS_EXPIRED\): its certificate is not valid now; its operator must renew it/],
+    [
+      'a certificate for another host',
+      'DNS:elsewhere.example',
+      30,
+      new RegExp(`\\(ERR_TLS_CERT_ALTNAME_INVALID\\): its certificate is for another host; use a name the certificate holds in ${setting}`),
+    ],
+  ];
+}
+
+/** What `send` makes of a TLS server on 127.0.0.1 (its port given) that presents a certificate of the stack's CA for `names`, valid `days`. */
+export async function againstImpostor<T>(names: string, days: number, send: (port: number) => Promise<T>): Promise<T> {
+  const impostor = await startTlsServer(await signWithStackCa(securedKafka().caFile, names, days));
+  try {
+    return await send(impostor.port);
+  } finally {
+    await impostor.close();
+  }
+}
+
+/** The words of a destination's failure when no CA it trusts signed the server's certificate (`ca`: its CA setting). */
+export function untrustedWords(ca: string): RegExp {
+  return new RegExp(
+    `\\((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\\): no CA the destination trusts signed its certificate; set ${ca.replace('.', '\\.')} to the PEM of the CA that did`,
+  );
+}
