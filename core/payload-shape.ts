@@ -18,6 +18,9 @@ export const maxProjectedFields = 100;
 /** `application/json`: the CloudEvents event's `data` is the event's `data`, as JSON. */
 export const cloudEventsDataContentType = 'application/json';
 
+/** The media type of a JSON payload that is not CloudEvents (the event object, a projection). */
+export const jsonContentType = 'application/json';
+
 /** The media type of a payload that is a CloudEvents structured event (every binding's structured mode). */
 export const cloudEventsContentType = 'application/cloudevents+json';
 /** The media type of a JSON array of CloudEvents structured events (HTTP's batched mode). */
@@ -25,12 +28,12 @@ export const cloudEventsBatchContentType = 'application/cloudevents-batch+json';
 
 /** The media type of one payload of this shape: CloudEvents' own, or JSON. */
 export function payloadContentType(shape: PayloadShape): string {
-  return shape === 'cloudevents' ? cloudEventsContentType : 'application/json';
+  return shape === 'cloudevents' ? cloudEventsContentType : jsonContentType;
 }
 
 /** The media type of a JSON array of payloads of `contentType` (a webhook batch). */
 export function batchContentType(contentType: string): string {
-  return contentType === cloudEventsContentType ? cloudEventsBatchContentType : 'application/json';
+  return contentType === cloudEventsContentType ? cloudEventsBatchContentType : jsonContentType;
 }
 
 const segment = /^[A-Za-z_][A-Za-z0-9_]*$/;

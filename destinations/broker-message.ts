@@ -2,6 +2,7 @@ import { cloudEventAttributes } from '../core/cloudevent-attributes.js';
 import { renderTemplate, TemplateError, type FieldTemplate } from '../core/field-template.js';
 import type { SendOutcome } from './send-outcome.js';
 import type { PendingDelivery } from './server-kind.js';
+import { jsonContentType } from '../core/payload-shape.js';
 
 /**
  * One delivery as a broker message (RabbitMQ, NATS): the event object as JSON, addressed by the
@@ -19,9 +20,6 @@ export interface BrokerMessage {
   /** `ce_*` attributes, and the event's id and type under the pipeline's own names. */
   readonly headers: Readonly<Record<string, string>>;
 }
-
-/** The content type of a message whose payload is JSON but not CloudEvents. */
-export const jsonContentType = 'application/json';
 
 /**
  * The messages of an attempt, or why one of them cannot be made (a template naming a field the

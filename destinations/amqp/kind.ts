@@ -3,6 +3,9 @@ import { SafeString } from '../../core/request-schemas.js';
 import { defineKind } from '../kind.js';
 import { caField, caFlag, caSetting } from '../url-credentials.js';
 
+/** The URLs that speak TLS, and may trust CAs of their own. */
+export const tlsSchemes = ['amqps:'] as const;
+
 /** Each event as a persistent message published to a RabbitMQ exchange (AMQP 0-9-1), confirmed by the broker. */
 export const AmqpSettings = Type.Object(
   {
@@ -30,7 +33,7 @@ export const AmqpSettings = Type.Object(
       description:
         'The routing key, a template of the event\'s fields such as "events.{type}" or "{entity_type}.{data.status}"; every subscribed event type must have the fields named.',
     }),
-    ...caSetting(['amqps:']),
+    ...caSetting(tlsSchemes),
   },
   { additionalProperties: false },
 );
@@ -54,7 +57,7 @@ export const amqp = defineKind({
     { setting: 'password', id: 'dst-amqp-password', label: 'Password', input: 'password' },
     { setting: 'exchange', id: 'dst-amqp-exchange', label: 'Exchange', input: 'text', placeholder: 'events (empty: the default exchange)' },
     { setting: 'routing_key', id: 'dst-amqp-routing-key', label: 'Routing key', input: 'text', placeholder: 'events.{type}' },
-    caField('amqp', ['amqps:']),
+    caField('amqp', tlsSchemes),
   ],
   flags: [
     { setting: 'url', flag: '--amqp-url <url>', description: 'amqp://host:port/vhost or amqps://…, without user or password' },

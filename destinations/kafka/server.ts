@@ -4,10 +4,10 @@ import { usesSasl, usesTls, type KafkaSecurity } from '../../adapters/kafka/secu
 import { checkKafkaSettings } from '../../core/destination-rules.js';
 import { isAllowedKafkaBroker, parseBroker, type KafkaBrokerPolicy } from '../../core/kafka-broker-rules.js';
 import { checkKafkaSecuritySettings } from '../../core/kafka-security-rules.js';
-import { jsonContentType } from '../broker-message.js';
 import { defineServerKind } from '../server-kind.js';
 import { kafka, protocolOf, type KafkaSettings } from './kind.js';
 import { createKafkaSender } from './sender.js';
+import { jsonContentType } from '../../core/payload-shape.js';
 
 /** Kafka topics: the brokers are resolved and judged by the broker policy; an attempt produces a group of records. */
 export const kafkaServer = defineServerKind({

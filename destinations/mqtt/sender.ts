@@ -18,6 +18,7 @@ import { settingsDigest, type VettedAddress } from '../endpoint-guard.js';
 import type { SendOutcome } from '../send-outcome.js';
 import { describeMqttFailure, isProtocolRefusal } from './describe-failure.js';
 import { mqttUrlRules } from './rules.js';
+import { jsonContentType } from '../../core/payload-shape.js';
 
 /** One message: the topic (rendered and checked), the event JSON, and what identifies it. */
 export interface MqttMessage {
@@ -101,7 +102,7 @@ export function createMqttSender(options: BrokerSenderOptions): MqttSender {
         if (client.version === 5) {
           publishOptions.properties = {
             payloadFormatIndicator: true,
-            contentType: message.contentType ?? 'application/json',
+            contentType: message.contentType ?? jsonContentType,
             userProperties: { 'evp-delivery-id': message.deliveryId, 'evp-event-id': message.eventId, 'evp-event-type': message.eventType },
           };
         }

@@ -3,6 +3,9 @@ import { SafeString } from '../../core/request-schemas.js';
 import { defineKind } from '../kind.js';
 import { caField, caFlag, caSetting } from '../url-credentials.js';
 
+/** The URLs that speak TLS, and may trust CAs of their own. */
+export const tlsSchemes = ['tls:'] as const;
+
 /** Each event as a message published to a NATS JetStream subject, acknowledged by the stream that stores it. */
 export const NatsSettings = Type.Object(
   {
@@ -35,7 +38,7 @@ export const NatsSettings = Type.Object(
           'A token, instead of a user and password. Sealed at rest and never answered (answers say "set"); give it again to change the servers.',
       }),
     ),
-    ...caSetting(['tls:']),
+    ...caSetting(tlsSchemes),
   },
   { additionalProperties: false },
 );
@@ -59,7 +62,7 @@ export const nats = defineKind({
     { setting: 'user', id: 'dst-nats-user', label: 'User', input: 'text' },
     { setting: 'password', id: 'dst-nats-password', label: 'Password', input: 'password' },
     { setting: 'token', id: 'dst-nats-token', label: 'Token (instead of a user)', input: 'password' },
-    caField('nats', ['tls:'], 'servers'),
+    caField('nats', tlsSchemes, 'servers'),
   ],
   flags: [
     { setting: 'servers', flag: '--nats-servers <list>', description: 'servers, comma-separated nats://host:port', value: 'list' },

@@ -5,7 +5,7 @@ import { brokerMessages, unsentOutcome } from '../broker-message.js';
 import { resolveForCheck } from '../endpoint-guard.js';
 import { defineServerKind } from '../server-kind.js';
 import { caWithoutTls } from '../url-credentials.js';
-import { nats } from './kind.js';
+import { nats, tlsSchemes } from './kind.js';
 import { createNatsSender } from './sender.js';
 import { parseNatsServers } from './servers.js';
 import { subjectProblem } from './subject.js';
@@ -31,7 +31,7 @@ export const natsServer = defineServerKind({
       'nats',
       servers.endpoints.some((server) => server.tls),
       settings.ssl_ca_pem,
-      ['tls:'],
+      tlsSchemes,
     );
     if (ca !== undefined) problems.push(ca);
     for (const server of servers.endpoints) {

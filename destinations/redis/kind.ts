@@ -3,6 +3,9 @@ import { SafeInteger, SafeString } from '../../core/request-schemas.js';
 import { defineKind } from '../kind.js';
 import { caField, caFlag, caSetting, credentialFields, credentialFlags, credentialSettings, passwordSecret } from '../url-credentials.js';
 
+/** The URLs that speak TLS, and may trust CAs of their own. */
+export const tlsSchemes = ['rediss:'] as const;
+
 /** Each event as an entry of a Redis stream (XADD), the stream's key made from the event's fields. */
 export const RedisSettings = Type.Object(
   {
@@ -25,7 +28,7 @@ export const RedisSettings = Type.Object(
       }),
     ),
     ...credentialSettings("The ACL user; Redis's default user when absent."),
-    ...caSetting(['rediss:']),
+    ...caSetting(tlsSchemes),
   },
   { additionalProperties: false },
 );
@@ -51,7 +54,7 @@ export const redis = defineKind({
     { setting: 'stream', id: 'dst-redis-stream', label: 'Stream key', input: 'text', placeholder: 'events:{entity_type}' },
     { setting: 'max_len', id: 'dst-redis-max-len', label: 'Trim to about (entries)', input: 'integer', noun: 'The trim length' },
     ...credentialFields('redis'),
-    caField('redis', ['rediss:']),
+    caField('redis', tlsSchemes),
   ],
   flags: [
     { setting: 'url', flag: '--redis-url <url>', description: 'redis://host:port/db or rediss:// (TLS)' },

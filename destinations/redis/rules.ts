@@ -3,7 +3,7 @@ import { checkEndpointUrl, isEndpoint, parseEndpoint, type EndpointRules } from 
 import type { SubscribedFields } from '../../core/event-fields.js';
 import { checkTemplates } from '../../core/field-template.js';
 import { caWithoutTls } from '../url-credentials.js';
-import { redis } from './kind.js';
+import { redis, tlsSchemes } from './kind.js';
 
 /** redis:// and rediss:// (TLS), both on Redis's port unless the URL names another. */
 export const redisUrlRules: EndpointRules = {
@@ -28,7 +28,7 @@ export function checkRedisSettings(
   if (isEndpoint(endpoint) && !/^\/?(\d{1,5})?$/.test(endpoint.path)) {
     problems.push({ field: 'redis.url', message: `the URL's path is the database number (/0, /1…), not ${JSON.stringify(endpoint.path)}` });
   }
-  const ca = isEndpoint(endpoint) ? caWithoutTls('redis', endpoint.tls, settings.ssl_ca_pem, ['rediss:']) : undefined;
+  const ca = isEndpoint(endpoint) ? caWithoutTls('redis', endpoint.tls, settings.ssl_ca_pem, tlsSchemes) : undefined;
   if (ca !== undefined) problems.push(ca);
   return [...problems, ...checkTemplates(redis.templates?.(settings) ?? [], subscribed)];
 }

@@ -6,6 +6,7 @@ import { signatureHeader } from '../../core/webhook-signature.js';
 import type { SendOutcome } from '../send-outcome.js';
 import { BlockedAddressError, checkUrl, createGuardedConnector, normalizeHost } from './guard.js';
 import { createDestinationPools, type PoolLease } from './pools.js';
+import { jsonContentType } from '../../core/payload-shape.js';
 
 /** A webhook request: one event (a JSON object) or a batch (a JSON array), signed as one message. */
 export interface WebhookRequest {
@@ -155,7 +156,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       watchdog = setTimeout(() => resolve(undefined), webhook.timeoutMs + stallMarginMs);
     });
     const own = {
-      'content-type': webhook.contentType ?? 'application/json',
+      'content-type': webhook.contentType ?? jsonContentType,
       'user-agent': userAgent,
       'webhook-id': webhook.id,
       'webhook-timestamp': String(timestamp),

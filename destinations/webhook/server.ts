@@ -1,6 +1,5 @@
 import { checkWebhookHeaders, checkWebhookUrl } from '../../core/destination-rules.js';
-import { batchContentType } from '../../core/payload-shape.js';
-import { jsonContentType } from '../broker-message.js';
+import { batchContentType, jsonContentType } from '../../core/payload-shape.js';
 import { resolveUrlHost } from '../resolve-url-host.js';
 import { defineServerKind } from '../server-kind.js';
 import { webhook } from './kind.js';
