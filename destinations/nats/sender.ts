@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
@@ -41,6 +42,14 @@ export interface NatsSender {
   openConnections(): number;
 }
 
+/** A server as it is dialled: its vetted address, and the name its certificate must hold. */
+interface Target {
+  readonly url: string;
+  readonly tls: boolean;
+  /** The host name of a tls:// server given by name; undefined for an address. */
+  readonly servername: string | undefined;
+}
+
 interface Link {
   /** The servers and credentials, digested: settings that change make a new link. */
   readonly key: string;
@@ -77,22 +86,45 @@ export function createNatsSender(options: NatsSenderOptions): NatsSender {
     );
   }
 
-  function open(request: NatsRequest, servers: readonly string[], key: string): Link {
+  /** One connection to one server: at its vetted address, its certificate checked against its name. */
+  function connectTo(request: NatsRequest, target: Target): Promise<NatsConnection> {
+    return connect({
+      servers: [target.url],
+      name: 'event-pipeline-streamer',
+      timeout: request.timeoutMs,
+      reconnect: false,
+      ignoreClusterUpdates: true,
+      noEcho: true,
+      ...(target.tls
+        ? {
+            tls: {
+              ...(request.caPem === undefined || request.caPem === null ? {} : { ca: request.caPem }),
+              ...(target.servername === undefined ? {} : { servername: target.servername }),
+            },
+          }
+        : {}),
+      ...(request.token !== undefined ? { token: request.token } : {}),
+      ...(request.user !== undefined ? { user: request.user, pass: request.password ?? '' } : {}),
+    });
+  }
+
+  function open(request: NatsRequest, targets: readonly Target[], key: string): Link {
     const ready = (async () => {
-      const connection = await connect({
-        servers: [...servers],
-        name: 'event-pipeline-streamer',
-        timeout: request.timeoutMs,
-        reconnect: false,
-        ignoreClusterUpdates: true,
-        noEcho: true,
-        ...(request.servers.some((server) => server.tls)
-          ? { tls: request.caPem === undefined || request.caPem === null ? {} : { ca: request.caPem } }
-          : {}),
-        ...(request.token !== undefined ? { token: request.token } : {}),
-        ...(request.user !== undefined ? { user: request.user, pass: request.password ?? '' } : {}),
-      });
-      return { connection, js: jetstream(connection, { timeout: request.timeoutMs }) };
+      // The servers in turn, as the client would try them, each at the address that was vetted.
+      const errors: unknown[] = [];
+      for (const target of targets) {
+        try {
+          const connection = await connectTo(request, target);
+          return { connection, js: jetstream(connection, { timeout: request.timeoutMs }) };
+        } catch (error) {
+          errors.push(error);
+        }
+      }
+      // What a reachable server said (a refused login or certificate) tells more than a port that was closed.
+      throw (
+        errors.find((error) => describeNatsFailure(error, request.servers, '', request.timeoutMs).code !== natsCodes.unreachable) ??
+        errors.at(-1)
+      );
     })();
     const link: Link = { key, ready, done: false, inFlight: 0 };
     ready.then(
@@ -105,7 +137,7 @@ export function createNatsSender(options: NatsSenderOptions): NatsSender {
     return link;
   }
 
-  function acquire(request: NatsRequest, servers: readonly string[]): Link {
+  function acquire(request: NatsRequest, targets: readonly Target[]): Link {
     const key = settingsDigest([
       ...request.servers.map((server) => `${server.tls}:${hostPort(server)}`),
       request.user,
@@ -116,7 +148,7 @@ export function createNatsSender(options: NatsSenderOptions): NatsSender {
     const current = links.get(request.destinationId);
     if (current !== undefined && current.key === key && !current.done) return current;
     if (current !== undefined) drop(request.destinationId, current);
-    const link = open(request, servers, key);
+    const link = open(request, targets, key);
     links.set(request.destinationId, link);
     return link;
   }
@@ -139,17 +171,18 @@ export function createNatsSender(options: NatsSenderOptions): NatsSender {
         });
       }
     }
-    const servers: string[] = [];
+    const targets: Target[] = [];
     for (const server of request.servers) {
       const vetted = await vetEndpoint(server, allowed, resolveHost);
       if ('refusal' in vetted) return outcome(vetted.refusal);
-      // A plaintext server is reached at the vetted address (the check and the connection see the
-      // same one); a TLS server by its name, which its certificate must match.
-      const host = server.tls ? server.host : vetted.address;
-      servers.push(`${server.tls ? 'tls' : 'nats'}://${hostPort({ host, port: server.port })}`);
+      // Every server is reached at the vetted address (the check and the connection see the same
+      // one: no second lookup a rebinding name could answer otherwise); a TLS server's certificate
+      // must hold the name in its URL.
+      const url = `${server.tls ? 'tls' : 'nats'}://${hostPort({ host: vetted.address, port: server.port })}`;
+      targets.push({ url, tls: server.tls, servername: server.tls && isIP(server.host) === 0 ? server.host : undefined });
     }
     if (closed) return outcome({ code: 'sender_closed', message: 'the NATS sender is closed' });
-    const link = acquire(request, servers);
+    const link = acquire(request, targets);
     link.inFlight += 1;
     clearTimeout(link.idleTimer);
     let timer: NodeJS.Timeout | undefined;

@@ -17,7 +17,7 @@ import { refusedCertificates, securedKafka, signWithStackCa, untrustedWords } fr
 import { testMessages } from '../broker-fixtures.js';
 
 // NATS servers of the test's own that require TLS, their certificates signed by the local stack's
-// CA (the one the secured Kafka listeners use): one for 127.0.0.1 and localhost, one expired, one
+// CA (the one the secured Kafka listeners use): one for 127.0.0.1, localhost and nats.evp.test, one expired, one
 // for another host. NATS greets in plain text before the handshake, so each is a real server.
 const caFile = securedKafka().caFile;
 const ca = fs.readFileSync(caFile, 'utf8');
@@ -59,7 +59,7 @@ async function startServer(name: string, names: string, days: number): Promise<n
 }
 
 beforeAll(async () => {
-  ports.good = await startServer('good', 'IP:127.0.0.1,DNS:localhost', 30);
+  ports.good = await startServer('good', 'IP:127.0.0.1,DNS:localhost,DNS:nats.evp.test', 30);
   ports.expired = await startServer('expired', 'IP:127.0.0.1', -1);
   ports.misnamed = await startServer('misnamed', 'DNS:elsewhere.example', 30);
   const admin = await connect({ servers: `tls://127.0.0.1:${ports.good}`, tls: { ca } });
@@ -87,6 +87,8 @@ const request = (url: string, overrides: Partial<NatsRequest> = {}): NatsRequest
   ...overrides,
 });
 
+const [expired, misnamed] = refusedCertificates('nats.servers');
+
 describe('nats sender over TLS (tls://)', () => {
   it('publishes to servers whose certificate a CA of the destination signed, and checks the name in the URL', async () => {
     for (const host of ['127.0.0.1', 'localhost']) {
@@ -96,7 +98,34 @@ describe('nats sender over TLS (tls://)', () => {
     }
   });
 
-  const [expired, misnamed] = refusedCertificates('nats.servers');
+  it('connects to the address it vetted, not to a second lookup of the name, and checks the certificate against the name', async () => {
+    // Names only this resolver knows: the client resolving them again could not connect at all,
+    // and a name could answer it with another address than the one that was vetted.
+    const resolveHost = (host: string) => Promise.resolve(host.endsWith('.evp.test') ? ['127.0.0.1'] : []);
+    const named = createNatsSender({ logger: createTestLogger('silent'), allowedHosts: ['nats.evp.test', 'other.evp.test'], resolveHost });
+    try {
+      expect(await named.send(request(`tls://nats.evp.test:${ports.good}`, { caPem: ca }))).toMatchObject({
+        result: { kind: 'response', status: 200 },
+      });
+      const other = await named.send(request(`tls://other.evp.test:${ports.good}`, { caPem: ca }));
+      expect(other.result).toEqual({ kind: 'error', code: 'nats_tls_failed' });
+      expect(other.error).toMatch(/other\.evp\.test/);
+      expect(other.error).toMatch(misnamed[3]);
+    } finally {
+      await named.close();
+    }
+  });
+
+  it('tries the servers in turn, each at its own address and name, and tells the failure that says most', async () => {
+    const closed = await freePort();
+    const servers = [server(`tls://127.0.0.1:${closed}`), server(`tls://localhost:${ports.good}`)];
+    expect(await sender.send(request('tls://127.0.0.1:1', { servers, caPem: ca }))).toMatchObject({
+      result: { kind: 'response', status: 200 },
+    });
+    const untrusted = await sender.send(request('tls://127.0.0.1:1', { servers }));
+    expect(untrusted.result).toEqual({ kind: 'error', code: 'nats_tls_failed' });
+  });
+
   it.each([
     ['a server signed by a CA it does not trust', 'good', false, untrustedWords('nats.ssl_ca_pem')],
     [expired[0], 'expired', true, expired[3]],
