@@ -1,5 +1,6 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import type { DestinationProblem } from './destination-rules.js';
+import { certificatePattern, checkCertificates } from './pem-rules.js';
 
 /**
  * A Kafka destination's security settings, checked before they are stored: what the protocol
@@ -42,40 +43,17 @@ export function checkKafkaSecuritySettings(settings: KafkaSecuritySettings, stor
     }
   }
   if (withTls) {
-    if (settings.ssl_ca_pem) problems.push(...checkCertificates(settings.ssl_ca_pem, 'ssl_ca_pem'));
+    if (settings.ssl_ca_pem) problems.push(...checkCertificates(settings.ssl_ca_pem, 'kafka.ssl_ca_pem'));
     if (has('ssl_cert_pem') !== has('ssl_key_pem')) {
       const missing = has('ssl_cert_pem') ? 'ssl_key_pem' : 'ssl_cert_pem';
       problems.push({ field: field(missing), message: `kafka.ssl_cert_pem and kafka.ssl_key_pem go together: give kafka.${missing} too` });
     } else if (settings.ssl_cert_pem) {
-      const certificates = checkCertificates(settings.ssl_cert_pem, 'ssl_cert_pem');
+      const certificates = checkCertificates(settings.ssl_cert_pem, 'kafka.ssl_cert_pem');
       problems.push(...certificates);
       if (certificates.length === 0 && settings.ssl_key_pem) problems.push(...checkKey(settings.ssl_cert_pem, settings.ssl_key_pem));
     }
   }
   return problems;
-}
-
-const certificatePattern = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-
-/** Every certificate of a PEM text parses, and there is one at least. */
-function checkCertificates(pem: string, name: string): DestinationProblem[] {
-  const blocks = pem.match(certificatePattern) ?? [];
-  if (blocks.length === 0) {
-    return [{ field: `kafka.${name}`, message: `kafka.${name} holds no PEM certificate (-----BEGIN CERTIFICATE-----)` }];
-  }
-  for (const [index, block] of blocks.entries()) {
-    try {
-      new X509Certificate(block);
-    } catch {
-      return [
-        {
-          field: `kafka.${name}`,
-          message: `certificate ${index + 1} of kafka.${name} does not parse; give it as PEM, as the CA issued it`,
-        },
-      ];
-    }
-  }
-  return [];
 }
 
 /**

@@ -1,5 +1,4 @@
 import { Type } from 'typebox';
-import type { DestinationProblem } from '../core/destination-rules.js';
 import { OptionalPem, SafeString } from '../core/request-schemas.js';
 import type { CliFlag, FormField, SecretSetting } from './kind.js';
 
@@ -82,16 +81,4 @@ export function caFlag(type: string): CliFlag {
     description: "a PEM file of the CAs to trust instead of the system's",
     value: 'file',
   };
-}
-
-/** The problem with CA certificates given for a URL without TLS, if they are. */
-export function caWithoutTls(
-  type: string,
-  tls: boolean,
-  caPem: string | null | undefined,
-  schemes: readonly string[],
-): DestinationProblem | undefined {
-  if (tls || caPem === undefined || caPem === null) return undefined;
-  const urls = schemes.map((scheme) => `${scheme}//`).join(' or ');
-  return { field: `${type}.ssl_ca_pem`, message: `CA certificates are for ${urls} URLs; remove them or use ${urls}` };
 }

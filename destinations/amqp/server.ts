@@ -3,7 +3,7 @@ import { checkTemplates, isTemplate, parseTemplate } from '../../core/field-temp
 import { brokerMessages, unsentOutcome } from '../broker-message.js';
 import { resolveForCheck } from '../endpoint-guard.js';
 import { defineServerKind } from '../server-kind.js';
-import { caWithoutTls } from '../url-credentials.js';
+import { caProblem } from '../ca-rules.js';
 import { amqp, tlsSchemes } from './kind.js';
 import { createAmqpSender } from './sender.js';
 import { parseAmqpUrl } from './url.js';
@@ -22,7 +22,7 @@ export const amqpServer = defineServerKind({
     const addresses = await resolveForCheck('amqp.url', endpoint, context.allowedHosts);
     const internal = internalAddressProblem(endpoint, addresses, context.allowedHosts);
     if (internal !== undefined) problems.push({ field: 'amqp.url', message: internal });
-    const ca = caWithoutTls('amqp', endpoint.tls, settings.ssl_ca_pem, tlsSchemes);
+    const ca = caProblem('amqp', endpoint.tls, settings.ssl_ca_pem, tlsSchemes);
     if (ca !== undefined) problems.push(ca);
     return problems;
   },

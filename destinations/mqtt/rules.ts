@@ -2,7 +2,7 @@ import type { DestinationProblem } from '../../core/destination-rules.js';
 import { checkEndpointUrl, isEndpoint, parseEndpoint, type EndpointRules } from '../../core/endpoint-rules.js';
 import type { SubscribedFields } from '../../core/event-fields.js';
 import { checkTemplates, isTemplate, parseTemplate } from '../../core/field-template.js';
-import { caWithoutTls } from '../url-credentials.js';
+import { caProblem } from '../ca-rules.js';
 import { mqtt, tlsSchemes } from './kind.js';
 
 /** The transports MQTT.js speaks from Node, and each one's usual port. */
@@ -48,7 +48,7 @@ export function checkMqttSettings(
 ): DestinationProblem[] {
   const problems = [...checkEndpointUrl(settings.url, mqttUrlRules, addresses, allowedHosts)];
   const endpoint = parseEndpoint(settings.url, mqttUrlRules);
-  const ca = isEndpoint(endpoint) ? caWithoutTls('mqtt', endpoint.tls, settings.ssl_ca_pem, tlsSchemes) : undefined;
+  const ca = isEndpoint(endpoint) ? caProblem('mqtt', endpoint.tls, settings.ssl_ca_pem, tlsSchemes) : undefined;
   if (ca !== undefined) problems.push(ca);
   const template = parseTemplate(settings.topic);
   const templateProblems = checkTemplates(mqtt.templates?.(settings) ?? [], subscribed);

@@ -4,7 +4,7 @@ import { checkTemplates, isTemplate, parseTemplate } from '../../core/field-temp
 import { brokerMessages, unsentOutcome } from '../broker-message.js';
 import { resolveForCheck } from '../endpoint-guard.js';
 import { defineServerKind } from '../server-kind.js';
-import { caWithoutTls } from '../url-credentials.js';
+import { caProblem } from '../ca-rules.js';
 import { nats, tlsSchemes } from './kind.js';
 import { createNatsSender } from './sender.js';
 import { parseNatsServers } from './servers.js';
@@ -27,7 +27,7 @@ export const natsServer = defineServerKind({
     }
     const servers = parseNatsServers(settings.servers);
     if ('problem' in servers) return [servers.problem, ...problems];
-    const ca = caWithoutTls(
+    const ca = caProblem(
       'nats',
       servers.endpoints.some((server) => server.tls),
       settings.ssl_ca_pem,

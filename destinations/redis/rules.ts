@@ -2,7 +2,7 @@ import type { DestinationProblem } from '../../core/destination-rules.js';
 import { checkEndpointUrl, isEndpoint, parseEndpoint, type EndpointRules } from '../../core/endpoint-rules.js';
 import type { SubscribedFields } from '../../core/event-fields.js';
 import { checkTemplates } from '../../core/field-template.js';
-import { caWithoutTls } from '../url-credentials.js';
+import { caProblem } from '../ca-rules.js';
 import { redis, tlsSchemes } from './kind.js';
 
 /** redis:// and rediss:// (TLS), both on Redis's port unless the URL names another. */
@@ -28,7 +28,7 @@ export function checkRedisSettings(
   if (isEndpoint(endpoint) && !/^\/?(\d{1,5})?$/.test(endpoint.path)) {
     problems.push({ field: 'redis.url', message: `the URL's path is the database number (/0, /1…), not ${JSON.stringify(endpoint.path)}` });
   }
-  const ca = isEndpoint(endpoint) ? caWithoutTls('redis', endpoint.tls, settings.ssl_ca_pem, tlsSchemes) : undefined;
+  const ca = isEndpoint(endpoint) ? caProblem('redis', endpoint.tls, settings.ssl_ca_pem, tlsSchemes) : undefined;
   if (ca !== undefined) problems.push(ca);
   return [...problems, ...checkTemplates(redis.templates?.(settings) ?? [], subscribed)];
 }

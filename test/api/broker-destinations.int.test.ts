@@ -104,6 +104,9 @@ describe('mqtt topics at create', () => {
   });
 });
 
+/** A PEM block that is no certificate: what a truncated copy and paste leaves. */
+const garbledCertificate = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+
 /** A 400 naming `param`, its message matching `says`. */
 async function refused(type: string, settings: Record<string, unknown>, param: string, says: string | RegExp): Promise<void> {
   const answer = await create(type, settings);
@@ -141,6 +144,14 @@ describe('rabbitmq destinations at create', () => {
     await refused('amqp', { ...amqp, url: 'amqp://127.0.0.1:5672/a/b' }, 'amqp.url', 'at most one virtual host');
     await refused('amqp', { ...amqp, url: 'amqp://no-such-host.invalid/' }, 'amqp.url', 'does not resolve');
     await refused('amqp', { ...amqp, ssl_ca_pem: 'x' }, 'amqp.ssl_ca_pem', 'for amqps:// URLs');
+    const amqps = { ...amqp, url: 'amqps://127.0.0.1:5671/' };
+    await refused('amqp', { ...amqps, ssl_ca_pem: 'x' }, 'amqp.ssl_ca_pem', 'amqp.ssl_ca_pem holds no PEM certificate');
+    await refused(
+      'amqp',
+      { ...amqps, ssl_ca_pem: garbledCertificate },
+      'amqp.ssl_ca_pem',
+      'certificate 1 of amqp.ssl_ca_pem does not parse',
+    );
     await refused('amqp', { ...amqp, routing_key: 'evp.{type' }, 'amqp.routing_key', /is not closed/);
   });
 });
@@ -159,6 +170,8 @@ describe('nats destinations at create', () => {
     await refused('nats', { ...nats, subject: 'evp.*.{type}' }, 'nats.subject', /wildcard/);
     await refused('nats', { ...nats, subject: 'evp..{type}' }, 'nats.subject', /empty token/);
     await refused('nats', { ...nats, ssl_ca_pem: 'x' }, 'nats.ssl_ca_pem', 'for tls:// URLs');
+    const tls = { ...nats, servers: ['tls://127.0.0.1:4222'] };
+    await refused('nats', { ...tls, ssl_ca_pem: garbledCertificate }, 'nats.ssl_ca_pem', 'certificate 1 of nats.ssl_ca_pem does not parse');
     await refused('nats', { ...nats, servers: ['nats://192.168.7.7:4222'] }, 'nats.servers', /192\.168\.7\.7 is an internal address/);
     await refused('nats', { ...nats, servers: ['http://127.0.0.1:4222'] }, 'nats.servers', 'scheme must be nats, tls (got http:)');
     await refused('nats', { ...nats, servers: ['nats://u:p@127.0.0.1:4222'] }, 'nats.servers', 'must not carry a user or password');

@@ -1,21 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkKafkaSecuritySettings } from '../../core/kafka-security-rules.js';
+import { makeTestPems } from '../harness/pem.js';
 
-/** A self-signed certificate and its key, and another key, made for this file. */
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evp-test-pem-'));
-const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '1', '-subj', '/CN=test');
-openssl('genpkey', '-algorithm', 'RSA', '-out', 'other.pem');
-openssl('pkey', '-in', 'key.pem', '-aes256', '-passout', 'pass:secret', '-out', 'encrypted.pem');
-const read = (file: string) => fs.readFileSync(path.join(dir, file), 'utf8');
-const cert = read('cert.pem');
-const key = read('key.pem');
-
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const { cert, key, otherKey, encryptedKey } = makeTestPems();
 
 const fieldsOf = (...args: Parameters<typeof checkKafkaSecuritySettings>) =>
   checkKafkaSecuritySettings(...args).map((problem) => problem.field);
@@ -61,13 +48,11 @@ describe('kafka destination security rules', () => {
     expect(fieldsOf({ ...tls, ssl_cert_pem: cert })).toEqual(['kafka.ssl_key_pem']);
     expect(fieldsOf({ ...tls, ssl_key_pem: key })).toEqual(['kafka.ssl_cert_pem']);
     expect(fieldsOf({ ...tls, ssl_cert_pem: cert }, new Set(['ssl_key_pem']))).toEqual([]);
-    const mismatched = checkKafkaSecuritySettings({ ...tls, ssl_cert_pem: cert, ssl_key_pem: read('other.pem') });
+    const mismatched = checkKafkaSecuritySettings({ ...tls, ssl_cert_pem: cert, ssl_key_pem: otherKey });
     expect(mismatched).toEqual([
       { field: 'kafka.ssl_key_pem', message: 'kafka.ssl_key_pem is not the key of the first certificate of kafka.ssl_cert_pem' },
     ]);
-    expect(checkKafkaSecuritySettings({ ...tls, ssl_cert_pem: cert, ssl_key_pem: read('encrypted.pem') })[0]?.message).toMatch(
-      /is encrypted/,
-    );
+    expect(checkKafkaSecuritySettings({ ...tls, ssl_cert_pem: cert, ssl_key_pem: encryptedKey })[0]?.message).toMatch(/is encrypted/);
     const garbled = checkKafkaSecuritySettings({
       ...tls,
       ssl_cert_pem: cert,

@@ -6,6 +6,7 @@ import { describeRedisFailure } from '../../destinations/redis/describe-failure.
 import { checkRedisSettings, streamKeyProblem } from '../../destinations/redis/rules.js';
 import { readCatalogue } from '../../schemas/catalogue.js';
 import { readEventSchemas } from '../../schemas/event-schemas.js';
+import { makeTestPems } from '../harness/pem.js';
 
 const schemas = readEventSchemas();
 const catalogue = readCatalogue();
@@ -14,6 +15,8 @@ const subscribed = subscribedFieldsOf(['customer.created', 'invoice.paid'], (typ
   return schema === undefined ? undefined : eventFieldsOf(schema);
 });
 const allowed = new Set(['127.0.0.1']);
+const pem = makeTestPems().cert;
+const garbled = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const replyError = (message: string) => Object.assign(new Error(message), { name: 'ReplyError' });
 
 describe('redis destination rules', () => {
@@ -25,8 +28,7 @@ describe('redis destination rules', () => {
     ]);
   });
 
-  it('redis CA certificates are taken with rediss:// only', () => {
-    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+  it('redis CA certificates are taken with rediss:// only, and only certificates that parse', () => {
     expect(checkRedisSettings({ url: 'rediss://127.0.0.1:6379/0', stream: 'events', ssl_ca_pem: pem }, [], allowed, subscribed)).toEqual(
       [],
     );
@@ -35,6 +37,14 @@ describe('redis destination rules', () => {
     );
     expect(checkRedisSettings({ url: 'redis://127.0.0.1:6379/0', stream: 'events', ssl_ca_pem: pem }, [], allowed, subscribed)).toEqual([
       { field: 'redis.ssl_ca_pem', message: 'CA certificates are for rediss:// URLs; remove them or use rediss://' },
+    ]);
+    const rediss = (ssl_ca_pem: string) =>
+      checkRedisSettings({ url: 'rediss://127.0.0.1:6379/0', stream: 'events', ssl_ca_pem }, [], allowed, subscribed);
+    expect(rediss('my CA')).toEqual([
+      { field: 'redis.ssl_ca_pem', message: 'redis.ssl_ca_pem holds no PEM certificate (-----BEGIN CERTIFICATE-----)' },
+    ]);
+    expect(rediss(pem + garbled)).toEqual([
+      { field: 'redis.ssl_ca_pem', message: 'certificate 2 of redis.ssl_ca_pem does not parse; give it as PEM, as the CA issued it' },
     ]);
   });
 
@@ -64,9 +74,11 @@ describe('redis destination rules', () => {
 });
 
 describe('mqtt destination rules', () => {
-  it('mqtt CA certificates are taken with mqtts:// and wss:// only', () => {
-    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
-    const check = (url: string) => checkMqttSettings({ url, topic: 'events', ssl_ca_pem: pem }, [], allowed, subscribed);
+  it('mqtt CA certificates are taken with mqtts:// and wss:// only, and only certificates that parse', () => {
+    const check = (url: string, ssl_ca_pem = pem) => checkMqttSettings({ url, topic: 'events', ssl_ca_pem }, [], allowed, subscribed);
+    expect(check('wss://127.0.0.1/mqtt', garbled)).toEqual([
+      { field: 'mqtt.ssl_ca_pem', message: 'certificate 1 of mqtt.ssl_ca_pem does not parse; give it as PEM, as the CA issued it' },
+    ]);
     expect(check('mqtts://127.0.0.1:8883')).toEqual([]);
     expect(check('wss://127.0.0.1/mqtt')).toEqual([]);
     expect(check('mqtt://127.0.0.1:1883')).toEqual([
