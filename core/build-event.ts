@@ -55,7 +55,15 @@ export function buildEvent(type: string, info: EventTypeInfo, input: EventInput,
       message: `${JSON.stringify(input.entity_id)} differs from data.id ${JSON.stringify(dataId)}; they must be equal (the entity id is the Kafka key)`,
     });
   }
-  if (entityId === undefined || entityId === '') problems.push({ path: 'entity_id', message: 'required: set data.id (or entity_id)' });
+  if (input.entity_id === undefined && dataId !== undefined && dataId !== null && typeof dataId !== 'string') {
+    // An id given as another type than text: saying it is missing would send the caller looking for it.
+    problems.push({
+      path: 'data.id',
+      message: `must be a string, the ${info.entity}'s id (got ${Array.isArray(dataId) ? 'an array' : typeof dataId})`,
+    });
+  } else if (entityId === undefined || entityId === '') {
+    problems.push({ path: 'entity_id', message: 'required: set data.id (or entity_id)' });
+  }
 
   if (creatingActions.has(action) && input.previous_attributes !== undefined && input.previous_attributes !== null) {
     problems.push({ path: 'previous_attributes', message: `must be absent on ${type}: a created entity has no previous values` });

@@ -52,6 +52,14 @@ describe('buildEvent', () => {
     ]);
   });
 
+  it('says an entity id given as a number is not a string, rather than missing', () => {
+    const built = buildEvent('crm.deal.created', info, { organization_id: 'org_1', data: { id: 7 } }, now);
+    expect(built.ok).toBe(false);
+    if (built.ok) return;
+    expect(built.problems).toContainEqual({ path: 'data.id', message: "must be a string, the crm.deal's id (got number)" });
+    expect(built.problems.map((p) => p.path)).not.toContain('entity_id');
+  });
+
   it('keeps the microseconds of an RFC 3339 time', () => {
     expect(toMicros('2026-11-23T10:00:00.123456Z')).toBe(Date.parse('2026-11-23T10:00:00Z') * 1000 + 123456);
     expect(toMicros('2026-11-23T12:00:00.5+02:00')).toBe(Date.parse('2026-11-23T10:00:00Z') * 1000 + 500000);
