@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { describeTlsFailure, tlsFailureCode } from '../core/certificate-codes.js';
 import { redactUrl } from '../core/redact-url.js';
 import { nextAttempt, type RetrySchedule } from '../core/retry.js';
 import { RegistryError, coerceError, registryErrorCodes } from './errors.js';
@@ -144,7 +145,12 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
         if (refused !== undefined) {
           throw new RegistryError(
             registryErrorCodes.unreachable,
-            `Schema registry at ${shown} sent a certificate this client cannot accept (${refused}): set SCHEMA_REGISTRY_CA_FILE to the PEM of the CA that signed it, or fix the registry's certificate`,
+            describeTlsFailure(
+              refused,
+              `the schema registry at ${shown}`,
+              { ca: 'SCHEMA_REGISTRY_CA_FILE', host: 'SCHEMA_REGISTRY_URL' },
+              'this client',
+            ),
             { cause: thrown, retriable: false, url: shown },
           );
         }
@@ -284,11 +290,9 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   }
 }
 
-/** Node's code for a certificate the client refused: waiting does not fix it, so it is not retried. */
+/** Node's code for a TLS handshake the client refused (fetch's cause): waiting does not fix it, so it is not retried. */
 function certificateProblem(error: unknown): string | undefined {
-  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
-  if (typeof code !== 'string') return undefined;
-  return /CERT|SELF_SIGNED|UNABLE_TO_(VERIFY|GET_ISSUER)|ALTNAME/.test(code) ? code : undefined;
+  return tlsFailureCode((error as { cause?: unknown } | undefined)?.cause);
 }
 
 /** fetch, trusting `ca` (PEM) instead of the system's CAs when given. */

@@ -1,6 +1,6 @@
 import { KafkaError, kafkaErrorCodes } from '../errors.js';
 import { describeSecurity, usesSasl, usesTls, type KafkaSecurity } from './security.js';
-import { untrustedCertificateCodes } from '../../core/certificate-codes.js';
+import { tlsFailureReason } from '../../core/certificate-codes.js';
 
 /**
  * Why a first connection to Kafka failed, when the reason is a setting and not the network: a
@@ -107,13 +107,14 @@ export function diagnoseKafkaFailure(
       `answered a SASL handshake as a listener without SASL: set ${variables.protocol} to ${usesTls(security.protocol) ? 'SSL' : 'PLAINTEXT'}, or point ${variables.brokers} at its SASL listener.`,
     );
   }
-  if (code !== undefined && untrustedCertificateCodes.has(code)) {
+  const reason = code === undefined ? undefined : tlsFailureReason(code);
+  if (reason === 'untrusted') {
     return tls(`sent a certificate this client does not trust (${code}): set ${variables.ca} to the PEM of the CA that signed it.`);
   }
-  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+  if (reason === 'expired') {
     return tls(`sent a certificate that is not valid now (${code}): its operator must renew it (or this machine's clock is wrong).`);
   }
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+  if (reason === 'misnamed') {
     return tls(
       `sent a certificate for another host (${failure.cause?.message ?? failure.message ?? code}): connect by a name the certificate holds in ${variables.brokers}, or, for an address it lacks, set ${variables.verifyHostname}=false.`,
     );

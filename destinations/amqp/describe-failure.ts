@@ -1,5 +1,5 @@
 import { hostPort, type Endpoint } from '../../core/endpoint-rules.js';
-import { describeTlsFailure, tlsFailureCode } from '../tls-failure.js';
+import { describeTlsFailure, tlsFailureCode } from '../../core/certificate-codes.js';
 
 /**
  * What a failed attempt to a RabbitMQ destination tells its tenant: a code for the delivery log

@@ -1,4 +1,4 @@
-import { describeTlsFailure, tlsFailureCode } from '../tls-failure.js';
+import { describeTlsFailure, tlsFailureCode } from '../../core/certificate-codes.js';
 
 /**
  * What a failed write to a Redis destination tells its tenant: a code for the delivery log and

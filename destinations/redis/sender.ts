@@ -13,7 +13,7 @@ import {
 } from '../broker-connections.js';
 import { settingsDigest } from '../endpoint-guard.js';
 import type { SendOutcome } from '../send-outcome.js';
-import { tlsFailureCode } from '../tls-failure.js';
+import { tlsFailureCode } from '../../core/certificate-codes.js';
 import { decodePrefix, keptResponseBytes } from '../webhook/sender.js';
 import { describeRedisFailure, replyText } from './describe-failure.js';
 import { redisUrlRules } from './rules.js';

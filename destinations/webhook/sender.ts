@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Pool, request } from 'undici';
 import type { Logger } from '../../adapters/logger.js';
+import { tlsFailureCode, tlsFailureReason } from '../../core/certificate-codes.js';
 import { checkWebhookHeaders } from '../../core/destination-rules.js';
 import { signatureHeader } from '../../core/webhook-signature.js';
 import type { SendOutcome } from '../send-outcome.js';
@@ -323,8 +324,18 @@ function failureHint(code: string): string {
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'the host name does not resolve: ';
   if (code === 'ECONNREFUSED') return 'nothing accepts connections there: ';
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return 'the server closed the connection: ';
-  if (/^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_)/.test(code)) return 'TLS handshake failed: ';
-  return '';
+  if (tlsFailureCode({ code }) === undefined) return '';
+  // A webhook trusts the system's CAs only: there is no CA of the destination's to set.
+  switch (tlsFailureReason(code)) {
+    case 'untrusted':
+      return "TLS handshake failed: no CA the system trusts signed the receiver's certificate; it needs one from a public CA: ";
+    case 'expired':
+      return "TLS handshake failed: the receiver's certificate is not valid now; its operator must renew it: ";
+    case 'misnamed':
+      return "TLS handshake failed: the receiver's certificate is for another host; use a URL whose host it names: ";
+    case 'other':
+      return 'TLS handshake failed: ';
+  }
 }
 
 function errorCode(error: unknown): string | undefined {

@@ -17,7 +17,14 @@ import { sampleData } from '../harness/samples.js';
 import { useTestContext } from '../harness/index.js';
 import { createTestLogger } from '../harness/log-sink.js';
 import { materializerOptions, waitFor } from '../harness/materializer.js';
-import { securedKafka, signWithStackCa, startTlsServer, type SignedCertificate } from '../harness/tls.js';
+import {
+  againstImpostor,
+  refusedCertificates,
+  securedKafka,
+  signWithStackCa,
+  startTlsServer,
+  type SignedCertificate,
+} from '../harness/tls.js';
 import { startWebhookReceiver } from '../harness/webhook-receiver.js';
 import { startStreamerStack } from '../consumers/streamer/setup.js';
 
@@ -465,8 +472,18 @@ describe('a registry that asks for credentials', () => {
       .globalCompatibility()
       .catch((error: unknown) => error as PipelineError);
     expect((untrusted as PipelineError).message).toMatch(
-      /certificate this client cannot accept \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\): set SCHEMA_REGISTRY_CA_FILE/,
+      /the TLS handshake with the schema registry at \S+ failed \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\): no CA this client trusts signed its certificate; set SCHEMA_REGISTRY_CA_FILE/,
     );
     expect((untrusted as PipelineError).retriable).toBe(false);
+  });
+
+  it.each(refusedCertificates('SCHEMA_REGISTRY_URL'))('refuses %s at once, saying what fixes it', async (_name, names, days, says) => {
+    const refused = await againstImpostor(names, days, (port) =>
+      createRegistryClient({ url: `https://127.0.0.1:${port}/apis/ccompat/v7`, auth: { ca } })
+        .globalCompatibility()
+        .catch((error: unknown) => error as PipelineError),
+    );
+    expect((refused as PipelineError).message).toMatch(says);
+    expect((refused as PipelineError).retriable).toBe(false);
   });
 });

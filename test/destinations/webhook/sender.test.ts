@@ -6,6 +6,8 @@ import { decodePrefix, createWebhookSender, type WebhookRequest } from '../../..
 import type * as DestinationRules from '../../../core/destination-rules.js';
 import { createWebhookSecret } from '../../../core/webhook-signature.js';
 import { createLogger } from '../../../adapters/logger.js';
+import { makeTestPems } from '../../harness/pem.js';
+import { startTlsServer } from '../../harness/tls.js';
 import { webhookServer } from '../../../destinations/webhook/server.js';
 
 // Lets a test send headers past the rules, as a row stored before a rule existed would be.
@@ -253,6 +255,19 @@ describe('webhook sender', () => {
 
     expect(outcome.result).toEqual({ kind: 'error', code: 'ECONNREFUSED' });
     expect(outcome.error).toContain(`http://127.0.0.1:${receiver.port}: nothing accepts connections there`);
+  });
+
+  it("webhook sender says what fixes a receiver's certificate that no CA of the system signed", async () => {
+    const server = await startTlsServer(makeTestPems());
+    try {
+      const outcome = await sender.send(webhook(`https://127.0.0.1:${server.port}/hooks`));
+      expect(outcome.result).toEqual({ kind: 'error', code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+      expect(outcome.error).toContain(
+        `https://127.0.0.1:${server.port}: TLS handshake failed: no CA the system trusts signed the receiver's certificate; it needs one from a public CA: `,
+      );
+    } finally {
+      await server.close();
+    }
   });
 
   it('webhook sender reports a server that hangs up without answering', async () => {
