@@ -26,6 +26,34 @@ export async function raiseDestinationAlert(
   return rows.length > 0;
 }
 
+/** A destination whose failure run is past its `after_ms` with no alert raised. */
+export interface OverdueAlert {
+  readonly destinationId: string;
+  /** The error of its latest failed delivery, for the alert. */
+  readonly lastError: string | null;
+}
+
+/**
+ * Active destinations whose failure run has lasted their `alert_after_ms` (`defaultAfterMs`
+ * where they have none) without `destination.failing`: the judge checks the threshold at a failed
+ * attempt, and on a long retry schedule the next one may be hours away.
+ */
+export async function listOverdueAlerts(db: Database, defaultAfterMs: number, limit: number): Promise<OverdueAlert[]> {
+  const { rows } = await db.query<OverdueAlert>(
+    `select d.id as "destinationId",
+            (select x.last_error from deliveries x
+              where x.destination_id = d.id and x.last_error is not null and not x.test
+              order by x.last_attempt_at desc nulls last limit 1) as "lastError"
+       from destinations d
+      where d.failing_since is not null and d.alerted_at is null and d.active and d.deleted_at is null
+        and d.failing_since <= now() - make_interval(secs => coalesce(d.alert_after_ms, $1)::double precision / 1000)
+      order by d.failing_since
+      limit $2`,
+    [defaultAfterMs, limit],
+  );
+  return rows;
+}
+
 /** An alert not yet published, with its destination as the event shows it. */
 export interface UnpublishedAlert {
   readonly alert: DestinationAlert;

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Logger } from '../../adapters/logger.js';
 import { alertDue, alertError, alertThresholds, type AlertThresholds } from '../../core/destination-alert.js';
 import { createEventId } from '../../core/ids.js';
-import { raiseDestinationAlert } from '../../store/destination-alerts.js';
+import { listOverdueAlerts, raiseDestinationAlert } from '../../store/destination-alerts.js';
 import {
   disableDestination,
   recordDestinationFailure,
@@ -31,7 +31,15 @@ export interface DestinationJudge {
   /** What the database says of a destination's failure run (when the destinations are read). */
   know(destination: Pick<SendingDestination, 'id' | 'failingSince' | 'alerted'>): void;
   judge(destination: SendingDestination, attempt: AttemptJudged, now: number): Promise<void>;
+  /**
+   * Raises `destination.failing` for runs past their `after_ms` that no failed attempt came to
+   * check (the next one waits on the retry schedule). Never rejects.
+   */
+  sweep(): Promise<void>;
 }
+
+// Overdue alerts raised per sweep: more wait for the next one.
+const sweepSize = 100;
 
 /** What this worker last knew of a destination's run: since when it fails (null: it does not), and whether its alert is raised. */
 interface Known {
@@ -85,16 +93,18 @@ export function createDestinationJudge(options: {
     const raised = await raiseDestinationAlert(pool, destination.id, createEventId(), alertError(attempt.error));
     known.set(destination.id, { since, alerted: true });
     if (raised) {
-      metrics.alerts.inc({ type: 'failing' });
-      logger.warn(
-        { destinationId: destination.id, failedAttempts: run.failedAttempts, failingSince: new Date(since) },
-        'destination failing: destination.failing raised',
-      );
+      announceFailing(destination.id, { failedAttempts: run.failedAttempts, failingSince: new Date(since) });
       // Before a disable, so that `destination.failing` precedes `destination.disabled`.
       if (disabling) await options.onAlert();
       else void options.onAlert();
     }
     return since;
+  };
+
+  /** After the alert of a run is written: count it, say so, publish it. */
+  const announceFailing = (destinationId: string, fields: Record<string, unknown>): void => {
+    metrics.alerts.inc({ type: 'failing' });
+    logger.warn({ destinationId, ...fields }, 'destination failing: destination.failing raised');
   };
 
   const disable = async (destination: SendingDestination, reason: string, label: string): Promise<void> => {
@@ -112,6 +122,21 @@ export function createDestinationJudge(options: {
   return {
     know(destination) {
       known.set(destination.id, { since: destination.failingSince, alerted: destination.alerted });
+    },
+    async sweep() {
+      try {
+        let raised = false;
+        for (const overdue of await listOverdueAlerts(pool, options.alertDefaults.afterMs, sweepSize)) {
+          if (!(await raiseDestinationAlert(pool, overdue.destinationId, createEventId(), alertError(overdue.lastError)))) continue;
+          // What this worker knew of the run is read again at its next attempt.
+          known.delete(overdue.destinationId);
+          announceFailing(overdue.destinationId, { raisedBy: 'sweep' });
+          raised = true;
+        }
+        if (raised) await options.onAlert();
+      } catch (error) {
+        logger.warn({ err: error }, 'looking for failure runs past their alert threshold failed; the next sweep tries again');
+      }
     },
     async judge(destination, attempt, now) {
       if (attempt.succeeded) {

@@ -67,6 +67,8 @@ export interface Dispatcher {
    * the next poll; without ids, for every destination with due work.
    */
   wake(destinationIds?: readonly string[]): void;
+  /** Raises the alerts of failure runs past their `after_ms` that no failed attempt came to check; never rejects. */
+  sweepAlerts(): Promise<void>;
   /** Attempts being sent now. */
   readonly inFlight: number;
   /** Stops claiming, lets the attempts in flight finish and frees any lease left. */
@@ -461,6 +463,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
 
   return {
     wake: (destinationIds) => (destinationIds === undefined ? book.wantAll() : book.want(destinationIds)),
+    sweepAlerts: () => judge.sweep(),
     get inFlight() {
       return running.size;
     },

@@ -97,7 +97,8 @@ export async function startStreamer(options: StreamerOptions): Promise<Streamer>
     onNotice: (destinationIds) => dispatcher.wake(destinationIds),
   });
   const gate = service.createGate((paused) => metrics.databaseUp.set(paused ? 0 : 1));
-  const alertSweep = alerts && setInterval(() => void alerts.flush(), settings.alertSweepMs);
+  // Runs past their time threshold between attempts are alerted here; what waits in the outbox goes out.
+  const alertSweep = setInterval(() => void dispatcher.sweepAlerts().then(() => alerts?.flush()), settings.alertSweepMs);
   void alerts?.flush();
   const closeAll = async () => {
     clearInterval(alertSweep);

@@ -126,6 +126,40 @@ describe('streamer destination alerts', () => {
     expect(new Set(alertsAt().map((alert) => alert.id)).size).toBe(2);
   });
 
+  it('a failure run past its after_ms raises destination.failing between attempts, without waiting for the next one', async () => {
+    const watcher = await receiver();
+    const watching = await stack.createDestination({
+      type: 'webhook',
+      event_types: ['destination.failing'],
+      webhook: { url: watcher.url },
+    });
+    watcher.secret = watching.secret;
+    const down = await receiver();
+    down.answer = () => ({ status: 503, body: 'down for the night' });
+    // One failed attempt, and the next only in ten minutes: only the sweep can see the second pass.
+    const destination = await stack.createDestination({
+      type: 'webhook',
+      event_types: ['invoice.paid'],
+      webhook: { url: down.url },
+      retry_schedule_ms: [600_000],
+      alerts: { after_failures: 1_000, after_ms: 1_000 },
+    });
+    await stack.publish('invoice.paid', 'inv_overdue_1');
+    await stack.settled(watching.id, 1);
+    const alert = watcher.accepted()[0]?.json as AlertBody;
+    expect(alert).toMatchObject({
+      type: 'destination.failing',
+      entity_id: destination.id,
+      data: { failure_run: { failed_attempts: 1, last_error: expect.stringMatching(/503/) } },
+    });
+    expect(down.received).toHaveLength(1);
+    const decided = await stack.pool.query<{ n: number }>(
+      "select count(*)::int as n from destination_alerts where destination_id = $1 and type = 'destination.failing'",
+      [destination.id],
+    );
+    expect(decided.rows[0]?.n).toBe(1);
+  });
+
   it('a destination disabled for failing too long announces destination.failing first, even below its thresholds', async () => {
     const watcher = await receiver();
     const watching = await stack.createDestination({
