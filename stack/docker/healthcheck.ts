@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { loadConfig, type Config } from '../../adapters/config.js';
+import { loadApiConfig, loadMaterializerConfig, loadStreamerConfig } from '../../adapters/config.js';
 
 /**
  * The Docker image's HEALTHCHECK (`node dist/stack/docker/healthcheck.js`). One image runs any
@@ -9,23 +9,29 @@ import { loadConfig, type Config } from '../../adapters/config.js';
  * `--port`). Commands with no health endpoint (the demo, one-off setup and key commands) pass.
  */
 
+/**
+ * Each service's port, read from the environment as that service reads its own settings (only its
+ * setting groups): a setting of another service that is wrong does not fail this one's check.
+ */
+const servicePorts: Record<string, (env: NodeJS.ProcessEnv) => number> = {
+  api: (env) => loadApiConfig(env).apiPort,
+  materializer: (env) => loadMaterializerConfig(env).materializer.port,
+  streamer: (env) => loadStreamerConfig(env).streamer.port,
+};
+
 /** The `/healthz` URL of the service an `evp` command line runs, or undefined when it has none. */
-export function healthUrl(args: readonly string[], config: Config): string | undefined {
+export function healthUrl(args: readonly string[], env: NodeJS.ProcessEnv = process.env): string | undefined {
   const cli = args.findIndex((arg) => /(^|\/)evp(\.js)?$/.test(arg));
   if (cli < 0) return undefined;
   const command = args[cli + 1];
   const rest = args.slice(cli + 2);
   const flag = rest.findIndex((arg) => arg === '--port' || arg.startsWith('--port='));
   const given = flag < 0 ? undefined : (rest[flag]?.split('=')[1] ?? rest[flag + 1]);
-  const ports: Record<string, number> = {
-    api: config.apiPort,
-    materializer: config.materializer.port,
-    streamer: config.streamer.port,
-  };
-  if (command === undefined || !(command in ports)) return undefined;
-  const port = given === undefined ? ports[command] : Number(given);
+  const portOf = command === undefined ? undefined : servicePorts[command];
+  if (portOf === undefined) return undefined;
+  const port = given === undefined ? portOf(env) : Number(given);
   // Port 0 is any free port: nothing to ask.
-  if (port === undefined || !Number.isInteger(port) || port <= 0) return undefined;
+  if (!Number.isInteger(port) || port <= 0) return undefined;
   return `http://127.0.0.1:${port}/healthz`;
 }
 
@@ -45,7 +51,7 @@ function evpCommandLine(): string[] {
 }
 
 async function main(): Promise<number> {
-  const url = healthUrl(evpCommandLine(), loadConfig());
+  const url = healthUrl(evpCommandLine());
   if (url === undefined) return 0;
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(4000) });
