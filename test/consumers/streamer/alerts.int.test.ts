@@ -141,7 +141,7 @@ describe('streamer destination alerts', () => {
       type: 'webhook',
       event_types: ['invoice.paid'],
       webhook: { url: down.url },
-      retry_schedule_ms: [600_000],
+      retry_schedule_ms: [0, 600_000],
       alerts: { after_failures: 1_000, after_ms: 1_000 },
     });
     await stack.publish('invoice.paid', 'inv_overdue_1');
