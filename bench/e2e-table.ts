@@ -1,6 +1,6 @@
 import { stagesText } from './e2e-stages.js';
 import { figure, machineNote, renderTable } from './lib/format.js';
-import { latencyText, type E2eLatency, type E2eReport, type E2eRun } from './e2e.js';
+import { idleWarmUpEvents, idleWarmUpRate, latencyText, type E2eLatency, type E2eReport, type E2eRun } from './e2e.js';
 
 /** The e2e scenario's table: a row per run (the fixed rates, then the search's steps), then the notes. */
 export function renderE2eTable(report: E2eReport): string {
@@ -71,6 +71,10 @@ export function renderE2eTable(report: E2eReport): string {
       ? `unloaded (${unloaded.events} events one at a time, before the runs): API ${pair(unloaded.apiMs)}, webhook ${pair(unloaded.webhookMs)}` +
         (report.startupMs === null ? '' : `; services started and warm in ${figure(report.startupMs / 1000, 1)} s`) +
         `; where the time goes (medians): ${stagesText(unloaded.stages)}`
+      : '',
+    report.idle
+      ? `idle (after ${idleWarmUpEvents} events at ${idleWarmUpRate}/s, ${report.idle.events} one at a time): API ${pair(report.idle.apiMs)}, webhook ${pair(report.idle.webhookMs)}` +
+        `; where the time goes (medians): ${stagesText(report.idle.stages)}`
       : '',
     ...all.map(
       (run) =>

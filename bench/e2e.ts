@@ -49,7 +49,8 @@ import { benchEntity, benchEventType, benchService, buildPayload, type Payload }
  * node:http receiver in a worker thread of its own; then, all in this process, the materializer
  * (`startMaterializer`), the streamer (`startStreamer`) and the API (`startApi`, a free port);
  * the live-tail client runs in a second worker thread. One event is sent through both paths to
- * warm them, then five one at a time (the latency without load).
+ * warm them, then five one at a time (the latency without load, right after the start), then 300
+ * at 100/s and 20 one at a time (the latency of an idle pipeline that has been running).
  *
  * Then runs at fixed rates: a pacer publishes through the SDK at `rate` events/s for `seconds`
  * (events due by the clock are sent, at most `window` in flight), and every event's arrival at
@@ -234,13 +235,10 @@ export interface E2eReport extends Pick<E2eOptions, (typeof reportedOptions)[num
   readonly streamer: E2eOptions['streamer'] & { readonly fanOutLingerMs: number; readonly pollMs: number };
   /** Services started until the warm-up event reached both ends. */
   readonly startupMs: number | null;
-  readonly unloaded: {
-    readonly events: number;
-    readonly apiMs: E2eLatency | null;
-    readonly webhookMs: E2eLatency | null;
-    /** Where an unloaded event's time goes (bench/e2e-stages.ts). */
-    readonly stages: StageBreakdown;
-  } | null;
+  /** Right after the services started (their code paths still cold). */
+  readonly unloaded: UnloadedLatency | null;
+  /** An idle pipeline that has been running: after `idleWarmUpEvents` events, one at a time again. */
+  readonly idle: UnloadedLatency | null;
   readonly runs: readonly E2eRun[];
   readonly probeRuns: readonly E2eRun[];
   readonly sustainable: {
@@ -256,8 +254,21 @@ export interface E2eReport extends Pick<E2eOptions, (typeof reportedOptions)[num
   readonly error: string | null;
 }
 
+/** Events sent one at a time, each once the previous one reached both ends. */
+export interface UnloadedLatency {
+  readonly events: number;
+  readonly apiMs: E2eLatency | null;
+  readonly webhookMs: E2eLatency | null;
+  /** Where an unloaded event's time goes (bench/e2e-stages.ts). */
+  readonly stages: StageBreakdown;
+}
+
 const organizationId = 'org_bench';
 const unloadedEvents = 5;
+// The idle figure: the pipeline warmed by this many events (at idleWarmUpRate/s), then idleEvents one at a time.
+export const idleWarmUpEvents = 300;
+export const idleWarmUpRate = 100;
+const idleEvents = 20;
 const sampleMs = 5_000;
 const readPageSize = 500;
 export const e2eApiMethod =
@@ -321,6 +332,7 @@ export async function runE2e(options: E2eOptions): Promise<E2eReport> {
   let valueBytes = 0;
   let startupMs: number | null = null;
   let unloaded: E2eReport['unloaded'] = null;
+  let idle: E2eReport['idle'] = null;
   let sustainable: E2eReport['sustainable'] = null;
   let apiClient: E2eReport['apiClient'] = null;
   let error: string | null = null;
@@ -385,10 +397,15 @@ export async function runE2e(options: E2eOptions): Promise<E2eReport> {
       if (!(await untilCounts(context, 1, 60_000)))
         throw new Error('the warm-up event did not reach both the live tail and the webhook in 60 s');
       startupMs = performance.now() - started;
-      unloaded = await unloadedLatency(context);
+      unloaded = await unloadedLatency(context, unloadedEvents);
       process.stderr.write(
         `  e2e: started in ${(startupMs / 1000).toFixed(1)} s; unloaded: API p50 ${figure(unloaded.apiMs?.p50, 1)} ms, ` +
           `webhook p50 ${figure(unloaded.webhookMs?.p50, 1)} ms\n  e2e: unloaded stages (medians): ${stagesText(unloaded.stages)}\n`,
+      );
+      idle = await idleLatency(context);
+      process.stderr.write(
+        `  e2e: idle (after ${idleWarmUpEvents} events): API p50 ${figure(idle.apiMs?.p50, 1)} ms, webhook p50 ${figure(idle.webhookMs?.p50, 1)} ms\n` +
+          `  e2e: idle stages (medians): ${stagesText(idle.stages)}\n`,
       );
 
       // The search first: its last step overloads for only `probe.seconds`, where a fixed rate beyond
@@ -407,7 +424,7 @@ export async function runE2e(options: E2eOptions): Promise<E2eReport> {
       apiClient = client ? { connects: client.connects, notes: client.notes } : null;
     }
   });
-  return { ...report, valueBytes, startupMs, unloaded, runs, probeRuns, sustainable, apiClient, error };
+  return { ...report, valueBytes, startupMs, unloaded, idle, runs, probeRuns, sustainable, apiClient, error };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -756,13 +773,32 @@ async function settle(context: Context): Promise<boolean> {
   return false;
 }
 
+/**
+ * The latency of an idle pipeline that has been running: `idleWarmUpEvents` events at a gentle
+ * rate take every service's code paths past their first runs, then the same as unloadedLatency.
+ */
+async function idleLatency(context: Context): Promise<UnloadedLatency> {
+  const { publisher, payload } = context;
+  await Promise.all([context.receiver.reset(), context.follower.reset()]);
+  const sent: Promise<unknown>[] = [];
+  for (let k = 0; k < idleWarmUpEvents; k++) {
+    sent.push(publisher.publish(benchEventType, payload.event(context.next++)));
+    await sleep(1000 / idleWarmUpRate);
+  }
+  await Promise.all(sent);
+  if (!(await untilCounts(context, idleWarmUpEvents, 60_000)))
+    throw new Error(`the ${idleWarmUpEvents} warm-up events did not reach both ends in 60 s`);
+  await sleep(1_000);
+  return unloadedLatency(context, idleEvents);
+}
+
 /** Events one at a time, each once the previous one reached both ends: the latency without load. */
-async function unloadedLatency(context: Context): Promise<NonNullable<E2eReport['unloaded']>> {
+async function unloadedLatency(context: Context, events: number): Promise<UnloadedLatency> {
   const { publisher, payload, receiver, follower } = context;
   await Promise.all([receiver.reset(), follower.reset()]);
   const ids: string[] = [];
   const resolvedAt: number[] = [];
-  for (let k = 1; k <= unloadedEvents; k++) {
+  for (let k = 1; k <= events; k++) {
     const { eventId } = await publisher.publish(benchEventType, payload.event(context.next++));
     ids.push(eventId);
     resolvedAt.push(epochNow());
@@ -783,7 +819,7 @@ async function unloadedLatency(context: Context): Promise<NonNullable<E2eReport[
       webhookAt: webhook.times.get(eventId),
     })),
   );
-  return { events: unloadedEvents, apiMs: latencies(api), webhookMs: latencies(webhook), stages };
+  return { events, apiMs: latencies(api), webhookMs: latencies(webhook), stages };
 }
 
 async function untilCounts(context: Context, count: number, timeoutMs: number): Promise<boolean> {

@@ -124,7 +124,9 @@ export function summaryRows(reports: {
   if (e2e) {
     const pair = (latency: E2eLatency | null | undefined) =>
       `p50 ${latencyText(latency, 'p50', 0)} / p99 ${latencyText(latency, 'p99', 0)} ms`;
-    const unloaded = e2e.unloaded ? `unloaded: API ${pair(e2e.unloaded.apiMs)}, webhook ${pair(e2e.unloaded.webhookMs)}` : '-';
+    const unloaded =
+      (e2e.unloaded ? `unloaded: API ${pair(e2e.unloaded.apiMs)}, webhook ${pair(e2e.unloaded.webhookMs)}` : '-') +
+      (e2e.idle ? `; idle: API ${pair(e2e.idle.apiMs)}, webhook ${pair(e2e.idle.webhookMs)}` : '');
     for (const run of e2e.runs) {
       rows.push({
         scenario: 'e2e',
