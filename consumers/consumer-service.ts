@@ -1,4 +1,4 @@
-import type { Admin, EachBatchPayload, Kafka, Producer } from '../adapters/kafka/index.js';
+import type { Admin, EachBatchPayload, Kafka } from '../adapters/kafka/index.js';
 import type pg from 'pg';
 import { createPool } from '../adapters/database.js';
 import { connectKafka, createKafka } from '../adapters/kafka/index.js';
@@ -74,7 +74,7 @@ export interface ConsumerService {
    * Migrates the store, connects the admin (and `producers`), waits for the entity topics and runs
    * the service's steps between; on a failure closes what it opened and rethrows.
    */
-  prepare(steps?: ConsumerServiceSteps, producers?: readonly Producer[]): Promise<void>;
+  prepare(steps?: ConsumerServiceSteps, producers?: readonly { connect(): Promise<void>; disconnect(): Promise<void> }[]): Promise<void>;
   /** The gate that pauses the group while the database fails; `onChange` sees each pause and resume. */
   createGate(onChange: (paused: boolean) => void): PauseGate;
   /** Joins the group with `eachBatch` as its handler, over the topics `prepare` found. */

@@ -10,6 +10,7 @@ export * from './answers.js';
 export * from './client.js';
 export * from './diagnosis.js';
 export * from './producer.js';
+export * from './renewing-producer.js';
 export * from './security.js';
 export * from './static-membership.js';
 export { dropKafkajsTimerWarning } from './kafkajs-timer-warning.js';

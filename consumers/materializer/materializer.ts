@@ -1,5 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import { Partitioners, type Admin, type EachBatchPayload, type KafkaMessage, type Producer } from '../../adapters/kafka/index.js';
+import {
+  Partitioners,
+  renewingProducer,
+  type Admin,
+  type EachBatchPayload,
+  type KafkaMessage,
+  type RenewingProducer,
+} from '../../adapters/kafka/index.js';
 import type pg from 'pg';
 import { isConnectionError } from '../../adapters/database.js';
 import { RegistryError } from '../../adapters/errors.js';
@@ -36,7 +43,10 @@ export async function startMaterializer(options: MaterializerOptions): Promise<M
   const { logger, topicPrefix, groupId, signal } = settings;
   const service = openConsumerService('materializer', settings, settings.concurrency + 2);
   const { pool, kafka, admin, decoder } = service;
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  // Dead letters: a producer that starts over after a failed send, so a broken sequence cannot stall every later batch.
+  const producer = renewingProducer(() =>
+    kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner }),
+  );
   const partitions = createPartitionManager(pool, logger);
   const dlqTopic = deadLetterTopic(topicPrefix);
   let stopping = false;
@@ -135,7 +145,7 @@ interface HandlerContext {
   readonly settings: Required<Omit<MaterializerOptions, 'resetTo' | 'signal' | 'groupInstanceId' | 'kafkaSecurity' | 'registryAuth'>>;
   readonly pool: pg.Pool;
   readonly admin: Admin;
-  readonly producer: Producer;
+  readonly producer: RenewingProducer;
   readonly decoder: EventDecoder;
   readonly partitions: PartitionManager;
   readonly metrics: MaterializerMetrics;
