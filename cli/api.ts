@@ -4,7 +4,6 @@ import { loadApiConfig } from '../adapters/config.js';
 import { apiSettings } from '../adapters/settings/api.js';
 import { settingDefault } from '../adapters/settings/setting.js';
 import { secretBoxOf, secretKeyFile } from '../adapters/secret-key.js';
-import { startApi } from '../api/index.js';
 import { createPublisher } from '../producers/index.js';
 import { databaseUrl } from '../stack/index.js';
 import { commandContext } from './context.js';
@@ -29,6 +28,8 @@ export function apiCommand(): Command {
       const box = secretBoxOf(config, logger, true);
       // Made just now by this process, or by `evp start` for it.
       const madeNow = box.madeFile !== undefined || process.env['EVP_SECRET_KEY_MADE_NOW'] === '1';
+      // The API's modules load only when it runs: other commands start without them.
+      const { startApi } = await import('../api/index.js');
       const starting = startApi({
         databaseUrl: await databaseUrl(config, logger),
         databaseSchema: config.databaseSchema,

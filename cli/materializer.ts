@@ -3,7 +3,6 @@ import { loadMaterializerConfig } from '../adapters/config.js';
 import { materializerSettings } from '../adapters/settings/materializer.js';
 import { settingDefault } from '../adapters/settings/setting.js';
 import { InputError } from '../adapters/errors.js';
-import { startMaterializer } from '../consumers/materializer/index.js';
 import { defaultGroupInstanceId } from '../adapters/kafka/static-membership.js';
 import { databaseUrl } from '../stack/index.js';
 import { commandContext } from './context.js';
@@ -24,6 +23,8 @@ export function materializerCommand(): Command {
       // Listening from the start: a signal during start-up aborts the waiting, or stops what started.
       const run = runService(logger);
       const port = options.port ?? config.materializer.port;
+      // The materializer's modules load only when it runs.
+      const { startMaterializer } = await import('../consumers/materializer/index.js');
       const starting = startMaterializer({
         kafkaBrokers: endpoints.kafkaBrokers,
         kafkaSecurity: endpoints.kafkaSecurity,

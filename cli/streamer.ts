@@ -3,9 +3,9 @@ import { secretBoxOf } from '../adapters/secret-key.js';
 import { loadStreamerConfig, type StreamerProcessConfig } from '../adapters/config.js';
 import { settingDefault } from '../adapters/settings/setting.js';
 import { streamerSettings } from '../adapters/settings/streamer.js';
-import { startStreamer, type StreamerOptions } from '../consumers/streamer/index.js';
 import { createPublisher } from '../producers/index.js';
 import type { Endpoints } from '../adapters/endpoints.js';
+import type { StreamerOptions } from '../consumers/streamer/index.js';
 import { defaultGroupInstanceId } from '../adapters/kafka/static-membership.js';
 import { databaseUrl } from '../stack/index.js';
 import { commandContext } from './context.js';
@@ -59,6 +59,8 @@ export function streamerCommand(): Command {
       const run = runService(logger);
       const publisher = createPublisher(config, { service: 'streamer', logger });
       const port = options.port ?? config.streamer.port;
+      // The streamer's modules (every destination type's client) load only when it runs.
+      const { startStreamer } = await import('../consumers/streamer/index.js');
       const starting = startStreamer({
         ...streamerOptionsFrom(config, endpoints),
         groupInstanceId: config.streamer.instanceId ?? defaultGroupInstanceId('streamer', port),

@@ -1,4 +1,4 @@
-import { ProduceAcks, Producer as PlatformaticProducer, type ProducerOptions } from '@platformatic/kafka';
+import type { Producer as PlatformaticProducer, ProducerOptions } from '@platformatic/kafka';
 import kafkajs, { type Kafka, type Producer as KafkajsProducer } from 'kafkajs';
 import { PublishError, coerceError, publishErrorCodes } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -117,10 +117,19 @@ export function describeProduceFailure(error: unknown): string {
   return unique.length === 0 ? coerceError(error).message : unique.join('; ');
 }
 
+// Loaded on first use: the client takes most of a second to import, which every `evp` command and
+// service would otherwise pay at start, whether it produces or not.
+const loadPlatformatic = (() => {
+  let loading: ReturnType<typeof load> | undefined;
+  const load = () => import('@platformatic/kafka');
+  return () => (loading ??= load());
+})();
+
 function platformaticLane(options: LaneProducerOptions): LaneProducer {
   const { retry } = options;
-  const newProducer = () =>
-    new PlatformaticProducer<Buffer, Buffer, string, string>({
+  const newProducer = async (): Promise<PlatformaticProducer<Buffer, Buffer, string, string>> => {
+    const { Producer, ProduceAcks } = await loadPlatformatic();
+    return new Producer<Buffer, Buffer, string, string>({
       clientId: options.clientId,
       bootstrapBrokers: [...options.brokers],
       ...platformaticSecurity(options.security ?? plaintext),
@@ -136,13 +145,15 @@ function platformaticLane(options: LaneProducerOptions): LaneProducer {
       retryDelay: (_client, _operation, attempt) => backoff(retry, attempt),
       serializers: { headerKey: headerName, headerValue: (value) => Buffer.from(value ?? '') },
     });
+  };
   let producer = newProducer();
   // Every wait the retry budget allows, and each attempt's own timeout: past it the send is given up.
   const deadlineMs =
     (retry.retries + 1) * (options.ackTimeoutMs + 5_000) +
     Array.from({ length: retry.retries }, (_, i) => backoff(retry, i + 1)).reduce((a, b) => a + b, 0);
   const sendOnce = async (records: readonly ProduceRecord[]): Promise<PartitionAnswer[]> => {
-    const current = producer;
+    const pending = producer;
+    const current = await pending;
     const sent = current.send({
       messages: records.map((record) => ({
         topic: record.topic,
@@ -158,7 +169,7 @@ function platformaticLane(options: LaneProducerOptions): LaneProducer {
       timer = setTimeout(() => {
         // A send that outlived its whole retry budget: its producer is closed (a late write of it could
         // come after the next request's) and the next send starts a new one, with a new producer id.
-        if (producer === current) producer = newProducer();
+        if (producer === pending) producer = newProducer();
         void current.close(true).catch(() => undefined);
         reject(new Error(`no answer from Kafka within ${Math.round(deadlineMs / 1000)} s, the request's whole retry budget`));
       }, deadlineMs);
@@ -175,7 +186,7 @@ function platformaticLane(options: LaneProducerOptions): LaneProducer {
   };
   return {
     send: (records) => sendAnswered(records, sendOnce, options.logger),
-    close: () => producer.close(),
+    close: async () => (await producer).close(),
   };
 }
 
