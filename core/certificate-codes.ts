@@ -27,13 +27,21 @@ export function tlsFailureCode(error: unknown): string | undefined {
   return /^ERR_TLS_|^ERR_SSL_/.test(code) || /CERT|SELF_SIGNED|UNABLE_TO/.test(code) ? code : undefined;
 }
 
+/** Codes OpenSSL gives when the other end answered a TLS greeting in something else (plain HTTP, a plaintext protocol). */
+const notTlsCodes: ReadonlySet<string> = new Set([
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_PACKET_LENGTH_TOO_LONG',
+  'ERR_SSL_HTTP_REQUEST',
+]);
+
 /** Why a handshake failed, as far as the fix goes. */
-export type TlsFailureReason = 'untrusted' | 'expired' | 'misnamed' | 'other';
+export type TlsFailureReason = 'untrusted' | 'expired' | 'misnamed' | 'not-tls' | 'other';
 
 export function tlsFailureReason(code: string): TlsFailureReason {
   if (untrustedCertificateCodes.has(code)) return 'untrusted';
   if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return 'expired';
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'misnamed';
+  if (notTlsCodes.has(code)) return 'not-tls';
   return 'other';
 }
 
@@ -56,6 +64,8 @@ export function describeTlsFailure(
       return `${failed}: its certificate is not valid now; its operator must renew it (or the pipeline's clock is wrong)`;
     case 'misnamed':
       return `${failed}: its certificate is for another host; use a name the certificate holds in ${settings.host}`;
+    case 'not-tls':
+      return `${failed}: it does not answer in TLS there; check that ${settings.host} names its TLS port`;
     case 'other':
       return `${failed}; check ${settings.ca} and that the certificate names the host of ${settings.host}`;
   }

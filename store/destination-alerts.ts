@@ -12,16 +12,19 @@ export async function raiseDestinationAlert(
   destinationId: string,
   eventId: string,
   lastError: string | null,
+  /** Only if the run has lasted its `alert_after_ms` (this where it has none): a sweep's condition, checked again as it raises. */
+  overdueAfterMs?: number,
 ): Promise<boolean> {
   const { rows } = await db.query(
     `with raised as (
        update destinations set alerted_at = now()
         where id = $1 and alerted_at is null and failing_since is not null
+          and ($4::integer is null or failing_since <= now() - make_interval(secs => coalesce(alert_after_ms, $4)::double precision / 1000))
         returning id, failing_since, failed_attempts)
      insert into destination_alerts (event_id, destination_id, type, failing_since, failed_attempts, last_error)
      select $2, id, 'destination.failing', failing_since, failed_attempts, $3 from raised
      returning event_id`,
-    [destinationId, eventId, lastError],
+    [destinationId, eventId, lastError, overdueAfterMs ?? null],
   );
   return rows.length > 0;
 }
@@ -43,7 +46,7 @@ export async function listOverdueAlerts(db: Database, defaultAfterMs: number, li
     `select d.id as "destinationId",
             (select x.last_error from deliveries x
               where x.destination_id = d.id and x.last_error is not null and not x.test
-              order by x.last_attempt_at desc nulls last limit 1) as "lastError"
+              order by x.id desc limit 1) as "lastError"
        from destinations d
       where d.failing_since is not null and d.alerted_at is null and d.active and d.deleted_at is null
         and d.failing_since <= now() - make_interval(secs => coalesce(d.alert_after_ms, $1)::double precision / 1000)

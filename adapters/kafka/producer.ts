@@ -146,7 +146,13 @@ function platformaticLane(options: LaneProducerOptions): LaneProducer {
       serializers: { headerKey: headerName, headerValue: (value) => Buffer.from(value ?? '') },
     });
   };
-  let producer = newProducer();
+  // Made ahead of its first send: a failure to make it (the import, its options) is that send's to report.
+  const started = () => {
+    const made = newProducer();
+    made.catch(() => undefined);
+    return made;
+  };
+  let producer = started();
   // Every wait the retry budget allows, and each attempt's own timeout: past it the send is given up.
   const deadlineMs =
     (retry.retries + 1) * (options.ackTimeoutMs + 5_000) +
@@ -169,7 +175,7 @@ function platformaticLane(options: LaneProducerOptions): LaneProducer {
       timer = setTimeout(() => {
         // A send that outlived its whole retry budget: its producer is closed (a late write of it could
         // come after the next request's) and the next send starts a new one, with a new producer id.
-        if (producer === pending) producer = newProducer();
+        if (producer === pending) producer = started();
         void current.close(true).catch(() => undefined);
         reject(new Error(`no answer from Kafka within ${Math.round(deadlineMs / 1000)} s, the request's whole retry budget`));
       }, deadlineMs);

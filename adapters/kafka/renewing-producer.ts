@@ -7,33 +7,45 @@ export interface RenewingProducer {
   disconnect(): Promise<void>;
 }
 
+/** One producer, with its connection and the sends still on it. */
+interface Held {
+  readonly producer: Producer;
+  connected: Promise<void> | undefined;
+  sending: number;
+  retired: boolean;
+}
+
 /**
- * A kafkajs idempotent producer that starts over with a new producer id after a send fails. After
- * a request failed past its retries its sequence numbers may no longer match the broker's: kafkajs,
- * when a partition's leader moves during a send, rewinds the sequences of the whole request and
- * every later send then fails with OUT_OF_ORDER_SEQUENCE_NUMBER. The failed send still rejects
- * (its caller retries it); the next one goes through a fresh producer, connected on first use.
+ * A kafkajs idempotent producer that starts over with a new producer id after a send (or its
+ * connection) fails. After a request failed past its retries its sequence numbers may no longer
+ * match the broker's: kafkajs, when a partition's leader moves during a send, rewinds the sequences
+ * of the whole request and every later send then fails with OUT_OF_ORDER_SEQUENCE_NUMBER. The
+ * failed send still rejects (its caller retries it); the next one goes through a fresh producer,
+ * connected on first use. The old one is disconnected once the sends still on it have settled.
  */
 export function renewingProducer(make: () => Producer): RenewingProducer {
-  let current = make();
-  let connected: Promise<void> | undefined;
-  const connect = (): Promise<void> => (connected ??= current.connect());
+  const fresh = (): Held => ({ producer: make(), connected: undefined, sending: 0, retired: false });
+  let held = fresh();
+  const disconnect = (old: Held): void => void old.producer.disconnect().catch(() => undefined);
   return {
-    connect,
+    connect: () => (held.connected ??= held.producer.connect()),
     async send(record) {
-      const producer = current;
-      await connect();
+      const current = held;
+      current.sending += 1;
       try {
-        return await producer.send(record);
+        await (current.connected ??= current.producer.connect());
+        return await current.producer.send(record);
       } catch (error) {
-        if (current === producer) {
-          current = make();
-          connected = undefined;
-          await producer.disconnect().catch(() => undefined);
+        if (held === current) {
+          held = fresh();
+          current.retired = true;
         }
         throw error;
+      } finally {
+        current.sending -= 1;
+        if (current.retired && current.sending === 0) disconnect(current);
       }
     },
-    disconnect: () => current.disconnect(),
+    disconnect: () => held.producer.disconnect(),
   };
 }

@@ -49,7 +49,7 @@ export const streamerSettings = settingGroup({
     },
     STREAMER_ALERT_AFTER_MS: {
       schema: wholeNumber(900_000, 0, 604_800_000),
-      doc: 'a failure run this long, in ms, publishes `destination.failing` at its next failed attempt, for destinations without their own `alerts.after_ms`',
+      doc: 'a failure run this long, in ms, publishes `destination.failing` (checked at each failed attempt and every 5 s between them), for destinations without their own `alerts.after_ms`',
     },
     STREAMER_INSTANCE_ID: {
       schema: instanceId,

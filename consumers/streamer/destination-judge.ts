@@ -63,6 +63,7 @@ export function createDestinationJudge(options: {
   const { pool, logger, metrics } = options;
   // Undefined: ask the database.
   const known = new Map<string, Known>();
+  let sweepFailing = false;
 
   /** Ends the run; writes only when there is one (or this worker does not know). */
   const noteSuccess = async (destinationId: string): Promise<void> => {
@@ -127,15 +128,21 @@ export function createDestinationJudge(options: {
       try {
         let raised = false;
         for (const overdue of await listOverdueAlerts(pool, options.alertDefaults.afterMs, sweepSize)) {
-          if (!(await raiseDestinationAlert(pool, overdue.destinationId, createEventId(), alertError(overdue.lastError)))) continue;
+          const { destinationId, lastError } = overdue;
+          if (!(await raiseDestinationAlert(pool, destinationId, createEventId(), alertError(lastError), options.alertDefaults.afterMs)))
+            continue;
           // What this worker knew of the run is read again at its next attempt.
-          known.delete(overdue.destinationId);
-          announceFailing(overdue.destinationId, { raisedBy: 'sweep' });
+          known.delete(destinationId);
+          announceFailing(destinationId, { raisedBy: 'sweep' });
           raised = true;
         }
         if (raised) await options.onAlert();
+        sweepFailing = false;
       } catch (error) {
-        logger.warn({ err: error }, 'looking for failure runs past their alert threshold failed; the next sweep tries again');
+        // Once per outage: the database being away is told by the consumers already.
+        if (!sweepFailing)
+          logger.warn({ err: error }, 'looking for failure runs past their alert threshold failed; the next sweep tries again');
+        sweepFailing = true;
       }
     },
     async judge(destination, attempt, now) {

@@ -26,7 +26,7 @@ export interface StreamerOptions extends ConsumerOptions {
   readonly disableAfterMs: number;
   /** Failed attempts in a row that raise `destination.failing`, for destinations without their own. @defaultValue 5 */
   readonly alertAfterFailures?: number;
-  /** A failure run this long (ms) raises `destination.failing` at its next failed attempt, for destinations without their own. @defaultValue 900,000 */
+  /** A failure run this long (ms) raises `destination.failing` (checked at each failed attempt and by the alert sweep), for destinations without their own. @defaultValue 900,000 */
   readonly alertAfterMs?: number;
   /**
    * Deliveries and their attempts are deleted this many days after they were recorded; an event's

@@ -97,11 +97,19 @@ export async function startStreamer(options: StreamerOptions): Promise<Streamer>
     onNotice: (destinationIds) => dispatcher.wake(destinationIds),
   });
   const gate = service.createGate((paused) => metrics.databaseUp.set(paused ? 0 : 1));
-  // Runs past their time threshold between attempts are alerted here; what waits in the outbox goes out.
-  const alertSweep = setInterval(() => void dispatcher.sweepAlerts().then(() => alerts?.flush()), settings.alertSweepMs);
+  // Runs past their time threshold between attempts are alerted here; what waits in the outbox goes
+  // out. One sweep at a time: a slow database skips ticks rather than piling sweeps up.
+  let sweeping: Promise<void> | undefined;
+  const alertSweep = setInterval(() => {
+    sweeping ??= dispatcher
+      .sweepAlerts()
+      .then(() => alerts?.flush())
+      .finally(() => (sweeping = undefined));
+  }, settings.alertSweepMs);
   void alerts?.flush();
   const closeAll = async () => {
     clearInterval(alertSweep);
+    await sweeping;
     gate.close();
     await service.group?.stop();
     await notices.close();

@@ -110,21 +110,26 @@ export function createNatsSender(options: NatsSenderOptions): NatsSender {
 
   function open(request: NatsRequest, targets: readonly Target[], key: string): Link {
     const ready = (async () => {
-      // The servers in turn, as the client would try them, each at the address that was vetted.
-      const errors: unknown[] = [];
-      for (const target of targets) {
-        try {
-          const connection = await connectTo(request, target);
-          return { connection, js: jetstream(connection, { timeout: request.timeoutMs }) };
-        } catch (error) {
-          errors.push(error);
+      // Every server at once, each at the address that was vetted, within the one attempt's timeout:
+      // the first to connect is used, and the others are closed as they connect.
+      const attempts = targets.map((target) => connectTo(request, target));
+      try {
+        const connection = await Promise.any(attempts);
+        for (const attempt of attempts) {
+          attempt.then(
+            (other) => (other === connection ? undefined : other.close().catch(() => undefined)),
+            () => undefined,
+          );
         }
+        return { connection, js: jetstream(connection, { timeout: request.timeoutMs }) };
+      } catch (error) {
+        const errors = error instanceof AggregateError ? error.errors : [error];
+        // What a reachable server said (a refused login or certificate) tells more than a port that was closed.
+        throw (
+          errors.find((failure) => describeNatsFailure(failure, request.servers, '', request.timeoutMs).code !== natsCodes.unreachable) ??
+          errors.at(-1)
+        );
       }
-      // What a reachable server said (a refused login or certificate) tells more than a port that was closed.
-      throw (
-        errors.find((error) => describeNatsFailure(error, request.servers, '', request.timeoutMs).code !== natsCodes.unreachable) ??
-        errors.at(-1)
-      );
     })();
     const link: Link = { key, ready, done: false, inFlight: 0 };
     ready.then(

@@ -333,6 +333,8 @@ function failureHint(code: string): string {
       return "TLS handshake failed: the receiver's certificate is not valid now; its operator must renew it: ";
     case 'misnamed':
       return "TLS handshake failed: the receiver's certificate is for another host; use a URL whose host it names: ";
+    case 'not-tls':
+      return 'TLS handshake failed: the receiver does not answer in TLS there; check the https URL and its port: ';
     case 'other':
       return 'TLS handshake failed: ';
   }

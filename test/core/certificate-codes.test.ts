@@ -15,7 +15,8 @@ describe('TLS failure codes', () => {
     expect(['DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'].map(tlsFailureReason)).toEqual(['untrusted', 'untrusted']);
     expect(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID'].map(tlsFailureReason)).toEqual(['expired', 'expired']);
     expect(tlsFailureReason('ERR_TLS_CERT_ALTNAME_INVALID')).toBe('misnamed');
-    expect(tlsFailureReason('ERR_SSL_WRONG_VERSION_NUMBER')).toBe('other');
+    expect(tlsFailureReason('ERR_SSL_WRONG_VERSION_NUMBER')).toBe('not-tls');
+    expect(tlsFailureReason('ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE')).toBe('other');
   });
 
   it('say what fixes each, naming the settings and who checked', () => {
@@ -31,6 +32,9 @@ describe('TLS failure codes', () => {
       /for another host; use a name the certificate holds in redis\.url$/,
     );
     expect(describeTlsFailure('ERR_SSL_WRONG_VERSION_NUMBER', 'h', settings)).toMatch(
+      /: it does not answer in TLS there; check that redis\.url names its TLS port$/,
+    );
+    expect(describeTlsFailure('ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'h', settings)).toMatch(
       /; check redis\.ssl_ca_pem and that the certificate names the host of redis\.url$/,
     );
   });
