@@ -20,7 +20,8 @@ export const AlertSettings = Type.Object(
         SafeInteger({
           minimum: 0,
           maximum: 604_800_000,
-          description: 'A failure run this long, in ms, publishes `destination.failing`, checked at each failed attempt and every 5 s between them.',
+          description:
+            'A failure run this long, in ms, publishes `destination.failing`, checked at each failed attempt and every 5 s between them.',
         }),
         Type.Null(),
       ]),
