@@ -23,8 +23,12 @@ export const untrustedCertificateCodes: ReadonlySet<string> = new Set([
  */
 export function tlsFailureCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null | undefined)?.code;
-  if (typeof code !== 'string') return undefined;
-  return /^ERR_TLS_|^ERR_SSL_/.test(code) || /CERT|SELF_SIGNED|UNABLE_TO/.test(code) ? code : undefined;
+  return typeof code === 'string' && isTlsFailureCode(code) ? code : undefined;
+}
+
+/** Whether Node's error code is one of a failed TLS handshake (see tlsFailureCode). */
+export function isTlsFailureCode(code: string): boolean {
+  return /^ERR_TLS_|^ERR_SSL_/.test(code) || /CERT|SELF_SIGNED|UNABLE_TO/.test(code);
 }
 
 /** Codes OpenSSL gives when the other end answered a TLS greeting in something else (plain HTTP, a plaintext protocol). */

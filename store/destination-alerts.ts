@@ -2,6 +2,10 @@ import type { DestinationAlert } from '../core/destination-alert.js';
 import type { DestinationEventSource } from '../core/destination-event.js';
 import type { Database } from './query.js';
 
+/** SQL: the destination's failure run has lasted its `alert_after_ms`, or `defaultMs` (a parameter) where it has none. */
+const runLasted = (defaultMs: string, row = '') =>
+  `${row}failing_since <= now() - make_interval(secs => coalesce(${row}alert_after_ms, ${defaultMs})::double precision / 1000)`;
+
 /**
  * Raises `destination.failing` for the destination's failure run, once: the update that sets
  * `alerted_at` matches only while the run has none, so of streamers racing one wins, and it
@@ -19,7 +23,7 @@ export async function raiseDestinationAlert(
     `with raised as (
        update destinations set alerted_at = now()
         where id = $1 and alerted_at is null and failing_since is not null
-          and ($4::integer is null or failing_since <= now() - make_interval(secs => coalesce(alert_after_ms, $4)::double precision / 1000))
+          and ($4::integer is null or ${runLasted('$4')})
         returning id, failing_since, failed_attempts)
      insert into destination_alerts (event_id, destination_id, type, failing_since, failed_attempts, last_error)
      select $2, id, 'destination.failing', failing_since, failed_attempts, $3 from raised
@@ -49,7 +53,7 @@ export async function listOverdueAlerts(db: Database, defaultAfterMs: number, li
               order by x.id desc limit 1) as "lastError"
        from destinations d
       where d.failing_since is not null and d.alerted_at is null and d.active and d.deleted_at is null
-        and d.failing_since <= now() - make_interval(secs => coalesce(d.alert_after_ms, $1)::double precision / 1000)
+        and ${runLasted('$1', 'd.')}
       order by d.failing_since
       limit $2`,
     [defaultAfterMs, limit],

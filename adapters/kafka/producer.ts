@@ -119,11 +119,9 @@ export function describeProduceFailure(error: unknown): string {
 
 // Loaded on first use: the client takes most of a second to import, which every `evp` command and
 // service would otherwise pay at start, whether it produces or not.
-const loadPlatformatic = (() => {
-  let loading: ReturnType<typeof load> | undefined;
-  const load = () => import('@platformatic/kafka');
-  return () => (loading ??= load());
-})();
+const importPlatformatic = () => import('@platformatic/kafka');
+let platformatic: ReturnType<typeof importPlatformatic> | undefined;
+const loadPlatformatic = () => (platformatic ??= importPlatformatic());
 
 function platformaticLane(options: LaneProducerOptions): LaneProducer {
   const { retry } = options;

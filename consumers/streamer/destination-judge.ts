@@ -102,7 +102,7 @@ export function createDestinationJudge(options: {
     return since;
   };
 
-  /** After the alert of a run is written: count it, say so, publish it. */
+  /** After the alert of a run is written: count it and say so (publishing is the caller's). */
   const announceFailing = (destinationId: string, fields: Record<string, unknown>): void => {
     metrics.alerts.inc({ type: 'failing' });
     logger.warn({ destinationId, ...fields }, 'destination failing: destination.failing raised');

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Pool, request } from 'undici';
 import type { Logger } from '../../adapters/logger.js';
-import { tlsFailureCode, tlsFailureReason } from '../../core/certificate-codes.js';
+import { isTlsFailureCode, tlsFailureReason } from '../../core/certificate-codes.js';
 import { checkWebhookHeaders } from '../../core/destination-rules.js';
 import { signatureHeader } from '../../core/webhook-signature.js';
 import type { SendOutcome } from '../send-outcome.js';
@@ -324,7 +324,7 @@ function failureHint(code: string): string {
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'the host name does not resolve: ';
   if (code === 'ECONNREFUSED') return 'nothing accepts connections there: ';
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return 'the server closed the connection: ';
-  if (tlsFailureCode({ code }) === undefined) return '';
+  if (!isTlsFailureCode(code)) return '';
   // A webhook trusts the system's CAs only: there is no CA of the destination's to set.
   switch (tlsFailureReason(code)) {
     case 'untrusted':
